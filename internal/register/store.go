@@ -1,0 +1,539 @@
+package register
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"sistercity/internal/civil"
+	"sistercity/internal/db"
+)
+
+// ErrStale is returned when a record changed since the editor loaded it.
+var ErrStale = errors.New("register: record changed by someone else")
+
+// ErrInUse is returned when a city still takes part in partnerships.
+var ErrInUse = errors.New("register: city is in use")
+
+// ErrDuplicate is returned when the same two cities already have a partnership of that type.
+var ErrDuplicate = errors.New("register: duplicate partnership")
+
+// ErrNoHomeCity is returned when the instance has no home city yet.
+var ErrNoHomeCity = errors.New("register: no home city set")
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// HomeCityID returns the id of the city this instance speaks for.
+func HomeCityID(ctx context.Context, q db.Querier) (int64, error) {
+	var v string
+	err := q.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = 'home_city_id'").Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNoHomeCity
+	}
+	if err != nil {
+		return 0, fmt.Errorf("register: home city: %w", err)
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
+
+// SetHomeCity makes id the city this instance speaks for.
+func SetHomeCity(ctx context.Context, tx *sql.Tx, id int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('home_city_id', $1)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(id, 10))
+	if err != nil {
+		return fmt.Errorf("register: set home city: %w", err)
+	}
+	return nil
+}
+
+const cityColumns = `id, country, kind, population, area_km2, stats_as_of, founded_on, founding_note,
+	city_day_rule, timezone, wikidata, version`
+
+func scanCity(row interface{ Scan(...any) error }) (*City, error) {
+	var c City
+	var pop sql.NullInt64
+	var area sql.NullFloat64
+	if err := row.Scan(&c.ID, &c.Country, &c.Kind, &pop, &area, &c.StatsAsOf, &c.FoundedOn, &c.FoundingNote,
+		&c.CityDayRule, &c.Timezone, &c.Wikidata, &c.Version); err != nil {
+		return nil, err
+	}
+	if pop.Valid {
+		c.Population = &pop.Int64
+	}
+	if area.Valid {
+		c.AreaKm2 = &area.Float64
+	}
+	return &c, nil
+}
+
+// Cities returns every city with its texts, contacts not loaded.
+func Cities(ctx context.Context, q db.Querier) ([]*City, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+cityColumns+" FROM cities ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("register: list cities: %w", err)
+	}
+	defer rows.Close()
+	var cities []*City
+	byID := map[int64]*City{}
+	for rows.Next() {
+		c, err := scanCity(rows)
+		if err != nil {
+			return nil, fmt.Errorf("register: list cities: %w", err)
+		}
+		cities = append(cities, c)
+		byID[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("register: list cities: %w", err)
+	}
+	rows.Close()
+	if err := loadTexts(ctx, q, byID, ""); err != nil {
+		return nil, err
+	}
+	return cities, nil
+}
+
+func loadTexts(ctx context.Context, q db.Querier, byID map[int64]*City, where string, args ...any) error {
+	rows, err := q.QueryContext(ctx, "SELECT city_id, lang, name, description FROM city_texts "+where+" ORDER BY city_id, lang", args...)
+	if err != nil {
+		return fmt.Errorf("register: city texts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var t Text
+		if err := rows.Scan(&id, &t.Lang, &t.Name, &t.Description); err != nil {
+			return fmt.Errorf("register: city texts: %w", err)
+		}
+		if c := byID[id]; c != nil {
+			c.Texts = append(c.Texts, t)
+		}
+	}
+	return rows.Err()
+}
+
+// GetCity returns one city with texts and contacts.
+func GetCity(ctx context.Context, q db.Querier, id int64) (*City, error) {
+	c, err := scanCity(q.QueryRowContext(ctx, "SELECT "+cityColumns+" FROM cities WHERE id = $1", id))
+	if err != nil {
+		return nil, db.NotFound(err, fmt.Sprintf("register: city %d", id))
+	}
+	if err := loadTexts(ctx, q, map[int64]*City{id: c}, "WHERE city_id = $1", id); err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT name, role, department, email, phone FROM city_contacts
+		WHERE city_id = $1 ORDER BY position`, id)
+	if err != nil {
+		return nil, fmt.Errorf("register: city %d contacts: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ct Contact
+		if err := rows.Scan(&ct.Name, &ct.Role, &ct.Department, &ct.Email, &ct.Phone); err != nil {
+			return nil, fmt.Errorf("register: city %d contacts: %w", id, err)
+		}
+		c.Contacts = append(c.Contacts, ct)
+	}
+	return c, rows.Err()
+}
+
+// CreateCity inserts c and sets its ID. The caller validates first.
+func CreateCity(ctx context.Context, tx *sql.Tx, c *City) error {
+	now := time.Now().UTC()
+	err := tx.QueryRowContext(ctx, `INSERT INTO cities (country, kind, population, area_km2, stats_as_of, founded_on,
+		founding_note, city_day_rule, timezone, wikidata, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11) RETURNING id`,
+		c.Country, c.Kind, c.Population, c.AreaKm2, c.StatsAsOf, c.FoundedOn, c.FoundingNote, c.CityDayRule,
+		c.Timezone, c.Wikidata, now).Scan(&c.ID)
+	if err != nil {
+		return fmt.Errorf("register: create city: %w", err)
+	}
+	c.Version = 1
+	return writeCityChildren(ctx, tx, c)
+}
+
+// UpdateCity saves c if nobody changed it since c.Version was read.
+func UpdateCity(ctx context.Context, tx *sql.Tx, c *City) error {
+	res, err := tx.ExecContext(ctx, `UPDATE cities SET country = $1, kind = $2, population = $3, area_km2 = $4,
+		stats_as_of = $5, founded_on = $6, founding_note = $7, city_day_rule = $8, timezone = $9, wikidata = $10,
+		version = version + 1, updated_at = $11 WHERE id = $12 AND version = $13`,
+		c.Country, c.Kind, c.Population, c.AreaKm2, c.StatsAsOf, c.FoundedOn, c.FoundingNote, c.CityDayRule,
+		c.Timezone, c.Wikidata, time.Now().UTC(), c.ID, c.Version)
+	if err != nil {
+		return fmt.Errorf("register: update city %d: %w", c.ID, err)
+	}
+	if err := checkOneRow(ctx, tx, res, "cities", c.ID); err != nil {
+		return err
+	}
+	c.Version++
+	for _, table := range []string{"city_texts", "city_contacts"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE city_id = $1", c.ID); err != nil {
+			return fmt.Errorf("register: update city %d: %w", c.ID, err)
+		}
+	}
+	return writeCityChildren(ctx, tx, c)
+}
+
+// checkOneRow turns an update that touched no row into ErrNotFound or ErrStale.
+func checkOneRow(ctx context.Context, tx *sql.Tx, res sql.Result, table string, id int64) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("register: %s %d: %w", table, id, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	var one int
+	err = tx.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = $1", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("register: %s %d: %w", table, id, db.ErrNotFound)
+	}
+	return fmt.Errorf("register: %s %d: %w", table, id, ErrStale)
+}
+
+func writeCityChildren(ctx context.Context, tx *sql.Tx, c *City) error {
+	for _, t := range c.Texts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO city_texts (city_id, lang, name, description) VALUES ($1, $2, $3, $4)`,
+			c.ID, t.Lang, t.Name, t.Description); err != nil {
+			return fmt.Errorf("register: city %d text %s: %w", c.ID, t.Lang, err)
+		}
+	}
+	for i, ct := range c.Contacts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO city_contacts (city_id, position, name, role, department, email, phone)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, i, ct.Name, ct.Role, ct.Department, ct.Email, ct.Phone); err != nil {
+			return fmt.Errorf("register: city %d contact: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+// DeleteCity removes a city that takes part in no partnership.
+func DeleteCity(ctx context.Context, tx *sql.Tx, id int64) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM partnerships WHERE home_city_id = $1 OR partner_city_id = $1`, id).Scan(&n); err != nil {
+		return fmt.Errorf("register: delete city %d: %w", id, err)
+	}
+	if home, err := HomeCityID(ctx, tx); err == nil && home == id {
+		n++
+	}
+	if n > 0 {
+		return ErrInUse
+	}
+	res, err := tx.ExecContext(ctx, "DELETE FROM cities WHERE id = $1", id)
+	if err != nil {
+		return fmt.Errorf("register: delete city %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("register: city %d: %w", id, db.ErrNotFound)
+	}
+	return nil
+}
+
+const partnershipColumns = `id, home_city_id, partner_city_id, type, signed_on, signed_at, council_approved_on,
+	council_note, status, note, version`
+
+func scanPartnership(row interface{ Scan(...any) error }) (*Partnership, error) {
+	var p Partnership
+	err := row.Scan(&p.ID, &p.HomeCityID, &p.PartnerCityID, &p.Type, &p.SignedOn, &p.SignedAt, &p.CouncilApprovedOn,
+		&p.CouncilNote, &p.Status, &p.Note, &p.Version)
+	return &p, err
+}
+
+// Partnerships returns every partnership with both cities loaded (texts only), oldest first.
+func Partnerships(ctx context.Context, q db.Querier) ([]*Partnership, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+partnershipColumns+" FROM partnerships")
+	if err != nil {
+		return nil, fmt.Errorf("register: list partnerships: %w", err)
+	}
+	defer rows.Close()
+	var ps []*Partnership
+	for rows.Next() {
+		p, err := scanPartnership(rows)
+		if err != nil {
+			return nil, fmt.Errorf("register: list partnerships: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("register: list partnerships: %w", err)
+	}
+	rows.Close()
+	cities, err := Cities(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*City{}
+	for _, c := range cities {
+		byID[c.ID] = c
+	}
+	for _, p := range ps {
+		p.HomeCity, p.PartnerCity = byID[p.HomeCityID], byID[p.PartnerCityID]
+	}
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := ps[i].SignedOn, ps[j].SignedOn
+		if a == b {
+			return ps[i].ID < ps[j].ID
+		}
+		if a.IsZero() != b.IsZero() {
+			return b.IsZero()
+		}
+		return a.Before(b)
+	})
+	return ps, nil
+}
+
+// GetPartnership returns one partnership with everything that belongs to it.
+func GetPartnership(ctx context.Context, q db.Querier, id int64) (*Partnership, error) {
+	p, err := scanPartnership(q.QueryRowContext(ctx, "SELECT "+partnershipColumns+" FROM partnerships WHERE id = $1", id))
+	if err != nil {
+		return nil, db.NotFound(err, fmt.Sprintf("register: partnership %d", id))
+	}
+	if p.HomeCity, err = GetCity(ctx, q, p.HomeCityID); err != nil {
+		return nil, err
+	}
+	if p.PartnerCity, err = GetCity(ctx, q, p.PartnerCityID); err != nil {
+		return nil, err
+	}
+	err = each(ctx, q, `SELECT side, name, title FROM partnership_signatories WHERE partnership_id = $1 ORDER BY position`,
+		id, func(r *sql.Rows) error {
+			var s Signatory
+			err := r.Scan(&s.Side, &s.Name, &s.Title)
+			p.Signatories = append(p.Signatories, s)
+			return err
+		})
+	if err == nil {
+		err = each(ctx, q, `SELECT area FROM partnership_areas WHERE partnership_id = $1 ORDER BY area`, id, func(r *sql.Rows) error {
+			var a string
+			err := r.Scan(&a)
+			p.Areas = append(p.Areas, a)
+			return err
+		})
+	}
+	if err == nil {
+		err = each(ctx, q, `SELECT status, changed_on, reason, recorded_at FROM partnership_status_history
+			WHERE partnership_id = $1 ORDER BY changed_on, id`, id, func(r *sql.Rows) error {
+			var h StatusChange
+			err := r.Scan(&h.Status, &h.ChangedOn, &h.Reason, &h.RecordedAt)
+			p.History = append(p.History, h)
+			return err
+		})
+	}
+	if err == nil {
+		err = each(ctx, q, `SELECT id, title, filename, content_type, size, sha256, storage_key, uploaded_at
+			FROM partnership_documents WHERE partnership_id = $1 ORDER BY id`, id, func(r *sql.Rows) error {
+			var d Document
+			err := r.Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.SHA256, &d.StorageKey, &d.UploadedAt)
+			p.Documents = append(p.Documents, d)
+			return err
+		})
+	}
+	if err == nil {
+		err = each(ctx, q, `SELECT id, city_id, claimed_on, source FROM partnership_date_claims
+			WHERE partnership_id = $1 ORDER BY claimed_on`, id, func(r *sql.Rows) error {
+			var c DateClaim
+			err := r.Scan(&c.ID, &c.CityID, &c.ClaimedOn, &c.Source)
+			p.DateClaims = append(p.DateClaims, c)
+			return err
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("register: partnership %d: %w", id, err)
+	}
+	return p, nil
+}
+
+func each(ctx context.Context, q db.Querier, query string, id int64, fn func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, id)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// CreatePartnership inserts p with its first status entry and sets its ID.
+func CreatePartnership(ctx context.Context, tx *sql.Tx, p *Partnership, userID int64) error {
+	now := time.Now().UTC()
+	err := tx.QueryRowContext(ctx, `INSERT INTO partnerships (home_city_id, partner_city_id, type, signed_on, signed_at,
+		council_approved_on, council_note, status, note, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id`,
+		p.HomeCityID, p.PartnerCityID, p.Type, p.SignedOn, p.SignedAt, p.CouncilApprovedOn, p.CouncilNote,
+		p.Status, p.Note, now).Scan(&p.ID)
+	if db.IsUniqueViolation(err) {
+		return ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("register: create partnership: %w", err)
+	}
+	p.Version = 1
+	since := p.SignedOn
+	if since.IsZero() {
+		since = civil.Of(now)
+	}
+	if err := addHistory(ctx, tx, p.ID, StatusChange{Status: p.Status, ChangedOn: since}, userID); err != nil {
+		return err
+	}
+	return writePartnershipChildren(ctx, tx, p)
+}
+
+// UpdatePartnership saves p if nobody changed it since p.Version was read. A change of status
+// is recorded in the history with reason, dated changedOn.
+func UpdatePartnership(ctx context.Context, tx *sql.Tx, p *Partnership, changedOn civil.Date, reason string, userID int64) error {
+	var oldStatus string
+	if err := tx.QueryRowContext(ctx, "SELECT status FROM partnerships WHERE id = $1", p.ID).Scan(&oldStatus); err != nil {
+		return db.NotFound(err, fmt.Sprintf("register: partnership %d", p.ID))
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE partnerships SET partner_city_id = $1, type = $2, signed_on = $3, signed_at = $4,
+		council_approved_on = $5, council_note = $6, status = $7, note = $8, version = version + 1, updated_at = $9
+		WHERE id = $10 AND version = $11`,
+		p.PartnerCityID, p.Type, p.SignedOn, p.SignedAt, p.CouncilApprovedOn, p.CouncilNote, p.Status, p.Note,
+		time.Now().UTC(), p.ID, p.Version)
+	if db.IsUniqueViolation(err) {
+		return ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("register: update partnership %d: %w", p.ID, err)
+	}
+	if err := checkOneRow(ctx, tx, res, "partnerships", p.ID); err != nil {
+		return err
+	}
+	p.Version++
+	if oldStatus != p.Status {
+		if err := addHistory(ctx, tx, p.ID, StatusChange{Status: p.Status, ChangedOn: changedOn, Reason: reason}, userID); err != nil {
+			return err
+		}
+	}
+	for _, table := range []string{"partnership_signatories", "partnership_areas"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE partnership_id = $1", p.ID); err != nil {
+			return fmt.Errorf("register: update partnership %d: %w", p.ID, err)
+		}
+	}
+	return writePartnershipChildren(ctx, tx, p)
+}
+
+func addHistory(ctx context.Context, tx *sql.Tx, id int64, h StatusChange, userID int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO partnership_status_history (partnership_id, status, changed_on, reason, recorded_at, user_id)
+		VALUES ($1, $2, $3, $4, $5, $6)`, id, h.Status, h.ChangedOn, h.Reason, time.Now().UTC(), nullID(userID))
+	if err != nil {
+		return fmt.Errorf("register: partnership %d history: %w", id, err)
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func writePartnershipChildren(ctx context.Context, tx *sql.Tx, p *Partnership) error {
+	for i, s := range p.Signatories {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO partnership_signatories (partnership_id, position, side, name, title)
+			VALUES ($1, $2, $3, $4, $5)`, p.ID, i, s.Side, s.Name, s.Title); err != nil {
+			return fmt.Errorf("register: partnership %d signatory: %w", p.ID, err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, a := range p.Areas {
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		if _, err := tx.ExecContext(ctx, `INSERT INTO partnership_areas (partnership_id, area) VALUES ($1, $2)`, p.ID, a); err != nil {
+			return fmt.Errorf("register: partnership %d area: %w", p.ID, err)
+		}
+	}
+	return nil
+}
+
+// DeletePartnership removes a partnership and everything that belongs to it. It returns the
+// storage keys of its documents, for the caller to remove once the transaction commits.
+func DeletePartnership(ctx context.Context, tx *sql.Tx, id int64) ([]string, error) {
+	var keys []string
+	err := each(ctx, tx, "SELECT storage_key FROM partnership_documents WHERE partnership_id = $1", id, func(r *sql.Rows) error {
+		var k string
+		err := r.Scan(&k)
+		keys = append(keys, k)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register: delete partnership %d: %w", id, err)
+	}
+	res, err := tx.ExecContext(ctx, "DELETE FROM partnerships WHERE id = $1", id)
+	if err != nil {
+		return nil, fmt.Errorf("register: delete partnership %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, fmt.Errorf("register: partnership %d: %w", id, db.ErrNotFound)
+	}
+	return keys, nil
+}
+
+// AddDocument records an uploaded document whose bytes are already stored under d.StorageKey.
+func AddDocument(ctx context.Context, tx *sql.Tx, partnershipID int64, d *Document, userID int64) error {
+	d.UploadedAt = time.Now().UTC()
+	err := tx.QueryRowContext(ctx, `INSERT INTO partnership_documents (partnership_id, title, filename, content_type, size,
+		sha256, storage_key, uploaded_at, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		partnershipID, d.Title, d.Filename, d.ContentType, d.Size, d.SHA256, d.StorageKey, d.UploadedAt, nullID(userID)).Scan(&d.ID)
+	if err != nil {
+		return fmt.Errorf("register: add document to partnership %d: %w", partnershipID, err)
+	}
+	return nil
+}
+
+// GetDocument returns one document of a partnership.
+func GetDocument(ctx context.Context, q db.Querier, partnershipID, id int64) (*Document, error) {
+	var d Document
+	err := q.QueryRowContext(ctx, `SELECT id, title, filename, content_type, size, sha256, storage_key, uploaded_at
+		FROM partnership_documents WHERE id = $1 AND partnership_id = $2`, id, partnershipID).
+		Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.SHA256, &d.StorageKey, &d.UploadedAt)
+	if err != nil {
+		return nil, db.NotFound(err, fmt.Sprintf("register: document %d", id))
+	}
+	return &d, nil
+}
+
+// DeleteDocument removes a document record; the caller removes its bytes after commit.
+func DeleteDocument(ctx context.Context, tx *sql.Tx, partnershipID, id int64) error {
+	res, err := tx.ExecContext(ctx, "DELETE FROM partnership_documents WHERE id = $1 AND partnership_id = $2", id, partnershipID)
+	if err != nil {
+		return fmt.Errorf("register: delete document %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("register: document %d: %w", id, db.ErrNotFound)
+	}
+	return nil
+}
+
+// SetDateClaim records (or replaces) the date cityID gives for a partnership.
+func SetDateClaim(ctx context.Context, tx *sql.Tx, partnershipID int64, c DateClaim) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO partnership_date_claims (partnership_id, city_id, claimed_on, source)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (partnership_id, city_id) DO UPDATE SET claimed_on = excluded.claimed_on, source = excluded.source`,
+		partnershipID, c.CityID, c.ClaimedOn, c.Source)
+	if err != nil {
+		return fmt.Errorf("register: date claim for partnership %d: %w", partnershipID, err)
+	}
+	return nil
+}
+
+// DeleteDateClaim removes a date claim.
+func DeleteDateClaim(ctx context.Context, tx *sql.Tx, partnershipID, id int64) error {
+	res, err := tx.ExecContext(ctx, "DELETE FROM partnership_date_claims WHERE id = $1 AND partnership_id = $2", id, partnershipID)
+	if err != nil {
+		return fmt.Errorf("register: delete date claim %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("register: date claim %d: %w", id, db.ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,13 @@
+package web
+
+import "sistercity/internal/auth"
+
+// maxImportBytes bounds a register file uploaded for import.
+const maxImportBytes = 10 << 20
+
+// adminRoutes lists the admin's routes beyond sign-in and the overview.
+func (s *Server) adminRoutes() []route {
+	return []route{
+		{"GET /admin/audit", auth.RoleAdmin, s.auditLog},
+	}
+}

@@ -1,0 +1,227 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"sistercity/internal/auth"
+	"sistercity/internal/civil"
+	"sistercity/internal/i18n"
+	"sistercity/internal/problem"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// parseTemplates parses every page once at start-up: each page is the layout plus its own file
+// and the shared partials. A broken or missing template fails the start, not a request.
+func parseTemplates() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"add":   func(a, b int) int { return a + b },
+		"lower": strings.ToLower,
+		"has": func(list []string, s string) bool {
+			for _, x := range list {
+				if x == s {
+					return true
+				}
+			}
+			return false
+		},
+		"ymd": func(d civil.Date) string { return d.String() },
+		// pair passes the page and one item to a partial template.
+		"pair": func(page, item any) map[string]any { return map[string]any{"Page": page, "Item": item} },
+	}
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	pages := map[string]*template.Template{}
+	err = fs.WalkDir(assets, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(p, "templates/partials/") || p == "templates/layout.html" {
+			return err
+		}
+		t, err := template.Must(base.Clone()).ParseFS(assets, p)
+		if err != nil {
+			return err
+		}
+		pages[strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html")] = t
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	return pages, nil
+}
+
+// langLink is one entry of the language switcher and of the hreflang alternates.
+type langLink struct {
+	Lang    string
+	Name    string
+	URL     string
+	Current bool
+}
+
+// page is what every template gets.
+type page struct {
+	L       *i18n.Localizer
+	Lang    string
+	Langs   []langLink
+	Title   string
+	User    *auth.User
+	CSRF    string
+	Admin   bool
+	Canon   string // canonical path
+	Errors  problem.Fields
+	Message string // a notice shown above the content
+	Today   civil.Date
+	Data    any
+}
+
+// FieldErrors renders the messages about one field.
+func (p *page) FieldErrors(field string) []string {
+	var out []string
+	for _, m := range p.Errors.For(field) {
+		out = append(out, p.L.Msg(m))
+	}
+	return out
+}
+
+// newPage prepares the common part of a page in the request's language.
+func (s *Server) newPage(r *http.Request, lang, title string) *page {
+	l := s.cat.Localizer(lang)
+	p := &page{
+		L:     l,
+		Lang:  l.Lang,
+		Title: title,
+		User:  userFrom(r),
+		CSRF:  auth.CSRFToken(r.Context(), s.sessions),
+		Today: civil.Of(s.now()),
+	}
+	p.Admin = strings.HasPrefix(r.URL.Path, "/admin")
+	rest := r.URL.Path
+	if !p.Admin {
+		if _, after, ok := strings.Cut(strings.TrimPrefix(rest, "/"), "/"); ok {
+			rest = "/" + after
+		} else {
+			rest = "/"
+		}
+	}
+	for _, code := range s.cat.Languages() {
+		link := langLink{Lang: code, Name: s.cat.Localizer(code).T("language.self"), Current: code == l.Lang}
+		if p.Admin {
+			q := r.URL.Query()
+			q.Set("lang", code)
+			link.URL = r.URL.Path + "?" + q.Encode()
+		} else {
+			link.URL = "/" + code + rest
+		}
+		p.Langs = append(p.Langs, link)
+	}
+	p.Canon = r.URL.Path
+	return p
+}
+
+// render writes a page with status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.log.Error("no such template", "name", name)
+		http.Error(w, "template missing", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		s.log.Error("render", "template", name, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", p.Lang)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// langOf picks the language for a request: the path's language prefix, then the lang query or
+// cookie (the admin's choice), the user's setting, then Accept-Language.
+func (s *Server) langOf(r *http.Request) string {
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if s.cat.Has(first) {
+		return first
+	}
+	if q := r.URL.Query().Get("lang"); s.cat.Has(q) {
+		return q
+	}
+	if c, err := r.Cookie("lang"); err == nil && s.cat.Has(c.Value) {
+		return c.Value
+	}
+	if u := userFrom(r); u != nil && s.cat.Has(u.Locale) {
+		return u.Locale
+	}
+	return s.cat.Match(r.Header.Get("Accept-Language"))
+}
+
+// fail renders err as an error page in the request's language, with the fitting status. Only
+// messages from the catalog reach the reader; the cause goes to the log.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := classify(err)
+	if status >= 500 {
+		s.log.Error("request failed", "path", r.URL.Path, "err", err)
+	}
+	p := s.newPage(r, s.langOf(r), "")
+	p.Title = p.L.T("error.title")
+	p.Data = p.L.Msg(msg)
+	s.render(w, r, status, "error", p)
+}
+
+func classify(err error) (int, i18n.Msg) {
+	var pe *problem.Error
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Status, pe.Msg
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge, i18n.M("error.too_large")
+	case isNotFound(err):
+		return http.StatusNotFound, i18n.M("error.not_found")
+	case isStale(err):
+		return http.StatusConflict, i18n.M("error.conflict")
+	}
+	if f, ok := problem.AsFields(err); ok && len(f) > 0 {
+		return http.StatusUnprocessableEntity, f[0].Msg
+	}
+	return http.StatusInternalServerError, i18n.M("error.internal")
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, problem.New(http.StatusNotFound, "error.not_found"))
+}
+
+// static serves the embedded CSS, JavaScript and images with a long cache lifetime; their URLs
+// carry the build's version, so a new release is fetched anew.
+func (s *Server) static() http.Handler {
+	sub, _ := fs.Sub(assets, "static")
+	fileServer := http.FileServerFS(sub)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("file")
+		if name == "" || strings.HasSuffix(name, "/") || path.Clean(name) != name {
+			s.notFound(w, r)
+			return
+		}
+		if _, err := fs.Stat(sub, name); err != nil {
+			s.notFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/" + name
+		fileServer.ServeHTTP(w, r2)
+	})
+}

@@ -1,0 +1,41 @@
+package web
+
+import (
+	"net/http"
+
+	"sistercity/internal/auth"
+)
+
+// route is one entry of the route table. role is the least role the route needs; "" is public.
+// Every route of the application is in this table, so that a test can walk all of them with
+// every role.
+type route struct {
+	pattern string
+	role    auth.Role
+	handler http.HandlerFunc
+}
+
+func (s *Server) routeTable() []route {
+	rs := []route{
+		{"GET /{$}", "", s.root},
+		{"GET /healthz", "", s.healthz},
+		{"GET /robots.txt", "", s.robots},
+		{"GET /static/{file...}", "", s.static().ServeHTTP},
+
+		{"GET /admin/sign-in", "", s.signInForm},
+		{"POST /admin/sign-in", "", s.signIn},
+		{"POST /admin/sign-out", auth.RoleViewer, s.signOut},
+		{"GET /admin/{$}", auth.RoleViewer, s.adminHome},
+	}
+	rs = append(rs, s.adminRoutes()...)
+	// The public site, once per language: /ko/…, /ru/…, /en/…. An unknown prefix matches
+	// nothing and gets the not-found page.
+	for _, lang := range s.cat.Languages() {
+		rs = append(rs,
+			route{"GET /" + lang + "/{$}", "", s.home(lang)},
+			route{"GET /" + lang + "/partners", "", s.partnerList(lang)},
+			route{"GET /" + lang + "/partners/{id}", "", s.partnerPage(lang)},
+		)
+	}
+	return rs
+}

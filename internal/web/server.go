@@ -1,0 +1,116 @@
+// Package web is sistercity's HTTP face: the router, middleware, handlers and the embedded
+// templates and static files. It is thin: handlers parse requests, call into the feature
+// packages inside one transaction, audit, and render.
+package web
+
+import (
+	"context"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"sistercity/internal/blob"
+	"sistercity/internal/config"
+	"sistercity/internal/db"
+	"sistercity/internal/i18n"
+)
+
+// Server holds what the handlers need. It has no package-level state: tests build as many as
+// they like.
+type Server struct {
+	cfg      config.Config
+	db       *db.DB
+	cat      *i18n.Catalog
+	sessions *scs.SessionManager
+	docs     blob.Store
+	log      *slog.Logger
+	pages    map[string]*template.Template
+	metrics  *metrics
+	routes   []route
+	handler  http.Handler
+	// now returns the current time; tests may pin it.
+	now func() time.Time
+}
+
+// Options are the parts a Server is built from.
+type Options struct {
+	Config  config.Config
+	DB      *db.DB
+	Catalog *i18n.Catalog
+	Docs    blob.Store
+	Log     *slog.Logger
+	// Registry receives the server's metrics; nil makes a fresh one.
+	Registry *prometheus.Registry
+	// Now pins the clock (tests); nil is time.Now.
+	Now func() time.Time
+}
+
+// New builds a Server and its routes. It fails when a template is missing or broken.
+func New(o Options) (*Server, error) {
+	s := &Server{
+		cfg:      o.Config,
+		db:       o.DB,
+		cat:      o.Catalog,
+		docs:     o.Docs,
+		log:      o.Log,
+		sessions: nil,
+		now:      o.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.sessions = newSessions(o.DB, o.Config)
+	reg := o.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	s.metrics = newMetrics(reg, o.DB)
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
+	s.routes = s.routeTable()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.pattern, s.guard(rt))
+	}
+	mux.Handle("GET /metrics", s.metrics.handler(reg))
+	mux.HandleFunc("/", s.notFound)
+	s.handler = s.recoverer(s.instrument(securityHeaders(s.sessions.LoadAndSave(s.csrf(mux)))))
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Run serves on the configured address until ctx ends, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	srv := &http.Server{
+		Addr:              s.cfg.Listen,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	s.log.Info("listening", "addr", s.cfg.Listen)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs every test: the whole suite on SQLite, then again on PostgreSQL, with the browser test in
+# both. Installs what is missing (PostgreSQL, Chromium, fonts) and starts a PostgreSQL server
+# when none is running, stopping it afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+need_go
+need_pkg chromium:chromium fc-list:fontconfig pg_isready:postgresql-client
+# Fonts that cover Hangul and Cyrillic, for the browser test's pages.
+if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then need_pkg /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk; fi
+
+started_pg=""
+pg_dir=""
+cleanup() {
+  if [ -n "$started_pg" ]; then
+    echo "stopping the test PostgreSQL"
+    runuser -u postgres -- "$started_pg/pg_ctl" -D "$pg_dir" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+  fi
+}
+trap cleanup EXIT
+
+pg_url=""
+if [ -n "${SISTERCITY_TEST_DATABASE_URL:-}" ]; then
+  pg_url="$SISTERCITY_TEST_DATABASE_URL"
+elif pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "using the PostgreSQL running at 127.0.0.1:5432"
+  psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'sistercity_test'" postgres | grep -q 1 ||
+    psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE sistercity_test" postgres >/dev/null
+  pg_url="postgres://postgres@127.0.0.1:5432/sistercity_test?sslmode=disable"
+else
+  need_pkg /usr/lib/postgresql:postgresql
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  pg_dir=$(mktemp -d /tmp/sistercity-pg.XXXXXX)
+  chown postgres "$pg_dir"
+  echo "starting a PostgreSQL for the tests in $pg_dir (port 55432)"
+  runuser -u postgres -- "$bin/initdb" -D "$pg_dir" -A trust -U postgres >/dev/null
+  runuser -u postgres -- "$bin/pg_ctl" -D "$pg_dir" -l "$pg_dir/log" -w \
+    -o "-p 55432 -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  started_pg="$bin"
+  psql -h 127.0.0.1 -p 55432 -U postgres -c "CREATE DATABASE sistercity_test" postgres >/dev/null
+  pg_url="postgres://postgres@127.0.0.1:55432/sistercity_test?sslmode=disable"
+fi
+
+export CI="${CI:-}"
+echo "== go vet =="
+go vet ./...
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
+
+# Each pass runs the whole suite verbosely into a log; the terminal gets each package's result,
+# the failures in full, and a closing count.
+run_pass() {
+  local name=$1 url=$2 log=/tmp/sistercity-test-$1.log status=0
+  echo "== tests on $name =="
+  SISTERCITY_TEST_DATABASE_URL="$url" go test -race -count=1 -timeout 25m -v ./... >"$log" 2>&1 || status=$?
+  grep -E '^(ok|FAIL|---|panic:)|^\s+--- FAIL|^=== RUN   TestBrowser' "$log" | grep -vE '^\s*--- (PASS|SKIP)' || true
+  passed=$((passed + $(grep -cE '^\s*--- PASS' "$log" || true)))
+  failed=$((failed + $(grep -cE '^\s*--- FAIL' "$log" || true)))
+  if [ "$status" -ne 0 ]; then
+    echo "---- $name: failing output ----"
+    grep -vE '^\s*(=== (RUN|PAUSE|CONT)|--- PASS)' "$log" | tail -n 200
+    overall=1
+  fi
+}
+passed=0 failed=0 overall=0
+run_pass sqlite ""
+run_pass postgres "$pg_url"
+skipped=$(cat /tmp/sistercity-test-sqlite.log /tmp/sistercity-test-postgres.log | grep -cE '^\s*--- SKIP' || true)
+if [ -n "$CI" ] && [ "$skipped" -gt 0 ]; then
+  echo "tests were skipped under CI=true:"; grep -hE '^\s*--- SKIP' /tmp/sistercity-test-*.log; overall=1
+fi
+echo "tests: $passed passed, $failed failed"
+exit $overall
