@@ -13,17 +13,15 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-)
 
-// conformanceDir is the shared WebVTT conformance data (converted from the W3C web-platform-tests),
-// a sibling of the module's directory both here and in CI.
-const conformanceDir = "../../../shared/conformance/webvtt"
+	"sistercity/internal/sharedtest"
+)
 
 // mustConformanceDir fails the test, rather than skipping it, when the data is not there: a
 // missing checkout must not pass as "conformant".
 func mustConformanceDir(tb testing.TB, sub string) string {
 	tb.Helper()
-	dir := filepath.Join(conformanceDir, sub)
+	dir := sharedtest.Dir(tb, filepath.Join("conformance/webvtt", sub))
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		tb.Fatalf("conformance data missing: %s (%v)", dir, err)
 	}
