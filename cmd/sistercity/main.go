@@ -32,6 +32,8 @@ func commands() map[string]command {
 		"serve":   {"run the web server (and the job workers)", runServe},
 		"migrate": {"apply database migrations and exit", runMigrate},
 		"user":    {"manage accounts: user create|set-role|reset-password|list", runUser},
+		"import":  {"import the partner register from a CSV or JSON file", runImport},
+		"export":  {"export the partner register as CSV or JSON", runExport},
 		"version": {"print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			fmt.Fprintln(out, "sistercity", version)
 			return nil

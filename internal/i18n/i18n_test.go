@@ -79,6 +79,16 @@ func TestDatesAndNumbers(t *testing.T) {
 			t.Errorf("%s number: %q, want %q", lang, got, want)
 		}
 	}
+	pop, area := int64(606000), 331.5
+	if got := c.Localizer("ru").Number(&pop); got != "606\u00a0000" {
+		t.Errorf("ru number of a pointer: %q", got)
+	}
+	if got := c.Localizer("en").Number(&area); got != "331.5" {
+		t.Errorf("en number of a float pointer: %q", got)
+	}
+	if got := c.Localizer("en").Number((*int64)(nil)); got != "" {
+		t.Errorf("nil pointer: %q", got)
+	}
 	if got := c.Localizer("ru").Region("KR"); got != "Республика Корея" {
 		t.Errorf("ru region KR: %q", got)
 	}
@@ -87,12 +97,12 @@ func TestDatesAndNumbers(t *testing.T) {
 func TestMatch(t *testing.T) {
 	c := mustLoad(t)
 	for header, want := range map[string]string{
-		"ko":                        "ko",
-		"ko-KR,ko;q=0.9,en;q=0.8":   "ko",
-		"ru-RU;q=0.9, en;q=0.5":     "ru",
-		"fr-FR":                     "en",
-		"":                          "en",
-		"garbage;;;q=x":             "en",
+		"ko":                         "ko",
+		"ko-KR,ko;q=0.9,en;q=0.8":    "ko",
+		"ru-RU;q=0.9, en;q=0.5":      "ru",
+		"fr-FR":                      "en",
+		"":                           "en",
+		"garbage;;;q=x":              "en",
 		"de;q=0.9,ru;q=0.8,ko;q=0.7": "ru",
 	} {
 		if got := c.Match(header); got != want {

@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 
 	"golang.org/x/text/feature/plural"
@@ -73,7 +74,7 @@ func (l *Localizer) Msg(m Msg) string {
 
 func (l *Localizer) format(v any) string {
 	switch v := v.(type) {
-	case int, int64, int32, float64, float32:
+	case int, int64, int32, float64, float32, *int64, *float64:
 		return l.Number(v)
 	case Msg:
 		return l.Msg(v)
@@ -84,9 +85,17 @@ func (l *Localizer) format(v any) string {
 	}
 }
 
-// Number formats a number with the locale's grouping and decimal separators.
+// Number formats a number with the locale's grouping and decimal separators. It takes pointers
+// too, as optional figures are stored that way; nil gives "".
 func (l *Localizer) Number(v any) string {
-	return l.printer.Sprint(number.Decimal(v))
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return ""
+		}
+		rv = rv.Elem()
+	}
+	return l.printer.Sprint(number.Decimal(rv.Interface()))
 }
 
 // Date formats a calendar date in the locale's long form ("30 June 1992", "30 июня 1992 г.",

@@ -125,6 +125,14 @@ func (c *City) Description(lang string) string {
 	return ""
 }
 
+// DescriptionLang returns the language of the text Description(lang) returns.
+func (c *City) DescriptionLang(lang string) string {
+	if t, ok := c.text(lang); ok && t.Description != "" {
+		return lang
+	}
+	return "en"
+}
+
 func (c *City) text(lang string) (Text, bool) {
 	for _, t := range c.Texts {
 		if t.Lang == lang {

@@ -10,10 +10,10 @@ import (
 const auditPageSize = 50
 
 type auditData struct {
-	Entries  []auth.AuditEntry
-	Entity   string
-	Page     int
-	HasMore  bool
+	Entries []auth.AuditEntry
+	Entity  string
+	Page    int
+	HasMore bool
 }
 
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {

@@ -7,7 +7,11 @@ const maxImportBytes = 10 << 20
 
 // adminRoutes lists the admin's routes beyond sign-in and the overview.
 func (s *Server) adminRoutes() []route {
-	return []route{
+	rs := []route{
 		{"GET /admin/audit", auth.RoleAdmin, s.auditLog},
 	}
+	rs = append(rs, s.importRoutes()...)
+	rs = append(rs, s.registerRoutes()...)
+	rs = append(rs, s.userRoutes()...)
+	return rs
 }

@@ -1,8 +1,8 @@
 package web
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"net/http"
 	"sort"
 	"strconv"
@@ -40,12 +40,12 @@ func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
 
 // partnerCard is a partnership as the public lists show it.
 type partnerCard struct {
-	P       *register.Partnership
-	Name    string
+	P        *register.Partnership
+	Name     string
 	NameLang string
-	Country string
-	Age     int
-	HasAge  bool
+	Country  string
+	Age      int
+	HasAge   bool
 }
 
 // group is a heading with its partnerships.
@@ -97,10 +97,10 @@ func (s *Server) home(lang string) http.HandlerFunc {
 		p := s.newPage(r, lang, "")
 		p.Title = p.L.T("home.title")
 		data := struct {
-			Oldest, Newest       *partnerCard
-			Sister, Friendship   int
-			Countries            int
-			Recent               []partnerCard
+			Oldest, Newest     *partnerCard
+			Sister, Friendship int
+			Countries          int
+			Recent             []partnerCard
 		}{}
 		countries := map[string]bool{}
 		for _, x := range ps {

@@ -113,4 +113,3 @@ func TestHealthAndMetrics(t *testing.T) {
 		}
 	}
 }
-

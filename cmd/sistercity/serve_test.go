@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sistercity/internal/civil"
+	"sistercity/internal/db/dbtest"
+	"sistercity/internal/i18n"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServe runs "sistercity serve" with args in the background until the test ends, and waits
+// until it answers /healthz.
+func startServe(t *testing.T, args ...string) (base string, stdout *syncBuffer, stop func() int) {
+	t.Helper()
+	addr := freeAddr(t)
+	args = append([]string{"serve", "--listen", addr, "--log-level", "warn"}, args...)
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, stdout, stderr) }()
+	base = "http://" + addr
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d before answering\n%s", code, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not answer /healthz\n%s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var once sync.Once
+	code := -1
+	stop = func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(30 * time.Second):
+				t.Error("serve did not stop within 30 s of SIGTERM")
+			}
+		})
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	return base, stdout, stop
+}
+
+func dbArgs(t *testing.T) []string {
+	args := []string{"--data-dir", t.TempDir()}
+	if u := dbtest.URL(t); u != "" {
+		args = append(args, "--database-url", u)
+	}
+	return args
+}
+
+// TestServeDemo is what a new user does first: start with --demo, open the Russian partner list
+// and the Korean home page, sign in with the printed password; then start again and find
+// nothing duplicated.
+func TestServeDemo(t *testing.T) {
+	args := append(dbArgs(t), "--demo")
+	base, stdout, stop := startServe(t, args...)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	req, _ := http.NewRequest("GET", base+"/", nil)
+	req.Header.Set("Accept-Language", "ko")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/ko/" {
+		t.Fatalf("GET / in Korean: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	// The age of the Busan–Vladivostok partnership on today's date, the Russian way.
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	age := civil.MustParse("1992-06-30").YearsUntil(civil.Today(time.UTC))
+	wantAge := cat.Localizer("ru").N("partner.age", age)
+	body := get(t, base+"/ru/partners")
+	item := regexp.MustCompile(`Владивосток</a>[^<]*<span class="meta">([^<]*)</span>`).FindStringSubmatch(body)
+	if item == nil || !strings.Contains(item[1], wantAge) {
+		t.Fatalf("/ru/partners: Владивосток with %q not found (got %q)", wantAge, item)
+	}
+	if !regexp.MustCompile(`\d+ (год|года|лет)`).MatchString(wantAge) {
+		t.Fatalf("unexpected Russian age %q", wantAge)
+	}
+	if n := strings.Count(body, "<article class=\"partner\">"); n != 29 {
+		t.Errorf("/ru/partners lists %d partnerships, want 29", n)
+	}
+
+	m := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no admin password printed:\n%s", stdout.String())
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited with %d after SIGTERM", code)
+	}
+
+	// A second start loads nothing new and prints no password.
+	base, stdout, _ = startServe(t, args...)
+	body = get(t, base+"/ru/partners")
+	if n := strings.Count(body, "<article class=\"partner\">"); n != 29 {
+		t.Errorf("after a second --demo start: %d partnerships, want 29", n)
+	}
+	if strings.Contains(stdout.String(), "password") {
+		t.Error("the second start printed a password again")
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	return string(b)
+}
+
+func TestBadConfigurationIsRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--listen", "nonsense"},
+		{"serve", "--log-format", "xml"},
+		{"serve", "--database-url", "mysql://x"},
+		{"nosuchcommand"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), args, &out, &errb); code == 0 {
+			t.Errorf("%v: exit 0", args)
+		}
+	}
+	t.Setenv("SISTERCITY_DEMO", "maybe")
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"migrate", "--data-dir", t.TempDir()}, &out, &errb); code == 0 ||
+		!strings.Contains(errb.String(), "SISTERCITY_DEMO") {
+		t.Errorf("a malformed SISTERCITY_DEMO was not reported: %d %s", code, errb.String())
+	}
+}

@@ -1,0 +1,203 @@
+package web
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"sistercity/internal/auth"
+	"sistercity/internal/civil"
+	"sistercity/internal/i18n"
+	"sistercity/internal/problem"
+)
+
+// registerRoutes lists the admin's pages for the partner register: cities, partnerships, their
+// documents and date claims, and the home-city setting. Reading needs a viewer; the forms that
+// create something need an editor, because showing them is the first step of the change.
+func (s *Server) registerRoutes() []route {
+	return []route{
+		{"GET /admin/cities", auth.RoleViewer, s.cityList},
+		{"GET /admin/cities/new", auth.RoleEditor, s.cityNew},
+		{"POST /admin/cities", auth.RoleEditor, s.cityCreate},
+		{"GET /admin/cities/{id}", auth.RoleViewer, s.cityEdit},
+		{"POST /admin/cities/{id}", auth.RoleEditor, s.cityUpdate},
+		{"POST /admin/cities/{id}/delete", auth.RoleEditor, s.cityDelete},
+		{"POST /admin/settings/home-city", auth.RoleAdmin, s.setHomeCity},
+
+		{"GET /admin/partnerships", auth.RoleViewer, s.partnershipList},
+		{"GET /admin/partnerships/new", auth.RoleEditor, s.partnershipNew},
+		{"POST /admin/partnerships", auth.RoleEditor, s.partnershipCreate},
+		{"GET /admin/partnerships/{id}", auth.RoleViewer, s.partnershipEdit},
+		{"POST /admin/partnerships/{id}", auth.RoleEditor, s.partnershipUpdate},
+		{"POST /admin/partnerships/{id}/delete", auth.RoleEditor, s.partnershipDelete},
+
+		{"POST /admin/partnerships/{id}/documents", auth.RoleEditor, s.documentUpload},
+		{"GET /admin/partnerships/{id}/documents/{doc}", auth.RoleViewer, s.documentDownload},
+		{"POST /admin/partnerships/{id}/documents/{doc}/delete", auth.RoleEditor, s.documentDelete},
+
+		{"POST /admin/partnerships/{id}/claims", auth.RoleEditor, s.claimSave},
+		{"POST /admin/partnerships/{id}/claims/{claim}/delete", auth.RoleEditor, s.claimDelete},
+	}
+}
+
+// option is one choice of a select, a radio group or a set of checkboxes.
+type option struct {
+	Value, Label string
+}
+
+// pathID reads a positive numeric path wildcard; anything else is a page that does not exist.
+func pathID(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// canEdit tells whether the signed-in user may change the register; others get read-only forms.
+func canEdit(r *http.Request) bool {
+	u := userFrom(r)
+	return u != nil && u.Role.AtLeast(auth.RoleEditor)
+}
+
+// notices are the success messages a redirect may ask for with ?notice=…; only these keys are
+// shown, so a link cannot make the page say anything else.
+var notices = map[string]string{
+	"saved":     "admin.notice.saved",
+	"created":   "admin.notice.created",
+	"deleted":   "admin.notice.deleted",
+	"uploaded":  "admin.notice.uploaded",
+	"home_city": "admin.notice.home_city",
+	"claim":     "admin.notice.claim",
+	"role":      "admin.users.notice.role",
+	"disabled":  "admin.users.notice.disabled",
+	"enabled":   "admin.users.notice.enabled",
+}
+
+// withNotice fills p.Message from the ?notice= of a redirect after a successful change.
+func withNotice(p *page, r *http.Request) {
+	if key, ok := notices[r.URL.Query().Get("notice")]; ok {
+		p.Message = p.L.T(key)
+	}
+}
+
+// Strict number syntax: what an <input type=number> sends. strconv alone would also take
+// "0x1p3", "Inf" or "NaN".
+var (
+	intRe   = regexp.MustCompile(`^-?[0-9]{1,18}$`)
+	floatRe = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,15})?$`)
+)
+
+// parseInt reads an optional whole number; "" is nil.
+func parseInt(f *problem.Fields, field, s string) *int64 {
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if !intRe.MatchString(s) || err != nil {
+		f.Add(field, "validation.number")
+		return nil
+	}
+	return &n
+}
+
+// parseFloat reads an optional decimal number; "" is nil.
+func parseFloat(f *problem.Fields, field, s string) *float64 {
+	if s == "" {
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if !floatRe.MatchString(s) || err != nil {
+		f.Add(field, "validation.number")
+		return nil
+	}
+	return &v
+}
+
+// parseDate reads an optional YYYY-MM-DD date; "" is the zero (unknown) date.
+func parseDate(f *problem.Fields, field, s string) civil.Date {
+	if s == "" {
+		return civil.Date{}
+	}
+	d, err := civil.Parse(s)
+	if err != nil {
+		f.Add(field, "validation.date")
+		return civil.Date{}
+	}
+	return d
+}
+
+// earliestDate is the earliest date a partnership record may carry, as in register.
+var earliestDate = civil.Date{Year: 1900, Month: 1, Day: 1}
+
+// checkRecordDate applies the register's rule for partnership dates to a date the model does not
+// validate itself (a status change, a date claim).
+func checkRecordDate(f *problem.Fields, field string, d, today civil.Date) {
+	if d.IsZero() {
+		return
+	}
+	if d.Before(earliestDate) {
+		f.Add(field, "validation.date_too_early", "date", earliestDate.String())
+	}
+	if d.After(today) {
+		f.Add(field, "validation.date_in_future")
+	}
+}
+
+// checkText bounds a free-text field the model does not check itself.
+func checkText(f *problem.Fields, field, s string, max int) {
+	if !utf8.ValidString(s) {
+		f.Add(field, "validation.encoding")
+	} else if utf8.RuneCountInString(s) > max {
+		f.Add(field, "validation.too_long", "max", max)
+	}
+}
+
+// formValue returns a submitted field, trimmed and without NUL characters, which no form means
+// and PostgreSQL refuses to store.
+func formValue(r *http.Request, name string) string {
+	return strings.TrimSpace(strings.ReplaceAll(r.PostFormValue(name), "\x00", ""))
+}
+
+// langName names a language in the reader's language ("Korean", "корейский", "한국어").
+func langName(l *i18n.Localizer, tag string) string {
+	t, err := language.Parse(tag)
+	if err != nil {
+		return tag
+	}
+	if name := display.Tags(l.Tag()).Name(t); name != "" {
+		return name
+	}
+	return tag
+}
+
+// countryOptions lists every ISO 3166-1 country with its name in the reader's language, in the
+// language's alphabetical order.
+func countryOptions(l *i18n.Localizer) []option {
+	var opts []option
+	for a := 'A'; a <= 'Z'; a++ {
+		for b := 'A'; b <= 'Z'; b++ {
+			code := string([]rune{a, b})
+			r, err := language.ParseRegion(code)
+			// Keep the assigned codes: no aliases of a newer code (DD, ZR), no private use, none
+			// without a UN M.49 number (UN, EZ, Canary Islands) or a name (SU, YU).
+			if err != nil || !r.IsCountry() || r.IsPrivateUse() || r.Canonicalize().String() != code ||
+				r.M49() == 0 || display.English.Regions().Name(r) == "" {
+				continue
+			}
+			opts = append(opts, option{Value: code, Label: l.Region(code)})
+		}
+	}
+	sortOptions(l, opts)
+	return opts
+}
+
+// sortOptions orders options by label with the collation of the reader's language.
+func sortOptions(l *i18n.Localizer, opts []option) {
+	c := collate.New(l.Tag())
+	slices.SortFunc(opts, func(a, b option) int { return c.CompareString(a.Label, b.Label) })
+}
