@@ -5,7 +5,7 @@ need_pkg() {
   local missing=()
   for pair in "$@"; do
     local cmd=${pair%%:*} pkg=${pair#*:}
-    if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "$cmd" ]; then
+    if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -e "$cmd" ]; then
       missing+=("$pkg")
     fi
   done

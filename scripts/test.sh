@@ -31,8 +31,9 @@ elif pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE sistercity_test" postgres >/dev/null
   pg_url="postgres://postgres@127.0.0.1:5432/sistercity_test?sslmode=disable"
 else
-  need_pkg /usr/lib/postgresql:postgresql
-  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  # The client package also makes /usr/lib/postgresql/N/bin, so look for the server itself.
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_pkg postgresql-server:postgresql
+  bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
   pg_dir=$(mktemp -d /tmp/sistercity-pg.XXXXXX)
   chown postgres "$pg_dir"
   echo "starting a PostgreSQL for the tests in $pg_dir (port 55432)"
