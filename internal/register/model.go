@@ -342,6 +342,15 @@ func (p *Partnership) Validate(today civil.Date) problem.Fields {
 	return f
 }
 
+// CheckRecordDate applies the register's rule for partnership dates — not before 1900, not in
+// the future — to a date the model does not hold itself (a status change, a date claim).
+func CheckRecordDate(f *problem.Fields, field string, d, today civil.Date) {
+	checkDate(f, field, d, earliest, today)
+}
+
+// CheckText bounds a free-text field and checks that it is valid UTF-8.
+func CheckText(f *problem.Fields, field, s string, max int) { checkLen(f, field, s, max) }
+
 func checkDate(f *problem.Fields, field string, d, min, max civil.Date) {
 	if d.IsZero() {
 		return

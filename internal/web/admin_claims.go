@@ -40,11 +40,11 @@ func (s *Server) claimSave(w http.ResponseWriter, r *http.Request) {
 		errs.Add("claim_on", "validation.required")
 	}
 	claim.ClaimedOn = parseDate(&errs, "claim_on", form.On)
-	checkRecordDate(&errs, "claim_on", claim.ClaimedOn, s.today())
+	register.CheckRecordDate(&errs, "claim_on", claim.ClaimedOn, s.today())
 	if form.Source == "" {
 		errs.Add("claim_source", "validation.required")
 	}
-	checkText(&errs, "claim_source", form.Source, maxClaimSource)
+	register.CheckText(&errs, "claim_source", form.Source, maxClaimSource)
 	if len(errs) > 0 {
 		s.renderPartnership(w, r, http.StatusUnprocessableEntity, partnershipFormOf(stored),
 			partnershipView{stored: stored, claim: form}, errs, "")

@@ -64,7 +64,7 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
 	if view.doc.Title == "" {
 		errs.Add("doc_title", "validation.required")
 	}
-	checkText(&errs, "doc_title", view.doc.Title, maxDocTitle)
+	register.CheckText(&errs, "doc_title", view.doc.Title, maxDocTitle)
 	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
 		errs.Add("doc_file", "validation.required")
 	}

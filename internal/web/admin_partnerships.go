@@ -130,8 +130,8 @@ func (f *partnershipForm) statusChange(errs *problem.Fields, old string, today c
 	if on.IsZero() {
 		on = today
 	}
-	checkRecordDate(errs, "status_changed_on", on, today)
-	checkText(errs, "status_reason", f.StatusReason, maxReason)
+	register.CheckRecordDate(errs, "status_changed_on", on, today)
+	register.CheckText(errs, "status_reason", f.StatusReason, maxReason)
 	return on, f.StatusReason
 }
 

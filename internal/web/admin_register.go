@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
@@ -131,31 +130,6 @@ func parseDate(f *problem.Fields, field, s string) civil.Date {
 	return d
 }
 
-// earliestDate is the earliest date a partnership record may carry, as in register.
-var earliestDate = civil.Date{Year: 1900, Month: 1, Day: 1}
-
-// checkRecordDate applies the register's rule for partnership dates to a date the model does not
-// validate itself (a status change, a date claim).
-func checkRecordDate(f *problem.Fields, field string, d, today civil.Date) {
-	if d.IsZero() {
-		return
-	}
-	if d.Before(earliestDate) {
-		f.Add(field, "validation.date_too_early", "date", earliestDate.String())
-	}
-	if d.After(today) {
-		f.Add(field, "validation.date_in_future")
-	}
-}
-
-// checkText bounds a free-text field the model does not check itself.
-func checkText(f *problem.Fields, field, s string, max int) {
-	if !utf8.ValidString(s) {
-		f.Add(field, "validation.encoding")
-	} else if utf8.RuneCountInString(s) > max {
-		f.Add(field, "validation.too_long", "max", max)
-	}
-}
 
 // formValue returns a submitted field, trimmed and without NUL characters, which no form means
 // and PostgreSQL refuses to store.

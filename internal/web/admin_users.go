@@ -10,6 +10,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
+	"sistercity/internal/register"
 )
 
 // userRoutes lists the account management pages; all are for admins.
@@ -96,7 +97,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 		Role: formValue(r, "role")}
 	password := r.PostFormValue("password")
 	errs := auth.ValidateAccount(f.Username, auth.Role(f.Role), password)
-	checkText(&errs, "display_name", f.DisplayName, maxDisplayName)
+	register.CheckText(&errs, "display_name", f.DisplayName, maxDisplayName)
 	if len(errs) > 0 {
 		s.renderUsers(w, r, http.StatusUnprocessableEntity, f, errs, "")
 		return
