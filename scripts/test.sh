@@ -55,8 +55,9 @@ if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; 
 # the failures in full, and a closing count.
 run_pass() {
   local name=$1 url=$2 log=/tmp/sistercity-test-$1.log status=0
+  shift 2
   echo "== tests on $name =="
-  SISTERCITY_TEST_DATABASE_URL="$url" go test -race -count=1 -timeout 25m -v ./... >"$log" 2>&1 || status=$?
+  SISTERCITY_TEST_DATABASE_URL="$url" go test -race -count=1 -timeout 25m -v "$@" >"$log" 2>&1 || status=$?
   grep -E '^(ok|FAIL|---|panic:)|^\s+--- FAIL|^=== RUN   TestBrowser' "$log" | grep -vE '^\s*--- (PASS|SKIP)' || true
   passed=$((passed + $(grep -cE '^\s*--- PASS' "$log" || true)))
   failed=$((failed + $(grep -cE '^\s*--- FAIL' "$log" || true)))
@@ -67,8 +68,12 @@ run_pass() {
   fi
 }
 passed=0 failed=0 overall=0
-run_pass sqlite ""
-run_pass postgres "$pg_url"
+# The first pass runs everything on SQLite; the second runs again every package whose tests use
+# the database (they import dbtest), now on PostgreSQL. Packages without a database (subtitle,
+# media) run once.
+db_pkgs=$(go list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | grep 'internal/db/dbtest' | cut -d' ' -f1)
+run_pass sqlite "" ./...
+run_pass postgres "$pg_url" $db_pkgs
 skipped=$(cat /tmp/sistercity-test-sqlite.log /tmp/sistercity-test-postgres.log | grep -cE '^\s*--- SKIP' || true)
 if [ -n "$CI" ] && [ "$skipped" -gt 0 ]; then
   echo "tests were skipped under CI=true:"; grep -hE '^\s*--- SKIP' /tmp/sistercity-test-*.log; overall=1
