@@ -17,6 +17,58 @@ const (
 	CodeReadFailed Code = "read-failed"
 )
 
+// Codes with which Parse, ParseFormat and the per-format parsers refuse a file.
+const (
+	// CodeNoCues: the text has content but not one cue could be read from it, so it is most
+	// likely not a file of that format.
+	CodeNoCues Code = "no-cues"
+	// CodeMalformed: the file's structure is broken beyond repair (a TTML file that is not
+	// well-formed XML). Line says where the damage was found.
+	CodeMalformed Code = "malformed"
+	// CodeDoctype: an XML file declares a DTD. It is refused outright rather than parsed, so that
+	// no entity can be expanded (no external entities, no "billion laughs").
+	CodeDoctype Code = "doctype"
+	// CodeTooDeep: elements nest deeper than any real subtitle file does.
+	CodeTooDeep Code = "too-deep"
+	// CodeUnknownFormat: neither the content nor the file name says which format the file is in.
+	CodeUnknownFormat Code = "unknown-format"
+	// CodeUnknownEncoding: the caller named a character encoding this package does not know.
+	CodeUnknownEncoding Code = "unknown-encoding"
+	// CodeBinary: the input is full of control bytes: it is binary data, not a text file.
+	CodeBinary Code = "binary"
+)
+
+// Codes of the warnings a parse collects in DetectedInfo.Warnings: something was repaired or
+// skipped, and the file still loaded. Line says where.
+const (
+	// CodeBadTiming: a timing line or attribute could not be read; its cue was skipped, or, for
+	// a TTML cue without an end, given no duration.
+	CodeBadTiming Code = "bad-timing"
+	// CodeStrayText: text outside any cue, ignored.
+	CodeStrayText Code = "stray-text"
+	// CodeBrokenMarkup: tags in a cue's text were unclosed, misnested or unknown, and were
+	// repaired or dropped. Validate reports it too, for WebVTT cue text.
+	CodeBrokenMarkup Code = "broken-markup"
+	// CodeNULBytes: NUL bytes were replaced by U+FFFD (or, at the end of the file, dropped).
+	CodeNULBytes Code = "nul-bytes"
+	// CodeBOMRemoved: a byte order mark in the middle of the text was removed.
+	CodeBOMRemoved Code = "bom-removed"
+	// CodeMixedEncoding: lines of the file are in different encodings (for example UTF-8 lines
+	// pasted into a CP949 file); each line was decoded in the one that fits it.
+	CodeMixedEncoding Code = "mixed-encoding"
+	// CodeEncodingUncertain: no candidate encoding looked like real text; the one used is a
+	// guess the user should confirm.
+	CodeEncodingUncertain Code = "encoding-uncertain"
+)
+
+// Codes about a Track's metadata, from SetLanguage and Validate.
+const (
+	// CodeInvalidLanguage: a language tag is not well-formed BCP 47.
+	CodeInvalidLanguage Code = "invalid-language"
+	// CodeInvalidKind: a track kind is not one of the Kind constants.
+	CodeInvalidKind Code = "invalid-kind"
+)
+
 // Codes returned by the writers. They mean the Track holds a value the format cannot express
 // (for example a cue identifier containing a line break); Index tells which item.
 const (
@@ -64,4 +116,8 @@ func (e *Error) Is(target error) bool {
 var (
 	ErrBadSignature = &Error{Code: CodeBadSignature}
 	ErrTooLarge     = &Error{Code: CodeTooLarge}
+	ErrNoCues       = &Error{Code: CodeNoCues}
+	ErrMalformed    = &Error{Code: CodeMalformed}
+	ErrDoctype      = &Error{Code: CodeDoctype}
+	ErrBinary       = &Error{Code: CodeBinary}
 )

@@ -7,8 +7,9 @@ import (
 	"unicode/utf8"
 )
 
-// DefaultMaxInputSize bounds what ParseWebVTT reads: a subtitle file is text, and real ones stay
-// far below this, so anything larger is refused rather than held in memory.
+// DefaultMaxInputSize bounds what the parsers read (ParseWebVTT, Parse and the per-format
+// parsers): a subtitle file is text, and real ones stay far below this, so anything larger is
+// refused rather than held in memory.
 const DefaultMaxInputSize = 100 << 20 // 100 MiB
 
 // readLimited reads all of r, failing with CodeTooLarge once more than limit bytes arrive.

@@ -1,10 +1,25 @@
 package subtitle
 
-import "time"
+import (
+	"time"
+
+	"golang.org/x/text/language"
+)
 
 // Track is one subtitle or caption file in memory: its cues in file order, plus the regions and
 // style blocks a WebVTT file may define. Formats without regions or styles leave those empty.
 type Track struct {
+	// Language is the BCP 47 tag of the track's language ("ko", "ru-RU"), in the canonical form
+	// golang.org/x/text/language gives it; "" when the file does not say. Set it with
+	// SetLanguage, which checks it.
+	Language string
+	// Kind is what the track is for, as the HTML <track> element's kind; "" when the file does
+	// not say, which players treat as subtitles.
+	Kind Kind
+	// Label is the name a player shows in its track menu ("한국어", "Русский"); formats that
+	// name their tracks (SAMI) fill it.
+	Label string
+
 	// Header is the text after the "WEBVTT" signature on the first line, without the space or
 	// tab that separates it.
 	Header string
@@ -48,6 +63,11 @@ type Cue struct {
 	// SourceLine is the 1-based line of the cue's timing line in the input (0 if the cue was not
 	// parsed), so validation reports can say "cue 12, line 48".
 	SourceLine int
+
+	// Layer and StyleName are the "Layer" and "Style" columns of an ASS/SSA Dialogue line, kept
+	// so an editor can tell signs from dialogue; other formats leave them zero.
+	Layer     int
+	StyleName string
 }
 
 // NewCue returns a cue with the defaults the WebVTT parser gives every new cue: line and position
@@ -163,3 +183,48 @@ const (
 	ScrollNone Scroll = ""
 	ScrollUp   Scroll = "up"
 )
+
+// Kind is a track's kind, with the keywords of the HTML <track> element.
+type Kind string
+
+// Track kinds.
+const (
+	KindSubtitles    Kind = "subtitles"    // a translation of the dialogue
+	KindCaptions     Kind = "captions"     // dialogue and sounds, for viewers who cannot hear them
+	KindDescriptions Kind = "descriptions" // text descriptions of the picture, to be spoken
+	KindChapters     Kind = "chapters"     // chapter titles, for navigation
+)
+
+// Valid reports whether k is "" or one of the kinds above.
+func (k Kind) Valid() bool {
+	switch k {
+	case "", KindSubtitles, KindCaptions, KindDescriptions, KindChapters:
+		return true
+	}
+	return false
+}
+
+// SetLanguage checks tag as BCP 47 and stores it in its canonical form ("ko-kr" becomes
+// "ko-KR"); "" clears the language. A tag that does not parse leaves the track unchanged and
+// returns an *Error with CodeInvalidLanguage.
+func (t *Track) SetLanguage(tag string) error {
+	canonical, err := CanonicalLanguage(tag)
+	if err != nil {
+		return err
+	}
+	t.Language = canonical
+	return nil
+}
+
+// CanonicalLanguage returns tag in the canonical form of golang.org/x/text/language, or an
+// *Error with CodeInvalidLanguage when it is not well-formed BCP 47. "" stays "".
+func CanonicalLanguage(tag string) (string, error) {
+	if tag == "" {
+		return "", nil
+	}
+	parsed, err := language.Parse(tag)
+	if err != nil {
+		return "", &Error{Code: CodeInvalidLanguage, Err: err}
+	}
+	return parsed.String(), nil
+}
