@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the whole suite on SQLite, then again on PostgreSQL, with the browser test in
-# both. Installs what is missing (PostgreSQL, Chromium, fonts) and starts a PostgreSQL server
-# when none is running, stopping it afterwards.
+# both. Installs what is missing (PostgreSQL, Chromium, fonts, versitygw) and starts a PostgreSQL
+# server when none is running, stopping it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -10,6 +10,15 @@ need_go
 need_pkg chromium:chromium fc-list:fontconfig pg_isready:postgresql-client
 # Fonts that cover Hangul and Cyrillic, for the browser test's pages.
 if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then need_pkg /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk; fi
+# versitygw, the real S3 server the storage tests start (internal/blob/blobtest), built once
+# from the Go module proxy into $(go env GOPATH)/bin, where the tests look for it.
+gobin="$(go env GOPATH | cut -d: -f1)/bin"
+if [ -z "${SISTERCITY_VERSITYGW:-}" ] && ! command -v versitygw >/dev/null 2>&1 && [ ! -x "$gobin/versitygw" ]; then
+  echo "installing versitygw (a few minutes, once)"
+  if ! GOBIN="$gobin" go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 >/tmp/sistercity-versitygw.log 2>&1; then
+    cat /tmp/sistercity-versitygw.log; exit 1
+  fi
+fi
 
 started_pg=""
 pg_dir=""

@@ -31,6 +31,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":   {"run the web server (and the job workers)", runServe},
 		"migrate": {"apply database migrations and exit", runMigrate},
+		"worker":  {"run only the job workers (beside serve --workers=0, or more of them)", runWorker},
 		"user":    {"manage accounts: user create|set-role|reset-password|list", runUser},
 		"import":  {"import the partner register from a CSV or JSON file", runImport},
 		"export":  {"export the partner register as CSV or JSON", runExport},

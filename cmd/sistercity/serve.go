@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"io"
-	"path/filepath"
 	"time"
 
 	"sistercity/internal/auth"
@@ -30,16 +29,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	docs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "documents"))
+	// Partnership documents live in the media store too, under documents/: on S3 every serve
+	// replica then has the documents any of them received.
+	store, err := blob.Open(ctx, cfg.MediaURL, cfg.DataDir)
 	if err != nil {
 		return err
 	}
+	defer store.Close()
+	// The job workers run in this process unless --workers=0; they stop after the web server.
+	queue, err := startQueue(ctx, cfg, d, log)
+	if err != nil {
+		return err
+	}
+	defer stopQueue(queue, log)
 	if cfg.Demo {
 		if err := loadDemo(ctx, d, stdout, log); err != nil {
 			return err
 		}
 	}
-	srv, err := web.New(web.Options{Config: cfg, DB: d, Catalog: cat, Docs: docs, Log: log})
+	srv, err := web.New(web.Options{Config: cfg, DB: d, Catalog: cat, Docs: store, Log: log})
 	if err != nil {
 		return err
 	}

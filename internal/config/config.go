@@ -19,6 +19,7 @@ type Config struct {
 	Listen      string // address for the HTTP server
 	DataDir     string // everything of the embedded setup: database, media, documents
 	DatabaseURL string // postgres://… or empty for SQLite in DataDir
+	MediaURL    string // where media and documents are stored: file://DIR, s3://BUCKET?…, or empty for DataDir/media
 	Demo        bool   // load the demo data at start
 	BaseURL     string // public URL of the site, for links in feeds and federation
 	LogFormat   string // text or json
@@ -29,6 +30,14 @@ type Config struct {
 	MaxDocumentBytes int64
 	// SecureCookies marks cookies Secure; on by default when BaseURL is https.
 	SecureCookies bool
+
+	// Workers is how many jobs this process runs at once; 0 makes it only enqueue.
+	Workers int
+	// JobTimeout cancels a job's context after this long.
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before it counts as abandoned (its
+	// process died) and is retried; at least JobTimeout, or live jobs would run twice.
+	RescueAfter time.Duration
 
 	envErrs []error // malformed SISTERCITY_* values, reported by Validate
 }
@@ -42,6 +51,9 @@ func Default() Config {
 		LogLevel:         "info",
 		SessionLifetime:  12 * time.Hour,
 		MaxDocumentBytes: 20 << 20,
+		Workers:          2,
+		JobTimeout:       2 * time.Hour,
+		RescueAfter:      2*time.Hour + 15*time.Minute,
 	}
 }
 
@@ -51,6 +63,7 @@ func Bind(fs *flag.FlagSet, cfg *Config) {
 	fs.StringVar(&cfg.Listen, "listen", env("LISTEN", cfg.Listen), "address to listen on (SISTERCITY_LISTEN)")
 	fs.StringVar(&cfg.DataDir, "data-dir", env("DATA_DIR", cfg.DataDir), "directory for the embedded database and media (SISTERCITY_DATA_DIR)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", env("DATABASE_URL", cfg.DatabaseURL), "postgres://… to use PostgreSQL; empty for SQLite in the data directory (SISTERCITY_DATABASE_URL)")
+	fs.StringVar(&cfg.MediaURL, "media-url", env("MEDIA_URL", cfg.MediaURL), "where media and documents are stored: file://DIR or s3://BUCKET?endpoint=…&region=…; empty for media/ in the data directory (SISTERCITY_MEDIA_URL)")
 	fs.BoolVar(&cfg.Demo, "demo", envBool(cfg, "DEMO", cfg.Demo), "load the demo data (SISTERCITY_DEMO)")
 	fs.StringVar(&cfg.BaseURL, "base-url", env("BASE_URL", cfg.BaseURL), "public URL of the site, e.g. https://sister.example.org (SISTERCITY_BASE_URL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", cfg.LogFormat), "log format: text or json (SISTERCITY_LOG_FORMAT)")
@@ -58,6 +71,9 @@ func Bind(fs *flag.FlagSet, cfg *Config) {
 	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", envDuration(cfg, "SESSION_LIFETIME", cfg.SessionLifetime), "how long a sign-in lasts (SISTERCITY_SESSION_LIFETIME)")
 	fs.Int64Var(&cfg.MaxDocumentBytes, "max-document-bytes", envInt(cfg, "MAX_DOCUMENT_BYTES", cfg.MaxDocumentBytes), "largest partnership document accepted (SISTERCITY_MAX_DOCUMENT_BYTES)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", envBool(cfg, "SECURE_COOKIES", cfg.SecureCookies), "mark cookies Secure (SISTERCITY_SECURE_COOKIES; on when --base-url is https)")
+	fs.IntVar(&cfg.Workers, "workers", envParse(cfg, "WORKERS", cfg.Workers, strconv.Atoi), "jobs run at once by this process; 0 = only enqueue (SISTERCITY_WORKERS)")
+	fs.DurationVar(&cfg.JobTimeout, "job-timeout", envDuration(cfg, "JOB_TIMEOUT", cfg.JobTimeout), "longest a job may run before it is cancelled (SISTERCITY_JOB_TIMEOUT)")
+	fs.DurationVar(&cfg.RescueAfter, "rescue-after", envDuration(cfg, "RESCUE_AFTER", cfg.RescueAfter), "a job running this long is taken as abandoned by a dead process and retried; at least --job-timeout (SISTERCITY_RESCUE_AFTER)")
 }
 
 // Validate checks cfg and fills derived values.
@@ -71,6 +87,11 @@ func (c *Config) Validate() error {
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, errors.New("--database-url: want postgres://… (or leave it empty for SQLite)"))
+	}
+	// Only the scheme is checked here; blob.Open checks the rest when serve starts. The value
+	// is not echoed: an s3:// URL typed with credentials in it would put them in a log.
+	if c.MediaURL != "" && !strings.HasPrefix(c.MediaURL, "file://") && !strings.HasPrefix(c.MediaURL, "s3://") {
+		errs = append(errs, errors.New("--media-url: want file://DIR or s3://BUCKET?endpoint=…&region=… (or leave it empty for media/ in the data directory)"))
 	}
 	switch c.LogFormat {
 	case "text", "json":
@@ -87,6 +108,15 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxDocumentBytes <= 0 {
 		errs = append(errs, errors.New("--max-document-bytes must be positive"))
+	}
+	if c.Workers < 0 || c.Workers > 1000 {
+		errs = append(errs, errors.New("--workers must be between 0 and 1000"))
+	}
+	if c.JobTimeout < time.Second {
+		errs = append(errs, errors.New("--job-timeout must be at least 1s"))
+	}
+	if c.RescueAfter < c.JobTimeout {
+		errs = append(errs, fmt.Errorf("--rescue-after (%s) must be at least --job-timeout (%s): a job still running would be rescued and run twice", c.RescueAfter, c.JobTimeout))
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if strings.HasPrefix(c.BaseURL, "https://") {

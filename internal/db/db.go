@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL through database/sql, the standard Go driver.
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -42,6 +43,8 @@ type DB struct {
 	Dialect Dialect
 	// W serves writes and transactions; R serves reads outside transactions.
 	W, R *sql.DB
+
+	url string // the PostgreSQL URL, for OpenPgxPool; empty for SQLite
 }
 
 // Querier is what both *sql.DB and *sql.Tx offer; feature code takes it so that one function
@@ -80,7 +83,7 @@ func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("db: connect to postgres: %w", err)
 	}
-	return &DB{Dialect: Postgres, W: pool, R: pool}, nil
+	return &DB{Dialect: Postgres, W: pool, R: pool, url: rawURL}, nil
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
@@ -119,6 +122,26 @@ func (d *DB) Close() error {
 		err = errors.Join(err, d.R.Close())
 	}
 	return err
+}
+
+// OpenPgxPool opens a separate pgx pool of at most maxConns connections to the same PostgreSQL
+// database, with the same settings (search_path included), for what database/sql cannot do:
+// the job queue's LISTEN connection. The caller closes it. For SQLite it fails.
+func (d *DB) OpenPgxPool(ctx context.Context, maxConns int32) (*pgxpool.Pool, error) {
+	if d.Dialect != Postgres {
+		return nil, fmt.Errorf("db: a pgx pool needs PostgreSQL, not %s", d.Dialect)
+	}
+	cfg, err := pgxpool.ParseConfig(d.url)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse database URL: %w", err)
+	}
+	cfg.MaxConns = maxConns
+	cfg.MinConns = 0
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: open pgx pool: %w", err)
+	}
+	return pool, nil
 }
 
 // Ping checks that the database answers; /healthz uses it.

@@ -19,8 +19,14 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Migrate applies every migration not yet applied and returns how many it applied.
+// Migrate applies every migration not yet applied, ours and then River's (the job queue's
+// tables), and returns how many it applied.
 func (d *DB) Migrate(ctx context.Context) (int, error) {
+	unlock, err := d.lockMigrations(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	if _, err := d.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
 		return 0, fmt.Errorf("db: create schema_migrations: %w", err)
@@ -57,6 +63,12 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		if err != nil {
 			return applied, fmt.Errorf("db: migrate: %w", err)
 		}
+	}
+	// River's tables (the job queue) come after ours, from River's own migrations.
+	n, err := d.migrateRiver(ctx)
+	applied += n
+	if err != nil {
+		return applied, fmt.Errorf("db: migrate: %w", err)
 	}
 	return applied, nil
 }

@@ -130,7 +130,6 @@ func parseDate(f *problem.Fields, field, s string) civil.Date {
 	return d
 }
 
-
 // formValue returns a submitted field, trimmed and without NUL characters, which no form means
 // and PostgreSQL refuses to store.
 func formValue(r *http.Request, name string) string {

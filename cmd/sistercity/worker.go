@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"time"
+
+	"sistercity/internal/config"
+	"sistercity/internal/db"
+	"sistercity/internal/jobs"
+)
+
+// runWorker runs job workers and nothing else: beside `serve --workers=0`, so that encoding
+// does not compete with the web server, or as more processes taking jobs from PostgreSQL.
+func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := parseConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	if cfg.Workers == 0 {
+		return errors.New("--workers must be at least 1 for a worker process")
+	}
+	log := newLogger(cfg, stderr)
+	d, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if d.Dialect == db.SQLite {
+		// Correct (SQLite serialises the writers of both processes) but no added capacity, and
+		// only on the machine that holds the data directory: SQLite locking fails over NFS.
+		log.Warn("worker on SQLite: run it on the machine of the data directory only; to scale out use PostgreSQL")
+	}
+	queue, err := startQueue(ctx, cfg, d, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("stopping: waiting for running jobs")
+	stopQueue(queue, log)
+	return nil
+}
+
+// startQueue builds the job queue, registers every job kind's worker and starts the workers
+// (none with --workers=0). serve and worker both call it, so that every process knows every
+// kind: the one place where job kinds meet their workers.
+func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logger) (*jobs.Queue, error) {
+	q, err := jobs.New(d, jobs.Config{
+		Workers:              cfg.Workers,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	// Register the workers of each job kind here, e.g. jobs.Register(q, video.TranscodeWorker{…}).
+	if err := q.Start(ctx); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// stopQueue gives running jobs jobs.DefaultStopTimeout to finish, then cancels them and waits a
+// little more for them to return; a job still running after that is rescued later.
+func stopQueue(q *jobs.Queue, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), jobs.DefaultStopTimeout+15*time.Second)
+	defer cancel()
+	if err := q.Stop(ctx); err != nil {
+		log.Error("stopping the job workers", "err", err)
+	}
+}

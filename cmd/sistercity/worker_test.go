@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestWorkerCommand(t *testing.T) {
+	args := append([]string{"worker"}, dbArgs(t)...)
+	var out, errOut syncBuffer
+	if code := run(context.Background(), append(args, "--workers", "0"), &out, &errOut); code == 0 ||
+		!strings.Contains(errOut.String(), "--workers must be at least 1") {
+		t.Errorf("worker --workers 0: exit %d, %s", code, errOut.String())
+	}
+
+	// It migrates, starts and, on the signal, stops.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	var logs syncBuffer
+	go func() { done <- run(ctx, args, &out, &logs) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(logs.String(), "runs no jobs") && !strings.Contains(logs.String(), "workers started") {
+		select {
+		case code := <-done:
+			t.Fatalf("worker exited with %d\n%s", code, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worker did not start\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("worker exited with %d\n%s", code, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("worker did not stop")
+	}
+}

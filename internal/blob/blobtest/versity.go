@@ -1,0 +1,206 @@
+// Package blobtest runs a real S3 server for tests: versitygw with its POSIX backend, in a
+// temporary directory, on a free port of 127.0.0.1, so that the blob suite and anything built on
+// it can run against S3 as well as against a local directory, with no mock in between.
+//
+// The binary is found through $SISTERCITY_VERSITYGW, then PATH, then $(go env GOPATH)/bin.
+// A missing binary fails the test rather than skipping it: `make test` installs it.
+package blobtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// EnvBinary names the variable that may point at the versitygw binary.
+const EnvBinary = "SISTERCITY_VERSITYGW"
+
+// Install is how the binary is installed; scripts/test.sh runs it when the binary is missing.
+const Install = "go install github.com/versity/versitygw/cmd/versitygw@v1.8.0"
+
+const region = "us-east-1"
+
+// Server is a running versitygw.
+type Server struct {
+	// Endpoint is the server's URL, http://127.0.0.1:PORT.
+	Endpoint string
+	client   *s3.Client
+}
+
+// Start runs versitygw until the test ends, and points the AWS SDK of the test process at its
+// credentials through the environment (so Start's test and its subtests cannot be parallel).
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin := binary(t)
+	access, secret := "sistercity-"+randomHex(4), randomHex(16)
+	// The SDK reads credentials from the environment first; the empty config files keep a
+	// developer's ~/.aws out of the tests.
+	t.Setenv("AWS_ACCESS_KEY_ID", access)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	root := filepath.Join(t.TempDir(), "versitygw")
+	if err := os.Mkdir(root, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	// The free port is found by listening and closing, so another process may take it
+	// before versitygw does; then versitygw exits and another port is tried.
+	var lastErr error
+	for range 3 {
+		addr := freeAddr(t)
+		out := &syncBuffer{}
+		cmd := exec.Command(bin, "--access", access, "--secret", secret, "--region", region,
+			"--port", addr, "--health", "/health", "--quiet", "posix", root)
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("blobtest: start %s: %v", bin, err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		endpoint := "http://" + addr
+		if lastErr = waitHealthy(endpoint, exited); lastErr != nil {
+			stop(cmd, exited)
+			lastErr = fmt.Errorf("%w\n%s", lastErr, out.String())
+			continue
+		}
+		t.Cleanup(func() {
+			stop(cmd, exited)
+			if t.Failed() {
+				t.Logf("versitygw output:\n%s", out.String())
+			}
+		})
+		return &Server{Endpoint: endpoint, client: s3.New(s3.Options{
+			Region:       region,
+			BaseEndpoint: aws.String(endpoint),
+			UsePathStyle: true,
+			Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+				return aws.Credentials{AccessKeyID: access, SecretAccessKey: secret}, nil
+			}),
+		})}
+	}
+	t.Fatalf("blobtest: versitygw did not start: %v", lastErr)
+	return nil
+}
+
+// Bucket creates a new, empty bucket and returns its URL for blob.Open.
+func (s *Server) Bucket(t testing.TB) string {
+	t.Helper()
+	name := "sistercity-" + randomHex(6)
+	if _, err := s.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatalf("blobtest: create bucket: %v", err)
+	}
+	return s.URL(name)
+}
+
+// URL is the blob.Open URL of the bucket name on this server, which may not exist.
+func (s *Server) URL(name string) string {
+	return "s3://" + name + "?endpoint=" + s.Endpoint + "&use_path_style=true&region=" + region
+}
+
+// binary finds versitygw, or fails the test saying how to install it.
+func binary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(EnvBinary); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("blobtest: %s=%s: %v", EnvBinary, p, err)
+		}
+		return p
+	}
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p
+	}
+	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		for _, dir := range filepath.SplitList(strings.TrimSpace(string(out))) {
+			p := filepath.Join(dir, "bin", "versitygw")
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
+	t.Fatalf("blobtest: versitygw not found (in $%s, PATH or $(go env GOPATH)/bin); `make test` installs it, or run: %s", EnvBinary, Install)
+	return ""
+}
+
+func waitHealthy(endpoint string, exited <-chan error) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := client.Get(endpoint + "/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("versitygw exited: %v", err)
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+	return errors.New("versitygw did not answer /health within 20s")
+}
+
+// stop asks versitygw to finish, and kills it if it does not.
+func stop(cmd *exec.Cmd, exited <-chan error) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// syncBuffer collects the server's output from the goroutines exec starts.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
