@@ -68,6 +68,9 @@ func loadDemo(ctx context.Context, d *db.DB, stdout io.Writer, log *slog.Logger)
 		log.Info("demo data", "file", name, "cities_created", res.CitiesCreated, "cities_updated", res.CitiesUpdated,
 			"partnerships_created", res.PartnershipsCreated, "partnerships_updated", res.PartnershipsUpdated)
 	}
+	if err := loadExchangeDemo(ctx, d, log); err != nil {
+		return err
+	}
 	return ensureAdmin(ctx, d, stdout, log)
 }
 

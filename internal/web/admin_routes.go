@@ -13,5 +13,6 @@ func (s *Server) adminRoutes() []route {
 	rs = append(rs, s.importRoutes()...)
 	rs = append(rs, s.registerRoutes()...)
 	rs = append(rs, s.userRoutes()...)
+	rs = append(rs, s.exchangeRoutes()...)
 	return rs
 }

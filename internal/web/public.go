@@ -164,6 +164,10 @@ func (s *Server) partnerList(lang string) http.HandlerFunc {
 type timelineEvent struct {
 	On   civil.Date
 	Text string
+	// The exchange programme's lines add a title that may be in another language, a marker
+	// ("planned", "upcoming"), a note, and whether the line is a round anniversary.
+	Title, TitleLang, Marker, Note string
+	Round                          bool
 }
 
 type partnerPageData struct {
@@ -229,6 +233,12 @@ func (s *Server) partnerPage(lang string) http.HandlerFunc {
 			s.fail(w, r, problem.New(http.StatusNotFound, "error.not_found"))
 			return
 		}
+		exchangeEvents, err := s.exchangeTimeline(ctx, p, data.Full)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data.Timeline = append(data.Timeline, exchangeEvents...)
 		sort.SliceStable(data.Timeline, func(i, j int) bool { return data.Timeline[i].On.Before(data.Timeline[j].On) })
 		p.Data = data
 		s.render(w, r, http.StatusOK, "partner", p)

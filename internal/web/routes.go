@@ -36,6 +36,7 @@ func (s *Server) routeTable() []route {
 			route{"GET /" + lang + "/partners", "", s.partnerList(lang)},
 			route{"GET /" + lang + "/partners/{id}", "", s.partnerPage(lang)},
 		)
+		rs = append(rs, s.exchangePublicRoutes(lang)...)
 	}
 	return rs
 }

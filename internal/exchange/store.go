@@ -1,0 +1,534 @@
+package exchange
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"sistercity/internal/civil"
+	"sistercity/internal/db"
+	"sistercity/internal/i18n"
+	"sistercity/internal/problem"
+	"sistercity/internal/register"
+)
+
+// ErrStale is returned when a record changed since the editor loaded it.
+var ErrStale = errors.New("exchange: record changed by someone else")
+
+var errUnknownZone = errors.New("exchange: unknown time zone")
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+const activityColumns = `id, kind, COALESCE(parent_id, 0), organiser_kind, organiser_name, venue, mode, first_mode, status,
+	planned_start_on, planned_start_at, planned_start_tz, planned_end_on, planned_end_at, planned_end_tz,
+	actual_start_on, actual_start_at, actual_start_tz, actual_end_on, actual_end_at, actual_end_tz, version, updated_at`
+
+// momentScan reads the three columns of a Moment.
+type momentScan struct {
+	on   civil.Date
+	at   sql.NullTime
+	zone string
+}
+
+func (m *momentScan) targets() []any { return []any{&m.on, &m.at, &m.zone} }
+
+func (m *momentScan) moment() Moment {
+	out := Moment{Date: m.on, Zone: m.zone}
+	if m.at.Valid {
+		out.At = m.at.Time.UTC()
+	}
+	return out
+}
+
+// momentArgs are the three column values of a Moment.
+func momentArgs(m Moment) []any {
+	var at any
+	if m.Timed() {
+		at = m.At.UTC()
+	}
+	zone := m.Zone
+	if !m.Timed() {
+		zone = "" // an all-day entry has no zone to keep
+	}
+	return []any{m.Date, at, zone}
+}
+
+func scanActivity(row interface{ Scan(...any) error }) (*Activity, error) {
+	var a Activity
+	var ms [4]momentScan
+	targets := []any{&a.ID, &a.Kind, &a.ParentID, &a.OrganiserKind, &a.OrganiserName, &a.Venue, &a.Mode, &a.FirstMode, &a.Status}
+	for i := range ms {
+		targets = append(targets, ms[i].targets()...)
+	}
+	targets = append(targets, &a.Version, &a.UpdatedAt)
+	if err := row.Scan(targets...); err != nil {
+		return nil, err
+	}
+	a.Planned = Span{Start: ms[0].moment(), End: ms[1].moment()}
+	a.Actual = Span{Start: ms[2].moment(), End: ms[3].moment()}
+	a.UpdatedAt = a.UpdatedAt.UTC()
+	return &a, nil
+}
+
+// List returns every activity with its texts, partnerships, topics and status history (not its
+// participants or documents), by start date.
+func List(ctx context.Context, q db.Querier) ([]*Activity, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+activityColumns+" FROM activities")
+	if err != nil {
+		return nil, fmt.Errorf("exchange: list activities: %w", err)
+	}
+	defer rows.Close()
+	var list []*Activity
+	byID := map[int64]*Activity{}
+	for rows.Next() {
+		a, err := scanActivity(rows)
+		if err != nil {
+			return nil, fmt.Errorf("exchange: list activities: %w", err)
+		}
+		list = append(list, a)
+		byID[a.ID] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("exchange: list activities: %w", err)
+	}
+	rows.Close()
+	if err := loadLists(ctx, q, byID, ""); err != nil {
+		return nil, err
+	}
+	SortByDate(list)
+	return list, nil
+}
+
+// SortByDate orders activities by when they happen, then by id.
+func SortByDate(list []*Activity) {
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i].When().Start, list[j].When().Start
+		if a.Date != b.Date {
+			return a.Date.Before(b.Date)
+		}
+		if !a.At.Equal(b.At) {
+			return a.At.Before(b.At)
+		}
+		return list[i].ID < list[j].ID
+	})
+}
+
+// loadLists fills texts, partnerships, topics and history of the activities in byID; where, with its
+// argument, narrows the query to one activity.
+func loadLists(ctx context.Context, q db.Querier, byID map[int64]*Activity, where string, args ...any) error {
+	err := eachRow(ctx, q, "SELECT activity_id, lang, title, summary, outcomes FROM activity_texts "+where+" ORDER BY activity_id, lang",
+		args, func(r *sql.Rows) error {
+			var id int64
+			var t Text
+			if err := r.Scan(&id, &t.Lang, &t.Title, &t.Summary, &t.Outcomes); err != nil {
+				return err
+			}
+			if a := byID[id]; a != nil {
+				a.Texts = append(a.Texts, t)
+			}
+			return nil
+		})
+	if err == nil {
+		err = eachRow(ctx, q, "SELECT activity_id, partnership_id FROM activity_partnerships "+where+" ORDER BY activity_id, partnership_id",
+			args, func(r *sql.Rows) error {
+				var id, p int64
+				if err := r.Scan(&id, &p); err != nil {
+					return err
+				}
+				if a := byID[id]; a != nil {
+					a.Partnerships = append(a.Partnerships, p)
+				}
+				return nil
+			})
+	}
+	if err == nil {
+		err = eachRow(ctx, q, "SELECT activity_id, topic FROM activity_topics "+where+" ORDER BY activity_id, position",
+			args, func(r *sql.Rows) error {
+				var id int64
+				var t string
+				if err := r.Scan(&id, &t); err != nil {
+					return err
+				}
+				if a := byID[id]; a != nil {
+					a.Topics = append(a.Topics, t)
+				}
+				return nil
+			})
+	}
+	if err == nil {
+		err = eachRow(ctx, q, `SELECT activity_id, status, changed_on, reason, recorded_at FROM activity_status_history `+where+
+			` ORDER BY activity_id, changed_on, id`, args, func(r *sql.Rows) error {
+			var id int64
+			var h StatusChange
+			if err := r.Scan(&id, &h.Status, &h.ChangedOn, &h.Reason, &h.RecordedAt); err != nil {
+				return err
+			}
+			if a := byID[id]; a != nil {
+				a.History = append(a.History, h)
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("exchange: activity details: %w", err)
+	}
+	return nil
+}
+
+func eachRow(ctx context.Context, q db.Querier, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Get returns one activity with everything that belongs to it but its checklist.
+func Get(ctx context.Context, q db.Querier, id int64) (*Activity, error) {
+	a, err := scanActivity(q.QueryRowContext(ctx, "SELECT "+activityColumns+" FROM activities WHERE id = $1", id))
+	if err != nil {
+		return nil, db.NotFound(err, fmt.Sprintf("exchange: activity %d", id))
+	}
+	if err := loadLists(ctx, q, map[int64]*Activity{id: a}, "WHERE activity_id = $1", id); err != nil {
+		return nil, err
+	}
+	args := []any{id}
+	err = eachRow(ctx, q, `SELECT name, role, organisation FROM activity_participants WHERE activity_id = $1 ORDER BY position`,
+		args, func(r *sql.Rows) error {
+			var p Participant
+			err := r.Scan(&p.Name, &p.Role, &p.Organisation)
+			a.Participants = append(a.Participants, p)
+			return err
+		})
+	if err == nil {
+		err = eachRow(ctx, q, `SELECT id, title, filename, content_type, size, sha256, storage_key, uploaded_at
+			FROM activity_documents WHERE activity_id = $1 ORDER BY id`, args, func(r *sql.Rows) error {
+			var d Document
+			err := r.Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.SHA256, &d.StorageKey, &d.UploadedAt)
+			a.Documents = append(a.Documents, d)
+			return err
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("exchange: activity %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// Children returns the ids of the activities a campaign groups.
+func Children(ctx context.Context, q db.Querier, id int64) ([]int64, error) {
+	var ids []int64
+	err := eachRow(ctx, q, "SELECT id FROM activities WHERE parent_id = $1 ORDER BY id", []any{id}, func(r *sql.Rows) error {
+		var c int64
+		err := r.Scan(&c)
+		ids = append(ids, c)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("exchange: children of %d: %w", id, err)
+	}
+	return ids, nil
+}
+
+// CheckLinks checks a's links against what is stored, inside the transaction that saves it:
+// each partnership exists and had not ended by the activity's start (an ended partnership keeps
+// the activities it had); the parent is a campaign and not a's own descendant; a campaign that
+// groups activities stays a campaign. l names cities and writes dates in the reader's language.
+func CheckLinks(ctx context.Context, q db.Querier, a *Activity, l *i18n.Localizer) (problem.Fields, error) {
+	var f problem.Fields
+	start := a.When().Start.Date
+	for _, pid := range a.Partnerships {
+		p, err := register.GetPartnership(ctx, q, pid)
+		if errors.Is(err, db.ErrNotFound) {
+			f.Add("partnerships", "validation.choice")
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if p.Status != register.StatusEnded {
+			continue
+		}
+		var ended civil.Date
+		for _, h := range p.History {
+			if h.Status == register.StatusEnded {
+				ended = h.ChangedOn
+			}
+		}
+		name := ""
+		if p.PartnerCity != nil {
+			name = p.PartnerCity.Name(l.Lang)
+		}
+		switch {
+		case ended.IsZero():
+			f.Add("partnerships", "exchange.validation.partnership_ended_undated", "city", name)
+		case start.IsZero() || !start.Before(ended):
+			f.Add("partnerships", "exchange.validation.partnership_ended", "city", name, "date", l.Date(ended.Time()))
+		}
+	}
+	if a.ParentID != 0 && a.ParentID != a.ID {
+		seen := map[int64]bool{}
+		for id := a.ParentID; id != 0; {
+			if id == a.ID || seen[id] {
+				f.Add("parent_id", "exchange.validation.parent_cycle")
+				break
+			}
+			seen[id] = true
+			var kind string
+			var parent int64
+			err := q.QueryRowContext(ctx, "SELECT kind, COALESCE(parent_id, 0) FROM activities WHERE id = $1", id).Scan(&kind, &parent)
+			if errors.Is(err, sql.ErrNoRows) {
+				f.Add("parent_id", "validation.choice")
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("exchange: check parent: %w", err)
+			}
+			if id == a.ParentID && kind != KindCampaign {
+				f.Add("parent_id", "exchange.validation.parent_campaign")
+				break
+			}
+			id = parent
+		}
+	}
+	if a.ID != 0 && a.Kind != KindCampaign {
+		children, err := Children(ctx, q, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(children) > 0 {
+			f.Add("kind", "exchange.validation.campaign_has_children", "count", len(children))
+		}
+	}
+	return f, nil
+}
+
+// Create inserts a with the first entry of its status history, dated changedOn, and sets its ID.
+// The caller validates first.
+func Create(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, reason string, userID int64) error {
+	now := time.Now().UTC()
+	args := []any{a.Kind, nullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Venue, a.Mode, a.FirstMode, a.Status}
+	for _, m := range []Moment{a.Planned.Start, a.Planned.End, a.Actual.Start, a.Actual.End} {
+		args = append(args, momentArgs(m)...)
+	}
+	args = append(args, now)
+	err := tx.QueryRowContext(ctx, `INSERT INTO activities (kind, parent_id, organiser_kind, organiser_name, venue, mode,
+		first_mode, status, planned_start_on, planned_start_at, planned_start_tz, planned_end_on, planned_end_at,
+		planned_end_tz, actual_start_on, actual_start_at, actual_start_tz, actual_end_on, actual_end_at, actual_end_tz,
+		version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1, $21, $21)
+		RETURNING id`, args...).Scan(&a.ID)
+	if err != nil {
+		return fmt.Errorf("exchange: create activity: %w", err)
+	}
+	a.Version, a.UpdatedAt = 1, now
+	if err := addHistory(ctx, tx, a.ID, StatusChange{Status: a.Status, ChangedOn: changedOn, Reason: reason}, userID); err != nil {
+		return err
+	}
+	return writeChildren(ctx, tx, a)
+}
+
+// Update saves a if nobody changed it since a.Version was read. A change of status is recorded
+// in the history with reason, dated changedOn.
+func Update(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, reason string, userID int64) error {
+	var oldStatus string
+	if err := tx.QueryRowContext(ctx, "SELECT status FROM activities WHERE id = $1", a.ID).Scan(&oldStatus); err != nil {
+		return db.NotFound(err, fmt.Sprintf("exchange: activity %d", a.ID))
+	}
+	now := time.Now().UTC()
+	args := []any{a.Kind, nullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Venue, a.Mode, a.FirstMode, a.Status}
+	for _, m := range []Moment{a.Planned.Start, a.Planned.End, a.Actual.Start, a.Actual.End} {
+		args = append(args, momentArgs(m)...)
+	}
+	args = append(args, now, a.ID, a.Version)
+	res, err := tx.ExecContext(ctx, `UPDATE activities SET kind = $1, parent_id = $2, organiser_kind = $3,
+		organiser_name = $4, venue = $5, mode = $6, first_mode = $7, status = $8,
+		planned_start_on = $9, planned_start_at = $10, planned_start_tz = $11,
+		planned_end_on = $12, planned_end_at = $13, planned_end_tz = $14,
+		actual_start_on = $15, actual_start_at = $16, actual_start_tz = $17,
+		actual_end_on = $18, actual_end_at = $19, actual_end_tz = $20,
+		version = version + 1, updated_at = $21 WHERE id = $22 AND version = $23`, args...)
+	if err != nil {
+		return fmt.Errorf("exchange: update activity %d: %w", a.ID, err)
+	}
+	if err := checkOneRow(ctx, tx, res, "activities", a.ID); err != nil {
+		return err
+	}
+	a.Version++
+	a.UpdatedAt = now
+	if oldStatus != a.Status {
+		if err := addHistory(ctx, tx, a.ID, StatusChange{Status: a.Status, ChangedOn: changedOn, Reason: reason}, userID); err != nil {
+			return err
+		}
+	}
+	for _, table := range []string{"activity_texts", "activity_partnerships", "activity_participants", "activity_topics"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE activity_id = $1", a.ID); err != nil {
+			return fmt.Errorf("exchange: update activity %d: %w", a.ID, err)
+		}
+	}
+	return writeChildren(ctx, tx, a)
+}
+
+// checkOneRow turns an update that touched no row into ErrNotFound or ErrStale.
+func checkOneRow(ctx context.Context, tx *sql.Tx, res sql.Result, table string, id int64) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("exchange: %s %d: %w", table, id, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	var one int
+	err = tx.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = $1", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("exchange: %s %d: %w", table, id, db.ErrNotFound)
+	}
+	return fmt.Errorf("exchange: %s %d: %w", table, id, ErrStale)
+}
+
+func addHistory(ctx context.Context, tx *sql.Tx, id int64, h StatusChange, userID int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO activity_status_history (activity_id, status, changed_on, reason, recorded_at, user_id)
+		VALUES ($1, $2, $3, $4, $5, $6)`, id, h.Status, h.ChangedOn, h.Reason, time.Now().UTC(), nullID(userID))
+	if err != nil {
+		return fmt.Errorf("exchange: activity %d history: %w", id, err)
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func writeChildren(ctx context.Context, tx *sql.Tx, a *Activity) error {
+	for _, t := range a.Texts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO activity_texts (activity_id, lang, title, summary, outcomes)
+			VALUES ($1, $2, $3, $4, $5)`, a.ID, t.Lang, t.Title, t.Summary, t.Outcomes); err != nil {
+			return fmt.Errorf("exchange: activity %d text %s: %w", a.ID, t.Lang, err)
+		}
+	}
+	links := slices.Clone(a.Partnerships)
+	slices.Sort(links)
+	for _, p := range slices.Compact(links) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO activity_partnerships (activity_id, partnership_id) VALUES ($1, $2)`,
+			a.ID, p); err != nil {
+			return fmt.Errorf("exchange: activity %d partnership %d: %w", a.ID, p, err)
+		}
+	}
+	for i, p := range a.Participants {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO activity_participants (activity_id, position, name, role, organisation)
+			VALUES ($1, $2, $3, $4, $5)`, a.ID, i, p.Name, p.Role, p.Organisation); err != nil {
+			return fmt.Errorf("exchange: activity %d participant: %w", a.ID, err)
+		}
+	}
+	for i, t := range a.Topics {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO activity_topics (activity_id, position, topic) VALUES ($1, $2, $3)`,
+			a.ID, i, t); err != nil {
+			return fmt.Errorf("exchange: activity %d topic: %w", a.ID, err)
+		}
+	}
+	return nil
+}
+
+// Delete removes an activity and everything that belongs to it; the activities of a campaign
+// stay, without their parent. It returns the storage keys of its documents, for the caller to
+// remove once the transaction commits.
+func Delete(ctx context.Context, tx *sql.Tx, id int64) ([]string, error) {
+	var keys []string
+	err := eachRow(ctx, tx, "SELECT storage_key FROM activity_documents WHERE activity_id = $1", []any{id}, func(r *sql.Rows) error {
+		var k string
+		err := r.Scan(&k)
+		keys = append(keys, k)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("exchange: delete activity %d: %w", id, err)
+	}
+	// Said explicitly rather than left to ON DELETE SET NULL, which SQLite applies only with
+	// foreign keys on.
+	if _, err := tx.ExecContext(ctx, "UPDATE activities SET parent_id = NULL WHERE parent_id = $1", id); err != nil {
+		return nil, fmt.Errorf("exchange: delete activity %d: %w", id, err)
+	}
+	res, err := tx.ExecContext(ctx, "DELETE FROM activities WHERE id = $1", id)
+	if err != nil {
+		return nil, fmt.Errorf("exchange: delete activity %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, fmt.Errorf("exchange: activity %d: %w", id, db.ErrNotFound)
+	}
+	return keys, nil
+}
+
+// AddDocument records an uploaded document whose bytes are already stored under d.StorageKey.
+func AddDocument(ctx context.Context, tx *sql.Tx, activityID int64, d *Document, userID int64) error {
+	d.UploadedAt = time.Now().UTC()
+	err := tx.QueryRowContext(ctx, `INSERT INTO activity_documents (activity_id, title, filename, content_type, size,
+		sha256, storage_key, uploaded_at, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		activityID, d.Title, d.Filename, d.ContentType, d.Size, d.SHA256, d.StorageKey, d.UploadedAt, nullID(userID)).Scan(&d.ID)
+	if err != nil {
+		return fmt.Errorf("exchange: add document to activity %d: %w", activityID, err)
+	}
+	return nil
+}
+
+// GetDocument returns one document of an activity.
+func GetDocument(ctx context.Context, q db.Querier, activityID, id int64) (*Document, error) {
+	var d Document
+	err := q.QueryRowContext(ctx, `SELECT id, title, filename, content_type, size, sha256, storage_key, uploaded_at
+		FROM activity_documents WHERE id = $1 AND activity_id = $2`, id, activityID).
+		Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.SHA256, &d.StorageKey, &d.UploadedAt)
+	if err != nil {
+		return nil, db.NotFound(err, fmt.Sprintf("exchange: document %d", id))
+	}
+	return &d, nil
+}
+
+// DeleteDocument removes a document record; the caller removes its bytes after commit.
+func DeleteDocument(ctx context.Context, tx *sql.Tx, activityID, id int64) error {
+	res, err := tx.ExecContext(ctx, "DELETE FROM activity_documents WHERE id = $1 AND activity_id = $2", id, activityID)
+	if err != nil {
+		return fmt.Errorf("exchange: delete document %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("exchange: document %d: %w", id, db.ErrNotFound)
+	}
+	return nil
+}
+
+// LastChange returns when an activity was last created or changed; zero when there is none.
+func LastChange(ctx context.Context, q db.Querier) (time.Time, error) {
+	var t time.Time
+	err := q.QueryRowContext(ctx, "SELECT updated_at FROM activities ORDER BY updated_at DESC LIMIT 1").Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("exchange: last change: %w", err)
+	}
+	return t.UTC(), nil
+}
+
+// FindByTitle returns the id of an activity with this title in lang, or db.ErrNotFound. The
+// demo data uses it to stay idempotent.
+func FindByTitle(ctx context.Context, q db.Querier, lang, title string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, "SELECT activity_id FROM activity_texts WHERE lang = $1 AND title = $2 ORDER BY activity_id LIMIT 1",
+		lang, title).Scan(&id)
+	if err != nil {
+		return 0, db.NotFound(err, "exchange: activity titled "+strconv.Quote(title))
+	}
+	return id, nil
+}

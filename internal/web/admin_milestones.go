@@ -1,0 +1,480 @@
+package web
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"golang.org/x/text/language"
+
+	"sistercity/internal/auth"
+	"sistercity/internal/civil"
+	"sistercity/internal/i18n"
+	"sistercity/internal/milestone"
+	"sistercity/internal/problem"
+	"sistercity/internal/register"
+)
+
+// milestoneTextRow is a milestone's title and note in one language, as typed.
+type milestoneTextRow struct {
+	Index          int
+	Lang, LangName string
+	Title, Note    string
+}
+
+// milestoneForm holds a milestone form as typed.
+type milestoneForm struct {
+	ID            int64
+	Version       int64
+	Fixed         []milestoneTextRow
+	Extra         milestoneTextRow // one more language
+	On            string
+	Yearly        bool
+	PartnershipID string
+}
+
+func milestoneFormOf(m *milestone.Milestone) milestoneForm {
+	f := milestoneForm{ID: m.ID, Version: m.Version, On: m.On.String(), Yearly: m.Yearly}
+	if m.PartnershipID != 0 {
+		f.PartnershipID = strconv.FormatInt(m.PartnershipID, 10)
+	}
+	for _, lang := range fixedLangs {
+		row := milestoneTextRow{Lang: lang}
+		for _, t := range m.Texts {
+			if t.Lang == lang {
+				row.Title, row.Note = t.Title, t.Note
+			}
+		}
+		f.Fixed = append(f.Fixed, row)
+	}
+	for _, t := range m.Texts {
+		if !slices.Contains(fixedLangs, t.Lang) {
+			f.Extra = milestoneTextRow{Lang: t.Lang, Title: t.Title, Note: t.Note}
+		}
+	}
+	return f
+}
+
+func milestoneFormFrom(r *http.Request) milestoneForm {
+	f := milestoneForm{On: formValue(r, "on"), Yearly: formValue(r, "yearly") == "1", PartnershipID: formValue(r, "partnership_id"),
+		Extra: milestoneTextRow{Lang: formValue(r, "extra_lang"), Title: formValue(r, "extra_title"), Note: formValue(r, "extra_note")}}
+	for _, lang := range fixedLangs {
+		f.Fixed = append(f.Fixed, milestoneTextRow{Lang: lang, Title: formValue(r, "title_"+lang), Note: formValue(r, "note_"+lang)})
+	}
+	return f
+}
+
+func (f *milestoneForm) milestone(partnerships map[int64]*register.Partnership) (*milestone.Milestone, problem.Fields) {
+	var errs problem.Fields
+	m := &milestone.Milestone{ID: f.ID, Version: f.Version, Yearly: f.Yearly}
+	for _, t := range f.Fixed {
+		if t.Title != "" || t.Note != "" {
+			m.Texts = append(m.Texts, milestone.Text{Lang: t.Lang, Title: t.Title, Note: t.Note})
+		}
+	}
+	formField := map[string]string{}
+	if x := f.Extra; x.Lang != "" || x.Title != "" || x.Note != "" {
+		tag, err := language.Parse(x.Lang)
+		switch {
+		case x.Lang == "":
+			errs.Add("extra_lang", "validation.required")
+		case err != nil:
+			errs.Add("extra_lang", "validation.language_tag")
+		case slices.Contains(fixedLangs, tag.String()):
+			errs.Add("extra_lang", "admin.cities.lang_taken")
+		default:
+			m.Texts = append(m.Texts, milestone.Text{Lang: tag.String(), Title: x.Title, Note: x.Note})
+			formField["title_"+tag.String()], formField["note_"+tag.String()] = "extra_title", "extra_note"
+		}
+	}
+	if f.On == "" {
+		errs.Add("on", "validation.required")
+	}
+	m.On = parseDate(&errs, "on", f.On)
+	if f.PartnershipID != "" {
+		id, err := strconv.ParseInt(f.PartnershipID, 10, 64)
+		if err != nil || partnerships[id] == nil {
+			errs.Add("partnership_id", "validation.choice")
+		} else {
+			m.PartnershipID = id
+		}
+	}
+	for _, e := range m.Validate() {
+		if to, ok := formField[e.Field]; ok {
+			e.Field = to
+		}
+		if !errs.Has(e.Field) {
+			errs = append(errs, e)
+		}
+	}
+	return m, errs
+}
+
+type milestonePageData struct {
+	Form         milestoneForm
+	New          bool
+	CanEdit      bool
+	Problem      string
+	Partnerships []option
+}
+
+func (s *Server) renderMilestone(w http.ResponseWriter, r *http.Request, status int, f milestoneForm, errs problem.Fields, problemKey string) {
+	titleKey := "admin.milestones.new_title"
+	if f.ID != 0 {
+		titleKey = "admin.milestones.edit_title"
+	}
+	p := s.adminPage(w, r, titleKey)
+	withExchangeNotice(p, r)
+	p.Errors = errs
+	data := milestonePageData{Form: f, New: f.ID == 0, CanEdit: canEdit(r)}
+	if problemKey != "" {
+		data.Problem = p.L.T(problemKey)
+	}
+	opts, _, err := s.partnershipOptions(r.Context(), p.L)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data.Partnerships = opts
+	for i := range data.Form.Fixed {
+		data.Form.Fixed[i].LangName = langName(p.L, data.Form.Fixed[i].Lang)
+	}
+	p.Data = data
+	s.render(w, r, status, "admin/milestone", p)
+}
+
+// upcomingRow is a milestone of the coming year, as the milestones page previews them.
+type upcomingRow struct {
+	On    civil.Date
+	Title labelled
+	Kind  string
+	Round bool
+}
+
+type relationRow struct {
+	*milestone.Relation
+	Title string
+}
+
+type customRow struct {
+	*milestone.Milestone
+	Title   labelled
+	Partner string
+}
+
+type milestoneListData struct {
+	CanEdit    bool
+	Relations  []relationRow
+	Milestones []customRow
+	Upcoming   []upcomingRow
+	From, To   civil.Date
+}
+
+func (s *Server) milestoneList(w http.ResponseWriter, r *http.Request) {
+	p := s.adminPage(w, r, "admin.milestones.title")
+	withExchangeNotice(p, r)
+	ctx := r.Context()
+	l := p.L
+	src, err := milestone.Load(ctx, s.db.R)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	_, byID, err := s.partnershipOptions(ctx, l)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data := milestoneListData{CanEdit: canEdit(r), From: p.Today, To: civil.Of(p.Today.Time().AddDate(1, 0, -1))}
+	for _, rel := range src.Relations {
+		data.Relations = append(data.Relations, relationRow{rel, l.T("admin.relations.between", "a", l.Region(rel.CountryA), "b", l.Region(rel.CountryB))})
+	}
+	for _, m := range src.Milestones {
+		row := customRow{Milestone: m, Title: labelled{m.Title(l.Lang), m.TitleLang(l.Lang)}}
+		if ps := byID[m.PartnershipID]; ps != nil && ps.PartnerCity != nil {
+			row.Partner = ps.PartnerCity.Name(l.Lang)
+		}
+		data.Milestones = append(data.Milestones, row)
+	}
+	for _, o := range src.Between(data.From, data.To) {
+		data.Upcoming = append(data.Upcoming, upcomingRow{On: o.On, Title: milestoneTitle(l, &o), Kind: l.T("milestone.kind." + o.Kind), Round: o.Round})
+	}
+	p.Data = data
+	s.render(w, r, http.StatusOK, "admin/milestones", p)
+}
+
+func (s *Server) milestoneNew(w http.ResponseWriter, r *http.Request) {
+	m := &milestone.Milestone{Yearly: true}
+	if id, ok := queryID(r, "partnership"); ok {
+		m.PartnershipID = id
+	}
+	s.renderMilestone(w, r, http.StatusOK, milestoneFormOf(m), nil, "")
+}
+
+func (s *Server) saveMilestone(w http.ResponseWriter, r *http.Request, f milestoneForm) {
+	ctx := r.Context()
+	_, byID, err := s.partnershipOptions(ctx, s.cat.Localizer(i18n.DefaultLang))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m, errs := f.milestone(byID)
+	if len(errs) > 0 {
+		s.renderMilestone(w, r, http.StatusUnprocessableEntity, f, errs, "")
+		return
+	}
+	u := userFrom(r)
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if m.ID == 0 {
+			if err := milestone.Create(ctx, tx, m); err != nil {
+				return err
+			}
+			return auth.Audit(ctx, tx, u, "create", "milestone", m.ID, nil, m)
+		}
+		before, err := milestone.Get(ctx, tx, m.ID)
+		if err != nil {
+			return err
+		}
+		if err := milestone.Update(ctx, tx, m); err != nil {
+			return err
+		}
+		return auth.Audit(ctx, tx, u, "update", "milestone", m.ID, before, m)
+	})
+	switch {
+	case errors.Is(err, milestone.ErrStale):
+		s.renderMilestone(w, r, http.StatusConflict, f, nil, "error.conflict")
+	case err != nil:
+		s.fail(w, r, err)
+	case f.ID == 0:
+		http.Redirect(w, r, fmt.Sprintf("/admin/milestones/%d?notice=created", m.ID), http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, fmt.Sprintf("/admin/milestones/%d?notice=saved", m.ID), http.StatusSeeOther)
+	}
+}
+
+func (s *Server) milestoneCreate(w http.ResponseWriter, r *http.Request) {
+	s.saveMilestone(w, r, milestoneFormFrom(r))
+}
+
+func (s *Server) milestoneEdit(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	m, err := milestone.Get(r.Context(), s.db.R, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderMilestone(w, r, http.StatusOK, milestoneFormOf(m), nil, "")
+}
+
+func (s *Server) milestoneUpdate(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if err != nil || version <= 0 {
+		s.fail(w, r, badRequest())
+		return
+	}
+	if _, err := milestone.Get(r.Context(), s.db.R, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := milestoneFormFrom(r)
+	f.ID, f.Version = id, version
+	s.saveMilestone(w, r, f)
+}
+
+func (s *Server) milestoneDelete(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		before, err := milestone.Get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := milestone.Delete(ctx, tx, id); err != nil {
+			return err
+		}
+		return auth.Audit(ctx, tx, userFrom(r), "delete", "milestone", id, before, nil)
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/milestones?notice=deleted", http.StatusSeeOther)
+}
+
+// relationForm holds a relation form as typed.
+type relationForm struct {
+	ID            int64
+	Version       int64
+	CountryA      string
+	CountryB      string
+	EstablishedOn string
+	Note          string
+}
+
+func relationFormOf(rel *milestone.Relation) relationForm {
+	return relationForm{ID: rel.ID, Version: rel.Version, CountryA: rel.CountryA, CountryB: rel.CountryB,
+		EstablishedOn: rel.EstablishedOn.String(), Note: rel.Note}
+}
+
+func relationFormFrom(r *http.Request) relationForm {
+	return relationForm{CountryA: formValue(r, "country_a"), CountryB: formValue(r, "country_b"),
+		EstablishedOn: formValue(r, "established_on"), Note: formValue(r, "note")}
+}
+
+type relationPageData struct {
+	Form      relationForm
+	New       bool
+	CanEdit   bool
+	Problem   string
+	Countries []option
+}
+
+func (s *Server) renderRelation(w http.ResponseWriter, r *http.Request, status int, f relationForm, errs problem.Fields, problemKey string) {
+	titleKey := "admin.relations.new_title"
+	if f.ID != 0 {
+		titleKey = "admin.relations.edit_title"
+	}
+	p := s.adminPage(w, r, titleKey)
+	withExchangeNotice(p, r)
+	p.Errors = errs
+	data := relationPageData{Form: f, New: f.ID == 0, CanEdit: canEdit(r), Countries: countryOptions(p.L)}
+	if problemKey != "" {
+		data.Problem = p.L.T(problemKey)
+	}
+	p.Data = data
+	s.render(w, r, status, "admin/relation", p)
+}
+
+func (s *Server) relationNew(w http.ResponseWriter, r *http.Request) {
+	f := relationForm{}
+	if id, err := register.HomeCityID(r.Context(), s.db.R); err == nil {
+		if c, err := register.GetCity(r.Context(), s.db.R, id); err == nil {
+			f.CountryA = c.Country
+		}
+	}
+	s.renderRelation(w, r, http.StatusOK, f, nil, "")
+}
+
+func (s *Server) saveRelation(w http.ResponseWriter, r *http.Request, f relationForm) {
+	var errs problem.Fields
+	rel := &milestone.Relation{ID: f.ID, Version: f.Version, CountryA: f.CountryA, CountryB: f.CountryB, Note: f.Note}
+	rel.EstablishedOn = parseDate(&errs, "established_on", f.EstablishedOn)
+	// Validate before ordering the two countries, so that each message stays with its field.
+	for _, e := range rel.Validate(s.today()) {
+		if !errs.Has(e.Field) {
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) > 0 {
+		s.renderRelation(w, r, http.StatusUnprocessableEntity, f, errs, "")
+		return
+	}
+	rel.Normalize()
+	ctx := r.Context()
+	u := userFrom(r)
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if rel.ID == 0 {
+			if err := milestone.CreateRelation(ctx, tx, rel); err != nil {
+				return err
+			}
+			return auth.Audit(ctx, tx, u, "create", "diplomatic_relation", rel.ID, nil, rel)
+		}
+		before, err := milestone.GetRelation(ctx, tx, rel.ID)
+		if err != nil {
+			return err
+		}
+		if err := milestone.UpdateRelation(ctx, tx, rel); err != nil {
+			return err
+		}
+		return auth.Audit(ctx, tx, u, "update", "diplomatic_relation", rel.ID, before, rel)
+	})
+	switch {
+	case errors.Is(err, milestone.ErrDuplicate):
+		s.renderRelation(w, r, http.StatusUnprocessableEntity, f,
+			problem.Fields{{Field: "country_b", Msg: i18n.M("milestone.validation.duplicate_relation")}}, "")
+	case errors.Is(err, milestone.ErrStale):
+		s.renderRelation(w, r, http.StatusConflict, f, nil, "error.conflict")
+	case err != nil:
+		s.fail(w, r, err)
+	default:
+		http.Redirect(w, r, "/admin/milestones?notice=saved#relations", http.StatusSeeOther)
+	}
+}
+
+func (s *Server) relationCreate(w http.ResponseWriter, r *http.Request) {
+	s.saveRelation(w, r, relationFormFrom(r))
+}
+
+func (s *Server) relationEdit(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	rel, err := milestone.GetRelation(r.Context(), s.db.R, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderRelation(w, r, http.StatusOK, relationFormOf(rel), nil, "")
+}
+
+func (s *Server) relationUpdate(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if err != nil || version <= 0 {
+		s.fail(w, r, badRequest())
+		return
+	}
+	if _, err := milestone.GetRelation(r.Context(), s.db.R, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := relationFormFrom(r)
+	f.ID, f.Version = id, version
+	s.saveRelation(w, r, f)
+}
+
+func (s *Server) relationDelete(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		before, err := milestone.GetRelation(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := milestone.DeleteRelation(ctx, tx, id); err != nil {
+			return err
+		}
+		return auth.Audit(ctx, tx, userFrom(r), "delete", "diplomatic_relation", id, before, nil)
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/milestones?notice=deleted#relations", http.StatusSeeOther)
+}

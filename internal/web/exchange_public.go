@@ -1,0 +1,97 @@
+package web
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"sistercity/internal/civil"
+	"sistercity/internal/exchange"
+	"sistercity/internal/milestone"
+	"sistercity/internal/register"
+)
+
+// timelineAhead is how far ahead of today a partner page's timeline shows round anniversaries.
+const timelineAhead = 2 // years
+
+// exchangeTimeline lists the exchange programme's lines of a partner page's timeline for the
+// partnerships shown there: activities held, those still planned (marked so), and the round
+// anniversaries from each signing to two years from now. Cancelled activities are left out.
+func (s *Server) exchangeTimeline(ctx context.Context, p *page, partnerships []*register.Partnership) ([]timelineEvent, error) {
+	if len(partnerships) == 0 {
+		return nil, nil
+	}
+	l := p.L
+	ids := map[int64]bool{}
+	for _, ps := range partnerships {
+		ids[ps.ID] = true
+	}
+	acts, err := exchange.List(ctx, s.db.R)
+	if err != nil {
+		return nil, err
+	}
+	var out []timelineEvent
+	for _, a := range acts {
+		if a.Status == exchange.StatusCancelled || !slices.ContainsFunc(a.Partnerships, func(id int64) bool { return ids[id] }) {
+			continue
+		}
+		ev := timelineEvent{On: a.When().Start.Date, Text: l.T("exchange.kind." + a.Kind), Title: a.Title(l.Lang),
+			TitleLang: a.TitleLang(l.Lang)}
+		if !a.Happened(p.Today) {
+			ev.Marker = l.T("timeline.planned")
+		}
+		switch {
+		case a.Status == exchange.StatusSwitchedOnline:
+			ev.Note = l.T("exchange.status.switched_online")
+			if reason := switchReason(a); reason != "" {
+				ev.Note = l.T("timeline.switched", "reason", reason)
+			}
+		case !a.Happened(p.Today):
+			ev.Note = l.T("exchange.status." + a.Status)
+		case a.Mode != exchange.ModeInPerson:
+			ev.Note = l.T("exchange.mode." + a.Mode)
+		}
+		out = append(out, ev)
+	}
+
+	src, err := milestone.Load(ctx, s.db.R)
+	if err != nil {
+		return nil, err
+	}
+	from := p.Today
+	for _, ps := range partnerships {
+		if !ps.SignedOn.IsZero() && ps.SignedOn.Before(from) {
+			from = ps.SignedOn
+		}
+	}
+	to := civil.Of(p.Today.Time().AddDate(timelineAhead, 0, 0))
+	seen := map[string]bool{}
+	for _, o := range src.Between(from, to) {
+		if !o.Round || !slices.ContainsFunc(o.Partnerships, func(id int64) bool { return ids[id] }) {
+			continue
+		}
+		key := o.Key() + o.On.String()
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		t := milestoneTitle(l, &o)
+		ev := timelineEvent{On: o.On, Text: l.T("milestone.kind." + o.Kind), Title: t.Text, TitleLang: t.Lang, Round: true}
+		if o.On.After(p.Today) {
+			ev.Marker = l.T("timeline.upcoming")
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// switchReason returns the reason recorded with the latest switch to online.
+func switchReason(a *exchange.Activity) string {
+	reason := ""
+	for _, h := range a.History {
+		if h.Status == exchange.StatusSwitchedOnline {
+			reason = strings.TrimSpace(h.Reason)
+		}
+	}
+	return reason
+}
