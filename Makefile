@@ -3,9 +3,10 @@ SHELL := /bin/bash
 BIN := bin/sistercity
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test vet fmt clean
+.PHONY: run build test bench vet fmt clean
 
 run: build
+	@. scripts/lib.sh && need_pkg ffmpeg:ffmpeg ffprobe:ffmpeg
 	./$(BIN) serve --demo
 
 build:
@@ -14,6 +15,13 @@ build:
 
 test:
 	bash scripts/test.sh
+
+# bench runs the two benchmarks of docs/benchmarks.md; it installs nginx (Debian's package) for
+# the delivery comparison. Flags pass through, e.g. make bench DELIVERY_FLAGS='-rounds 7'.
+bench:
+	@. scripts/lib.sh && need_go && need_pkg /usr/sbin/nginx:nginx ffmpeg:ffmpeg
+	go run ./bench/delivery $(DELIVERY_FLAGS)
+	go run ./bench/processing $(PROCESSING_FLAGS)
 
 vet:
 	go vet ./...

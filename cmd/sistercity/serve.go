@@ -46,6 +46,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := loadDemo(ctx, d, stdout, log); err != nil {
 			return err
 		}
+		if err := loadVideoDemo(ctx, d, store, cfg.DataDir, log); err != nil {
+			return err
+		}
 	}
 	srv, err := web.New(web.Options{Config: cfg, DB: d, Catalog: cat, Docs: store, Log: log})
 	if err != nil {

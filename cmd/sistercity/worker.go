@@ -6,11 +6,14 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"time"
 
+	"sistercity/internal/blob"
 	"sistercity/internal/config"
 	"sistercity/internal/db"
 	"sistercity/internal/jobs"
+	"sistercity/internal/video"
 )
 
 // runWorker runs job workers and nothing else: beside `serve --workers=0`, so that encoding
@@ -59,6 +62,15 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 		return nil, err
 	}
 	// Register the workers of each job kind here, e.g. jobs.Register(q, video.TranscodeWorker{…}).
+	// Video processing reads sources from and writes renditions to the media store; the store
+	// lives as long as the process.
+	store, err := blob.Open(ctx, cfg.MediaURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := video.Register(q, video.Deps{DB: d, Store: store, WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log}); err != nil {
+		return nil, err
+	}
 	if err := q.Start(ctx); err != nil {
 		return nil, err
 	}

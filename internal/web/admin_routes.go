@@ -14,5 +14,6 @@ func (s *Server) adminRoutes() []route {
 	rs = append(rs, s.registerRoutes()...)
 	rs = append(rs, s.userRoutes()...)
 	rs = append(rs, s.exchangeRoutes()...)
+	rs = append(rs, s.videoAdminRoutes()...)
 	return rs
 }

@@ -180,6 +180,7 @@ type partnerPageData struct {
 	Full         []*register.Partnership
 	Timeline     []timelineEvent
 	Claims       []string
+	Videos       []videoCard
 }
 
 func (s *Server) partnerPage(lang string) http.HandlerFunc {
@@ -239,6 +240,10 @@ func (s *Server) partnerPage(lang string) http.HandlerFunc {
 			return
 		}
 		data.Timeline = append(data.Timeline, exchangeEvents...)
+		if data.Videos, err = s.partnerVideos(ctx, p, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		sort.SliceStable(data.Timeline, func(i, j int) bool { return data.Timeline[i].On.Before(data.Timeline[j].On) })
 		p.Data = data
 		s.render(w, r, http.StatusOK, "partner", p)

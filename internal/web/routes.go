@@ -28,6 +28,7 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/{$}", auth.RoleViewer, s.adminHome},
 	}
 	rs = append(rs, s.adminRoutes()...)
+	rs = append(rs, s.videoMediaRoutes()...)
 	// The public site, once per language: /ko/…, /ru/…, /en/…. An unknown prefix matches
 	// nothing and gets the not-found page.
 	for _, lang := range s.cat.Languages() {
@@ -37,6 +38,7 @@ func (s *Server) routeTable() []route {
 			route{"GET /" + lang + "/partners/{id}", "", s.partnerPage(lang)},
 		)
 		rs = append(rs, s.exchangePublicRoutes(lang)...)
+		rs = append(rs, s.videoPublicRoutes(lang)...)
 	}
 	return rs
 }

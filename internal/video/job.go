@@ -1,0 +1,76 @@
+package video
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"sistercity/internal/jobs"
+)
+
+// ProcessArgs is the job that processes a video's source.
+type ProcessArgs struct {
+	VideoID int64 `json:"video_id" river:"unique"`
+}
+
+// Kind names the job in the queue.
+func (ProcessArgs) Kind() string { return "video.process" }
+
+// PublishArgs is the job that publishes a scheduled video when its time comes.
+type PublishArgs struct {
+	VideoID int64 `json:"video_id" river:"unique"`
+}
+
+// Kind names the job in the queue.
+func (PublishArgs) Kind() string { return "video.publish" }
+
+// EnqueueProcessing asks for video id to be processed, inside tx, the transaction that attached
+// its source: the job exists exactly when the source does.
+func EnqueueProcessing(ctx context.Context, tx *sql.Tx, q *jobs.Queue, id int64) error {
+	if _, err := q.Insert(ctx, tx, ProcessArgs{VideoID: id}, &jobs.InsertOpts{Unique: true, MaxAttempts: 3}); err != nil {
+		return fmt.Errorf("video: enqueue processing %d: %w", id, err)
+	}
+	return nil
+}
+
+// EnqueuePublish schedules the publication of video id at at, inside tx.
+func EnqueuePublish(ctx context.Context, tx *sql.Tx, q *jobs.Queue, id int64, at time.Time) error {
+	if _, err := q.Insert(ctx, tx, PublishArgs{VideoID: id}, &jobs.InsertOpts{ScheduledAt: at}); err != nil {
+		return fmt.Errorf("video: enqueue publication %d: %w", id, err)
+	}
+	return nil
+}
+
+// Register adds the video job workers to q.
+func Register(q *jobs.Queue, deps Deps) error {
+	err := jobs.Register(q, jobs.WorkFunc[ProcessArgs](func(ctx context.Context, job *jobs.Job[ProcessArgs]) error {
+		err := ProcessVideo(ctx, deps, job.Args.VideoID)
+		if errors.Is(err, ErrRejected) {
+			return jobs.Permanent(err)
+		}
+		return err
+	}))
+	if err != nil {
+		return err
+	}
+	return jobs.Register(q, jobs.WorkFunc[PublishArgs](func(ctx context.Context, job *jobs.Job[PublishArgs]) error {
+		return deps.DB.InTx(ctx, func(tx *sql.Tx) error {
+			return PublishDue(ctx, tx, job.Args.VideoID, time.Now())
+		})
+	}))
+}
+
+// PublishDue publishes video id if it is still scheduled and its time has come; otherwise it
+// does nothing (the editor changed the schedule or the state since).
+func PublishDue(ctx context.Context, tx *sql.Tx, id int64, now time.Time) error {
+	v, err := Get(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if v.State != StateScheduled || v.ScheduledAt.After(now) {
+		return nil
+	}
+	return SetState(ctx, tx, v, StatePublished, now)
+}

@@ -1,0 +1,78 @@
+package video
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"sistercity/internal/jobs"
+	"sistercity/internal/media"
+)
+
+// TestProcessingThroughTheQueue attaches a source and enqueues its processing in one
+// transaction; a worker of the durable queue then makes the renditions.
+func TestProcessingThroughTheQueue(t *testing.T) {
+	ctx := context.Background()
+	deps := newDeps(t)
+	q, err := jobs.New(deps.DB, jobs.Config{Workers: 1, FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Register(q, deps); err != nil {
+		t.Fatal(err)
+	}
+	clip := filepath.Join(t.TempDir(), "clip.mp4")
+	if err := media.TestClip(ctx, clip, media.ClipOptions{Duration: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	v := &Video{OriginalLang: "ko", State: StateDraft, Texts: []Text{{Lang: "ko", Title: "응원 영상"}}}
+	err = deps.DB.InTx(ctx, func(tx *sql.Tx) error {
+		if err := Create(ctx, tx, v); err != nil {
+			return err
+		}
+		f, err := os.Open(clip)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		key := SourceKey(v.ID, "clip.mp4")
+		if err := deps.Store.Put(ctx, key, f); err != nil {
+			return err
+		}
+		if err := AttachSource(ctx, tx, v.ID, key); err != nil {
+			return err
+		}
+		return EnqueueProcessing(ctx, tx, q, v.ID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_ = q.Stop(sctx)
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got, err := Get(ctx, deps.DB.R, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Processing == ProcReady && len(got.Renditions) == 1 {
+			break
+		}
+		if got.Processing == ProcFailed || time.Now().After(deadline) {
+			t.Fatalf("processing %s %q", got.Processing, got.Failure)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

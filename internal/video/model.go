@@ -1,0 +1,270 @@
+// Package video keeps sistercity's video messages: their texts in any number of languages,
+// their origin (ours or a partner city's), the partnerships and tags they belong to, their
+// publishing states, and the renditions, poster and thumbnail that processing makes from the
+// uploaded source. It knows nothing of HTTP; internal/web shows and edits videos through it.
+package video
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+
+	"sistercity/internal/problem"
+)
+
+// Publishing states.
+const (
+	StatePlanned   = "planned"
+	StateDraft     = "draft"
+	StateInReview  = "in_review"
+	StateScheduled = "scheduled"
+	StatePublished = "published"
+	StateUnlisted  = "unlisted"
+	StateWithdrawn = "withdrawn"
+)
+
+// States lists the publishing states in workflow order.
+var States = []string{StatePlanned, StateDraft, StateInReview, StateScheduled, StatePublished, StateUnlisted, StateWithdrawn}
+
+// transitions says which state may follow which. A video goes forward through review; it may go
+// back a step to be reworked, and a published or unlisted video may be withdrawn and brought
+// back to draft.
+var transitions = map[string][]string{
+	StatePlanned:   {StateDraft, StateWithdrawn},
+	StateDraft:     {StatePlanned, StateInReview, StateWithdrawn},
+	StateInReview:  {StateDraft, StateScheduled, StatePublished, StateUnlisted, StateWithdrawn},
+	StateScheduled: {StateInReview, StatePublished, StateWithdrawn},
+	StatePublished: {StateUnlisted, StateWithdrawn},
+	StateUnlisted:  {StatePublished, StateWithdrawn},
+	StateWithdrawn: {StateDraft},
+}
+
+// CanMove tells whether a video may go from state from to state to.
+func CanMove(from, to string) bool { return slices.Contains(transitions[from], to) }
+
+// Next lists the states a video in state s may move to.
+func Next(s string) []string { return slices.Clone(transitions[s]) }
+
+// Processing statuses of a video's source.
+const (
+	ProcNone       = "none"       // no source attached yet
+	ProcWaiting    = "waiting"    // a source is attached, processing has not started
+	ProcProcessing = "processing" // Progress says how far
+	ProcFailed     = "failed"     // Failure says why
+	ProcReady      = "ready"      // renditions, poster and thumbnail are stored
+)
+
+// Limits on texts.
+const (
+	MaxTitle       = 200
+	MaxDescription = 5000
+	MaxCredits     = 2000
+	MaxTags        = 20
+	MaxTag         = 40
+	// MaxFailure bounds the failure reason kept for the admin: ffmpeg's last words, trimmed.
+	MaxFailure = 500
+)
+
+// ErrStale is returned when a video was changed by someone else since it was read.
+var ErrStale = errors.New("video: changed by someone else")
+
+// Text is a video's title, description and credits in one language.
+type Text struct {
+	Lang        string // BCP 47
+	Title       string
+	Description string
+	Credits     string
+}
+
+// Rendition is one stored encoding of a video.
+type Rendition struct {
+	Lines   int // nominal resolution, 360 for 360p
+	Width   int
+	Height  int
+	Size    int64
+	Bitrate int64 // bits per second, averaged over the video
+	Key     string
+}
+
+// Video is a video message.
+type Video struct {
+	ID           int64
+	OriginalLang string
+	// OriginCityID is the partner city that produced the video; 0 when the city itself did.
+	OriginCityID int64
+	State        string
+	PublishedAt  time.Time // zero until first published
+	ScheduledAt  time.Time // zero unless scheduled
+	Duration     time.Duration
+	SourceKey    string
+	SourceInfo   string // the probe's summary, JSON
+	PosterKey    string
+	ThumbnailKey string
+	Processing   string
+	Progress     int // percent, while processing
+	Failure      string
+	Version      int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+
+	Texts        []Text
+	Partnerships []int64
+	Tags         []string
+	Renditions   []Rendition // smallest first
+}
+
+// Public tells whether the video may be shown to anyone with its link.
+func (v *Video) Public() bool { return v.State == StatePublished || v.State == StateUnlisted }
+
+// Listed tells whether the video appears in the public index.
+func (v *Video) Listed() bool { return v.State == StatePublished }
+
+// text returns the text in lang, else in the original language, else the first one.
+func (v *Video) text(lang string) *Text {
+	for _, want := range []string{lang, v.OriginalLang} {
+		for i := range v.Texts {
+			if v.Texts[i].Lang == want {
+				return &v.Texts[i]
+			}
+		}
+	}
+	if len(v.Texts) > 0 {
+		return &v.Texts[0]
+	}
+	return &Text{}
+}
+
+// Title is the title in lang, or in the original language when lang has none; TitleLang says
+// which language it is in, so the page can mark it.
+func (v *Video) Title(lang string) string { return v.text(lang).Title }
+
+// TitleLang is the language of Title(lang).
+func (v *Video) TitleLang(lang string) string { return v.text(lang).Lang }
+
+// Description is the description in lang or the original language's.
+func (v *Video) Description(lang string) string { return v.text(lang).Description }
+
+// Credits are the credits in lang or the original language's.
+func (v *Video) Credits(lang string) string { return v.text(lang).Credits }
+
+// Best is the largest rendition; the zero Rendition when there is none.
+func (v *Video) Best() Rendition {
+	if len(v.Renditions) == 0 {
+		return Rendition{}
+	}
+	return v.Renditions[len(v.Renditions)-1]
+}
+
+// Default is the rendition a player starts with: the first at 720p or above, else the largest,
+// so a phone on a weak connection is not sent 1080p first.
+func (v *Video) Default() Rendition {
+	for _, r := range v.Renditions {
+		if r.Lines >= 720 {
+			return r
+		}
+	}
+	return v.Best()
+}
+
+// CanonicalLang returns lang as a canonical BCP 47 tag, or "" when it is not one.
+func CanonicalLang(lang string) string {
+	lang = strings.TrimSpace(lang)
+	if lang == "" || len(lang) > 35 {
+		return ""
+	}
+	t, err := language.Parse(lang)
+	if err != nil {
+		return ""
+	}
+	return t.String()
+}
+
+// Normalize trims texts, canonicalises language tags, drops empty texts and duplicate tags.
+func (v *Video) Normalize() {
+	v.OriginalLang = CanonicalLang(v.OriginalLang)
+	var texts []Text
+	for _, t := range v.Texts {
+		t.Title = strings.TrimSpace(t.Title)
+		t.Description = strings.TrimSpace(t.Description)
+		t.Credits = strings.TrimSpace(t.Credits)
+		if t.Title == "" && t.Description == "" && t.Credits == "" {
+			continue
+		}
+		if c := CanonicalLang(t.Lang); c != "" {
+			t.Lang = c
+		}
+		texts = append(texts, t)
+	}
+	v.Texts = texts
+	var tags []string
+	for _, tag := range v.Tags {
+		tag = strings.ToLower(strings.TrimSpace(tag))
+		if tag != "" && !slices.Contains(tags, tag) {
+			tags = append(tags, tag)
+		}
+	}
+	v.Tags = tags
+	slices.Sort(v.Partnerships)
+	v.Partnerships = slices.Compact(v.Partnerships)
+}
+
+// Validate checks v after Normalize. Field names match the admin form's.
+func (v *Video) Validate() error {
+	var f problem.Fields
+	if v.OriginalLang == "" {
+		f.Add("original_lang", "video.error.lang")
+	}
+	if !slices.Contains(States, v.State) {
+		f.Add("state", "video.error.state")
+	}
+	seen := map[string]bool{}
+	hasOriginal := false
+	for i, t := range v.Texts {
+		field := "texts." + itoa(i)
+		switch {
+		case CanonicalLang(t.Lang) == "":
+			f.Add(field+".lang", "video.error.lang")
+		case seen[t.Lang]:
+			f.Add(field+".lang", "video.error.lang_twice")
+		}
+		seen[t.Lang] = true
+		if t.Lang == v.OriginalLang {
+			hasOriginal = true
+		}
+		if t.Title == "" {
+			f.Add(field+".title", "video.error.title_missing")
+		}
+		if len([]rune(t.Title)) > MaxTitle || len([]rune(t.Description)) > MaxDescription || len([]rune(t.Credits)) > MaxCredits {
+			f.Add(field+".title", "video.error.too_long")
+		}
+	}
+	if v.OriginalLang != "" && !hasOriginal {
+		f.Add("texts", "video.error.original_missing")
+	}
+	if len(v.Tags) > MaxTags {
+		f.Add("tags", "video.error.tags")
+	}
+	for _, tag := range v.Tags {
+		if len([]rune(tag)) > MaxTag || strings.ContainsAny(tag, ",<>\"") {
+			f.Add("tags", "video.error.tags")
+			break
+		}
+	}
+	if v.State == StateScheduled && v.ScheduledAt.IsZero() {
+		f.Add("scheduled_at", "video.error.schedule_missing")
+	}
+	return f.Err()
+}
+
+// TrimFailure shortens a failure reason for the admin: its last line that says something, at
+// most MaxFailure characters.
+func TrimFailure(s string) string {
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > MaxFailure {
+		s = "…" + string(r[len(r)-MaxFailure+1:])
+	}
+	return s
+}

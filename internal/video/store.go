@@ -1,0 +1,374 @@
+package video
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"sistercity/internal/db"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+const videoColumns = `id, original_lang, origin_city_id, state, published_at, scheduled_at, duration_ms, source_key,
+	source_info, poster_key, thumbnail_key, processing, progress, failure, version, created_at, updated_at`
+
+func scanVideo(row interface{ Scan(...any) error }) (*Video, error) {
+	var v Video
+	var origin sql.NullInt64
+	var pub, sched sql.NullTime
+	var ms int64
+	err := row.Scan(&v.ID, &v.OriginalLang, &origin, &v.State, &pub, &sched, &ms, &v.SourceKey, &v.SourceInfo,
+		&v.PosterKey, &v.ThumbnailKey, &v.Processing, &v.Progress, &v.Failure, &v.Version, &v.CreatedAt, &v.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	v.OriginCityID = origin.Int64
+	if pub.Valid {
+		v.PublishedAt = pub.Time.UTC()
+	}
+	if sched.Valid {
+		v.ScheduledAt = sched.Time.UTC()
+	}
+	v.Duration = time.Duration(ms) * time.Millisecond
+	return &v, nil
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// Get loads a video with its texts, links and renditions.
+func Get(ctx context.Context, q db.Querier, id int64) (*Video, error) {
+	v, err := scanVideo(q.QueryRowContext(ctx, "SELECT "+videoColumns+" FROM videos WHERE id = $1", id))
+	if err != nil {
+		return nil, db.NotFound(err, fmt.Sprintf("video: %d", id))
+	}
+	if err := loadChildren(ctx, q, map[int64]*Video{id: v}, []int64{id}); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Filter selects videos for List.
+type Filter struct {
+	// States limits the list to these states; empty means all.
+	States []string
+	// CityID keeps videos linked to a partnership with this city, or produced by it.
+	CityID int64
+	// PartnershipID keeps videos linked to this partnership.
+	PartnershipID int64
+	Tag           string
+	Limit, Offset int
+}
+
+// List returns the videos f selects, newest first (by publication, then creation), and how
+// many there are in all.
+func List(ctx context.Context, q db.Querier, f Filter) ([]*Video, int, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + itoa(len(args)) }
+	if len(f.States) > 0 {
+		var ph []string
+		for _, s := range f.States {
+			ph = append(ph, arg(s))
+		}
+		where = append(where, "state IN ("+strings.Join(ph, ", ")+")")
+	}
+	if f.CityID != 0 {
+		c := arg(f.CityID)
+		where = append(where, "(origin_city_id = "+c+" OR id IN (SELECT vp.video_id FROM video_partnerships vp "+
+			"JOIN partnerships p ON p.id = vp.partnership_id WHERE p.partner_city_id = "+c+" OR p.home_city_id = "+c+"))")
+	}
+	if f.PartnershipID != 0 {
+		where = append(where, "id IN (SELECT video_id FROM video_partnerships WHERE partnership_id = "+arg(f.PartnershipID)+")")
+	}
+	if f.Tag != "" {
+		where = append(where, "id IN (SELECT video_id FROM video_tags WHERE tag = "+arg(strings.ToLower(f.Tag))+")")
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM videos"+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("video: count: %w", err)
+	}
+	query := "SELECT " + videoColumns + " FROM videos" + cond +
+		" ORDER BY CASE WHEN published_at IS NULL THEN 1 ELSE 0 END, published_at DESC, created_at DESC, id DESC"
+	if f.Limit > 0 {
+		query += " LIMIT " + itoa(f.Limit) + " OFFSET " + itoa(max(f.Offset, 0))
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("video: list: %w", err)
+	}
+	var out []*Video
+	byID := map[int64]*Video{}
+	var ids []int64
+	for rows.Next() {
+		v, err := scanVideo(rows)
+		if err != nil {
+			rows.Close()
+			return nil, 0, fmt.Errorf("video: list: %w", err)
+		}
+		out = append(out, v)
+		byID[v.ID] = v
+		ids = append(ids, v.ID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("video: list: %w", err)
+	}
+	if err := loadChildren(ctx, q, byID, ids); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// loadChildren fills in the texts, links and renditions of the videos in byID.
+func loadChildren(ctx context.Context, q db.Querier, byID map[int64]*Video, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var ph []string
+	var args []any
+	for i, id := range ids {
+		ph = append(ph, "$"+itoa(i+1))
+		args = append(args, id)
+	}
+	in := " WHERE video_id IN (" + strings.Join(ph, ", ") + ")"
+	load := func(query string, scan func(*sql.Rows) error) error {
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("video: load: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return fmt.Errorf("video: load: %w", err)
+			}
+		}
+		return rows.Err()
+	}
+	var id int64
+	if err := load("SELECT video_id, lang, title, description, credits FROM video_texts"+in+" ORDER BY lang", func(r *sql.Rows) error {
+		var t Text
+		if err := r.Scan(&id, &t.Lang, &t.Title, &t.Description, &t.Credits); err != nil {
+			return err
+		}
+		byID[id].Texts = append(byID[id].Texts, t)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := load("SELECT video_id, partnership_id FROM video_partnerships"+in+" ORDER BY partnership_id", func(r *sql.Rows) error {
+		var p int64
+		if err := r.Scan(&id, &p); err != nil {
+			return err
+		}
+		byID[id].Partnerships = append(byID[id].Partnerships, p)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := load("SELECT video_id, tag FROM video_tags"+in+" ORDER BY tag", func(r *sql.Rows) error {
+		var t string
+		if err := r.Scan(&id, &t); err != nil {
+			return err
+		}
+		byID[id].Tags = append(byID[id].Tags, t)
+		return nil
+	}); err != nil {
+		return err
+	}
+	return load("SELECT video_id, lines, width, height, size, bitrate, storage_key FROM video_renditions"+in+" ORDER BY lines", func(r *sql.Rows) error {
+		var x Rendition
+		if err := r.Scan(&id, &x.Lines, &x.Width, &x.Height, &x.Size, &x.Bitrate, &x.Key); err != nil {
+			return err
+		}
+		byID[id].Renditions = append(byID[id].Renditions, x)
+		return nil
+	})
+}
+
+// Create inserts v (validated by the caller) and sets its ID and Version.
+func Create(ctx context.Context, tx *sql.Tx, v *Video) error {
+	now := time.Now().UTC()
+	if v.Processing == "" {
+		v.Processing = ProcNone
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO videos (original_lang, origin_city_id, state, published_at, scheduled_at,
+		source_key, processing, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id`,
+		v.OriginalLang, nullID(v.OriginCityID), v.State, nullTime(v.PublishedAt), nullTime(v.ScheduledAt),
+		v.SourceKey, v.Processing, now).Scan(&v.ID)
+	if err != nil {
+		return fmt.Errorf("video: create: %w", err)
+	}
+	v.Version, v.CreatedAt, v.UpdatedAt = 1, now, now
+	return writeChildren(ctx, tx, v)
+}
+
+// Update saves v's metadata (texts, origin, links, tags, schedule) if nobody changed it since
+// v.Version was read. The state changes through SetState, processing through the pipeline.
+func Update(ctx context.Context, tx *sql.Tx, v *Video) error {
+	res, err := tx.ExecContext(ctx, `UPDATE videos SET original_lang = $1, origin_city_id = $2, scheduled_at = $3,
+		version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6`,
+		v.OriginalLang, nullID(v.OriginCityID), nullTime(v.ScheduledAt), time.Now().UTC(), v.ID, v.Version)
+	if err != nil {
+		return fmt.Errorf("video: update %d: %w", v.ID, err)
+	}
+	if err := checkOneRow(ctx, tx, res, v.ID); err != nil {
+		return err
+	}
+	v.Version++
+	for _, table := range []string{"video_texts", "video_partnerships", "video_tags"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE video_id = $1", v.ID); err != nil {
+			return fmt.Errorf("video: update %d: %w", v.ID, err)
+		}
+	}
+	return writeChildren(ctx, tx, v)
+}
+
+func writeChildren(ctx context.Context, tx *sql.Tx, v *Video) error {
+	for _, t := range v.Texts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO video_texts (video_id, lang, title, description, credits)
+			VALUES ($1, $2, $3, $4, $5)`, v.ID, t.Lang, t.Title, t.Description, t.Credits); err != nil {
+			return fmt.Errorf("video: %d texts: %w", v.ID, err)
+		}
+	}
+	for _, p := range v.Partnerships {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO video_partnerships (video_id, partnership_id) VALUES ($1, $2)`, v.ID, p); err != nil {
+			return fmt.Errorf("video: %d partnerships: %w", v.ID, err)
+		}
+	}
+	for _, tag := range v.Tags {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO video_tags (video_id, tag) VALUES ($1, $2)`, v.ID, tag); err != nil {
+			return fmt.Errorf("video: %d tags: %w", v.ID, err)
+		}
+	}
+	return nil
+}
+
+// checkOneRow turns an update that touched no row into ErrNotFound or ErrStale.
+func checkOneRow(ctx context.Context, tx *sql.Tx, res sql.Result, id int64) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("video: %d: %w", id, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	var one int
+	err = tx.QueryRowContext(ctx, "SELECT 1 FROM videos WHERE id = $1", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("video: %d: %w", id, db.ErrNotFound)
+	}
+	return fmt.Errorf("video: %d: %w", id, ErrStale)
+}
+
+// ErrTransition is returned by SetState for a move the workflow does not allow, or a publication
+// of a video that has no renditions yet.
+var ErrTransition = errors.New("video: state change not allowed")
+
+// SetState moves v to state to, checking the workflow and v.Version. Publishing needs the
+// renditions to be ready; the first publication stamps PublishedAt with now.
+func SetState(ctx context.Context, tx *sql.Tx, v *Video, to string, now time.Time) error {
+	if !CanMove(v.State, to) {
+		return fmt.Errorf("video: %d %s → %s: %w", v.ID, v.State, to, ErrTransition)
+	}
+	if (to == StatePublished || to == StateUnlisted || to == StateScheduled) && (v.Processing != ProcReady || len(v.Renditions) == 0) {
+		return fmt.Errorf("video: %d %s → %s without renditions: %w", v.ID, v.State, to, ErrTransition)
+	}
+	if to == StateScheduled && v.ScheduledAt.IsZero() {
+		return fmt.Errorf("video: %d scheduled without a time: %w", v.ID, ErrTransition)
+	}
+	pub := v.PublishedAt
+	if (to == StatePublished || to == StateUnlisted) && pub.IsZero() {
+		pub = now.UTC()
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE videos SET state = $1, published_at = $2, version = version + 1, updated_at = $3
+		WHERE id = $4 AND version = $5`, to, nullTime(pub), time.Now().UTC(), v.ID, v.Version)
+	if err != nil {
+		return fmt.Errorf("video: %d state: %w", v.ID, err)
+	}
+	if err := checkOneRow(ctx, tx, res, v.ID); err != nil {
+		return err
+	}
+	v.State, v.PublishedAt = to, pub
+	v.Version++
+	return nil
+}
+
+// AttachSource records a newly stored source file and marks the video waiting for processing.
+func AttachSource(ctx context.Context, tx *sql.Tx, id int64, key string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE videos SET source_key = $1, processing = $2, progress = 0, failure = '',
+		version = version + 1, updated_at = $3 WHERE id = $4`, key, ProcWaiting, time.Now().UTC(), id)
+	if err != nil {
+		return fmt.Errorf("video: %d attach source: %w", id, err)
+	}
+	return nil
+}
+
+// setProcessing records a processing status outside any caller's transaction. It does not
+// bump the version: an editor's form is not stale because an encode moved on.
+func setProcessing(ctx context.Context, d *db.DB, id int64, status string, percent int, failure string) error {
+	_, err := d.W.ExecContext(ctx, `UPDATE videos SET processing = $1, progress = $2, failure = $3, updated_at = $4
+		WHERE id = $5`, status, percent, TrimFailure(failure), time.Now().UTC(), id)
+	if err != nil {
+		return fmt.Errorf("video: %d processing: %w", id, err)
+	}
+	return nil
+}
+
+// DueScheduled lists the IDs of scheduled videos whose time has come.
+func DueScheduled(ctx context.Context, q db.Querier, now time.Time) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id FROM videos WHERE state = $1 AND scheduled_at <= $2 ORDER BY id`,
+		StateScheduled, now.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("video: due: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// FindDemo returns the ID of the video made by the demo under key, or db.ErrNotFound.
+func FindDemo(ctx context.Context, q db.Querier, key string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, "SELECT id FROM videos WHERE demo_key = $1", key).Scan(&id)
+	if err != nil {
+		return 0, db.NotFound(err, "video: demo "+key)
+	}
+	return id, nil
+}
+
+// MarkDemo tags a video as the demo's, so a second start finds it instead of making another.
+func MarkDemo(ctx context.Context, tx *sql.Tx, id int64, key string) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE videos SET demo_key = $1 WHERE id = $2", key, id); err != nil {
+		return fmt.Errorf("video: mark demo: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,399 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"sistercity/internal/blob"
+	"sistercity/internal/i18n"
+	"sistercity/internal/register"
+	"sistercity/internal/video"
+)
+
+// videosPerPage is the size of a page of the public video index.
+const videosPerPage = 12
+
+// videoPublicRoutes are the public video index and watch page of one language.
+func (s *Server) videoPublicRoutes(lang string) []route {
+	return []route{
+		{"GET /" + lang + "/videos", "", s.videoIndex(lang)},
+		{"GET /" + lang + "/videos/{id}", "", s.videoWatch(lang)},
+	}
+}
+
+// videoMediaRoutes serve the stored files of public videos.
+func (s *Server) videoMediaRoutes() []route {
+	return []route{{"GET /media/videos/{id}/{file}", "", s.videoMedia}}
+}
+
+// videoCard is a video as the index and the partner pages list it.
+type videoCard struct {
+	ID        int64
+	URL       string
+	Title     string
+	TitleLang string // set when the title is not in the page's language
+	Marker    string // "in Russian", shown beside such a title
+	Thumbnail string
+	Duration  string
+	ISODur    string
+	Published time.Time
+	Origin    string
+}
+
+// langMarker names lang as a marker beside a text in that language: "in Russian".
+func langMarker(l *i18n.Localizer, lang string) string {
+	base, _ := language.Make(lang).Base()
+	key := "video.marker." + base.String()
+	if m := l.T(key); m != key {
+		return m
+	}
+	name := display.Tags(l.Tag()).Name(language.Make(lang))
+	if name == "" {
+		name = lang
+	}
+	return l.T("video.marker.other", "language", name)
+}
+
+// clock formats a duration as a player shows it: 0:03, 12:45, 1:02:03.
+func clock(d time.Duration) string {
+	sec := int(d.Round(time.Second) / time.Second)
+	if sec >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", sec/3600, sec/60%60, sec%60)
+	}
+	return fmt.Sprintf("%d:%02d", sec/60, sec%60)
+}
+
+// isoDuration is the ISO 8601 duration schema.org wants: PT3S.
+func isoDuration(d time.Duration) string {
+	return fmt.Sprintf("PT%dS", int(d.Round(time.Second)/time.Second))
+}
+
+// mediaURL is the stable public URL of a stored file of a video.
+func mediaURL(key string) string {
+	if key == "" {
+		return ""
+	}
+	return "/media/" + key
+}
+
+func (s *Server) newVideoCard(p *page, v *video.Video, cities map[int64]*register.City) videoCard {
+	c := videoCard{ID: v.ID, URL: "/" + p.Lang + "/videos/" + strconv.FormatInt(v.ID, 10), Title: v.Title(p.Lang),
+		Thumbnail: mediaURL(v.ThumbnailKey), Duration: clock(v.Duration), ISODur: isoDuration(v.Duration), Published: v.PublishedAt}
+	if tl := v.TitleLang(p.Lang); tl != p.Lang {
+		c.TitleLang, c.Marker = tl, langMarker(p.L, tl)
+	}
+	if city := cities[v.OriginCityID]; city != nil {
+		c.Origin = p.L.T("video.produced_by", "city", city.Name(p.Lang))
+	}
+	return c
+}
+
+// videoCities loads every city, for the origin lines of the cards.
+func (s *Server) videoCities(ctx context.Context) (map[int64]*register.City, error) {
+	all, err := register.Cities(ctx, s.db.R)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]*register.City{}
+	for _, c := range all {
+		out[c.ID] = c
+	}
+	return out, nil
+}
+
+type videoIndexData struct {
+	Cards      []videoCard
+	Total      int
+	Cities     []cityOption
+	CityID     int64
+	Tag        string
+	Page, Last int
+	Prev, Next string
+}
+
+type cityOption struct {
+	ID   int64
+	Name string
+}
+
+func (s *Server) videoIndex(lang string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		q := r.URL.Query()
+		f := video.Filter{States: []string{video.StatePublished}, Limit: videosPerPage}
+		// Bad filter values are ignored rather than refused: they come from old links.
+		cityID, _ := strconv.ParseInt(q.Get("city"), 10, 64)
+		f.CityID = max(cityID, 0)
+		f.Tag = strings.TrimSpace(q.Get("tag"))
+		if len([]rune(f.Tag)) > video.MaxTag {
+			f.Tag = ""
+		}
+		pageNo, _ := strconv.Atoi(q.Get("page"))
+		pageNo = min(max(pageNo, 1), 10000)
+		f.Offset = (pageNo - 1) * videosPerPage
+		list, total, err := video.List(ctx, s.db.R, f)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		cities, err := s.videoCities(ctx)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p := s.newPage(r, lang, "")
+		p.Title = p.L.T("video.index_title")
+		data := videoIndexData{Total: total, CityID: f.CityID, Tag: f.Tag, Page: pageNo, Last: max((total+videosPerPage-1)/videosPerPage, 1)}
+		for _, v := range list {
+			data.Cards = append(data.Cards, s.newVideoCard(p, v, cities))
+		}
+		partners, err := s.publicPartnerships(ctx)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		seen := map[int64]bool{}
+		for _, ps := range partners {
+			if c := cities[ps.PartnerCityID]; c != nil && !seen[c.ID] {
+				seen[c.ID] = true
+				data.Cities = append(data.Cities, cityOption{ID: c.ID, Name: c.Name(lang)})
+			}
+		}
+		link := func(n int) string {
+			v := url.Values{}
+			if f.CityID != 0 {
+				v.Set("city", strconv.FormatInt(f.CityID, 10))
+			}
+			if f.Tag != "" {
+				v.Set("tag", f.Tag)
+			}
+			if n > 1 {
+				v.Set("page", strconv.Itoa(n))
+			}
+			if len(v) == 0 {
+				return r.URL.Path
+			}
+			return r.URL.Path + "?" + v.Encode()
+		}
+		if pageNo > 1 {
+			data.Prev = link(pageNo - 1)
+		}
+		if pageNo < data.Last {
+			data.Next = link(pageNo + 1)
+		}
+		p.Data = data
+		s.render(w, r, http.StatusOK, "videos", p)
+	}
+}
+
+// videoSource is one rendition offered by the watch page.
+type videoSource struct {
+	URL           string
+	Label         string
+	Width, Height int
+	Default       bool
+}
+
+type videoWatchData struct {
+	Card        videoCard
+	Description string
+	DescLang    string
+	Credits     string
+	Sources     []videoSource
+	Default     videoSource
+	Poster      string
+	Tags        []string
+	OG          map[string]string
+	OGOrder     []string
+	JSONLD      template.JS
+}
+
+// publicVideo loads video id for the public pages: a video that is neither published nor
+// unlisted does not exist there.
+func (s *Server) publicVideo(ctx context.Context, raw string) (*video.Video, error) {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, errNotFound
+	}
+	v, err := video.Get(ctx, s.db.R, id)
+	if err != nil {
+		return nil, err
+	}
+	if !v.Public() || len(v.Renditions) == 0 {
+		return nil, errNotFound
+	}
+	return v, nil
+}
+
+var errNotFound = errors.New("web: not found")
+
+func (s *Server) videoWatch(lang string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		v, err := s.publicVideo(ctx, r.PathValue("id"))
+		if err != nil {
+			if errors.Is(err, errNotFound) {
+				s.notFound(w, r)
+				return
+			}
+			s.fail(w, r, err)
+			return
+		}
+		cities, err := s.videoCities(ctx)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p := s.newPage(r, lang, v.Title(lang))
+		card := s.newVideoCard(p, v, cities)
+		data := videoWatchData{Card: card, Description: v.Description(lang), Credits: v.Credits(lang),
+			Poster: mediaURL(v.PosterKey), Tags: v.Tags}
+		if v.Description(lang) != "" {
+			data.DescLang = v.TitleLang(lang)
+		}
+		def := v.Default()
+		for _, rd := range v.Renditions {
+			src := videoSource{URL: mediaURL(rd.Key), Label: p.L.T("video.rendition", "lines", rd.Lines),
+				Width: rd.Width, Height: rd.Height, Default: rd.Key == def.Key}
+			data.Sources = append(data.Sources, src)
+			if src.Default {
+				data.Default = src
+			}
+		}
+		abs := func(p string) string { return s.absoluteURL(r, p) }
+		pageURL := abs(card.URL)
+		data.OG = map[string]string{
+			"og:type":             "video.other",
+			"og:title":            card.Title,
+			"og:url":              pageURL,
+			"og:image":            abs(data.Poster),
+			"og:video":            abs(data.Default.URL),
+			"og:video:type":       "video/mp4",
+			"og:video:width":      strconv.Itoa(data.Default.Width),
+			"og:video:height":     strconv.Itoa(data.Default.Height),
+			"og:locale":           strings.ReplaceAll(p.L.Tag().String(), "-", "_"),
+			"og:site_name":        p.L.T("site.name"),
+			"og:video:secure_url": "",
+		}
+		if strings.HasPrefix(data.OG["og:video"], "https://") {
+			data.OG["og:video:secure_url"] = data.OG["og:video"]
+		}
+		data.OGOrder = []string{"og:type", "og:site_name", "og:locale", "og:title", "og:url", "og:image", "og:video",
+			"og:video:secure_url", "og:video:type", "og:video:width", "og:video:height"}
+		ld := map[string]any{
+			"@context":     "https://schema.org",
+			"@type":        "VideoObject",
+			"name":         card.Title,
+			"inLanguage":   v.OriginalLang,
+			"thumbnailUrl": []string{abs(data.Poster), abs(card.Thumbnail)},
+			"uploadDate":   v.PublishedAt.Format(time.RFC3339),
+			"duration":     card.ISODur,
+			"contentUrl":   abs(data.Default.URL),
+			"url":          pageURL,
+		}
+		if data.Description != "" {
+			ld["description"] = data.Description
+		} else {
+			ld["description"] = card.Title
+		}
+		if city := cities[v.OriginCityID]; city != nil {
+			ld["producer"] = map[string]string{"@type": "City", "name": city.Name(lang)}
+		}
+		// json.Marshal escapes <, > and & as \u003c…, so nothing in a title can close the
+		// script element.
+		b, err := json.Marshal(ld)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data.JSONLD = template.JS(b)
+		p.Data = data
+		s.render(w, r, http.StatusOK, "video", p)
+	}
+}
+
+// videoMedia serves a stored file of a public video. Keys carry a fresh token per processing
+// run, so a URL never changes meaning and may be cached for a year.
+func (s *Server) videoMedia(w http.ResponseWriter, r *http.Request) {
+	v, err := s.publicVideo(r.Context(), r.PathValue("id"))
+	if err != nil {
+		if errors.Is(err, errNotFound) {
+			s.notFound(w, r)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	file := r.PathValue("file")
+	key := video.KeyPrefix(v.ID) + file
+	known := key == v.PosterKey || key == v.ThumbnailKey
+	for _, rd := range v.Renditions {
+		known = known || key == rd.Key
+	}
+	if !known || path.Base(file) != file {
+		s.notFound(w, r)
+		return
+	}
+	ctype := "video/mp4"
+	if strings.HasSuffix(file, ".jpg") {
+		ctype = "image/jpeg"
+	}
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	if err := s.docs.Serve(uncachedErrors{w}, r, key, ctype); err != nil {
+		w.Header().Del("Cache-Control")
+		if errors.Is(err, blob.ErrNotFound) {
+			s.notFound(w, r)
+			return
+		}
+		s.fail(w, r, err)
+	}
+}
+
+// partnerVideos lists the public videos of a partner city's page: those linked to one of its
+// partnerships or produced by it.
+func (s *Server) partnerVideos(ctx context.Context, p *page, cityID int64) ([]videoCard, error) {
+	list, _, err := video.List(ctx, s.db.R, video.Filter{States: []string{video.StatePublished}, CityID: cityID, Limit: videosPerPage})
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	cities, err := s.videoCities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []videoCard
+	for _, v := range list {
+		if len(v.Renditions) > 0 {
+			out = append(out, s.newVideoCard(p, v, cities))
+		}
+	}
+	return out, nil
+}
+
+// uncachedErrors keeps the year-long Cache-Control off error answers (a 416 for a bad range):
+// only the file itself is immutable.
+type uncachedErrors struct{ http.ResponseWriter }
+
+func (u uncachedErrors) WriteHeader(code int) {
+	if code >= 400 {
+		u.Header().Del("Cache-Control")
+	}
+	u.ResponseWriter.WriteHeader(code)
+}
+
+func (u uncachedErrors) Unwrap() http.ResponseWriter { return u.ResponseWriter }
+
+// ReadFrom keeps the underlying writer's fast path (sendfile) for the file's bytes.
+func (u uncachedErrors) ReadFrom(r io.Reader) (int64, error) { return io.Copy(u.ResponseWriter, r) }
