@@ -12,6 +12,7 @@ import (
 
 	"sistercity/internal/blob"
 	"sistercity/internal/db"
+	"sistercity/internal/exchange"
 	"sistercity/internal/media"
 	"sistercity/internal/register"
 	"sistercity/internal/video"
@@ -55,9 +56,9 @@ func loadVideoDemo(ctx context.Context, d *db.DB, store blob.Store, dataDir stri
 		}
 	}
 	if v.Public() {
-		return nil
+		return linkDemoVideo(ctx, d, id)
 	}
-	return d.InTx(ctx, func(tx *sql.Tx) error {
+	err = d.InTx(ctx, func(tx *sql.Tx) error {
 		v, err := video.Get(ctx, tx, id)
 		if err != nil {
 			return err
@@ -71,6 +72,30 @@ func loadVideoDemo(ctx context.Context, d *db.DB, store blob.Store, dataDir stri
 			}
 		}
 		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return linkDemoVideo(ctx, d, id)
+}
+
+// demoVideoActivity is the English title of the exchange demo's video-message activity, the
+// July 2020 support video (see demo_exchange.go).
+const demoVideoActivity = "COVID-19 support video from Vladivostok"
+
+// linkDemoVideo links the demo video to its video-message activity; linking again changes
+// nothing, and without the exchange demo there is nothing to link.
+func linkDemoVideo(ctx context.Context, d *db.DB, videoID int64) error {
+	return d.InTx(ctx, func(tx *sql.Tx) error {
+		aid, err := exchange.FindByTitle(ctx, tx, "en", demoVideoActivity)
+		if errors.Is(err, db.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = exchange.LinkVideo(ctx, tx, aid, videoID)
+		return err
 	})
 }
 

@@ -42,6 +42,11 @@ func TestDemoVideo(t *testing.T) {
 			t.Errorf("/%s watch page lacks %q", lang, want)
 		}
 	}
+	// The support video is linked to its video-message activity, so the Vladivostok timeline
+	// links to it.
+	if n := timelineVideoLinks(t, base, link[1]); n != 1 {
+		t.Errorf("partner timelines link the video %d times, want 1", n)
+	}
 	if code := stop(); code != 0 {
 		t.Fatalf("serve exited with %d", code)
 	}
@@ -53,4 +58,22 @@ func TestDemoVideo(t *testing.T) {
 	if !strings.Contains(again, src[1][:strings.LastIndex(src[1], "-")]) {
 		t.Errorf("the second start processed the video again")
 	}
+	if n := timelineVideoLinks(t, base, link[1]); n != 1 {
+		t.Errorf("after a second start the timelines link the video %d times, want 1", n)
+	}
+}
+
+// timelineVideoLinks counts the timeline lines of the Korean partner pages that link to href.
+func timelineVideoLinks(t *testing.T, base, href string) int {
+	t.Helper()
+	n := 0
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile(`href="(/ko/partners/\d+)"`).FindAllStringSubmatch(get(t, base+"/ko/partners"), -1) {
+		if seen[m[1]] {
+			continue
+		}
+		seen[m[1]] = true
+		n += strings.Count(get(t, base+m[1]), `<span class="videos">영상: <a href="`+href+`"`)
+	}
+	return n
 }

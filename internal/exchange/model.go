@@ -7,6 +7,7 @@ package exchange
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,6 +16,7 @@ import (
 
 	"sistercity/internal/civil"
 	"sistercity/internal/problem"
+	"sistercity/internal/video"
 )
 
 // Activity kinds.
@@ -158,16 +160,30 @@ type Document struct {
 	UploadedAt  time.Time `json:"uploaded_at"`
 }
 
-// VideoRef is the place for the videos linked to an activity. There is no video model yet: when
-// it comes, a table activity_videos (activity_id, video_id) and a loader filling
-// Activity.Videos in Get are all this package needs; the admin page and the public timeline
-// already show Activity.Videos when it is not empty.
+// VideoRef is a video linked to an activity (table activity_videos), with its texts as the
+// video package keeps them. Title, Lang and URL are for one viewer: Localize fills them.
 type VideoRef struct {
 	ID    int64  `json:"id"`
 	Title string `json:"title"`
 	Lang  string `json:"lang"` // the language of Title
 	URL   string `json:"url"`
+
+	State        string       `json:"-"` // the video's state: only published ones go public
+	OriginalLang string       `json:"-"`
+	Texts        []video.Text `json:"-"`
 }
+
+// Localize returns r with Title and Lang in lang (or the video's original language when lang
+// has no title) and URL the public watch page in lang.
+func (r VideoRef) Localize(lang string) VideoRef {
+	v := &video.Video{OriginalLang: r.OriginalLang, Texts: r.Texts}
+	r.Title, r.Lang = v.Title(lang), v.TitleLang(lang)
+	r.URL = "/" + lang + "/videos/" + strconv.FormatInt(r.ID, 10)
+	return r
+}
+
+// Published tells whether the linked video is listed publicly.
+func (r VideoRef) Published() bool { return r.State == video.StatePublished }
 
 // Activity is one exchange between the home city and one or more partners.
 type Activity struct {

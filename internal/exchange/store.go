@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"sistercity/internal/civil"
@@ -15,6 +16,7 @@ import (
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
+	"sistercity/internal/video"
 )
 
 // ErrStale is returned when a record changed since the editor loaded it.
@@ -174,8 +176,80 @@ func loadLists(ctx context.Context, q db.Querier, byID map[int64]*Activity, wher
 			return nil
 		})
 	}
+	if err == nil {
+		err = loadVideos(ctx, q, byID, where, args)
+	}
 	if err != nil {
 		return fmt.Errorf("exchange: activity details: %w", err)
+	}
+	return nil
+}
+
+// loadVideos fills Activity.Videos of the activities in byID from activity_videos, with each
+// video's state and texts; where narrows it to one activity as in loadLists.
+func loadVideos(ctx context.Context, q db.Querier, byID map[int64]*Activity, where string, args []any) error {
+	where = strings.ReplaceAll(where, "activity_id", "av.activity_id")
+	type key struct{ activity, video int64 }
+	at := map[key]int{}
+	err := eachRow(ctx, q, "SELECT av.activity_id, v.id, v.state, v.original_lang FROM activity_videos av JOIN videos v ON v.id = av.video_id "+
+		where+" ORDER BY av.activity_id, v.id", args, func(r *sql.Rows) error {
+		var id int64
+		var v VideoRef
+		if err := r.Scan(&id, &v.ID, &v.State, &v.OriginalLang); err != nil {
+			return err
+		}
+		if a := byID[id]; a != nil {
+			at[key{id, v.ID}] = len(a.Videos)
+			a.Videos = append(a.Videos, v)
+		}
+		return nil
+	})
+	if err != nil || len(at) == 0 {
+		return err
+	}
+	return eachRow(ctx, q, "SELECT av.activity_id, t.video_id, t.lang, t.title FROM activity_videos av JOIN video_texts t ON t.video_id = av.video_id "+
+		where+" ORDER BY av.activity_id, t.video_id, t.lang", args, func(r *sql.Rows) error {
+		var id, vid int64
+		var t video.Text
+		if err := r.Scan(&id, &vid, &t.Lang, &t.Title); err != nil {
+			return err
+		}
+		if i, ok := at[key{id, vid}]; ok {
+			byID[id].Videos[i].Texts = append(byID[id].Videos[i].Texts, t)
+		}
+		return nil
+	})
+}
+
+// LinkVideo links a video to an activity; linking it again changes nothing. It reports whether a
+// link was made, and db.ErrNotFound when either does not exist.
+func LinkVideo(ctx context.Context, tx *sql.Tx, activityID, videoID int64) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM activities WHERE id = $1) + (SELECT COUNT(*) FROM videos WHERE id = $2)",
+		activityID, videoID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("exchange: link video %d to activity %d: %w", videoID, activityID, err)
+	}
+	if n != 2 {
+		return false, fmt.Errorf("exchange: link video %d to activity %d: %w", videoID, activityID, db.ErrNotFound)
+	}
+	res, err := tx.ExecContext(ctx, "INSERT INTO activity_videos (activity_id, video_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+		activityID, videoID)
+	if err != nil {
+		return false, fmt.Errorf("exchange: link video %d to activity %d: %w", videoID, activityID, err)
+	}
+	made, _ := res.RowsAffected()
+	return made > 0, nil
+}
+
+// UnlinkVideo removes the link between a video and an activity; db.ErrNotFound when there is none.
+func UnlinkVideo(ctx context.Context, tx *sql.Tx, activityID, videoID int64) error {
+	res, err := tx.ExecContext(ctx, "DELETE FROM activity_videos WHERE activity_id = $1 AND video_id = $2", activityID, videoID)
+	if err != nil {
+		return fmt.Errorf("exchange: unlink video %d from activity %d: %w", videoID, activityID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("exchange: video %d of activity %d: %w", videoID, activityID, db.ErrNotFound)
 	}
 	return nil
 }

@@ -358,6 +358,7 @@ type activityPageData struct {
 	ItemKinds []option
 	Users     []option
 	Videos    []exchange.VideoRef
+	VideoOpts []option    // the videos that may still be linked
 	Switched  *historyRow // the switch to online, told above the form
 }
 
@@ -556,7 +557,17 @@ func (s *Server) renderActivity(w http.ResponseWriter, r *http.Request, status i
 			data.Documents = append(data.Documents, minutesRow{Document: d,
 				SizeText: l.T("admin.documents.size", "size", l.Number((d.Size+1023)/1024))})
 		}
-		data.Videos = st.Videos
+		for _, v := range st.Videos {
+			data.Videos = append(data.Videos, v.Localize(l.Lang))
+		}
+		if data.CanEdit {
+			opts, err := s.videoOptions(ctx, l, st.Videos)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			data.VideoOpts = opts
+		}
 		if err := s.fillChecklist(ctx, l, p.Today, st.ID, &data); err != nil {
 			s.fail(w, r, err)
 			return

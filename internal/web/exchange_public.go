@@ -51,6 +51,11 @@ func (s *Server) exchangeTimeline(ctx context.Context, p *page, partnerships []*
 		case a.Mode != exchange.ModeInPerson:
 			ev.Note = l.T("exchange.mode." + a.Mode)
 		}
+		for _, v := range a.Videos {
+			if v.Published() {
+				ev.Videos = append(ev.Videos, v.Localize(l.Lang))
+			}
+		}
 		out = append(out, ev)
 	}
 

@@ -28,6 +28,9 @@ func (s *Server) exchangeRoutes() []route {
 		{"GET /admin/activities/{id}/minutes/{doc}", auth.RoleViewer, s.minutesDownload},
 		{"POST /admin/activities/{id}/minutes/{doc}/delete", auth.RoleEditor, s.minutesDelete},
 
+		{"POST /admin/activities/{id}/videos", auth.RoleEditor, s.activityVideoLink},
+		{"POST /admin/activities/{id}/videos/{video}/delete", auth.RoleEditor, s.activityVideoUnlink},
+
 		{"POST /admin/activities/{id}/checklist", auth.RoleEditor, s.checklistAdd},
 		{"POST /admin/activities/{id}/checklist/standard", auth.RoleEditor, s.checklistStandard},
 		{"GET /admin/activities/{id}/checklist/{item}", auth.RoleViewer, s.checklistEdit},

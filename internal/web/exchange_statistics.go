@@ -13,10 +13,11 @@ import (
 	"sistercity/internal/exchange"
 	"sistercity/internal/i18n"
 	"sistercity/internal/register"
+	"sistercity/internal/video"
 )
 
 // statTables are the statistics' tables, by the name of their CSV file.
-var statTables = []string{"by-partner", "by-kind", "by-mode"}
+var statTables = []string{"by-partner", "by-kind", "by-mode", "videos-by-partner", "videos-by-language"}
 
 // statRow is one line of a statistics table.
 type statRow struct {
@@ -38,12 +39,12 @@ type statTable struct {
 	Total   int
 	Chart   template.HTML
 	CSV     string
+	Empty   string // what the page says when there are no rows
 }
 
 // statTables computes the statistics' tables: activities that took place per year by partner,
-// by kind and by mode. Videos per partner and language join them when the video model exists:
-// a fourth table built the same way, keyed by the videos' partnerships and subtitle languages,
-// added to statTables (the names) and to the switch below.
+// by kind and by mode, and published videos per year by partner city (that of each partnership
+// a video is linked to) and by language (those it has a title in).
 func (s *Server) statTables(r *http.Request, l *i18n.Localizer) ([]statTable, error) {
 	ctx := r.Context()
 	acts, err := exchange.List(ctx, s.db.R)
@@ -62,11 +63,27 @@ func (s *Server) statTables(r *http.Request, l *i18n.Localizer) ([]statTable, er
 		byID[id] = p
 		order = append(order, id)
 	}
+	vids, _, err := video.List(ctx, s.db.R, video.Filter{States: []string{video.StatePublished}})
+	if err != nil {
+		return nil, err
+	}
+	cities := map[string]*register.City{}
+	var cityOrder []string
+	for _, p := range ps {
+		if p.PartnerCity == nil {
+			continue
+		}
+		id := strconv.FormatInt(p.PartnerCity.ID, 10)
+		if cities[id] == nil {
+			cities[id] = p.PartnerCity
+			cityOrder = append(cityOrder, id)
+		}
+	}
 	var out []statTable
 	for _, name := range statTables {
 		var tally exchange.Tally
 		var label func(key string) labelled
-		t := statTable{ID: name, CSV: "/" + l.Lang + "/statistics/" + name + ".csv"}
+		t := statTable{ID: name, CSV: "/" + l.Lang + "/statistics/" + name + ".csv", Empty: l.T("statistics.empty")}
 		switch name {
 		case "by-partner":
 			tally = exchange.Count(acts, today, exchange.ByPartnership, order)
@@ -85,6 +102,35 @@ func (s *Server) statTables(r *http.Request, l *i18n.Localizer) ([]statTable, er
 			tally = exchange.Count(acts, today, exchange.ByMode, exchange.Modes)
 			t.Head = l.T("statistics.mode")
 			label = func(key string) labelled { return labelled{l.T("exchange.mode." + key), l.Lang} }
+		case "videos-by-partner":
+			tally = countVideos(vids, func(v *video.Video) []string {
+				var keys []string
+				for _, pid := range v.Partnerships {
+					if p := byID[strconv.FormatInt(pid, 10)]; p != nil && p.PartnerCity != nil {
+						keys = append(keys, strconv.FormatInt(p.PartnerCity.ID, 10))
+					}
+				}
+				return keys
+			}, cityOrder)
+			t.Head, t.Empty = l.T("statistics.partner"), l.T("statistics.videos_empty")
+			label = func(key string) labelled {
+				if c := cities[key]; c != nil {
+					return labelled{c.Name(l.Lang), c.NameLang(l.Lang)}
+				}
+				return labelled{key, l.Lang}
+			}
+		case "videos-by-language":
+			tally = countVideos(vids, func(v *video.Video) []string {
+				var keys []string
+				for _, tx := range v.Texts {
+					if strings.TrimSpace(tx.Title) != "" {
+						keys = append(keys, tx.Lang)
+					}
+				}
+				return keys
+			}, nil)
+			t.Head, t.Empty = l.T("statistics.language"), l.T("statistics.videos_empty")
+			label = func(key string) labelled { return labelled{langName(l, key), l.Lang} }
 		}
 		t.Title = l.T("statistics.title_" + strings.ReplaceAll(name, "-", "_"))
 		if len(tally.Years) == 0 {
@@ -109,6 +155,63 @@ func (s *Server) statTables(r *http.Request, l *i18n.Localizer) ([]statTable, er
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// countVideos tallies published videos by the year they were published and the keys keysOf
+// gives each (counted once per key); rows come in order, then the other keys sorted.
+func countVideos(vids []*video.Video, keysOf func(*video.Video) []string, order []string) exchange.Tally {
+	var t exchange.Tally
+	counts := map[string]map[int]int{}
+	first, last := 0, 0
+	for _, v := range vids {
+		if v.PublishedAt.IsZero() {
+			continue
+		}
+		y := v.PublishedAt.Year()
+		seen := map[string]bool{}
+		for _, k := range keysOf(v) {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if counts[k] == nil {
+				counts[k] = map[int]int{}
+			}
+			counts[k][y]++
+			if first == 0 || y < first {
+				first = y
+			}
+			last = max(last, y)
+		}
+	}
+	if first == 0 {
+		return t
+	}
+	for y := first; y <= last; y++ {
+		t.Years = append(t.Years, y)
+	}
+	var keys []string
+	for _, k := range order {
+		if counts[k] != nil {
+			keys = append(keys, k)
+		}
+	}
+	var rest []string
+	for k := range counts {
+		if !slices.Contains(keys, k) {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	for _, k := range append(keys, rest...) {
+		row := exchange.TallyRow{Key: k}
+		for _, y := range t.Years {
+			row.Counts = append(row.Counts, counts[k][y])
+			row.Total += counts[k][y]
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
 }
 
 // describe tells a chart's figures in words, year by year, for its <desc>.
@@ -186,7 +289,11 @@ func (s *Server) statisticsCSV(lang string) http.HandlerFunc {
 		cw.Flush()
 		h := w.Header()
 		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Content-Disposition", `attachment; filename="activities-`+name+`-`+lang+`.csv"`)
+		file := "activities-" + name
+		if strings.HasPrefix(name, "videos-") {
+			file = name
+		}
+		h.Set("Content-Disposition", `attachment; filename="`+file+`-`+lang+`.csv"`)
 		h.Set("Cache-Control", "public, max-age=300")
 		_, _ = w.Write(b.Bytes())
 	}

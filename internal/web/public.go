@@ -10,6 +10,7 @@ import (
 
 	"sistercity/internal/civil"
 	"sistercity/internal/db"
+	"sistercity/internal/exchange"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
 )
@@ -168,6 +169,8 @@ type timelineEvent struct {
 	// ("planned", "upcoming"), a note, and whether the line is a round anniversary.
 	Title, TitleLang, Marker, Note string
 	Round                          bool
+	// Videos are the published videos linked to an activity, localized.
+	Videos []exchange.VideoRef
 }
 
 type partnerPageData struct {
