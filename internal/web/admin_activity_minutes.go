@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"sistercity/internal/auth"
-	"sistercity/internal/blob"
 	"sistercity/internal/exchange"
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
@@ -121,23 +120,7 @@ func (s *Server) minutesDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f, err := s.docs.Open(r.Context(), d.StorageKey)
-	if errors.Is(err, blob.ErrNotFound) {
-		s.fail(w, r, problem.New(http.StatusNotFound, "error.not_found"))
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	defer f.Close()
-	h := w.Header()
-	h.Set("Content-Type", d.ContentType)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Filename}))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Cache-Control", "private, no-store")
-	http.ServeContent(w, r, "", d.UploadedAt, f)
+	s.sendAttachment(w, r, d.StorageKey, d.ContentType, d.Filename, d.UploadedAt)
 }
 
 func (s *Server) minutesDelete(w http.ResponseWriter, r *http.Request) {

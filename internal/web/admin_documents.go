@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -156,7 +157,13 @@ func (s *Server) documentDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f, err := s.docs.Open(r.Context(), d.StorageKey)
+	s.sendAttachment(w, r, d.StorageKey, d.ContentType, d.Filename, d.UploadedAt)
+}
+
+// sendAttachment sends an uploaded file as a download: never rendered by the browser as part of
+// the site, whatever it holds. Partnership documents and activity minutes both use it.
+func (s *Server) sendAttachment(w http.ResponseWriter, r *http.Request, key, contentType, filename string, modTime time.Time) {
+	f, err := s.docs.Open(r.Context(), key)
 	if errors.Is(err, blob.ErrNotFound) {
 		s.fail(w, r, problem.New(http.StatusNotFound, "error.not_found"))
 		return
@@ -167,13 +174,13 @@ func (s *Server) documentDownload(w http.ResponseWriter, r *http.Request) {
 	}
 	defer f.Close()
 	h := w.Header()
-	h.Set("Content-Type", d.ContentType)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Filename}))
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
 	h.Set("X-Content-Type-Options", "nosniff")
 	// Even if a browser were to open it, the file runs nothing and reaches nothing of the site.
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("Cache-Control", "private, no-store")
-	http.ServeContent(w, r, "", d.UploadedAt, f)
+	http.ServeContent(w, r, "", modTime, f)
 }
 
 func (s *Server) documentDelete(w http.ResponseWriter, r *http.Request) {
