@@ -50,7 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	srv, err := web.New(web.Options{Config: cfg, DB: d, Catalog: cat, Docs: store, Log: log})
+	srv, err := web.New(web.Options{Config: cfg, DB: d, Catalog: cat, Docs: store, Queue: queue, Log: log})
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,20 @@ type Config struct {
 	// process died) and is retried; at least JobTimeout, or live jobs would run twice.
 	RescueAfter time.Duration
 
+	// MaxUploadBytes limits one uploaded video source.
+	MaxUploadBytes int64
+	// StorageQuota limits the bytes of all stored media (sources, renditions, documents,
+	// uploads in progress); 0 means no quota beyond the free space of the disk.
+	StorageQuota int64
+	// UploadExpiry is how long an unfinished upload is kept before it is deleted.
+	UploadExpiry time.Duration
+
+	// TranslateURL is the LibreTranslate-compatible endpoint offered for machine translation
+	// of subtitles; empty turns the step off.
+	TranslateURL string
+	// TranslateKey is the API key sent to TranslateURL; never logged.
+	TranslateKey string
+
 	envErrs []error // malformed SISTERCITY_* values, reported by Validate
 }
 
@@ -54,6 +68,8 @@ func Default() Config {
 		Workers:          2,
 		JobTimeout:       2 * time.Hour,
 		RescueAfter:      2*time.Hour + 15*time.Minute,
+		MaxUploadBytes:   10 << 30,
+		UploadExpiry:     24 * time.Hour,
 	}
 }
 
@@ -73,6 +89,11 @@ func Bind(fs *flag.FlagSet, cfg *Config) {
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", envBool(cfg, "SECURE_COOKIES", cfg.SecureCookies), "mark cookies Secure (SISTERCITY_SECURE_COOKIES; on when --base-url is https)")
 	fs.IntVar(&cfg.Workers, "workers", envParse(cfg, "WORKERS", cfg.Workers, strconv.Atoi), "jobs run at once by this process; 0 = only enqueue (SISTERCITY_WORKERS)")
 	fs.DurationVar(&cfg.JobTimeout, "job-timeout", envDuration(cfg, "JOB_TIMEOUT", cfg.JobTimeout), "longest a job may run before it is cancelled (SISTERCITY_JOB_TIMEOUT)")
+	fs.Int64Var(&cfg.MaxUploadBytes, "max-upload-bytes", envInt(cfg, "MAX_UPLOAD_BYTES", cfg.MaxUploadBytes), "largest video source accepted for upload (SISTERCITY_MAX_UPLOAD_BYTES)")
+	fs.Int64Var(&cfg.StorageQuota, "storage-quota", envInt(cfg, "STORAGE_QUOTA", cfg.StorageQuota), "bytes all stored media may take; 0 = no quota beyond free disk space (SISTERCITY_STORAGE_QUOTA)")
+	fs.DurationVar(&cfg.UploadExpiry, "upload-expiry", envDuration(cfg, "UPLOAD_EXPIRY", cfg.UploadExpiry), "an unfinished upload untouched this long is deleted (SISTERCITY_UPLOAD_EXPIRY)")
+	fs.StringVar(&cfg.TranslateURL, "translate-url", env("TRANSLATE_URL", cfg.TranslateURL), "LibreTranslate-compatible endpoint for machine translation of subtitles; empty = off (SISTERCITY_TRANSLATE_URL)")
+	fs.StringVar(&cfg.TranslateKey, "translate-key", env("TRANSLATE_KEY", cfg.TranslateKey), "API key for --translate-url (SISTERCITY_TRANSLATE_KEY)")
 	fs.DurationVar(&cfg.RescueAfter, "rescue-after", envDuration(cfg, "RESCUE_AFTER", cfg.RescueAfter), "a job running this long is taken as abandoned by a dead process and retried; at least --job-timeout (SISTERCITY_RESCUE_AFTER)")
 }
 
@@ -117,6 +138,18 @@ func (c *Config) Validate() error {
 	}
 	if c.RescueAfter < c.JobTimeout {
 		errs = append(errs, fmt.Errorf("--rescue-after (%s) must be at least --job-timeout (%s): a job still running would be rescued and run twice", c.RescueAfter, c.JobTimeout))
+	}
+	if c.MaxUploadBytes <= 0 {
+		errs = append(errs, errors.New("--max-upload-bytes must be positive"))
+	}
+	if c.StorageQuota < 0 {
+		errs = append(errs, errors.New("--storage-quota must not be negative"))
+	}
+	if c.UploadExpiry < time.Minute {
+		errs = append(errs, errors.New("--upload-expiry must be at least 1m"))
+	}
+	if c.TranslateURL != "" && !strings.HasPrefix(c.TranslateURL, "http://") && !strings.HasPrefix(c.TranslateURL, "https://") {
+		errs = append(errs, errors.New("--translate-url: want http://… or https://… (or leave it empty)"))
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if strings.HasPrefix(c.BaseURL, "https://") {

@@ -17,6 +17,7 @@ import (
 	"sistercity/internal/config"
 	"sistercity/internal/db"
 	"sistercity/internal/i18n"
+	"sistercity/internal/jobs"
 )
 
 // Server holds what the handlers need. It has no package-level state: tests build as many as
@@ -27,6 +28,7 @@ type Server struct {
 	cat      *i18n.Catalog
 	sessions *scs.SessionManager
 	docs     blob.Store
+	queue    *jobs.Queue
 	log      *slog.Logger
 	pages    map[string]*template.Template
 	metrics  *metrics
@@ -42,7 +44,10 @@ type Options struct {
 	DB      *db.DB
 	Catalog *i18n.Catalog
 	Docs    blob.Store
-	Log     *slog.Logger
+	// Queue takes the jobs handlers enqueue (video processing, publication, burn-ins); it
+	// need not run workers in this process.
+	Queue *jobs.Queue
+	Log   *slog.Logger
 	// Registry receives the server's metrics; nil makes a fresh one.
 	Registry *prometheus.Registry
 	// Now pins the clock (tests); nil is time.Now.
@@ -56,6 +61,7 @@ func New(o Options) (*Server, error) {
 		db:       o.DB,
 		cat:      o.Catalog,
 		docs:     o.Docs,
+		queue:    o.Queue,
 		log:      o.Log,
 		sessions: nil,
 		now:      o.Now,

@@ -20,14 +20,16 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
+	"sistercity/internal/jobs"
 )
 
 // testEnv is a real server on a fresh database, reached over real HTTP.
 type testEnv struct {
-	t   *testing.T
-	srv *Server
-	db  *db.DB
-	ts  *httptest.Server
+	t     *testing.T
+	srv   *Server
+	db    *db.DB
+	queue *jobs.Queue
+	ts    *httptest.Server
 }
 
 // fixedNow is the date the tests live on, so ages and "future" checks do not drift.
@@ -46,14 +48,21 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	cfg := config.Default()
 	cfg.MaxDocumentBytes = 1 << 20
-	srv, err := New(Options{Config: cfg, DB: d, Catalog: cat, Docs: docs,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return fixedNow }})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// The queue only enqueues here: tests that need jobs run them with e.queue or their own
+	// workers.
+	queue, err := jobs.New(d, jobs.Config{Workers: 0}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Options{Config: cfg, DB: d, Catalog: cat, Docs: docs, Queue: queue,
+		Log: log, Now: func() time.Time { return fixedNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &testEnv{t: t, srv: srv, db: d, ts: ts}
+	return &testEnv{t: t, srv: srv, db: d, queue: queue, ts: ts}
 }
 
 // inTx runs fn in a transaction and fails the test on error.
