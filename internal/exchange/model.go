@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"sistercity/internal/attach"
 	"sistercity/internal/civil"
 	"sistercity/internal/problem"
 	"sistercity/internal/video"
@@ -148,17 +149,8 @@ type StatusChange struct {
 	RecordedAt time.Time  `json:"-"`
 }
 
-// Document is an uploaded file of an activity: minutes, a programme, photographs.
-type Document struct {
-	ID          int64     `json:"id"`
-	Title       string    `json:"title"`
-	Filename    string    `json:"filename"`
-	ContentType string    `json:"content_type"`
-	Size        int64     `json:"size"`
-	SHA256      string    `json:"sha256"`
-	StorageKey  string    `json:"-"`
-	UploadedAt  time.Time `json:"uploaded_at"`
-}
+// Document is an uploaded file attached to a record; package attach keeps them.
+type Document = attach.Document
 
 // VideoRef is a video linked to an activity (table activity_videos), with its texts as the
 // video package keeps them. Title, Lang and URL are for one viewer: Localize fills them.

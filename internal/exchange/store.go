@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"sistercity/internal/attach"
 	"sistercity/internal/civil"
 	"sistercity/internal/db"
 	"sistercity/internal/i18n"
@@ -286,13 +287,7 @@ func Get(ctx context.Context, q db.Querier, id int64) (*Activity, error) {
 			return err
 		})
 	if err == nil {
-		err = eachRow(ctx, q, `SELECT id, title, filename, content_type, size, sha256, storage_key, uploaded_at
-			FROM activity_documents WHERE activity_id = $1 ORDER BY id`, args, func(r *sql.Rows) error {
-			var d Document
-			err := r.Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.SHA256, &d.StorageKey, &d.UploadedAt)
-			a.Documents = append(a.Documents, d)
-			return err
-		})
+		a.Documents, err = attach.List(ctx, q, attach.Activity, id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("exchange: activity %d: %w", id, err)
@@ -521,13 +516,7 @@ func writeChildren(ctx context.Context, tx *sql.Tx, a *Activity) error {
 // stay, without their parent. It returns the storage keys of its documents, for the caller to
 // remove once the transaction commits.
 func Delete(ctx context.Context, tx *sql.Tx, id int64) ([]string, error) {
-	var keys []string
-	err := eachRow(ctx, tx, "SELECT storage_key FROM activity_documents WHERE activity_id = $1", []any{id}, func(r *sql.Rows) error {
-		var k string
-		err := r.Scan(&k)
-		keys = append(keys, k)
-		return err
-	})
+	keys, err := attach.Keys(ctx, tx, attach.Activity, id)
 	if err != nil {
 		return nil, fmt.Errorf("exchange: delete activity %d: %w", id, err)
 	}
@@ -546,40 +535,19 @@ func Delete(ctx context.Context, tx *sql.Tx, id int64) ([]string, error) {
 	return keys, nil
 }
 
-// AddDocument records an uploaded document whose bytes are already stored under d.StorageKey.
+// AddDocument records an uploaded document of an activity whose bytes are already stored.
 func AddDocument(ctx context.Context, tx *sql.Tx, activityID int64, d *Document, userID int64) error {
-	d.UploadedAt = time.Now().UTC()
-	err := tx.QueryRowContext(ctx, `INSERT INTO activity_documents (activity_id, title, filename, content_type, size,
-		sha256, storage_key, uploaded_at, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		activityID, d.Title, d.Filename, d.ContentType, d.Size, d.SHA256, d.StorageKey, d.UploadedAt, nullID(userID)).Scan(&d.ID)
-	if err != nil {
-		return fmt.Errorf("exchange: add document to activity %d: %w", activityID, err)
-	}
-	return nil
+	return attach.Add(ctx, tx, attach.Activity, activityID, d, userID)
 }
 
 // GetDocument returns one document of an activity.
 func GetDocument(ctx context.Context, q db.Querier, activityID, id int64) (*Document, error) {
-	var d Document
-	err := q.QueryRowContext(ctx, `SELECT id, title, filename, content_type, size, sha256, storage_key, uploaded_at
-		FROM activity_documents WHERE id = $1 AND activity_id = $2`, id, activityID).
-		Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.SHA256, &d.StorageKey, &d.UploadedAt)
-	if err != nil {
-		return nil, db.NotFound(err, fmt.Sprintf("exchange: document %d", id))
-	}
-	return &d, nil
+	return attach.Get(ctx, q, attach.Activity, activityID, id)
 }
 
 // DeleteDocument removes a document record; the caller removes its bytes after commit.
 func DeleteDocument(ctx context.Context, tx *sql.Tx, activityID, id int64) error {
-	res, err := tx.ExecContext(ctx, "DELETE FROM activity_documents WHERE id = $1 AND activity_id = $2", id, activityID)
-	if err != nil {
-		return fmt.Errorf("exchange: delete document %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("exchange: document %d: %w", id, db.ErrNotFound)
-	}
-	return nil
+	return attach.Delete(ctx, tx, attach.Activity, activityID, id)
 }
 
 // LastChange returns when an activity was last created or changed; zero when there is none.

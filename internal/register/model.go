@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"sistercity/internal/attach"
 	"sistercity/internal/civil"
 	"sistercity/internal/problem"
 )
@@ -242,17 +243,8 @@ type StatusChange struct {
 	RecordedAt time.Time  `json:"-"`
 }
 
-// Document is an uploaded agreement, letter or photograph.
-type Document struct {
-	ID          int64     `json:"id"`
-	Title       string    `json:"title"`
-	Filename    string    `json:"filename"`
-	ContentType string    `json:"content_type"`
-	Size        int64     `json:"size"`
-	SHA256      string    `json:"sha256"`
-	StorageKey  string    `json:"-"`
-	UploadedAt  time.Time `json:"uploaded_at"`
-}
+// Document is an uploaded file attached to a record; package attach keeps them.
+type Document = attach.Document
 
 // DateClaim is the date one city records for a partnership when the two cities disagree (Busan
 // gives 1967-12-18 for Los Angeles, Los Angeles gives 1971-04-05).

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"sistercity/internal/attach"
 	"sistercity/internal/civil"
 	"sistercity/internal/db"
 )
@@ -323,13 +324,7 @@ func GetPartnership(ctx context.Context, q db.Querier, id int64) (*Partnership, 
 		})
 	}
 	if err == nil {
-		err = each(ctx, q, `SELECT id, title, filename, content_type, size, sha256, storage_key, uploaded_at
-			FROM partnership_documents WHERE partnership_id = $1 ORDER BY id`, id, func(r *sql.Rows) error {
-			var d Document
-			err := r.Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.SHA256, &d.StorageKey, &d.UploadedAt)
-			p.Documents = append(p.Documents, d)
-			return err
-		})
+		p.Documents, err = attach.List(ctx, q, attach.Partnership, id)
 	}
 	if err == nil {
 		err = each(ctx, q, `SELECT id, city_id, claimed_on, source FROM partnership_date_claims
@@ -459,13 +454,7 @@ func writePartnershipChildren(ctx context.Context, tx *sql.Tx, p *Partnership) e
 // DeletePartnership removes a partnership and everything that belongs to it. It returns the
 // storage keys of its documents, for the caller to remove once the transaction commits.
 func DeletePartnership(ctx context.Context, tx *sql.Tx, id int64) ([]string, error) {
-	var keys []string
-	err := each(ctx, tx, "SELECT storage_key FROM partnership_documents WHERE partnership_id = $1", id, func(r *sql.Rows) error {
-		var k string
-		err := r.Scan(&k)
-		keys = append(keys, k)
-		return err
-	})
+	keys, err := attach.Keys(ctx, tx, attach.Partnership, id)
 	if err != nil {
 		return nil, fmt.Errorf("register: delete partnership %d: %w", id, err)
 	}
@@ -479,40 +468,19 @@ func DeletePartnership(ctx context.Context, tx *sql.Tx, id int64) ([]string, err
 	return keys, nil
 }
 
-// AddDocument records an uploaded document whose bytes are already stored under d.StorageKey.
+// AddDocument records an uploaded document of a partnership whose bytes are already stored.
 func AddDocument(ctx context.Context, tx *sql.Tx, partnershipID int64, d *Document, userID int64) error {
-	d.UploadedAt = time.Now().UTC()
-	err := tx.QueryRowContext(ctx, `INSERT INTO partnership_documents (partnership_id, title, filename, content_type, size,
-		sha256, storage_key, uploaded_at, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		partnershipID, d.Title, d.Filename, d.ContentType, d.Size, d.SHA256, d.StorageKey, d.UploadedAt, nullID(userID)).Scan(&d.ID)
-	if err != nil {
-		return fmt.Errorf("register: add document to partnership %d: %w", partnershipID, err)
-	}
-	return nil
+	return attach.Add(ctx, tx, attach.Partnership, partnershipID, d, userID)
 }
 
 // GetDocument returns one document of a partnership.
 func GetDocument(ctx context.Context, q db.Querier, partnershipID, id int64) (*Document, error) {
-	var d Document
-	err := q.QueryRowContext(ctx, `SELECT id, title, filename, content_type, size, sha256, storage_key, uploaded_at
-		FROM partnership_documents WHERE id = $1 AND partnership_id = $2`, id, partnershipID).
-		Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.SHA256, &d.StorageKey, &d.UploadedAt)
-	if err != nil {
-		return nil, db.NotFound(err, fmt.Sprintf("register: document %d", id))
-	}
-	return &d, nil
+	return attach.Get(ctx, q, attach.Partnership, partnershipID, id)
 }
 
 // DeleteDocument removes a document record; the caller removes its bytes after commit.
 func DeleteDocument(ctx context.Context, tx *sql.Tx, partnershipID, id int64) error {
-	res, err := tx.ExecContext(ctx, "DELETE FROM partnership_documents WHERE id = $1 AND partnership_id = $2", id, partnershipID)
-	if err != nil {
-		return fmt.Errorf("register: delete document %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("register: document %d: %w", id, db.ErrNotFound)
-	}
-	return nil
+	return attach.Delete(ctx, tx, attach.Partnership, partnershipID, id)
 }
 
 // SetDateClaim records (or replaces) the date cityID gives for a partnership.

@@ -320,12 +320,6 @@ type activityLink struct {
 	Partners  string
 }
 
-// minutesRow is a stored document of an activity as its page lists it.
-type minutesRow struct {
-	exchange.Document
-	SizeText string
-}
-
 // checklistRow is one item of the checklist as the activity page lists it.
 type checklistRow struct {
 	*exchange.ChecklistItem
@@ -350,9 +344,7 @@ type activityPageData struct {
 	// Only on edit.
 	History   []historyRow
 	Children  []activityLink
-	Documents []minutesRow
-	Doc       documentForm
-	MaxDoc    string
+	Files     attachmentsView
 	Checklist []checklistRow
 	Item      checklistForm
 	ItemKinds []option
@@ -477,8 +469,7 @@ func (s *Server) renderActivity(w http.ResponseWriter, r *http.Request, status i
 	withExchangeNotice(p, r)
 	p.Errors = errs
 	l := p.L
-	data := activityPageData{Form: f, New: v.stored == nil, CanEdit: canEdit(r), Doc: v.doc, Item: v.item,
-		MaxDoc: l.T("admin.documents.max_size", "size", l.Number(float64(s.cfg.MaxDocumentBytes)/(1<<20)))}
+	data := activityPageData{Form: f, New: v.stored == nil, CanEdit: canEdit(r), Item: v.item}
 	if problemKey != "" {
 		data.Problem = l.T(problemKey)
 	}
@@ -553,10 +544,7 @@ func (s *Server) renderActivity(w http.ResponseWriter, r *http.Request, status i
 		if st.Status != exchange.StatusSwitchedOnline {
 			data.Switched = nil
 		}
-		for _, d := range st.Documents {
-			data.Documents = append(data.Documents, minutesRow{Document: d,
-				SizeText: l.T("admin.documents.size", "size", l.Number((d.Size+1023)/1024))})
-		}
+		data.Files = s.activityMinutes().view(l, s.cfg.MaxDocumentBytes, st.ID, st.Documents, data.CanEdit, v.doc.Title)
 		for _, v := range st.Videos {
 			data.Videos = append(data.Videos, v.Localize(l.Lang))
 		}

@@ -150,12 +150,6 @@ type claimRow struct {
 	Source string
 }
 
-// documentRow is a stored document as the edit page lists it.
-type documentRow struct {
-	register.Document
-	SizeText string
-}
-
 // documentForm and claimForm hold the small forms of the edit page, as typed.
 type documentForm struct{ Title string }
 
@@ -176,11 +170,9 @@ type partnershipPageData struct {
 	Sides       []option
 	// Only on edit.
 	History   []historyRow
-	Documents []documentRow
+	Files     attachmentsView
 	Claims    []claimRow
-	Doc       documentForm
 	Claim     claimForm
-	MaxDoc    string
 }
 
 // partnershipView is what the edit page shows besides the main form: the stored record, and
@@ -202,8 +194,7 @@ func (s *Server) renderPartnership(w http.ResponseWriter, r *http.Request, statu
 	p := s.adminPage(w, r, titleKey)
 	withNotice(p, r)
 	p.Errors = errs
-	data := partnershipPageData{Form: f, New: v.stored == nil, CanEdit: canEdit(r), Doc: v.doc, Claim: v.claim,
-		MaxDoc: p.L.T("admin.documents.max_size", "size", p.L.Number(float64(s.cfg.MaxDocumentBytes)/(1<<20)))}
+	data := partnershipPageData{Form: f, New: v.stored == nil, CanEdit: canEdit(r), Claim: v.claim}
 	if problemKey != "" {
 		data.Problem = p.L.T(problemKey)
 	}
@@ -256,10 +247,7 @@ func (s *Server) renderPartnership(w http.ResponseWriter, r *http.Request, statu
 		for _, h := range st.History {
 			data.History = append(data.History, historyRow{On: h.ChangedOn, Status: p.L.T("partner.status_name." + h.Status), Reason: h.Reason})
 		}
-		for _, d := range st.Documents {
-			data.Documents = append(data.Documents, documentRow{Document: d,
-				SizeText: p.L.T("admin.documents.size", "size", p.L.Number((d.Size+1023)/1024))})
-		}
+		data.Files = s.partnershipDocuments().view(p.L, s.cfg.MaxDocumentBytes, st.ID, st.Documents, data.CanEdit, v.doc.Title)
 		for _, c := range st.DateClaims {
 			row := claimRow{ID: c.ID, On: c.ClaimedOn, Source: c.Source}
 			switch c.CityID {

@@ -37,9 +37,9 @@ func (s *Server) registerRoutes() []route {
 		{"POST /admin/partnerships/{id}", auth.RoleEditor, s.partnershipUpdate},
 		{"POST /admin/partnerships/{id}/delete", auth.RoleEditor, s.partnershipDelete},
 
-		{"POST /admin/partnerships/{id}/documents", auth.RoleEditor, s.documentUpload},
-		{"GET /admin/partnerships/{id}/documents/{doc}", auth.RoleViewer, s.documentDownload},
-		{"POST /admin/partnerships/{id}/documents/{doc}/delete", auth.RoleEditor, s.documentDelete},
+		{"POST /admin/partnerships/{id}/documents", auth.RoleEditor, s.upload(s.partnershipDocuments())},
+		{"GET /admin/partnerships/{id}/documents/{doc}", auth.RoleViewer, s.download(s.partnershipDocuments())},
+		{"POST /admin/partnerships/{id}/documents/{doc}/delete", auth.RoleEditor, s.remove(s.partnershipDocuments())},
 
 		{"POST /admin/partnerships/{id}/claims", auth.RoleEditor, s.claimSave},
 		{"POST /admin/partnerships/{id}/claims/{claim}/delete", auth.RoleEditor, s.claimDelete},

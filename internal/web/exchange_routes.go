@@ -24,9 +24,9 @@ func (s *Server) exchangeRoutes() []route {
 		{"POST /admin/activities/{id}", auth.RoleEditor, s.activityUpdate},
 		{"POST /admin/activities/{id}/delete", auth.RoleEditor, s.activityDelete},
 
-		{"POST /admin/activities/{id}/minutes", auth.RoleEditor, s.minutesUpload},
-		{"GET /admin/activities/{id}/minutes/{doc}", auth.RoleViewer, s.minutesDownload},
-		{"POST /admin/activities/{id}/minutes/{doc}/delete", auth.RoleEditor, s.minutesDelete},
+		{"POST /admin/activities/{id}/minutes", auth.RoleEditor, s.upload(s.activityMinutes())},
+		{"GET /admin/activities/{id}/minutes/{doc}", auth.RoleViewer, s.download(s.activityMinutes())},
+		{"POST /admin/activities/{id}/minutes/{doc}/delete", auth.RoleEditor, s.remove(s.activityMinutes())},
 
 		{"POST /admin/activities/{id}/videos", auth.RoleEditor, s.activityVideoLink},
 		{"POST /admin/activities/{id}/videos/{video}/delete", auth.RoleEditor, s.activityVideoUnlink},
