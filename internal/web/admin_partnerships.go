@@ -169,10 +169,10 @@ type partnershipPageData struct {
 	AreaChoices []option
 	Sides       []option
 	// Only on edit.
-	History   []historyRow
-	Files     attachmentsView
-	Claims    []claimRow
-	Claim     claimForm
+	History []historyRow
+	Files   attachmentsView
+	Claims  []claimRow
+	Claim   claimForm
 }
 
 // partnershipView is what the edit page shows besides the main form: the stored record, and
