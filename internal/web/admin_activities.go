@@ -754,17 +754,7 @@ func (s *Server) activityCreate(w http.ResponseWriter, r *http.Request) {
 
 // loadActivity reads the activity of the request's {id}, or renders why it cannot.
 func (s *Server) loadActivity(w http.ResponseWriter, r *http.Request) (*exchange.Activity, bool) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return nil, false
-	}
-	a, err := exchange.Get(r.Context(), s.db.R, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return nil, false
-	}
-	return a, true
+	return loadRecord(s, w, r, exchange.Get)
 }
 
 func (s *Server) activityEdit(w http.ResponseWriter, r *http.Request) {
@@ -780,9 +770,8 @@ func (s *Server) activityUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || version <= 0 {
-		s.fail(w, r, badRequest())
+	version, ok := s.formVersion(w, r)
+	if !ok {
 		return
 	}
 	f := activityFormFrom(r)

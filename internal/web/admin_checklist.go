@@ -261,9 +261,8 @@ func (s *Server) checklistUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || version <= 0 {
-		s.fail(w, r, badRequest())
+	version, ok := s.formVersion(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()

@@ -416,17 +416,9 @@ func (s *Server) cityCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cityEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return
+	if c, ok := loadRecord(s, w, r, register.GetCity); ok {
+		s.renderCity(w, r, http.StatusOK, cityFormOf(c), nil, "")
 	}
-	c, err := register.GetCity(r.Context(), s.db.R, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.renderCity(w, r, http.StatusOK, cityFormOf(c), nil, "")
 }
 
 func (s *Server) cityUpdate(w http.ResponseWriter, r *http.Request) {
@@ -435,9 +427,8 @@ func (s *Server) cityUpdate(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || version <= 0 {
-		s.fail(w, r, badRequest())
+	version, ok := s.formVersion(w, r)
+	if !ok {
 		return
 	}
 	f := cityFormFrom(r)
@@ -448,7 +439,7 @@ func (s *Server) cityUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		before, err := register.GetCity(ctx, tx, id)
 		if err != nil {
 			return err

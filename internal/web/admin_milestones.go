@@ -260,61 +260,23 @@ func (s *Server) milestoneCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) milestoneEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return
+	if m, ok := loadRecord(s, w, r, milestone.Get); ok {
+		s.renderMilestone(w, r, http.StatusOK, milestoneFormOf(m), nil, "")
 	}
-	m, err := milestone.Get(r.Context(), s.db.R, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.renderMilestone(w, r, http.StatusOK, milestoneFormOf(m), nil, "")
 }
 
 func (s *Server) milestoneUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	m, ok := loadRecord(s, w, r, milestone.Get)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || version <= 0 {
-		s.fail(w, r, badRequest())
-		return
-	}
-	if _, err := milestone.Get(r.Context(), s.db.R, id); err != nil {
-		s.fail(w, r, err)
+	version, ok := s.formVersion(w, r)
+	if !ok {
 		return
 	}
 	f := milestoneFormFrom(r)
-	f.ID, f.Version = id, version
+	f.ID, f.Version = m.ID, version
 	s.saveMilestone(w, r, f)
-}
-
-func (s *Server) milestoneDelete(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	ctx := r.Context()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		before, err := milestone.Get(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := milestone.Delete(ctx, tx, id); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), "delete", "milestone", id, before, nil)
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/admin/milestones?notice=deleted", http.StatusSeeOther)
 }
 
 // relationForm holds a relation form as typed.
@@ -422,59 +384,21 @@ func (s *Server) relationCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) relationEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return
+	if rel, ok := loadRecord(s, w, r, milestone.GetRelation); ok {
+		s.renderRelation(w, r, http.StatusOK, relationFormOf(rel), nil, "")
 	}
-	rel, err := milestone.GetRelation(r.Context(), s.db.R, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.renderRelation(w, r, http.StatusOK, relationFormOf(rel), nil, "")
 }
 
 func (s *Server) relationUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	rel, ok := loadRecord(s, w, r, milestone.GetRelation)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || version <= 0 {
-		s.fail(w, r, badRequest())
-		return
-	}
-	if _, err := milestone.GetRelation(r.Context(), s.db.R, id); err != nil {
-		s.fail(w, r, err)
+	version, ok := s.formVersion(w, r)
+	if !ok {
 		return
 	}
 	f := relationFormFrom(r)
-	f.ID, f.Version = id, version
+	f.ID, f.Version = rel.ID, version
 	s.saveRelation(w, r, f)
-}
-
-func (s *Server) relationDelete(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	ctx := r.Context()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		before, err := milestone.GetRelation(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := milestone.DeleteRelation(ctx, tx, id); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), "delete", "diplomatic_relation", id, before, nil)
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/admin/milestones?notice=deleted#relations", http.StatusSeeOther)
 }

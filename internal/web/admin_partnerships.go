@@ -398,17 +398,7 @@ func (s *Server) partnershipCreate(w http.ResponseWriter, r *http.Request) {
 
 // loadPartnership reads the partnership of the request's {id}, or renders why it cannot.
 func (s *Server) loadPartnership(w http.ResponseWriter, r *http.Request) (*register.Partnership, bool) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return nil, false
-	}
-	p, err := register.GetPartnership(r.Context(), s.db.R, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return nil, false
-	}
-	return p, true
+	return loadRecord(s, w, r, register.GetPartnership)
 }
 
 func (s *Server) partnershipEdit(w http.ResponseWriter, r *http.Request) {
@@ -424,9 +414,8 @@ func (s *Server) partnershipUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || version <= 0 {
-		s.fail(w, r, badRequest())
+	version, ok := s.formVersion(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()

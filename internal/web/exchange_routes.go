@@ -43,13 +43,13 @@ func (s *Server) exchangeRoutes() []route {
 		{"POST /admin/milestones", auth.RoleEditor, s.milestoneCreate},
 		{"GET /admin/milestones/{id}", auth.RoleViewer, s.milestoneEdit},
 		{"POST /admin/milestones/{id}", auth.RoleEditor, s.milestoneUpdate},
-		{"POST /admin/milestones/{id}/delete", auth.RoleEditor, s.milestoneDelete},
+		{"POST /admin/milestones/{id}/delete", auth.RoleEditor, deleteRecord(s, "milestone", "/admin/milestones?notice=deleted", milestone.Get, milestone.Delete)},
 
 		{"GET /admin/relations/new", auth.RoleEditor, s.relationNew},
 		{"POST /admin/relations", auth.RoleEditor, s.relationCreate},
 		{"GET /admin/relations/{id}", auth.RoleViewer, s.relationEdit},
 		{"POST /admin/relations/{id}", auth.RoleEditor, s.relationUpdate},
-		{"POST /admin/relations/{id}/delete", auth.RoleEditor, s.relationDelete},
+		{"POST /admin/relations/{id}/delete", auth.RoleEditor, deleteRecord(s, "diplomatic_relation", "/admin/milestones?notice=deleted#relations", milestone.GetRelation, milestone.DeleteRelation)},
 	}
 }
 

@@ -1,0 +1,68 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"strconv"
+
+	"sistercity/internal/auth"
+	"sistercity/internal/db"
+)
+
+// loadRecord reads the record named by the request's {id} with get. When the id is malformed
+// or names nothing it answers (404) and reports false.
+func loadRecord[T any](s *Server, w http.ResponseWriter, r *http.Request, get func(context.Context, db.Querier, int64) (T, error)) (T, bool) {
+	var zero T
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return zero, false
+	}
+	rec, err := get(r.Context(), s.db.R, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return zero, false
+	}
+	return rec, true
+}
+
+// formVersion reads the version of the record an edit form was filled from. A missing or
+// malformed one is answered as a bad request and reported false.
+func (s *Server) formVersion(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if err != nil || version <= 0 {
+		s.fail(w, r, badRequest())
+		return 0, false
+	}
+	return version, true
+}
+
+// deleteRecord is the handler that deletes the record named by {id}: read, deleted and audited
+// as entity in one transaction, then a redirect to done.
+func deleteRecord[T any](s *Server, entity, done string, get func(context.Context, db.Querier, int64) (T, error),
+	del func(context.Context, *sql.Tx, int64) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(r, "id")
+		if !ok {
+			s.notFound(w, r)
+			return
+		}
+		ctx := r.Context()
+		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+			before, err := get(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if err := del(ctx, tx, id); err != nil {
+				return err
+			}
+			return auth.Audit(ctx, tx, userFrom(r), "delete", entity, id, before, nil)
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, done, http.StatusSeeOther)
+	}
+}
