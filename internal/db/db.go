@@ -189,3 +189,32 @@ func NotFound(err error, what string) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// Each runs query and calls fn for every row, in order; it stops at fn's first error.
+func Each(ctx context.Context, q Querier, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Collect runs query and returns what scan makes of every row, in order. scan takes what a
+// *sql.Row and *sql.Rows have in common, so one scan function serves Get and List.
+func Collect[T any](ctx context.Context, q Querier, query string, args []any, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	var out []T
+	err := Each(ctx, q, query, args, func(r *sql.Rows) error {
+		v, err := scan(r)
+		if err == nil {
+			out = append(out, v)
+		}
+		return err
+	})
+	return out, err
+}

@@ -22,7 +22,7 @@ func scanItem(row interface{ Scan(...any) error }) (*ChecklistItem, error) {
 // (undated last), then in the order they were added.
 func Checklist(ctx context.Context, q db.Querier, activityID int64) ([]*ChecklistItem, error) {
 	var items []*ChecklistItem
-	err := eachRow(ctx, q, "SELECT "+itemColumns+" FROM activity_checklist WHERE activity_id = $1 ORDER BY id",
+	err := db.Each(ctx, q, "SELECT "+itemColumns+" FROM activity_checklist WHERE activity_id = $1 ORDER BY id",
 		[]any{activityID}, func(r *sql.Rows) error {
 			c, err := scanItem(r)
 			items = append(items, c)

@@ -81,25 +81,14 @@ func scanActivity(row interface{ Scan(...any) error }) (*Activity, error) {
 // List returns every activity with its texts, partnerships, topics and status history (not its
 // participants or documents), by start date.
 func List(ctx context.Context, q db.Querier) ([]*Activity, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+activityColumns+" FROM activities")
+	list, err := db.Collect(ctx, q, "SELECT "+activityColumns+" FROM activities", nil, scanActivity)
 	if err != nil {
 		return nil, fmt.Errorf("exchange: list activities: %w", err)
 	}
-	defer rows.Close()
-	var list []*Activity
 	byID := map[int64]*Activity{}
-	for rows.Next() {
-		a, err := scanActivity(rows)
-		if err != nil {
-			return nil, fmt.Errorf("exchange: list activities: %w", err)
-		}
-		list = append(list, a)
+	for _, a := range list {
 		byID[a.ID] = a
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("exchange: list activities: %w", err)
-	}
-	rows.Close()
 	if err := loadLists(ctx, q, byID, ""); err != nil {
 		return nil, err
 	}
@@ -124,7 +113,7 @@ func SortByDate(list []*Activity) {
 // loadLists fills texts, partnerships, topics and history of the activities in byID; where, with its
 // argument, narrows the query to one activity.
 func loadLists(ctx context.Context, q db.Querier, byID map[int64]*Activity, where string, args ...any) error {
-	err := eachRow(ctx, q, "SELECT activity_id, lang, title, summary, outcomes FROM activity_texts "+where+" ORDER BY activity_id, lang",
+	err := db.Each(ctx, q, "SELECT activity_id, lang, title, summary, outcomes FROM activity_texts "+where+" ORDER BY activity_id, lang",
 		args, func(r *sql.Rows) error {
 			var id int64
 			var t Text
@@ -137,7 +126,7 @@ func loadLists(ctx context.Context, q db.Querier, byID map[int64]*Activity, wher
 			return nil
 		})
 	if err == nil {
-		err = eachRow(ctx, q, "SELECT activity_id, partnership_id FROM activity_partnerships "+where+" ORDER BY activity_id, partnership_id",
+		err = db.Each(ctx, q, "SELECT activity_id, partnership_id FROM activity_partnerships "+where+" ORDER BY activity_id, partnership_id",
 			args, func(r *sql.Rows) error {
 				var id, p int64
 				if err := r.Scan(&id, &p); err != nil {
@@ -150,7 +139,7 @@ func loadLists(ctx context.Context, q db.Querier, byID map[int64]*Activity, wher
 			})
 	}
 	if err == nil {
-		err = eachRow(ctx, q, "SELECT activity_id, topic FROM activity_topics "+where+" ORDER BY activity_id, position",
+		err = db.Each(ctx, q, "SELECT activity_id, topic FROM activity_topics "+where+" ORDER BY activity_id, position",
 			args, func(r *sql.Rows) error {
 				var id int64
 				var t string
@@ -164,7 +153,7 @@ func loadLists(ctx context.Context, q db.Querier, byID map[int64]*Activity, wher
 			})
 	}
 	if err == nil {
-		err = eachRow(ctx, q, `SELECT activity_id, status, changed_on, reason, recorded_at FROM activity_status_history `+where+
+		err = db.Each(ctx, q, `SELECT activity_id, status, changed_on, reason, recorded_at FROM activity_status_history `+where+
 			` ORDER BY activity_id, changed_on, id`, args, func(r *sql.Rows) error {
 			var id int64
 			var h StatusChange
@@ -192,7 +181,7 @@ func loadVideos(ctx context.Context, q db.Querier, byID map[int64]*Activity, whe
 	where = strings.ReplaceAll(where, "activity_id", "av.activity_id")
 	type key struct{ activity, video int64 }
 	at := map[key]int{}
-	err := eachRow(ctx, q, "SELECT av.activity_id, v.id, v.state, v.original_lang FROM activity_videos av JOIN videos v ON v.id = av.video_id "+
+	err := db.Each(ctx, q, "SELECT av.activity_id, v.id, v.state, v.original_lang FROM activity_videos av JOIN videos v ON v.id = av.video_id "+
 		where+" ORDER BY av.activity_id, v.id", args, func(r *sql.Rows) error {
 		var id int64
 		var v VideoRef
@@ -208,7 +197,7 @@ func loadVideos(ctx context.Context, q db.Querier, byID map[int64]*Activity, whe
 	if err != nil || len(at) == 0 {
 		return err
 	}
-	return eachRow(ctx, q, "SELECT av.activity_id, t.video_id, t.lang, t.title FROM activity_videos av JOIN video_texts t ON t.video_id = av.video_id "+
+	return db.Each(ctx, q, "SELECT av.activity_id, t.video_id, t.lang, t.title FROM activity_videos av JOIN video_texts t ON t.video_id = av.video_id "+
 		where+" ORDER BY av.activity_id, t.video_id, t.lang", args, func(r *sql.Rows) error {
 		var id, vid int64
 		var t video.Text
@@ -255,20 +244,6 @@ func UnlinkVideo(ctx context.Context, tx *sql.Tx, activityID, videoID int64) err
 	return nil
 }
 
-func eachRow(ctx context.Context, q db.Querier, query string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
 // Get returns one activity with everything that belongs to it but its checklist.
 func Get(ctx context.Context, q db.Querier, id int64) (*Activity, error) {
 	a, err := scanActivity(q.QueryRowContext(ctx, "SELECT "+activityColumns+" FROM activities WHERE id = $1", id))
@@ -279,7 +254,7 @@ func Get(ctx context.Context, q db.Querier, id int64) (*Activity, error) {
 		return nil, err
 	}
 	args := []any{id}
-	err = eachRow(ctx, q, `SELECT name, role, organisation FROM activity_participants WHERE activity_id = $1 ORDER BY position`,
+	err = db.Each(ctx, q, `SELECT name, role, organisation FROM activity_participants WHERE activity_id = $1 ORDER BY position`,
 		args, func(r *sql.Rows) error {
 			var p Participant
 			err := r.Scan(&p.Name, &p.Role, &p.Organisation)
@@ -298,7 +273,7 @@ func Get(ctx context.Context, q db.Querier, id int64) (*Activity, error) {
 // Children returns the ids of the activities a campaign groups.
 func Children(ctx context.Context, q db.Querier, id int64) ([]int64, error) {
 	var ids []int64
-	err := eachRow(ctx, q, "SELECT id FROM activities WHERE parent_id = $1 ORDER BY id", []any{id}, func(r *sql.Rows) error {
+	err := db.Each(ctx, q, "SELECT id FROM activities WHERE parent_id = $1 ORDER BY id", []any{id}, func(r *sql.Rows) error {
 		var c int64
 		err := r.Scan(&c)
 		ids = append(ids, c)

@@ -93,7 +93,7 @@ func loadState(ctx context.Context, q db.Querier) (*registerState, error) {
 	for _, c := range st.cities {
 		st.byID[c.ID] = c
 	}
-	err = eachRow(ctx, q, `SELECT city_id, name, role, department, email, phone FROM city_contacts ORDER BY city_id, position`,
+	err = db.Each(ctx, q, `SELECT city_id, name, role, department, email, phone FROM city_contacts ORDER BY city_id, position`,
 		nil, func(r *sql.Rows) error {
 			var id int64
 			var ct Contact
@@ -119,7 +119,7 @@ func loadState(ctx context.Context, q db.Querier) (*registerState, error) {
 
 func (st *registerState) loadPartnerships(ctx context.Context, q db.Querier) error {
 	byID := map[int64]*Partnership{}
-	err := eachRow(ctx, q, "SELECT "+partnershipColumns+" FROM partnerships WHERE home_city_id = $1 ORDER BY id",
+	err := db.Each(ctx, q, "SELECT "+partnershipColumns+" FROM partnerships WHERE home_city_id = $1 ORDER BY id",
 		[]any{st.homeID}, func(r *sql.Rows) error {
 			p, err := scanPartnership(r)
 			if err != nil {
@@ -135,7 +135,7 @@ func (st *registerState) loadPartnerships(ctx context.Context, q db.Querier) err
 	}
 	const mine = " WHERE partnership_id IN (SELECT id FROM partnerships WHERE home_city_id = $1) "
 	args := []any{st.homeID}
-	err = eachRow(ctx, q, "SELECT partnership_id, side, name, title FROM partnership_signatories"+mine+"ORDER BY partnership_id, position",
+	err = db.Each(ctx, q, "SELECT partnership_id, side, name, title FROM partnership_signatories"+mine+"ORDER BY partnership_id, position",
 		args, func(r *sql.Rows) error {
 			var id int64
 			var s Signatory
@@ -148,7 +148,7 @@ func (st *registerState) loadPartnerships(ctx context.Context, q db.Querier) err
 	if err != nil {
 		return err
 	}
-	err = eachRow(ctx, q, "SELECT partnership_id, area FROM partnership_areas"+mine+"ORDER BY partnership_id, area",
+	err = db.Each(ctx, q, "SELECT partnership_id, area FROM partnership_areas"+mine+"ORDER BY partnership_id, area",
 		args, func(r *sql.Rows) error {
 			var id int64
 			var a string
@@ -161,7 +161,7 @@ func (st *registerState) loadPartnerships(ctx context.Context, q db.Querier) err
 	if err != nil {
 		return err
 	}
-	err = eachRow(ctx, q, "SELECT partnership_id, status, changed_on, reason, recorded_at FROM partnership_status_history"+mine+
+	err = db.Each(ctx, q, "SELECT partnership_id, status, changed_on, reason, recorded_at FROM partnership_status_history"+mine+
 		"ORDER BY partnership_id, changed_on, id", args, func(r *sql.Rows) error {
 		var id int64
 		var h StatusChange
@@ -174,7 +174,7 @@ func (st *registerState) loadPartnerships(ctx context.Context, q db.Querier) err
 	if err != nil {
 		return err
 	}
-	return eachRow(ctx, q, "SELECT id, partnership_id, city_id, claimed_on, source FROM partnership_date_claims"+mine+
+	return db.Each(ctx, q, "SELECT id, partnership_id, city_id, claimed_on, source FROM partnership_date_claims"+mine+
 		"ORDER BY partnership_id, claimed_on, id", args, func(r *sql.Rows) error {
 		var id int64
 		var c DateClaim
@@ -184,19 +184,4 @@ func (st *registerState) loadPartnerships(ctx context.Context, q db.Querier) err
 		byID[id].DateClaims = append(byID[id].DateClaims, c)
 		return nil
 	})
-}
-
-// eachRow runs query and calls fn for every row.
-func eachRow(ctx context.Context, q db.Querier, query string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }

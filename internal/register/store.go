@@ -73,25 +73,14 @@ func scanCity(row interface{ Scan(...any) error }) (*City, error) {
 
 // Cities returns every city with its texts, contacts not loaded.
 func Cities(ctx context.Context, q db.Querier) ([]*City, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+cityColumns+" FROM cities ORDER BY id")
+	cities, err := db.Collect(ctx, q, "SELECT "+cityColumns+" FROM cities ORDER BY id", nil, scanCity)
 	if err != nil {
 		return nil, fmt.Errorf("register: list cities: %w", err)
 	}
-	defer rows.Close()
-	var cities []*City
 	byID := map[int64]*City{}
-	for rows.Next() {
-		c, err := scanCity(rows)
-		if err != nil {
-			return nil, fmt.Errorf("register: list cities: %w", err)
-		}
-		cities = append(cities, c)
+	for _, c := range cities {
 		byID[c.ID] = c
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("register: list cities: %w", err)
-	}
-	rows.Close()
 	if err := loadTexts(ctx, q, byID, ""); err != nil {
 		return nil, err
 	}
@@ -299,15 +288,15 @@ func GetPartnership(ctx context.Context, q db.Querier, id int64) (*Partnership, 
 	if p.PartnerCity, err = GetCity(ctx, q, p.PartnerCityID); err != nil {
 		return nil, err
 	}
-	err = each(ctx, q, `SELECT side, name, title FROM partnership_signatories WHERE partnership_id = $1 ORDER BY position`,
-		id, func(r *sql.Rows) error {
+	err = db.Each(ctx, q, `SELECT side, name, title FROM partnership_signatories WHERE partnership_id = $1 ORDER BY position`,
+		[]any{id}, func(r *sql.Rows) error {
 			var s Signatory
 			err := r.Scan(&s.Side, &s.Name, &s.Title)
 			p.Signatories = append(p.Signatories, s)
 			return err
 		})
 	if err == nil {
-		err = each(ctx, q, `SELECT area FROM partnership_areas WHERE partnership_id = $1 ORDER BY area`, id, func(r *sql.Rows) error {
+		err = db.Each(ctx, q, `SELECT area FROM partnership_areas WHERE partnership_id = $1 ORDER BY area`, []any{id}, func(r *sql.Rows) error {
 			var a string
 			err := r.Scan(&a)
 			p.Areas = append(p.Areas, a)
@@ -315,8 +304,8 @@ func GetPartnership(ctx context.Context, q db.Querier, id int64) (*Partnership, 
 		})
 	}
 	if err == nil {
-		err = each(ctx, q, `SELECT status, changed_on, reason, recorded_at FROM partnership_status_history
-			WHERE partnership_id = $1 ORDER BY changed_on, id`, id, func(r *sql.Rows) error {
+		err = db.Each(ctx, q, `SELECT status, changed_on, reason, recorded_at FROM partnership_status_history
+			WHERE partnership_id = $1 ORDER BY changed_on, id`, []any{id}, func(r *sql.Rows) error {
 			var h StatusChange
 			err := r.Scan(&h.Status, &h.ChangedOn, &h.Reason, &h.RecordedAt)
 			p.History = append(p.History, h)
@@ -327,8 +316,8 @@ func GetPartnership(ctx context.Context, q db.Querier, id int64) (*Partnership, 
 		p.Documents, err = attach.List(ctx, q, attach.Partnership, id)
 	}
 	if err == nil {
-		err = each(ctx, q, `SELECT id, city_id, claimed_on, source FROM partnership_date_claims
-			WHERE partnership_id = $1 ORDER BY claimed_on`, id, func(r *sql.Rows) error {
+		err = db.Each(ctx, q, `SELECT id, city_id, claimed_on, source FROM partnership_date_claims
+			WHERE partnership_id = $1 ORDER BY claimed_on`, []any{id}, func(r *sql.Rows) error {
 			var c DateClaim
 			err := r.Scan(&c.ID, &c.CityID, &c.ClaimedOn, &c.Source)
 			p.DateClaims = append(p.DateClaims, c)
@@ -339,20 +328,6 @@ func GetPartnership(ctx context.Context, q db.Querier, id int64) (*Partnership, 
 		return nil, fmt.Errorf("register: partnership %d: %w", id, err)
 	}
 	return p, nil
-}
-
-func each(ctx context.Context, q db.Querier, query string, id int64, fn func(*sql.Rows) error) error {
-	rows, err := q.QueryContext(ctx, query, id)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 // CreatePartnership inserts p with its first status entry and sets its ID.

@@ -64,20 +64,11 @@ func AssignedTo(ctx context.Context, q db.Querier, userID int64) ([]*Track, erro
 }
 
 func list(ctx context.Context, q db.Querier, query string, args ...any) ([]*Track, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := db.Collect(ctx, q, query, args, scan)
 	if err != nil {
 		return nil, fmt.Errorf("track: list: %w", err)
 	}
-	defer rows.Close()
-	var out []*Track
-	for rows.Next() {
-		t, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("track: list: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Create inserts t (validated, cues set) and sets its ID and Version. A default track makes
