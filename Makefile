@@ -6,7 +6,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 .PHONY: run build test bench vet fmt clean
 
 run: build
-	@. scripts/lib.sh && need_pkg ffmpeg:ffmpeg ffprobe:ffmpeg
+	@. scripts/lib.sh && need_pkg ffmpeg:ffmpeg ffprobe:ffmpeg /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
 	./$(BIN) serve --demo
 
 build:

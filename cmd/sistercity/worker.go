@@ -13,6 +13,7 @@ import (
 	"sistercity/internal/config"
 	"sistercity/internal/db"
 	"sistercity/internal/jobs"
+	"sistercity/internal/track"
 	"sistercity/internal/video"
 )
 
@@ -69,6 +70,9 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 		return nil, err
 	}
 	if err := video.Register(q, video.Deps{DB: d, Store: store, WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log}); err != nil {
+		return nil, err
+	}
+	if err := track.RegisterBurn(q, track.BurnDeps{DB: d, Store: store, WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log}); err != nil {
 		return nil, err
 	}
 	if err := q.Start(ctx); err != nil {

@@ -60,6 +60,8 @@ type sourceInfo struct {
 	Size       int64   `json:"size"`
 	BitRate    int64   `json:"bit_rate,omitempty"`
 	Audio      int     `json:"audio_streams"`
+	// Subtitles are the source's subtitle streams, offered for import as tracks.
+	Subtitles []SubtitleStream `json:"subtitle_streams"`
 }
 
 // ProcessVideo makes the renditions, poster and thumbnail of video id from its stored source and
@@ -219,7 +221,7 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 	}
 
 	si := sourceInfo{Format: info.Format, DurationMS: info.Duration.Milliseconds(), Size: info.Size, BitRate: info.BitRate,
-		Audio: len(info.Audio)}
+		Audio: len(info.Audio), Subtitles: subtitleStreams(info)}
 	if info.Video != nil {
 		si.Width, si.Height = info.Video.DisplaySize()
 		si.Codec = info.Video.Codec

@@ -15,5 +15,6 @@ func (s *Server) adminRoutes() []route {
 	rs = append(rs, s.userRoutes()...)
 	rs = append(rs, s.exchangeRoutes()...)
 	rs = append(rs, s.videoAdminRoutes()...)
+	rs = append(rs, s.versionRoutes()...)
 	return rs
 }
