@@ -55,5 +55,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	go auth.SweepEvery(ctx, d, 10*time.Minute, log)
+	go srv.SweepUploads(ctx, 10*time.Minute) // first finishes uploads a stopped server left complete
 	return srv.Run(ctx)
 }

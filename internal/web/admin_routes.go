@@ -16,5 +16,6 @@ func (s *Server) adminRoutes() []route {
 	rs = append(rs, s.exchangeRoutes()...)
 	rs = append(rs, s.videoAdminRoutes()...)
 	rs = append(rs, s.versionRoutes()...)
+	rs = append(rs, s.videoUploadRoutes()...)
 	return rs
 }

@@ -130,7 +130,7 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		if ct == "multipart/form-data" {
 			r.Body = http.MaxBytesReader(w, r.Body, s.maxMultipartBytes())
 			err = r.ParseMultipartForm(8 << 20)
-		} else {
+		} else if !tusChunk(r) {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			err = r.ParseForm()
 		}

@@ -18,6 +18,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
+	"sistercity/internal/upload"
 )
 
 // Server holds what the handlers need. It has no package-level state: tests build as many as
@@ -29,6 +30,7 @@ type Server struct {
 	sessions *scs.SessionManager
 	docs     blob.Store
 	queue    *jobs.Queue
+	uploads  *upload.Handler
 	log      *slog.Logger
 	pages    map[string]*template.Template
 	metrics  *metrics
@@ -83,6 +85,9 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
+	if s.uploads, err = s.newUploads(); err != nil {
+		return nil, err
+	}
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {

@@ -1,0 +1,316 @@
+package upload
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tus/tusd/v2/pkg/handler"
+
+	"sistercity/internal/auth"
+	"sistercity/internal/db"
+	"sistercity/internal/video"
+)
+
+// finishWait is how long the last PATCH waits for its upload to be attached. Copying a file
+// of many GiB into a bucket can take minutes, longer than proxies and tusd's own write
+// deadline keep a request open; past this the client is answered and the copy goes on.
+const finishWait = 30 * time.Second
+
+// finished runs when the last byte of an upload is written, before the client hears so.
+func (h *Handler) finished(ev handler.HookEvent) (handler.HTTPResponse, error) {
+	// The client may go away once the last byte is in; attaching must not stop with it. The
+	// file is safe on disk: if attaching fails, the next Sweep tries again, so the client is
+	// told the upload is complete either way.
+	ctx := context.WithoutCancel(ev.Context)
+	id := ev.Upload.ID
+	done := make(chan error, 1)
+	go func() { done <- h.complete(ctx, id) }()
+	logErr := func(err error) {
+		if errors.Is(err, errProcessing) {
+			h.o.Log.Info("upload: finished while the video is processed; attached by a later sweep", "upload", id)
+		} else if err != nil {
+			h.o.Log.Error("upload: attaching a finished upload, left for the sweeper", "upload", id, "err", err)
+		}
+	}
+	select {
+	case err := <-done:
+		logErr(err)
+	case <-time.After(finishWait):
+		h.o.Log.Info("upload: still storing a finished upload; the client is answered", "upload", id)
+		go func() { logErr(<-done) }()
+	}
+	return handler.HTTPResponse{}, nil
+}
+
+// errProcessing postpones a completion while the video's previous source is being processed:
+// that job would swallow the new one (a video has one unfinished processing job at a time) and
+// finish on the old file. The next Sweep attaches the upload.
+var errProcessing = errors.New("upload: the video's previous source is being processed")
+
+// sourceRecord is what the audit log keeps of an attached source.
+type sourceRecord struct {
+	SourceKey string `json:"source_key,omitempty"`
+	Filename  string `json:"filename,omitempty"`
+	Size      int64  `json:"size,omitempty"`
+	Upload    string `json:"upload,omitempty"`
+	By        string `json:"by,omitempty"`
+}
+
+// complete moves finished upload id into the media store, attaches it to its video, queues
+// the processing and records it in the audit log in one transaction, then deletes the
+// temporary upload. Every step may be repeated after a crash: the store key is unique to the
+// upload and written whole or not at all, and a video already pointing at it is not attached
+// twice. An upload that is gone or not finished is left alone.
+func (h *Handler) complete(ctx context.Context, id string) error {
+	unlock := h.lock(id)
+	defer unlock()
+	info, err := h.info(ctx, id)
+	if errors.Is(err, handler.ErrNotFound) {
+		return nil // completed by someone else meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if info.Offset != info.Size {
+		return nil
+	}
+	vid, _ := strconv.ParseInt(info.MetaData[MetaVideo], 10, 64)
+	name := info.MetaData[MetaFilename]
+	key := video.SourceKey(vid, safeName(id, name))
+	v, err := video.Get(ctx, h.o.DB.R, vid)
+	if errors.Is(err, db.ErrNotFound) {
+		// Deleted while its source was on its way: the file has no video to belong to.
+		h.o.Log.Warn("upload: the video of a finished upload is gone; the upload is deleted", "upload", id, "video", vid)
+		return h.terminate(ctx, id, info.Size)
+	}
+	if err != nil {
+		return err
+	}
+	if v.Processing == video.ProcProcessing {
+		return errProcessing
+	}
+	previous := v.SourceKey
+	if previous != key {
+		if err := h.store(ctx, info, key); err != nil {
+			return err
+		}
+		uid, _ := strconv.ParseInt(info.MetaData[metaUserID], 10, 64)
+		err := h.o.DB.InTx(ctx, func(tx *sql.Tx) error {
+			// The uploader's account may have gone since; the entry then names them only.
+			actor, err := auth.GetUser(ctx, tx, uid)
+			if errors.Is(err, db.ErrNotFound) {
+				actor = nil
+			} else if err != nil {
+				return err
+			}
+			if err := video.AttachSource(ctx, tx, vid, key); err != nil {
+				return err
+			}
+			if err := video.EnqueueProcessing(ctx, tx, h.o.Queue, vid); err != nil {
+				return err
+			}
+			return auth.Audit(ctx, tx, actor, "upload_source", "video", vid, sourceRecord{SourceKey: previous},
+				sourceRecord{SourceKey: key, Filename: name, Size: info.Size, Upload: id, By: info.MetaData[metaUsername]})
+		})
+		if err != nil {
+			return fmt.Errorf("upload: attach %s to video %d: %w", id, vid, err)
+		}
+		h.o.Log.Info("upload: source attached", "upload", id, "video", vid, "key", key, "size", info.Size)
+		// The replaced source is no longer referenced; a failure here only leaves a file.
+		if previous != "" {
+			if err := h.o.Store.Delete(ctx, previous); err != nil {
+				h.o.Log.Warn("upload: deleting the replaced source", "video", vid, "key", previous, "err", err)
+			}
+		}
+	}
+	return h.terminate(ctx, id, info.Size)
+}
+
+// store copies the finished upload into the media store under key.
+func (h *Handler) store(ctx context.Context, info handler.FileInfo, key string) error {
+	f, err := os.Open(info.Storage[filestoreBinPath])
+	if err != nil {
+		return fmt.Errorf("upload: %s: %w", info.ID, err)
+	}
+	defer f.Close()
+	if err := h.o.Store.Put(ctx, key, f); err != nil {
+		return fmt.Errorf("upload: store %s as %s: %w", info.ID, key, err)
+	}
+	return nil
+}
+
+// filestoreBinPath is where tusd's file store records the path of an upload's data.
+const filestoreBinPath = "Path"
+
+// terminate deletes the temporary files of an attached upload and leaves the mark that HEAD
+// reports as complete.
+func (h *Handler) terminate(ctx context.Context, id string, size int64) error {
+	if err := os.WriteFile(h.donePath(id), []byte(strconv.FormatInt(size, 10)), 0o640); err != nil {
+		return fmt.Errorf("upload: %s: %w", id, err)
+	}
+	u, err := h.files.GetUpload(ctx, id)
+	if errors.Is(err, handler.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("upload: %s: %w", id, err)
+	}
+	if err := h.files.AsTerminatableUpload(u).Terminate(ctx); err != nil {
+		return fmt.Errorf("upload: delete %s: %w", id, err)
+	}
+	return nil
+}
+
+// lock holds upload id for one completion at a time; it returns the release.
+func (h *Handler) lock(id string) func() {
+	for {
+		h.mu.Lock()
+		wait, held := h.busy[id]
+		if !held {
+			release := make(chan struct{})
+			h.busy[id] = release
+			h.mu.Unlock()
+			return func() {
+				h.mu.Lock()
+				delete(h.busy, id)
+				h.mu.Unlock()
+				close(release)
+			}
+		}
+		h.mu.Unlock()
+		<-wait
+	}
+}
+
+var unsafeRun = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// safeName makes the store name of an upload's file from the name the client declared: the
+// upload's ID (so that a new upload never overwrites an earlier source) and the name reduced
+// to the characters a store key allows, with its extension.
+func safeName(id, name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(name), "."))
+	if len(ext) > 8 || unsafeRun.MatchString(ext) || ext == "tmp" || ext == "attrs" {
+		ext = ""
+	}
+	base := strings.Trim(unsafeRun.ReplaceAllString(strings.TrimSuffix(name, filepath.Ext(name)), "-"), "-")
+	if len(base) > 60 {
+		base = strings.Trim(base[:60], "-")
+	}
+	out := id[:12]
+	if base != "" {
+		out += "-" + base
+	}
+	if ext != "" {
+		out += "." + ext
+	}
+	return out
+}
+
+// Sweep finishes the uploads that are complete but not attached (the server stopped between
+// the last byte and the attach), deletes unfinished uploads untouched for Expiry, and forgets
+// completion marks and stray data files older than that.
+func (h *Handler) Sweep(ctx context.Context) error {
+	pending, err := h.pending(ctx)
+	if err != nil {
+		return err
+	}
+	cutoff := h.o.Now().Add(-h.o.Expiry)
+	var errs []error
+	for _, info := range pending {
+		if info.Offset == info.Size {
+			if err := h.complete(ctx, info.ID); err != nil && !errors.Is(err, errProcessing) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		fi, err := os.Stat(info.Storage[filestoreBinPath])
+		if err != nil || fi.ModTime().After(cutoff) {
+			continue
+		}
+		if err := h.expire(ctx, info.ID, cutoff); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	entries, err := os.ReadDir(h.o.Dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, err)
+	}
+	for _, e := range entries {
+		// Completion marks, and data files whose .info was never written (a crash at creation).
+		name := e.Name()
+		id, mark := strings.CutSuffix(name, ".done")
+		if !idRe.MatchString(id) {
+			continue
+		}
+		if !mark {
+			if _, err := os.Stat(filepath.Join(h.o.Dir, id+".info")); !errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+		}
+		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
+			_ = os.Remove(filepath.Join(h.o.Dir, name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// expire deletes an abandoned upload, holding tusd's lock on it so that no PATCH writes
+// meanwhile, and checking again under the lock that it is still untouched.
+func (h *Handler) expire(ctx context.Context, id string, cutoff time.Time) error {
+	lock, err := h.locker.NewLock(id)
+	if err != nil {
+		return err
+	}
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := lock.Lock(lctx, func() {}); err != nil {
+		return nil // in use: not abandoned
+	}
+	defer lock.Unlock()
+	u, err := h.files.GetUpload(ctx, id)
+	if errors.Is(err, handler.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("upload: %s: %w", id, err)
+	}
+	info, err := u.GetInfo(ctx)
+	if err != nil {
+		return err
+	}
+	if fi, err := os.Stat(info.Storage[filestoreBinPath]); err != nil || fi.ModTime().After(cutoff) {
+		return nil
+	}
+	if err := h.files.AsTerminatableUpload(u).Terminate(ctx); err != nil {
+		return fmt.Errorf("upload: expire %s: %w", id, err)
+	}
+	h.o.Log.Info("upload: abandoned upload deleted", "upload", id, "video", info.MetaData[MetaVideo],
+		"received", info.Offset, "size", info.Size)
+	return nil
+}
+
+// Run sweeps now — finishing what a previous run left complete — and then every interval
+// until ctx ends.
+func (h *Handler) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := h.Sweep(ctx); err != nil && ctx.Err() == nil {
+			h.o.Log.Error("upload: sweep", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

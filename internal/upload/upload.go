@@ -1,0 +1,352 @@
+// Package upload receives video sources over the tus resumable-upload protocol (tus 1.0, served
+// by github.com/tus/tusd/v2): an upload of several GiB that breaks off — a network drop, a
+// closed browser, a restarted server — resumes where it stopped. Unfinished uploads wait in a
+// directory of the data directory; a finished one is moved into the media store, attached to
+// its video and queued for processing in one transaction, then its temporary file goes.
+//
+// The package knows no routes: the web package mounts Handler under a path, checks the role and
+// the CSRF token, and tells it who is asking and in which language.
+package upload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/tus/tusd/v2/pkg/filestore"
+	"github.com/tus/tusd/v2/pkg/handler"
+	"github.com/tus/tusd/v2/pkg/memorylocker"
+
+	"sistercity/internal/auth"
+	"sistercity/internal/blob"
+	"sistercity/internal/db"
+	"sistercity/internal/i18n"
+	"sistercity/internal/jobs"
+	"sistercity/internal/problem"
+	"sistercity/internal/video"
+)
+
+// Metadata of an upload. The client sends the video and the file's name; the server adds the
+// uploader, so that a completion finished after a restart is audited under the right name.
+const (
+	MetaVideo    = "video"
+	MetaFilename = "filename"
+	metaUserID   = "user_id"
+	metaUsername = "username"
+)
+
+// maxFilename bounds the file name a client declares.
+const maxFilename = 255
+
+// Options are what a Handler is built from.
+type Options struct {
+	// Dir keeps the unfinished uploads (DataDir/uploads); it is made on the first upload.
+	Dir string
+	// BasePath is the URL path the handler is mounted at, e.g. "/admin/uploads/"; the
+	// Location of a new upload is BasePath plus its ID.
+	BasePath string
+	// MaxSize bounds one upload.
+	MaxSize int64
+	// Quota bounds the bytes of the media store plus the uploads in progress; 0 is none.
+	Quota int64
+	// Expiry is how long an unfinished upload may stay untouched before Sweep deletes it.
+	Expiry time.Duration
+	// StoreOnDisk says the media store is on the disk of Dir: a finished upload is copied
+	// into it before its temporary file goes, so for a moment it takes twice its size.
+	StoreOnDisk bool
+
+	DB    *db.DB
+	Store blob.Store
+	Queue *jobs.Queue
+	Log   *slog.Logger
+	// Localize gives the language of a request, for the messages of a refusal.
+	Localize func(r *http.Request) *i18n.Localizer
+	// Actor is the signed-in user making a request.
+	Actor func(r *http.Request) *auth.User
+	// Now pins the clock (tests); nil is time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the tus protocol for video sources and finishes completed uploads.
+type Handler struct {
+	o      Options
+	files  filestore.FileStore
+	locker *memorylocker.MemoryLocker
+	tus    *handler.Handler
+
+	// busy holds the uploads being completed, so that the request that sent the last byte and
+	// a sweep never finish the same upload at once.
+	mu   sync.Mutex
+	busy map[string]chan struct{}
+}
+
+// New builds a Handler. Nothing touches the disk until the first upload.
+func New(o Options) (*Handler, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	h := &Handler{o: o, files: filestore.New(o.Dir), locker: memorylocker.New(), busy: map[string]chan struct{}{}}
+	// Only the core protocol and termination: a deferred length or a concatenation would
+	// escape the size and quota checks made at creation.
+	composer := handler.NewStoreComposer()
+	composer.UseCore(h.files)
+	composer.UseTerminater(h.files)
+	h.locker.UseIn(composer)
+	tus, err := handler.NewHandler(handler.Config{
+		StoreComposer:        composer,
+		MaxSize:              o.MaxSize,
+		BasePath:             o.BasePath,
+		DisableDownload:      true,
+		DisableConcatenation: true,
+		Cors:                 &handler.CorsConfig{Disable: true},
+		Logger:               newTusLogger(o.Log),
+		// The last PATCH is answered once the source is attached (or left for Sweep, or still
+		// being copied after finishWait): a completion does not depend on a channel someone
+		// must drain, and a crash before it is finished by the next Sweep.
+		PreFinishResponseCallback: h.finished,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	h.tus = tus
+	return h, nil
+}
+
+// MaxSize is the largest upload accepted.
+func (h *Handler) MaxSize() int64 { return h.o.MaxSize }
+
+// Uploadable tells whether a source may be uploaded for v: while it is being prepared (not
+// once scheduled, public or withdrawn) and not while a source is being processed.
+func Uploadable(v *video.Video) bool {
+	switch v.State {
+	case video.StatePlanned, video.StateDraft, video.StateInReview:
+		return v.Processing != video.ProcProcessing
+	}
+	return false
+}
+
+// idRe is the form of the IDs tusd's file store makes.
+var idRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// ServeHTTP serves one tus request; r.URL.Path is relative to BasePath ("" to create, the
+// upload's ID otherwise).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The method the router and the CSRF check saw is the one served.
+	r.Header.Del("X-HTTP-Method-Override")
+	id := strings.Trim(r.URL.Path, "/")
+	switch {
+	case id == "" && r.Method == http.MethodPost:
+		if err := h.admit(r); err != nil {
+			h.refuse(w, r, err)
+			return
+		}
+	case id == "" && r.Method == http.MethodOptions:
+		// Discovery of the server's limits and extensions: tusd answers.
+	case !idRe.MatchString(id):
+		h.refuse(w, r, problem.New(http.StatusNotFound, "upload.error.not_found"))
+		return
+	case r.Method == http.MethodHead && h.done(id, w):
+		return
+	}
+	h.tus.ServeHTTP(w, r)
+}
+
+// admit checks a creation request and rewrites its metadata to the checked values plus the
+// uploader. It returns a *problem.Error for the client's mistakes.
+func (h *Handler) admit(r *http.Request) error {
+	ctx := r.Context()
+	if r.Header.Get("Upload-Defer-Length") != "" || r.Header.Get("Upload-Concat") != "" {
+		return problem.BadRequest("upload.error.no_length")
+	}
+	size, err := strconv.ParseInt(r.Header.Get("Upload-Length"), 10, 64)
+	switch {
+	case err != nil || size < 0:
+		return problem.BadRequest("upload.error.no_length")
+	case size == 0:
+		return problem.BadRequest("upload.error.empty")
+	}
+	meta := handler.ParseMetadataHeader(r.Header.Get("Upload-Metadata"))
+	vid, err := strconv.ParseInt(meta[MetaVideo], 10, 64)
+	name := meta[MetaFilename]
+	if err != nil || vid <= 0 || !validFilename(name) {
+		return problem.BadRequest("upload.error.metadata")
+	}
+	v, err := video.Get(ctx, h.o.DB.R, vid)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return problem.New(http.StatusNotFound, "upload.error.no_video")
+	case err != nil:
+		return err
+	case !Uploadable(v):
+		return problem.New(http.StatusConflict, "upload.error.not_editable")
+	case size > h.o.MaxSize:
+		return problem.New(http.StatusRequestEntityTooLarge, "upload.error.too_large", "size", Size(size), "max", Size(h.o.MaxSize))
+	}
+	if err := h.checkSpace(ctx, size); err != nil {
+		return err
+	}
+	clean := map[string]string{MetaVideo: strconv.FormatInt(vid, 10), MetaFilename: name}
+	if u := h.o.Actor(r); u != nil {
+		clean[metaUserID], clean[metaUsername] = strconv.FormatInt(u.ID, 10), u.Username
+	}
+	r.Header.Set("Upload-Metadata", handler.SerializeMetadataHeader(clean))
+	return nil
+}
+
+func validFilename(name string) bool {
+	if name == "" || len(name) > maxFilename || !utf8.ValidString(name) {
+		return false
+	}
+	for _, c := range name {
+		if unicode.IsControl(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkSpace refuses an upload of size bytes that would go over the quota or fill the disk.
+// Uploads in progress count with their declared size: they will take it. Two creations at the
+// same moment may both pass; the quota is a budget, not a hard wall.
+func (h *Handler) checkSpace(ctx context.Context, size int64) error {
+	if err := os.MkdirAll(h.o.Dir, 0o750); err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	pending, err := h.pending(ctx)
+	if err != nil {
+		return err
+	}
+	var declared, remaining int64
+	for _, info := range pending {
+		declared += info.Size
+		remaining += info.Size - info.Offset
+	}
+	if h.o.Quota > 0 {
+		used := declared
+		for a, err := range h.o.Store.List(ctx, "") {
+			if err != nil {
+				return fmt.Errorf("upload: quota: %w", err)
+			}
+			used += a.Size
+		}
+		if used+size > h.o.Quota {
+			return problem.New(http.StatusRequestEntityTooLarge, "upload.error.quota", "size", Size(size), "free", Size(max(h.o.Quota-used, 0)))
+		}
+	}
+	if free, ok := freeBytes(h.o.Dir); ok {
+		need := size + remaining
+		if h.o.StoreOnDisk {
+			need += size
+		}
+		if need > free {
+			return problem.New(http.StatusRequestEntityTooLarge, "upload.error.disk_full", "size", Size(size), "free", Size(max(free-remaining, 0)))
+		}
+	}
+	return nil
+}
+
+// refuse answers with the message of a refusal in the request's language, as plain text the
+// upload page shows as it is. An error that is not the client's is logged and answered 500.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	var pe *problem.Error
+	if !errors.As(err, &pe) {
+		h.o.Log.Error("upload: refused", "path", r.URL.Path, "err", err)
+		pe = problem.New(http.StatusInternalServerError, "error.internal")
+	}
+	l := h.o.Localize(r)
+	w.Header().Set("Tus-Resumable", "1.0.0")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Language", l.Lang)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(pe.Status)
+	if r.Method != http.MethodHead {
+		_, _ = io.WriteString(w, l.Msg(pe.Msg))
+	}
+}
+
+// Size is a number of bytes as a message in the reader's units: "1.5 GB", "1,5 ГБ".
+func Size(n int64) i18n.Msg {
+	units := []string{"upload.unit.b", "upload.unit.kb", "upload.unit.mb", "upload.unit.gb", "upload.unit.tb"}
+	v, i := float64(n), 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if i == 0 {
+		return i18n.M(units[0], "n", n)
+	}
+	return i18n.M(units[i], "n", math.Round(v*10)/10)
+}
+
+// pending lists the uploads in Dir, finished or not.
+func (h *Handler) pending(ctx context.Context) ([]handler.FileInfo, error) {
+	entries, err := os.ReadDir(h.o.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	var out []handler.FileInfo
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".info")
+		if !ok || !idRe.MatchString(id) {
+			continue
+		}
+		info, err := h.info(ctx, id)
+		if errors.Is(err, handler.ErrNotFound) {
+			continue // finished or deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+func (h *Handler) info(ctx context.Context, id string) (handler.FileInfo, error) {
+	u, err := h.files.GetUpload(ctx, id)
+	if err != nil {
+		if errors.Is(err, handler.ErrNotFound) {
+			return handler.FileInfo{}, err
+		}
+		return handler.FileInfo{}, fmt.Errorf("upload: %s: %w", id, err)
+	}
+	return u.GetInfo(ctx)
+}
+
+// donePath marks an upload completed and attached: a client that lost the answer to its last
+// PATCH asks HEAD and learns that everything arrived, instead of sending the file again.
+func (h *Handler) donePath(id string) string { return filepath.Join(h.o.Dir, id+".done") }
+
+// done answers HEAD for a completed upload; it reports false for any other.
+func (h *Handler) done(id string, w http.ResponseWriter) bool {
+	b, err := os.ReadFile(h.donePath(id))
+	if err != nil {
+		return false
+	}
+	size := strings.TrimSpace(string(b))
+	w.Header().Set("Tus-Resumable", "1.0.0")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Upload-Offset", size)
+	w.Header().Set("Upload-Length", size)
+	w.WriteHeader(http.StatusOK)
+	return true
+}

@@ -1,0 +1,127 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"sistercity/internal/auth"
+	"sistercity/internal/db"
+	"sistercity/internal/i18n"
+	"sistercity/internal/problem"
+	"sistercity/internal/upload"
+	"sistercity/internal/video"
+)
+
+// uploadsPath is where the tus endpoint is mounted.
+const uploadsPath = "/admin/uploads/"
+
+// uploadChunkBytes is the size of one PATCH the upload page sends: small enough that a drop
+// loses little, large enough that a GiB takes few requests.
+const uploadChunkBytes = 8 << 20
+
+// videoUploadRoutes are the upload page of a video and the tus endpoint behind it (POST to
+// create, HEAD to learn the offset, PATCH to append, DELETE to give up, OPTIONS to discover).
+func (s *Server) videoUploadRoutes() []route {
+	tus := http.StripPrefix(strings.TrimSuffix(uploadsPath, "/"), s.uploads).ServeHTTP
+	return []route{
+		{"GET /admin/videos/{id}/upload", auth.RoleEditor, s.adminVideoUpload},
+		{"POST " + uploadsPath + "{$}", auth.RoleEditor, tus},
+		{"HEAD " + uploadsPath + "{id}", auth.RoleEditor, tus},
+		{"PATCH " + uploadsPath + "{id}", auth.RoleEditor, tus},
+		{"DELETE " + uploadsPath + "{id}", auth.RoleEditor, tus},
+		{"OPTIONS " + uploadsPath, auth.RoleEditor, tus},
+	}
+}
+
+// newUploads builds the tus handler over DataDir/uploads.
+func (s *Server) newUploads() (*upload.Handler, error) {
+	return upload.New(upload.Options{
+		Dir:      filepath.Join(s.cfg.DataDir, "uploads"),
+		BasePath: uploadsPath,
+		MaxSize:  s.cfg.MaxUploadBytes,
+		Quota:    s.cfg.StorageQuota,
+		Expiry:   s.cfg.UploadExpiry,
+		// A file:// media directory is taken to share the data directory's disk.
+		StoreOnDisk: s.cfg.MediaURL == "" || strings.HasPrefix(s.cfg.MediaURL, "file://"),
+		DB:          s.db,
+		Store:       s.docs,
+		Queue:       s.queue,
+		Log:         s.log,
+		Localize:    func(r *http.Request) *i18n.Localizer { return s.cat.Localizer(s.langOf(r)) },
+		Actor:       userFrom,
+		Now:         s.now,
+	})
+}
+
+// SweepUploads finishes uploads left complete by a stopped server, then every interval deletes
+// the unfinished ones untouched for the configured expiry, until ctx ends.
+func (s *Server) SweepUploads(ctx context.Context, every time.Duration) { s.uploads.Run(ctx, every) }
+
+// tusChunk tells the CSRF middleware that a request carries upload data: its body is a file
+// bounded by the upload's size, not a form bounded by maxFormBytes.
+func tusChunk(r *http.Request) bool {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return r.Method == http.MethodPatch && ct == "application/offset+octet-stream" && strings.HasPrefix(r.URL.Path, uploadsPath)
+}
+
+type videoUploadPage struct {
+	ID         int64
+	Title      string
+	TitleLang  string
+	Uploadable bool
+	Status     string
+	MaxBytes   int64
+	Max        string
+	Chunk      int
+}
+
+func (s *Server) adminVideoUpload(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	v, err := video.Get(r.Context(), s.db.R, id)
+	if err != nil {
+		if errors.Is(err, db.ErrNotFound) {
+			err = problem.New(http.StatusNotFound, "upload.error.no_video")
+		}
+		s.fail(w, r, err)
+		return
+	}
+	p := s.adminPage(w, r, "upload.title")
+	p.Data = videoUploadPage{
+		ID:         v.ID,
+		Title:      v.Title(p.Lang),
+		TitleLang:  v.TitleLang(p.Lang),
+		Uploadable: upload.Uploadable(v),
+		Status:     uploadStatusText(p.L, v),
+		MaxBytes:   s.uploads.MaxSize(),
+		Max:        p.L.Msg(upload.Size(s.uploads.MaxSize())),
+		Chunk:      uploadChunkBytes,
+	}
+	s.render(w, r, http.StatusOK, "admin/video-upload", p)
+}
+
+// uploadStatusText is the processing status of v as the page first shows it; the status
+// script keeps it current afterwards.
+func uploadStatusText(l *i18n.Localizer, v *video.Video) string {
+	switch v.Processing {
+	case video.ProcProcessing:
+		return l.T("video.processing.processing", "percent", v.Progress)
+	case video.ProcFailed:
+		reason := v.Failure
+		code, _, _ := strings.Cut(reason, ":")
+		if msg := l.T("video.media_error." + code); msg != "video.media_error."+code {
+			reason = msg
+		}
+		return l.T("video.processing.failed", "reason", reason)
+	}
+	return l.T("video.processing." + v.Processing)
+}

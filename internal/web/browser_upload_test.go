@@ -1,0 +1,162 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"sistercity/internal/auth"
+	"sistercity/internal/jobs"
+	"sistercity/internal/media"
+	"sistercity/internal/video"
+)
+
+// halfUpload sends the first half of the chosen file as an earlier visit of the upload page
+// would have, and remembers the upload where the page looks for it. It returns the upload's
+// path.
+const halfUpload = `(async () => {
+  const f = document.getElementById("upload-file").files[0];
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const vid = document.getElementById("upload-form").dataset.video;
+  const b64 = (s) => btoa(Array.from(new TextEncoder().encode(s), (b) => String.fromCharCode(b)).join(""));
+  const res = await fetch("/admin/uploads/", { method: "POST", headers: { "Tus-Resumable": "1.0.0",
+    "Upload-Length": String(f.size), "Upload-Metadata": "video " + b64(vid) + ",filename " + b64(f.name), "X-CSRF-Token": csrf } });
+  if (res.status !== 201) return "create: " + res.status;
+  const url = new URL(res.headers.get("Location"), location.href).pathname;
+  const patch = await fetch(url, { method: "PATCH", headers: { "Tus-Resumable": "1.0.0", "Upload-Offset": "0",
+    "Content-Type": "application/offset+octet-stream", "X-CSRF-Token": csrf }, body: f.slice(0, Math.floor(f.size / 2)) });
+  if (patch.status !== 204) return "patch: " + patch.status;
+  localStorage.setItem("tus:" + vid + ":" + f.name + ":" + f.size + ":" + f.lastModified, url);
+  return url;
+})()`
+
+// TestBrowserUploadAndPlay signs in as an editor in Chromium, uploads a real clip through the
+// upload page (upload.js speaking tus), lets job workers process it, publishes it and plays it
+// on the public watch page.
+func TestBrowserUploadAndPlay(t *testing.T) {
+	e := newUploadEnv(t, nil)
+	v := e.uploadVideo(video.StateDraft)
+	clip, data := testClip(t, 3*time.Second)
+	e.userClient(auth.RoleEditor)
+	ctx := newBrowser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.ts.URL+"/admin/sign-in?lang=en"),
+		chromedp.SendKeys(chromedp.ID("username"), "u-editor"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/cities"]`)),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	page := e.ts.URL + "/admin/videos/" + itoa64(v.ID) + "/upload"
+	auditPage(t, ctx, page)
+
+	// An earlier visit sent half the file and the browser was closed: the page finds the
+	// upload remembered under this file and sends only the rest.
+	err = chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{clip}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	half, err := chromedp.Run(ctx, chromedp.Evaluate[string](halfUpload, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(half, "/admin/uploads/") {
+		t.Fatalf("the first half: %q %v", half, err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(page),
+		chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{clip}),
+		chromedp.Click(chromedp.ID("upload-start")),
+		chromedp.WaitVisible(chromedp.CSS(`#upload-form[data-state="done"]`)),
+	)
+	if err != nil {
+		msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("upload-text").textContent`))
+		t.Fatalf("upload: %v (page says %q)", err, msg)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("upload-text").textContent`))
+	if err != nil || got != "Upload complete: the video is waiting for processing." {
+		t.Errorf("after the upload the page says %q (%v)", got, err)
+	}
+	if shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`getComputedStyle(document.getElementById("upload-pause")).display !== "none"`)); shown {
+		t.Error("the pause button is still shown after the upload")
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`localStorage.length`)); n != 0 {
+		t.Errorf("%d upload URLs still remembered after completion", n)
+	}
+	e.checkUploaded(v.ID, data)
+	if _, err := os.Stat(filepath.Join(e.srv.cfg.DataDir, "uploads", path.Base(half)+".done")); err != nil {
+		t.Errorf("the page did not resume the half-sent upload %s: %v", half, err)
+	}
+
+	// Processing: a queue with a worker on the test database, as serve runs it.
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	q, err := jobs.New(e.db, jobs.Config{Workers: 1, FetchPollInterval: 100 * time.Millisecond}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := video.Deps{DB: e.db, Store: e.srv.docs, WorkDir: t.TempDir(), Encoder: media.X264{Preset: "ultrafast"},
+		Heights: []int{240, 360}, Log: log}
+	if err := video.Register(q, deps); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = q.Stop(context.Background()) })
+	bg := context.Background()
+	var processed *video.Video
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		processed, err = video.Get(bg, e.db.R, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if processed.Processing == video.ProcReady || processed.Processing == video.ProcFailed {
+			break
+		}
+	}
+	if processed.Processing != video.ProcReady {
+		t.Fatalf("processing: %q %s", processed.Processing, processed.Failure)
+	}
+	e.inTx(func(tx *sql.Tx) error {
+		for _, st := range []string{video.StateInReview, video.StatePublished} {
+			if err := video.SetState(bg, tx, processed, st, fixedNow); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(e.ts.URL+"/en/videos/"+itoa64(v.ID)),
+		chromedp.WaitVisible(chromedp.ID("player")),
+		chromedp.Evaluate[chromedp.Void](`(() => { const p = document.getElementById("player"); p.muted = true; p.play().catch(() => {}); })()`),
+	)
+	if err != nil {
+		t.Fatalf("watch page: %v", err)
+	}
+	var state int
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		state, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("player").readyState`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if state >= 3 {
+			break
+		}
+	}
+	if state < 3 {
+		src, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("player").currentSrc`))
+		t.Fatalf("the uploaded video's readyState is %d on %s, want ≥ 3 (HAVE_FUTURE_DATA)", state, src)
+	}
+	if src, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("player").currentSrc`)); !strings.Contains(src, "/media/") {
+		t.Errorf("the player plays %q, not a stored rendition", src)
+	}
+}
