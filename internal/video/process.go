@@ -111,10 +111,16 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 		if werr := setProcessing(wctx, deps.DB, id, ProcFailed, 0, reason); werr != nil {
 			deps.Log.Error("video: recording a failure", "video", id, "err", werr)
 		}
+		if errors.Is(err, ErrRejected) && v.SourceKey != "" {
+			dropSource(wctx, deps, id, v.SourceKey)
+		}
 	}()
 
 	if err := os.MkdirAll(deps.WorkDir, 0o750); err != nil {
 		return fmt.Errorf("video: process %d: %w", id, err)
+	}
+	if err := clearStaleWork(deps.WorkDir, id); err != nil {
+		return err
 	}
 	tmp, err := os.MkdirTemp(deps.WorkDir, fmt.Sprintf("video-%d-", id))
 	if err != nil {
@@ -250,6 +256,21 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 	// leftovers of an interrupted run.
 	sweep(ctx, deps, id, stored)
 	return nil
+}
+
+// dropSource forgets and deletes a source that is not a playable video, so that a rejected file
+// leaves nothing behind: the failure reason stays for the editor, who uploads another file. A
+// source attached since (another upload) is left alone.
+func dropSource(ctx context.Context, deps Deps, id int64, key string) {
+	res, err := deps.DB.W.ExecContext(ctx, `UPDATE videos SET source_key = '', source_info = '', updated_at = $1
+		WHERE id = $2 AND source_key = $3`, time.Now().UTC(), id, key)
+	if err != nil {
+		deps.Log.Error("video: forgetting a rejected source", "video", id, "err", err)
+		return
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		removeKeys(ctx, deps, []string{key})
+	}
 }
 
 // fetch copies a stored object to a local file, streaming.

@@ -167,6 +167,13 @@ func TestProcessVideoRejectsBadFiles(t *testing.T) {
 			if k := keys(t, deps.Store, KeyPrefix(v.ID)); len(k) != 0 {
 				t.Errorf("left behind: %v", k)
 			}
+			// The rejected source itself goes too; the reason stays.
+			if got.SourceKey != "" {
+				t.Errorf("source key %q kept after rejection", got.SourceKey)
+			}
+			if k := keys(t, deps.Store, "sources/"); len(k) != 0 {
+				t.Errorf("rejected source left behind: %v", k)
+			}
 			if left, _ := os.ReadDir(deps.WorkDir); len(left) != 0 {
 				t.Errorf("temporary files left: %v", left)
 			}
