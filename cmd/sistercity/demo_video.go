@@ -55,6 +55,9 @@ func loadVideoDemo(ctx context.Context, d *db.DB, store blob.Store, dataDir stri
 			return err
 		}
 	}
+	if err := loadDemoTracks(ctx, d, id); err != nil {
+		return err
+	}
 	if v.Public() {
 		return linkDemoVideo(ctx, d, id)
 	}

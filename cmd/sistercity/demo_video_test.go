@@ -42,6 +42,9 @@ func TestDemoVideo(t *testing.T) {
 			t.Errorf("/%s watch page lacks %q", lang, want)
 		}
 	}
+	// Korean, Russian and English subtitles, the page's language preselected, each served as
+	// WebVTT.
+	checkDemoTracks(t, base, link[1])
 	// The support video is linked to its video-message activity, so the Vladivostok timeline
 	// links to it.
 	if n := timelineVideoLinks(t, base, link[1]); n != 1 {
@@ -60,6 +63,46 @@ func TestDemoVideo(t *testing.T) {
 	}
 	if n := timelineVideoLinks(t, base, link[1]); n != 1 {
 		t.Errorf("after a second start the timelines link the video %d times, want 1", n)
+	}
+	checkDemoTracks(t, base, link[1])
+}
+
+var demoTrackRe = regexp.MustCompile(`<track kind="subtitles" src="(/media/tracks/\d+\.vtt)" srclang="([a-z]+)" label="([^"]*)" data-track-id="\d+"( default)?>`)
+
+// checkDemoTracks checks that the watch page of the demo video offers exactly its Korean,
+// Russian and English tracks in each language, with the page's language as the default, and
+// that each track's cues load as WebVTT.
+func checkDemoTracks(t *testing.T, base, koWatch string) {
+	t.Helper()
+	want := map[string]string{"ko": "블라디보스토크가 부산을 응원합니다.", "ru": "Владивосток поддерживает Пусан.", "en": "Vladivostok stands with Busan."}
+	for _, page := range []string{"ko", "ru", "en"} {
+		body := get(t, base+strings.Replace(koWatch, "/ko/", "/"+page+"/", 1))
+		found := demoTrackRe.FindAllStringSubmatch(body, -1)
+		if len(found) != 3 {
+			t.Errorf("/%s watch page offers %d tracks, want 3:\n%s", page, len(found), body)
+			continue
+		}
+		for _, m := range found {
+			if (m[4] != "") != (m[2] == page) {
+				t.Errorf("/%s: track %s default=%v", page, m[2], m[4] != "")
+			}
+			if page != "ko" {
+				continue
+			}
+			resp, err := http.Get(base + m[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			vtt, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/vtt; charset=utf-8" ||
+				!strings.HasPrefix(string(vtt), "WEBVTT") || !strings.Contains(string(vtt), want[m[2]]) {
+				t.Errorf("%s track %s: %d %q\n%s", m[2], m[1], resp.StatusCode, resp.Header.Get("Content-Type"), vtt)
+			}
+		}
+		if !strings.Contains(body, want[page]) {
+			t.Errorf("/%s watch page's transcript lacks %q", page, want[page])
+		}
 	}
 }
 

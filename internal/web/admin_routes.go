@@ -16,6 +16,8 @@ func (s *Server) adminRoutes() []route {
 	rs = append(rs, s.exchangeRoutes()...)
 	rs = append(rs, s.videoAdminRoutes()...)
 	rs = append(rs, s.versionRoutes()...)
+	rs = append(rs, s.trackAdminRoutes()...)
+	rs = append(rs, s.translateRoutes()...)
 	rs = append(rs, s.videoUploadRoutes()...)
 	return rs
 }

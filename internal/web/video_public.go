@@ -36,7 +36,10 @@ func (s *Server) videoPublicRoutes(lang string) []route {
 
 // videoMediaRoutes serve the stored files of public videos.
 func (s *Server) videoMediaRoutes() []route {
-	return []route{{"GET /media/videos/{id}/{file}", "", s.videoMedia}}
+	return []route{
+		{"GET /media/videos/{id}/{file}", "", s.videoMedia},
+		{"GET /media/tracks/{file}", "", s.trackMedia},
+	}
 }
 
 // videoCard is a video as the index and the partner pages list it.
@@ -120,6 +123,8 @@ type videoIndexData struct {
 	Cities     []cityOption
 	CityID     int64
 	Tag        string
+	Query      string
+	Hits       []transcriptHit
 	Page, Last int
 	Prev, Next string
 }
@@ -144,7 +149,19 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 		pageNo, _ := strconv.Atoi(q.Get("page"))
 		pageNo = min(max(pageNo, 1), 10000)
 		f.Offset = (pageNo - 1) * videosPerPage
-		list, total, err := video.List(ctx, s.db.R, f)
+		query := strings.TrimSpace(q.Get("q"))
+		if runes := []rune(query); len(runes) > maxVideoQuery {
+			query = string(runes[:maxVideoQuery])
+		}
+		var list []*video.Video
+		var total int
+		var err error
+		var inTranscript map[int64]bool
+		if query == "" {
+			list, total, err = video.List(ctx, s.db.R, f)
+		} else {
+			list, total, inTranscript, err = s.searchVideos(ctx, f, query)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -156,9 +173,21 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 		}
 		p := s.newPage(r, lang, "")
 		p.Title = p.L.T("video.index_title")
-		data := videoIndexData{Total: total, CityID: f.CityID, Tag: f.Tag, Page: pageNo, Last: max((total+videosPerPage-1)/videosPerPage, 1)}
+		data := videoIndexData{Total: total, CityID: f.CityID, Tag: f.Tag, Query: query, Page: pageNo,
+			Last: max((total+videosPerPage-1)/videosPerPage, 1)}
 		for _, v := range list {
-			data.Cards = append(data.Cards, s.newVideoCard(p, v, cities))
+			card := s.newVideoCard(p, v, cities)
+			data.Cards = append(data.Cards, card)
+			if inTranscript[v.ID] {
+				hit, err := transcriptSnippet(ctx, s, card, v.ID, lang, query)
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				if hit.Text != "" {
+					data.Hits = append(data.Hits, hit)
+				}
+			}
 		}
 		partners, err := s.publicPartnerships(ctx)
 		if err != nil {
@@ -179,6 +208,9 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 			}
 			if f.Tag != "" {
 				v.Set("tag", f.Tag)
+			}
+			if query != "" {
+				v.Set("q", query)
 			}
 			if n > 1 {
 				v.Set("page", strconv.Itoa(n))
@@ -219,6 +251,11 @@ type videoWatchData struct {
 	OG          map[string]string
 	OGOrder     []string
 	JSONLD      template.JS
+	// Tracks are the approved subtitle tracks; Transcript is the cues of the preselected one.
+	Tracks     []watchTrack
+	Selected   int64
+	Transcript []transcriptCue
+	ScriptLang string
 }
 
 // publicVideo loads video id for the public pages: a video that is neither published nor
@@ -320,6 +357,10 @@ func (s *Server) videoWatch(lang string) http.HandlerFunc {
 			return
 		}
 		data.JSONLD = template.JS(b)
+		if err := s.watchTracks(ctx, p, v, &data); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		p.Data = data
 		s.render(w, r, http.StatusOK, "video", p)
 	}

@@ -1,0 +1,1007 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"sistercity/internal/auth"
+	"sistercity/internal/db"
+	"sistercity/internal/i18n"
+	"sistercity/internal/problem"
+	"sistercity/internal/subtitle"
+	"sistercity/internal/track"
+	"sistercity/internal/translate"
+	"sistercity/internal/video"
+)
+
+// Limits of the cue editor's autosave. The whole cue list is sent each time; the body limit of
+// the CSRF middleware (maxFormBytes) bounds it, which is a few thousand cues.
+const (
+	maxEditorCueRunes = 1000
+	maxEditorCueTime  = 99 * time.Hour
+	// maxMachineTime bounds a whole machine translation, all its batches, so a slow service
+	// cannot hold a request for long.
+	maxMachineTime = 2 * time.Minute
+)
+
+func (s *Server) translateRoutes() []route {
+	return []route{
+		{"GET /admin/translations", auth.RoleTranslator, s.translationList},
+		{"POST /admin/tracks/{id}/translations", auth.RoleEditor, s.translationCreate},
+		{"GET /admin/tracks/{id}/edit", auth.RoleTranslator, s.trackEditor},
+		{"GET /admin/tracks/{id}/cues.json", auth.RoleTranslator, s.trackCuesJSON},
+		{"POST /admin/tracks/{id}/cues", auth.RoleTranslator, s.trackCuesSave},
+		{"POST /admin/tracks/{id}/submit", auth.RoleTranslator, s.trackReview(track.ActionSubmit)},
+		{"POST /admin/tracks/{id}/approve", auth.RoleEditor, s.trackReview(track.ActionApprove)},
+		{"POST /admin/tracks/{id}/return", auth.RoleEditor, s.trackReview(track.ActionReturn)},
+		{"POST /admin/tracks/{id}/reopen", auth.RoleEditor, s.trackReview(track.ActionReopen)},
+		{"POST /admin/tracks/{id}/machine-translate", auth.RoleTranslator, s.trackMachineTranslate},
+	}
+}
+
+// translator is the configured machine translation, nil when it is off.
+func (s *Server) translator() translate.Translator {
+	if s.cfg.TranslateURL == "" {
+		return nil
+	}
+	lt, err := translate.NewLibreTranslate(s.cfg.TranslateURL, s.cfg.TranslateKey)
+	if err != nil {
+		return nil
+	}
+	return lt
+}
+
+// mayWork tells whether u may open, edit and submit t: editors any track, a translator only the
+// tracks assigned to them.
+func mayWork(u *auth.User, t *track.Track) bool {
+	return u != nil && (u.Role.AtLeast(auth.RoleEditor) || (t.TranslatorID != 0 && t.TranslatorID == u.ID))
+}
+
+// errNotAssigned refuses a translator a track assigned to someone else.
+var errNotAssigned = problem.New(http.StatusForbidden, "translate.error.not_assigned")
+
+// loadWorkTrack reads the track of the request's {id} if the user may work on it.
+func (s *Server) loadWorkTrack(ctx context.Context, r *http.Request) (*track.Track, error) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		return nil, problem.New(http.StatusNotFound, "error.not_found")
+	}
+	t, err := track.Get(ctx, s.db.R, id)
+	if err != nil {
+		return nil, err
+	}
+	if !mayWork(userFrom(r), t) {
+		return nil, errNotAssigned
+	}
+	return t, nil
+}
+
+// auditedTrack is what the audit log keeps of a track: its cues are too long to copy at every
+// autosave, and the version says which state they were in.
+type auditedTrack struct {
+	ID            int64  `json:"id"`
+	VideoID       int64  `json:"video_id"`
+	Lang          string `json:"lang"`
+	Status        string `json:"status"`
+	SourceTrackID int64  `json:"source_track_id,omitempty"`
+	TranslatorID  int64  `json:"translator_id,omitempty"`
+	Cues          int    `json:"cues"`
+	Done          int    `json:"done"`
+	Version       int64  `json:"version"`
+}
+
+// auditedTrackOf is what the audit log keeps of t.
+func auditedTrackOf(t *track.Track) auditedTrack {
+	return auditedTrack{ID: t.ID, VideoID: t.VideoID, Lang: t.Lang, Status: t.Status, SourceTrackID: t.SourceTrackID,
+		TranslatorID: t.TranslatorID, Cues: t.CueCount, Done: t.DoneCount, Version: t.Version}
+}
+
+// editorCue is one cue as the editor sends and reads it, times in milliseconds.
+type editorCue struct {
+	StartMS int64  `json:"start_ms"`
+	EndMS   int64  `json:"end_ms"`
+	Text    string `json:"text"`
+	Source  string `json:"source,omitempty"`
+}
+
+// editorIssue is one finding of the track's validation, in words.
+type editorIssue struct {
+	Cue      int    `json:"cue"` // 1-based; 0 for the track
+	Code     string `json:"code"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"` // with the cue's number, for the report
+	Short    string `json:"short"`   // without it, shown at the cue
+}
+
+// editorCues answers cues.json and an autosave: the version to save from next, the progress
+// and the validation report; cues.json also carries the cues with their source text.
+type editorCues struct {
+	Version  int64  `json:"version"`
+	Status   string `json:"status"`
+	Progress int    `json:"progress"`
+	// ProgressText says the progress in words, in the user's language.
+	ProgressText string        `json:"progress_text"`
+	Done         int           `json:"done"`
+	Total        int           `json:"total"`
+	Cues         []editorCue   `json:"cues,omitempty"`
+	Issues       []editorIssue `json:"issues"`
+	Blocking     bool          `json:"blocking"`
+	Report       *editorReport `json:"report,omitempty"`
+}
+
+// editorReport is the "Check" section of the editor, in words.
+type editorReport struct {
+	ErrorsText   string   `json:"errors_text"`
+	Errors       []string `json:"errors"`
+	WarningsText string   `json:"warnings_text"`
+	Warnings     []string `json:"warnings"`
+	NoneText     string   `json:"none_text"`
+}
+
+func editorReportOf(l *i18n.Localizer, issues []editorIssue) *editorReport {
+	r := &editorReport{Errors: []string{}, Warnings: []string{}, NoneText: l.T("translate.editor.no_issues")}
+	for _, is := range issues {
+		if is.Severity == string(subtitle.SeverityError) {
+			r.Errors = append(r.Errors, is.Message)
+		} else {
+			r.Warnings = append(r.Warnings, is.Message)
+		}
+	}
+	r.ErrorsText = l.N("translate.editor.errors", len(r.Errors))
+	r.WarningsText = l.N("translate.editor.warnings", len(r.Warnings))
+	return r
+}
+
+// editorCueProblem says why a cue of an autosave cannot be saved.
+type editorCueProblem struct {
+	Cue      int      `json:"cue"`
+	Messages []string `json:"messages"`
+}
+
+// editorError is a JSON error: a message in the user's language, and the cues it is about.
+type editorError struct {
+	Error string             `json:"error"`
+	Cues  []editorCueProblem `json:"cues,omitempty"`
+}
+
+// writeEditorJSON answers v as JSON, never cached.
+func writeEditorJSON(w http.ResponseWriter, status int, lang string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if lang != "" {
+		w.Header().Set("Content-Language", lang)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// failJSON answers err as {"error": "…"} in the user's language, with the status classify gives.
+func (s *Server) failJSON(w http.ResponseWriter, r *http.Request, l *i18n.Localizer, err error) {
+	status, msg := classify(err)
+	if errors.Is(err, track.ErrStale) {
+		status, msg = http.StatusConflict, i18n.M("translate.error.stale")
+	}
+	if errors.Is(err, track.ErrNotEditable) {
+		status, msg = http.StatusConflict, i18n.M("translate.error.not_editable")
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "path", r.URL.Path, "err", err)
+	}
+	writeEditorJSON(w, status, l.Lang, editorError{Error: l.Msg(msg)})
+}
+
+// editorProgress says how much of a track has text: "3 of 12 cues have text (25 %)".
+func editorProgress(l *i18n.Localizer, t *track.Track) string {
+	return l.N("translate.editor.done", t.CueCount, "done", t.DoneCount, "percent", t.Progress())
+}
+
+// editorIssues renders a validation report, errors first.
+func editorIssues(l *i18n.Localizer, rep subtitle.Report) []editorIssue {
+	var out []editorIssue
+	for _, sev := range []subtitle.Severity{subtitle.SeverityError, subtitle.SeverityWarning} {
+		for _, is := range rep.Issues {
+			if is.Severity != sev {
+				continue
+			}
+			msg := l.T("translate.issue."+string(is.Code), "cue", is.Cue, "other", is.Other,
+				"value", fmt.Sprintf("%.0f", is.Value), "limit", fmt.Sprintf("%.0f", is.Limit))
+			if msg == "translate.issue."+string(is.Code) {
+				msg = l.T("translate.issue.other", "cue", is.Cue)
+			}
+			short := msg
+			if is.Cue > 0 {
+				msg = l.T("translate.issue.at_cue", "cue", is.Cue, "message", msg)
+			}
+			out = append(out, editorIssue{Cue: is.Cue, Code: string(is.Code), Severity: string(is.Severity), Message: msg, Short: short})
+		}
+	}
+	return out
+}
+
+// workState is a track with what the editor shows next to it.
+type workState struct {
+	t      *track.Track
+	v      *video.Video
+	cues   *subtitle.Track
+	source *track.Track // nil unless a translation whose source still exists
+	srcCue []string     // the source text of each cue
+	report subtitle.Report
+}
+
+// workStateOf loads what the editor shows beside t.
+func (s *Server) workStateOf(ctx context.Context, t *track.Track) (*workState, error) {
+	ws := &workState{t: t}
+	var err error
+	if ws.v, err = video.Get(ctx, s.db.R, t.VideoID); err != nil {
+		return nil, err
+	}
+	if ws.cues, err = t.Cues(); err != nil {
+		return nil, err
+	}
+	ws.report = subtitle.Validate(ws.cues, subtitle.ValidateOptions{VideoDuration: ws.v.Duration})
+	if t.SourceTrackID != 0 {
+		src, err := track.Get(ctx, s.db.R, t.SourceTrackID)
+		switch {
+		case errors.Is(err, db.ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			srcCues, err := src.Cues()
+			if err != nil {
+				return nil, err
+			}
+			ws.source = src
+			ws.srcCue = track.SourceTexts(srcCues, ws.cues)
+		}
+	}
+	return ws, nil
+}
+
+// trackCuesJSON gives the editor the cues with their source text.
+func (s *Server) trackCuesJSON(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	l := s.cat.Localizer(s.adminLang(w, r))
+	t, err := s.loadWorkTrack(ctx, r)
+	if err != nil {
+		s.failJSON(w, r, l, err)
+		return
+	}
+	ws, err := s.workStateOf(ctx, t)
+	if err != nil {
+		s.failJSON(w, r, l, err)
+		return
+	}
+	out := editorCues{Version: t.Version, Status: t.Status, Progress: t.Progress(), ProgressText: editorProgress(l, t),
+		Done: t.DoneCount, Total: t.CueCount, Issues: editorIssues(l, ws.report), Blocking: ws.report.Blocking(), Cues: []editorCue{}}
+	for i, c := range ws.cues.Cues {
+		cj := editorCue{StartMS: c.Start.Milliseconds(), EndMS: c.End.Milliseconds(), Text: c.Text}
+		if ws.srcCue != nil {
+			cj.Source = ws.srcCue[i]
+		}
+		out.Cues = append(out.Cues, cj)
+	}
+	writeEditorJSON(w, http.StatusOK, l.Lang, out)
+}
+
+// editorSave is an autosave of the cue editor: the whole cue list, as split and merged in the
+// browser, and the version it was edited from.
+type editorSave struct {
+	Version int64       `json:"version"`
+	Cues    []editorCue `json:"cues"`
+}
+
+// editorCuesOf checks the cues of an autosave and builds them on top of the stored track, keeping the
+// layout settings of cues whose start did not move. Timing mistakes (an end before its start)
+// are saved and reported, as a translator may be half-way through fixing them; only what cannot
+// be a cue at all is refused.
+func editorCuesOf(l *i18n.Localizer, stored *subtitle.Track, in []editorCue) (*subtitle.Track, []editorCueProblem) {
+	byStart := map[time.Duration]*subtitle.Cue{}
+	for _, c := range stored.Cues {
+		if _, ok := byStart[c.Start]; !ok {
+			byStart[c.Start] = c
+		}
+	}
+	st := *stored
+	st.Cues = make([]*subtitle.Cue, 0, len(in))
+	var problems []editorCueProblem
+	for i, cj := range in {
+		var msgs []string
+		if cj.StartMS < 0 || cj.EndMS < 0 {
+			msgs = append(msgs, l.T("translate.cue.negative"))
+		}
+		// Compared in milliseconds: a huge number would overflow a time.Duration.
+		if limit := maxEditorCueTime.Milliseconds(); cj.StartMS > limit || cj.EndMS > limit {
+			msgs = append(msgs, l.T("translate.cue.too_late"))
+		}
+		text := strings.TrimRight(strings.ReplaceAll(strings.ReplaceAll(cj.Text, "\x00", ""), "\r", ""), " \t\n")
+		if !utf8.ValidString(text) || utf8.RuneCountInString(text) > maxEditorCueRunes {
+			msgs = append(msgs, l.T("translate.cue.too_long", "max", maxEditorCueRunes))
+		}
+		if len(msgs) > 0 {
+			problems = append(problems, editorCueProblem{Cue: i + 1, Messages: msgs})
+			continue
+		}
+		start, end := time.Duration(cj.StartMS)*time.Millisecond, time.Duration(cj.EndMS)*time.Millisecond
+		c := subtitle.NewCue()
+		if old, ok := byStart[start]; ok {
+			cc := *old
+			c = &cc
+			c.ID = ""
+		}
+		c.Start, c.End, c.Text, c.SourceLine = start, end, text, 0
+		st.Cues = append(st.Cues, c)
+	}
+	return &st, problems
+}
+
+// trackCuesSave is the autosave: the whole cue list of a draft, checked against the version
+// it was edited from; 409 when someone else saved in between.
+func (s *Server) trackCuesSave(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	l := s.cat.Localizer(s.adminLang(w, r))
+	t, err := s.loadWorkTrack(ctx, r)
+	if err != nil {
+		s.failJSON(w, r, l, err)
+		return
+	}
+	var req editorSave
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.failJSON(w, r, l, problem.New(http.StatusRequestEntityTooLarge, "translate.error.too_large"))
+			return
+		}
+		s.failJSON(w, r, l, badRequest())
+		return
+	}
+	if req.Version <= 0 {
+		s.failJSON(w, r, l, badRequest())
+		return
+	}
+	if t.Status != track.StatusDraft {
+		s.failJSON(w, r, l, track.ErrNotEditable)
+		return
+	}
+	if req.Version != t.Version {
+		s.failJSON(w, r, l, track.ErrStale)
+		return
+	}
+	stored, err := t.Cues()
+	if err != nil {
+		s.failJSON(w, r, l, err)
+		return
+	}
+	st, problems := editorCuesOf(l, stored, req.Cues)
+	if len(problems) > 0 {
+		writeEditorJSON(w, http.StatusUnprocessableEntity, l.Lang, editorError{Error: l.T("translate.error.cues"), Cues: problems})
+		return
+	}
+	v, err := video.Get(ctx, s.db.R, t.VideoID)
+	if err != nil {
+		s.failJSON(w, r, l, err)
+		return
+	}
+	before := auditedTrackOf(t)
+	if err := t.SetCues(st); err != nil {
+		s.failJSON(w, r, l, err)
+		return
+	}
+	u := userFrom(r)
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := track.SaveCues(ctx, tx, t); err != nil {
+			return err
+		}
+		return auth.Audit(ctx, tx, u, "edit_cues", "track", t.ID, before, auditedTrackOf(t))
+	})
+	if err != nil {
+		s.failJSON(w, r, l, err)
+		return
+	}
+	rep, err := t.Report(v.Duration)
+	if err != nil {
+		s.failJSON(w, r, l, err)
+		return
+	}
+	issues := editorIssues(l, rep)
+	writeEditorJSON(w, http.StatusOK, l.Lang, editorCues{Version: t.Version, Status: t.Status, Progress: t.Progress(),
+		ProgressText: editorProgress(l, t), Done: t.DoneCount, Total: t.CueCount, Issues: issues, Blocking: rep.Blocking(),
+		Report: editorReportOf(l, issues)})
+}
+
+// editorCueRow is one cue of the editor page.
+type editorCueRow struct {
+	Num        int
+	Start, End string
+	Text       string
+	Source     string
+	Issues     []editorIssue
+}
+
+// reviewRow is one step of the review history.
+type reviewRow struct {
+	When    string
+	Who     string
+	Action  string
+	Comment string
+}
+
+// trackEditorData is the editor page.
+type trackEditorData struct {
+	ID, VideoID   int64
+	Version       int64
+	Lang          string
+	LangName      string
+	VideoTitle    string
+	VideoLang     string
+	VideoURL      string
+	Poster        string
+	Status        string
+	StatusLabel   string
+	Translation   bool
+	SourceLang    string
+	SourceName    string
+	SourceID      int64
+	Translator    string
+	Comment       string // the review comment when sent back
+	Cues          []editorCueRow
+	Done, Total   int
+	Progress      int
+	Errors        []editorIssue
+	Warnings      []editorIssue
+	Editable      bool
+	CanSubmit     bool
+	CanReview     bool // approve or return
+	CanReopen     bool
+	Machine       bool // the machine-translate button
+	MachineOn     bool // machine translation is configured
+	CanTranslate  bool // an editor: the new-translation form
+	Translators   []option
+	NewLang       string
+	NewTranslator string
+	ReturnComment string
+	History       []reviewRow
+}
+
+// editorOpts are what a failed action sends back to the editor page.
+type editorOpts struct {
+	errs          problem.Fields
+	message       string // a catalog key, or already translated text with messageText
+	messageText   string
+	newLang       string
+	newTranslator string
+	returnComment string
+}
+
+var editorNotices = map[string]string{
+	"created":    "translate.notice.created",
+	"submit":     "translate.notice.submitted",
+	"approve":    "translate.notice.approved",
+	"return":     "translate.notice.returned",
+	"reopen":     "translate.notice.reopened",
+	"mt_done":    "translate.notice.mt_done",
+	"mt_nothing": "translate.notice.mt_nothing",
+	"mt_failed":  "translate.notice.mt_failed",
+}
+
+// editorClock writes a cue time as the editor's inputs take it: 00:01:02.500.
+func editorClock(d time.Duration) string {
+	ms := d.Milliseconds()
+	neg := ""
+	if ms < 0 {
+		neg, ms = "-", -ms
+	}
+	return fmt.Sprintf("%s%02d:%02d:%02d.%03d", neg, ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
+}
+
+// trackEditor is the cue editor page.
+func (s *Server) trackEditor(w http.ResponseWriter, r *http.Request) {
+	t, err := s.loadWorkTrack(r.Context(), r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderEditor(w, r, http.StatusOK, t, editorOpts{})
+}
+
+// renderEditor renders the editor page of t with status; o carries what a failed action
+// sends back.
+func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, status int, t *track.Track, o editorOpts) {
+	ctx := r.Context()
+	p := s.adminPage(w, r, "")
+	l := p.L
+	ws, err := s.workStateOf(ctx, t)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := userFrom(r)
+	editor := u.Role.AtLeast(auth.RoleEditor)
+	users, err := auth.Users(ctx, s.db.R)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names := map[int64]string{}
+	for _, x := range users {
+		names[x.ID] = x.Name()
+	}
+	v := ws.v
+	d := trackEditorData{ID: t.ID, VideoID: t.VideoID, Version: t.Version, Lang: t.Lang, LangName: langName(l, t.Lang),
+		VideoTitle: v.Title(l.Lang), VideoLang: v.TitleLang(l.Lang), Status: t.Status,
+		StatusLabel: l.T("translate.status." + t.Status), Translation: t.SourceTrackID != 0,
+		Translator: names[t.TranslatorID], Comment: t.ReviewComment, Done: t.DoneCount, Total: t.CueCount,
+		Progress: t.Progress(), Editable: t.Status == track.StatusDraft,
+		NewLang: o.newLang, NewTranslator: o.newTranslator, ReturnComment: o.returnComment}
+	d.CanSubmit = d.Editable
+	d.CanReview = editor && t.Status == track.StatusInReview
+	d.CanReopen = editor && t.Status == track.StatusApproved
+	d.Machine = d.Editable && ws.source != nil && s.translator() != nil
+	d.CanTranslate = editor
+	d.MachineOn = s.translator() != nil
+	if ws.source != nil {
+		d.SourceLang, d.SourceName, d.SourceID = ws.source.Lang, langName(l, ws.source.Lang), ws.source.ID
+	}
+	p.Title = l.T("translate.editor.title", "language", d.LangName)
+	// The video as the admin sees it: public files once published, the admin's copy before.
+	if rd := v.Default(); rd.Key != "" {
+		if v.Public() {
+			d.VideoURL, d.Poster = mediaURL(rd.Key), mediaURL(v.PosterKey)
+		} else {
+			prefix := "/admin/videos/" + strconv.FormatInt(v.ID, 10) + "/files/"
+			d.VideoURL = prefix + strings.TrimPrefix(rd.Key, video.KeyPrefix(v.ID))
+			if v.PosterKey != "" {
+				d.Poster = prefix + strings.TrimPrefix(v.PosterKey, video.KeyPrefix(v.ID))
+			}
+		}
+	}
+	issues := editorIssues(l, ws.report)
+	byCue := map[int][]editorIssue{}
+	for _, is := range issues {
+		if is.Severity == string(subtitle.SeverityError) {
+			d.Errors = append(d.Errors, is)
+		} else {
+			d.Warnings = append(d.Warnings, is)
+		}
+		// An empty cue is plain to see at the cue itself; the report and the progress count them.
+		if is.Cue > 0 && is.Code != string(subtitle.CodeEmptyCue) {
+			byCue[is.Cue] = append(byCue[is.Cue], is)
+		}
+	}
+	for i, c := range ws.cues.Cues {
+		row := editorCueRow{Num: i + 1, Start: editorClock(c.Start), End: editorClock(c.End), Text: c.Text, Issues: byCue[i+1]}
+		if ws.srcCue != nil {
+			row.Source = ws.srcCue[i]
+		}
+		d.Cues = append(d.Cues, row)
+	}
+	if editor {
+		for _, x := range users {
+			if !x.Disabled && x.Role.AtLeast(auth.RoleTranslator) {
+				d.Translators = append(d.Translators, option{strconv.FormatInt(x.ID, 10), x.Name()})
+			}
+		}
+	}
+	hist, err := track.History(ctx, s.db.R, t.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, h := range slices.Backward(hist) {
+		who := names[h.UserID]
+		if who == "" {
+			who = l.T("translate.history.nobody")
+		}
+		d.History = append(d.History, reviewRow{When: l.DateTime(h.CreatedAt, time.UTC), Who: who,
+			Action: l.T("translate.action." + h.Action), Comment: h.Comment})
+	}
+	if key, ok := editorNotices[r.URL.Query().Get("notice")]; ok && status == http.StatusOK {
+		p.Message = l.T(key)
+	}
+	switch {
+	case o.messageText != "":
+		p.Message = o.messageText
+	case o.message != "":
+		p.Message = l.T(o.message)
+	}
+	p.Errors = o.errs
+	p.Data = d
+	s.render(w, r, status, "admin/track-editor", p)
+}
+
+// trackReview moves a track through the review: submit (its translator or an editor), approve,
+// return with a comment, reopen (editors). Submitting and approving are refused while the
+// track's validation report has errors; warnings do not block.
+func (s *Server) trackReview(action string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		t, err := s.loadWorkTrack(ctx, r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+		if err != nil || version <= 0 {
+			s.fail(w, r, badRequest())
+			return
+		}
+		comment := formValue(r, "comment")
+		if version != t.Version {
+			s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.stale", returnComment: comment})
+			return
+		}
+		if action == track.ActionReturn && comment == "" {
+			var f problem.Fields
+			f.Add("comment", "translate.error.comment_required")
+			s.renderEditor(w, r, http.StatusUnprocessableEntity, t, editorOpts{errs: f})
+			return
+		}
+		if utf8.RuneCountInString(comment) > track.MaxComment {
+			var f problem.Fields
+			f.Add("comment", "translate.error.comment_long", "max", track.MaxComment)
+			s.renderEditor(w, r, http.StatusUnprocessableEntity, t, editorOpts{errs: f, returnComment: comment})
+			return
+		}
+		if action == track.ActionSubmit || action == track.ActionApprove {
+			v, err := video.Get(ctx, s.db.R, t.VideoID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			rep, err := t.Report(v.Duration)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if rep.Blocking() {
+				s.renderEditor(w, r, http.StatusUnprocessableEntity, t, editorOpts{message: "translate.error.blocked"})
+				return
+			}
+		}
+		u := userFrom(r)
+		before := auditedTrackOf(t)
+		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+			if err := track.Move(ctx, tx, t, action, u.ID, comment, s.now()); err != nil {
+				return err
+			}
+			after := struct {
+				auditedTrack
+				Comment string `json:"comment,omitempty"`
+			}{auditedTrackOf(t), comment}
+			return auth.Audit(ctx, tx, u, action, "track", t.ID, before, after)
+		})
+		switch {
+		case errors.Is(err, track.ErrStale):
+			fresh, gerr := track.Get(ctx, s.db.R, t.ID)
+			if gerr != nil {
+				s.fail(w, r, gerr)
+				return
+			}
+			s.renderEditor(w, r, http.StatusConflict, fresh, editorOpts{message: "translate.error.stale", returnComment: comment})
+		case errors.Is(err, track.ErrTransition):
+			s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.transition"})
+		case err != nil:
+			s.fail(w, r, err)
+		default:
+			http.Redirect(w, r, fmt.Sprintf("/admin/tracks/%d/edit?notice=%s", t.ID, action), http.StatusSeeOther)
+		}
+	}
+}
+
+// translationLabel names a language in itself ("русский"), the label a player's menu shows.
+func translationLabel(tag string) string {
+	name := display.Self.Name(language.Make(tag))
+	if name == "" {
+		return tag
+	}
+	return name
+}
+
+// translationCreate makes a draft translation of the track: the same cues and timings with
+// empty text, or with machine-translated text when asked for and configured.
+func (s *Server) translationCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	src, err := track.Get(ctx, s.db.R, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rawLang, rawTranslator := formValue(r, "lang"), formValue(r, "translator")
+	var f problem.Fields
+	lang, err := subtitle.CanonicalLanguage(rawLang)
+	switch {
+	case err != nil || lang == "" || len(rawLang) > 35:
+		f.Add("lang", "track.error.lang")
+	case lang == src.Lang:
+		f.Add("lang", "translate.error.same_lang")
+	}
+	var translatorID int64
+	if rawTranslator != "" && rawTranslator != "0" {
+		uid, err := strconv.ParseInt(rawTranslator, 10, 64)
+		var tu *auth.User
+		if err == nil && uid > 0 {
+			tu, err = auth.GetUser(ctx, s.db.R, uid)
+		}
+		if err != nil || tu == nil || tu.Disabled || !tu.Role.AtLeast(auth.RoleTranslator) {
+			f.Add("translator", "translate.error.translator")
+		} else {
+			translatorID = tu.ID
+		}
+	}
+	if len(f) > 0 {
+		s.renderEditor(w, r, http.StatusUnprocessableEntity, src, editorOpts{errs: f, newLang: rawLang, newTranslator: rawTranslator})
+		return
+	}
+	srcCues, err := src.Cues()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	kind := src.Kind
+	if kind == subtitle.KindCaptions {
+		kind = subtitle.KindSubtitles // captions describe sounds too; their translation is subtitles
+	}
+	st := &subtitle.Track{Language: lang, Kind: kind, Label: translationLabel(lang)}
+	for _, c := range srcCues.Cues {
+		cc := *c
+		cc.Text, cc.ID, cc.SourceLine = "", "", 0
+		st.Cues = append(st.Cues, &cc)
+	}
+	notice := "created"
+	if r.PostFormValue("machine") != "" {
+		if tr := s.translator(); tr != nil {
+			texts := make([]string, len(srcCues.Cues))
+			for i, c := range srcCues.Cues {
+				texts[i] = track.PlainCueText(c.Text)
+			}
+			mtCtx, cancel := context.WithTimeout(ctx, maxMachineTime)
+			got, err := tr.Translate(mtCtx, texts, src.Lang, lang)
+			cancel()
+			if err != nil {
+				s.log.Warn("machine translation", "track", src.ID, "to", lang, "err", err)
+				notice = "mt_failed"
+			} else {
+				for i, text := range got {
+					st.Cues[i].Text = machineCueText(text)
+				}
+			}
+		}
+	}
+	t := &track.Track{VideoID: src.VideoID, Lang: lang, Kind: kind, Label: st.Label, Status: track.StatusDraft,
+		SourceTrackID: src.ID, TranslatorID: translatorID}
+	if err := t.Validate(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := t.SetCues(st); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := userFrom(r)
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := track.Create(ctx, tx, t); err != nil {
+			return err
+		}
+		return auth.Audit(ctx, tx, u, "create", "track", t.ID, nil, auditedTrackOf(t))
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/tracks/%d/edit?notice=%s", t.ID, notice), http.StatusSeeOther)
+}
+
+// machineCueText turns plain text from the machine translation into WebVTT cue text.
+func machineCueText(plain string) string {
+	return strings.TrimSpace(html.EscapeString(strings.ReplaceAll(plain, "\x00", "")))
+}
+
+// machineFailure says what the user reads when the machine translation fails, and with which
+// status; the service is someone else's, so never a 5xx of ours but 503 for "try later".
+func machineFailure(err error) (int, string) {
+	var te *translate.Error
+	switch {
+	case errors.As(err, &te) && te.Status == http.StatusTooManyRequests:
+		return http.StatusTooManyRequests, "translate.mt.busy"
+	case errors.As(err, &te) && te.Status == http.StatusBadRequest:
+		return http.StatusUnprocessableEntity, "translate.mt.unsupported"
+	case errors.As(err, &te) && (te.Status == http.StatusUnauthorized || te.Status == http.StatusForbidden):
+		return http.StatusServiceUnavailable, "translate.mt.refused"
+	default:
+		return http.StatusServiceUnavailable, "translate.mt.unavailable"
+	}
+}
+
+// trackMachineTranslate fills the empty cues of a draft translation from its source track
+// through the configured service; nothing changes when the service fails.
+func (s *Server) trackMachineTranslate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	tr := s.translator()
+	if tr == nil {
+		s.notFound(w, r)
+		return
+	}
+	t, err := s.loadWorkTrack(ctx, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if err != nil || version <= 0 {
+		s.fail(w, r, badRequest())
+		return
+	}
+	switch {
+	case t.SourceTrackID == 0:
+		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.no_source"})
+		return
+	case t.Status != track.StatusDraft:
+		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.not_editable"})
+		return
+	case version != t.Version:
+		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.stale"})
+		return
+	}
+	ws, err := s.workStateOf(ctx, t)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ws.source == nil {
+		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.no_source"})
+		return
+	}
+	var todo []int
+	var texts []string
+	for i, c := range ws.cues.Cues {
+		if track.PlainCueText(c.Text) == "" && strings.TrimSpace(ws.srcCue[i]) != "" {
+			todo = append(todo, i)
+			texts = append(texts, ws.srcCue[i])
+		}
+	}
+	if len(todo) == 0 {
+		http.Redirect(w, r, fmt.Sprintf("/admin/tracks/%d/edit?notice=mt_nothing", t.ID), http.StatusSeeOther)
+		return
+	}
+	mtCtx, cancel := context.WithTimeout(ctx, maxMachineTime)
+	defer cancel()
+	got, err := tr.Translate(mtCtx, texts, ws.source.Lang, t.Lang)
+	if err != nil {
+		s.log.Warn("machine translation", "track", t.ID, "from", ws.source.Lang, "to", t.Lang, "err", err)
+		status, key := machineFailure(err)
+		s.renderEditor(w, r, status, t, editorOpts{message: key})
+		return
+	}
+	for j, i := range todo {
+		ws.cues.Cues[i].Text = machineCueText(got[j])
+	}
+	before := auditedTrackOf(t)
+	if err := t.SetCues(ws.cues); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := userFrom(r)
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := track.SaveCues(ctx, tx, t); err != nil {
+			return err
+		}
+		return auth.Audit(ctx, tx, u, "machine_translate", "track", t.ID, before, auditedTrackOf(t))
+	})
+	switch {
+	case errors.Is(err, track.ErrStale), errors.Is(err, track.ErrNotEditable):
+		fresh, gerr := track.Get(ctx, s.db.R, t.ID)
+		if gerr != nil {
+			s.fail(w, r, gerr)
+			return
+		}
+		s.renderEditor(w, r, http.StatusConflict, fresh, editorOpts{message: "translate.error.stale"})
+	case err != nil:
+		s.fail(w, r, err)
+	default:
+		http.Redirect(w, r, fmt.Sprintf("/admin/tracks/%d/edit?notice=mt_done", t.ID), http.StatusSeeOther)
+	}
+}
+
+// translationRow is one track of the work list.
+type translationRow struct {
+	ID          int64
+	VideoTitle  string
+	VideoLang   string
+	LangName    string
+	SourceName  string
+	Status      string
+	StatusLabel string
+	Progress    int
+	Done, Total int
+	Translator  string
+	Returned    bool
+	Updated     string
+}
+
+// translationListData is the work list.
+type translationListData struct {
+	Rows   []translationRow
+	Editor bool
+}
+
+// translationList is the work list: a translator's assigned tracks, or every open translation
+// for an editor.
+func (s *Server) translationList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := s.adminPage(w, r, "translate.list.title")
+	l := p.L
+	u := userFrom(r)
+	editor := u.Role.AtLeast(auth.RoleEditor)
+	var ts []*track.Track
+	var err error
+	if editor {
+		ts, err = track.OpenTranslations(ctx, s.db.R)
+	} else {
+		ts, err = track.AssignedTo(ctx, s.db.R, u.ID)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	users, err := auth.Users(ctx, s.db.R)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names := map[int64]string{}
+	for _, x := range users {
+		names[x.ID] = x.Name()
+	}
+	videos := map[int64]*video.Video{}
+	sources := map[int64]string{}
+	data := translationListData{Editor: editor}
+	for _, t := range ts {
+		v, ok := videos[t.VideoID]
+		if !ok {
+			if v, err = video.Get(ctx, s.db.R, t.VideoID); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			videos[t.VideoID] = v
+		}
+		row := translationRow{ID: t.ID, VideoTitle: v.Title(l.Lang), VideoLang: v.TitleLang(l.Lang), LangName: langName(l, t.Lang),
+			Status: t.Status, StatusLabel: l.T("translate.status." + t.Status), Progress: t.Progress(), Done: t.DoneCount,
+			Total: t.CueCount, Translator: names[t.TranslatorID], Returned: t.Status == track.StatusDraft && t.ReviewComment != "",
+			Updated: l.Date(t.UpdatedAt)}
+		if t.SourceTrackID != 0 {
+			name, ok := sources[t.SourceTrackID]
+			if !ok {
+				if src, err := track.Get(ctx, s.db.R, t.SourceTrackID); err == nil {
+					name = langName(l, src.Lang)
+				}
+				sources[t.SourceTrackID] = name
+			}
+			row.SourceName = name
+		}
+		data.Rows = append(data.Rows, row)
+	}
+	p.Data = data
+	s.render(w, r, http.StatusOK, "admin/translations", p)
+}

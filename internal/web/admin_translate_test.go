@@ -1,0 +1,612 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"sistercity/internal/auth"
+	"sistercity/internal/subtitle"
+	"sistercity/internal/track"
+	"sistercity/internal/video"
+)
+
+// translateFixture is a Korean video of 10 s with an approved Korean track of three cues, an
+// editor, and two translators.
+type translateFixture struct {
+	e            *testEnv
+	videoID      int64
+	source       *track.Track
+	editor       *client
+	translator   *client
+	other        *client
+	translatorID int64
+	otherID      int64
+}
+
+const koSourceVTT = "WEBVTT\n\n00:00:00.500 --> 00:00:02.000\n부산 친구\n\n" +
+	"00:00:02.500 --> 00:00:04.000\n블라디보스토크\n\n00:00:04.500 --> 00:00:06.000\n안녕하세요\n"
+
+func newTranslateFixture(t *testing.T) *translateFixture {
+	t.Helper()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	f := &translateFixture{e: e}
+	v := &video.Video{OriginalLang: "ko", State: video.StateDraft, Texts: []video.Text{{Lang: "ko", Title: "부산 응원 영상"}}}
+	e.inTx(func(tx *sql.Tx) error {
+		if err := video.Create(ctx, tx, v); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE videos SET duration_ms = $1 WHERE id = $2", 10000, v.ID)
+		return err
+	})
+	f.videoID = v.ID
+	st, err := subtitle.ParseWebVTT(strings.NewReader(koSourceVTT))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &track.Track{VideoID: v.ID, Lang: "ko", Kind: subtitle.KindSubtitles, Label: "한국어", Status: track.StatusApproved}
+	if err := src.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.SetCues(st); err != nil {
+		t.Fatal(err)
+	}
+	e.inTx(func(tx *sql.Tx) error { return track.Create(ctx, tx, src) })
+	f.source = src
+	f.editor = e.userClient(auth.RoleEditor)
+	f.translator, f.translatorID = namedClient(e, "olga", auth.RoleTranslator)
+	f.other, f.otherID = namedClient(e, "minsu", auth.RoleTranslator)
+	return f
+}
+
+// namedClient creates a user with a name of its own and signs in as them.
+func namedClient(e *testEnv, name string, role auth.Role) (*client, int64) {
+	e.t.Helper()
+	var id int64
+	e.inTx(func(tx *sql.Tx) error {
+		u, err := auth.CreateUser(context.Background(), tx, name, "", testPassword, role)
+		if err == nil {
+			id = u.ID
+		}
+		return err
+	})
+	c := e.client()
+	c.signIn(name, testPassword, http.StatusSeeOther)
+	return c, id
+}
+
+// postJSON sends a JSON body with the session's CSRF token in the header, as the editor does.
+func (c *client) postJSON(path string, body any) (*http.Response, string) {
+	c.e.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	req, err := http.NewRequest("POST", c.e.ts.URL+path, bytes.NewReader(b))
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", c.csrf())
+	if c.lang != "" {
+		req.Header.Set("Accept-Language", c.lang)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp, string(out)
+}
+
+func (f *translateFixture) track(id int64) *track.Track {
+	f.e.t.Helper()
+	t, err := track.Get(context.Background(), f.e.db.R, id)
+	if err != nil {
+		f.e.t.Fatal(err)
+	}
+	return t
+}
+
+var editorPathRe = regexp.MustCompile(`^/admin/tracks/(\d+)/edit`)
+
+// createTranslation makes a translation of the source track as the editor and returns its ID.
+func (f *translateFixture) createTranslation(form url.Values) int64 {
+	f.e.t.Helper()
+	resp, body := f.editor.post("/admin/tracks/"+itoa64(f.source.ID)+"/translations", form)
+	m := editorPathRe.FindStringSubmatch(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || m == nil {
+		f.e.t.Fatalf("create translation: %d %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	return id
+}
+
+type savedCues struct {
+	Version      int64  `json:"version"`
+	Progress     int    `json:"progress"`
+	ProgressText string `json:"progress_text"`
+	Blocking     bool   `json:"blocking"`
+	Error        string `json:"error"`
+	Cues         []struct {
+		Cue      int      `json:"cue"`
+		Messages []string `json:"messages"`
+		StartMS  int64    `json:"start_ms"`
+		EndMS    int64    `json:"end_ms"`
+		Text     string   `json:"text"`
+		Source   string   `json:"source"`
+	} `json:"cues"`
+	Issues []struct {
+		Cue      int    `json:"cue"`
+		Severity string `json:"severity"`
+		Message  string `json:"message"`
+	} `json:"issues"`
+}
+
+func decodeCues(t *testing.T, body string) savedCues {
+	t.Helper()
+	var s savedCues
+	if err := json.Unmarshal([]byte(body), &s); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, body)
+	}
+	return s
+}
+
+type cueIn struct {
+	StartMS int64  `json:"start_ms"`
+	EndMS   int64  `json:"end_ms"`
+	Text    string `json:"text"`
+}
+
+func saveBody(version int64, cues ...cueIn) map[string]any {
+	return map[string]any{"version": version, "cues": cues}
+}
+
+func TestTranslationWorkflow(t *testing.T) {
+	f := newTranslateFixture(t)
+	e := f.e
+	ctx := context.Background()
+	id := f.createTranslation(url.Values{"lang": {"ru-ru"}, "translator": {itoa64(f.translatorID)}})
+	tr := f.track(id)
+	if tr.Lang != "ru-RU" || tr.SourceTrackID != f.source.ID || tr.TranslatorID != f.translatorID || tr.Status != track.StatusDraft ||
+		tr.CueCount != 3 || tr.DoneCount != 0 || tr.Kind != subtitle.KindSubtitles {
+		t.Fatalf("translation %+v", tr)
+	}
+	cues, _ := tr.Cues()
+	if cues.Cues[1].Start.Milliseconds() != 2500 || cues.Cues[1].End.Milliseconds() != 4000 {
+		t.Errorf("timings not copied: %+v", cues.Cues[1])
+	}
+	edit := "/admin/tracks/" + itoa64(id)
+
+	// The work lists: the assigned translator sees it, the other translator does not.
+	if resp, body := f.translator.get("/admin/translations"); resp.StatusCode != 200 || !strings.Contains(body, edit+"/edit") {
+		t.Errorf("assigned translator's list: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, body := f.other.get("/admin/translations"); resp.StatusCode != 200 || strings.Contains(body, edit+"/edit") {
+		t.Errorf("other translator's list shows the track: %d", resp.StatusCode)
+	}
+	if resp, body := f.editor.get("/admin/translations"); resp.StatusCode != 200 || !strings.Contains(body, edit+"/edit") || !strings.Contains(body, "olga") {
+		t.Errorf("editor's list: %d", resp.StatusCode)
+	}
+
+	// Another translator and a viewer may not open or change it.
+	viewer := e.userClient(auth.RoleViewer)
+	for _, c := range []*client{f.other, viewer} {
+		if resp, _ := c.get(edit + "/edit"); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("editor page for a stranger: %d, want 403", resp.StatusCode)
+		}
+		if resp, _ := c.get(edit + "/cues.json"); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cues.json for a stranger: %d, want 403", resp.StatusCode)
+		}
+		if resp, _ := c.postJSON(edit+"/cues", saveBody(1, cueIn{500, 2000, "чужой"})); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("autosave by a stranger: %d, want 403", resp.StatusCode)
+		}
+		if resp, _ := c.post(edit+"/submit", url.Values{"version": {"1"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("submit by a stranger: %d, want 403", resp.StatusCode)
+		}
+	}
+
+	// The editor page: source text beside each cue, shortcuts listed, the video's title.
+	resp, body := f.translator.get(edit + "/edit")
+	if resp.StatusCode != 200 {
+		t.Fatalf("editor page: %d\n%s", resp.StatusCode, body)
+	}
+	for _, want := range []string{"부산 친구", "블라디보스토크", "Alt</kbd>+<kbd>S", "cue-editor.js", "cue-editor.css", `id="save-status"`, "부산 응원 영상"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("editor page lacks %q", want)
+		}
+	}
+	resp, body = f.translator.get(edit + "/cues.json")
+	got := decodeCues(t, body)
+	if resp.StatusCode != 200 || got.Version != 1 || len(got.Cues) != 3 || got.Cues[0].Source != "부산 친구" || got.Cues[2].StartMS != 4500 {
+		t.Fatalf("cues.json: %d %+v", resp.StatusCode, got)
+	}
+
+	// Autosave: progress goes up.
+	resp, body = f.translator.postJSON(edit+"/cues", saveBody(1,
+		cueIn{500, 2000, "Пусан, друзья"}, cueIn{2500, 4000, ""}, cueIn{4500, 6000, ""}))
+	got = decodeCues(t, body)
+	if resp.StatusCode != 200 || got.Version != 2 || got.Progress != 33 || got.ProgressText == "" {
+		t.Fatalf("autosave: %d %s", resp.StatusCode, body)
+	}
+	// A save from an older version is refused and changes nothing.
+	resp, body = f.translator.postJSON(edit+"/cues", saveBody(1, cueIn{500, 2000, "старое"}, cueIn{2500, 4000, ""}, cueIn{4500, 6000, ""}))
+	if resp.StatusCode != http.StatusConflict || decodeCues(t, body).Error == "" {
+		t.Errorf("stale autosave: %d %s", resp.StatusCode, body)
+	}
+	if tr := f.track(id); !strings.Contains(tr.PlainText, "Пусан, друзья") || tr.Version != 2 {
+		t.Errorf("stale autosave changed the track: %q v%d", tr.PlainText, tr.Version)
+	}
+
+	// Split the first cue in two, then merge it back: plain cue lists to the server.
+	resp, body = f.translator.postJSON(edit+"/cues", saveBody(2,
+		cueIn{500, 1200, "Пусан,"}, cueIn{1200, 2000, "друзья"}, cueIn{2500, 4000, ""}, cueIn{4500, 6000, ""}))
+	if got = decodeCues(t, body); resp.StatusCode != 200 || got.Version != 3 || got.Progress != 50 {
+		t.Fatalf("split: %d %s", resp.StatusCode, body)
+	}
+	if tr := f.track(id); tr.CueCount != 4 || tr.DoneCount != 2 {
+		t.Errorf("after split: %d cues, %d done", tr.CueCount, tr.DoneCount)
+	}
+	// The source still lines up with the split cues by time.
+	_, body = f.translator.get(edit + "/cues.json")
+	if got = decodeCues(t, body); got.Cues[1].Source != "부산 친구" || got.Cues[2].Source != "블라디보스토크" {
+		t.Errorf("source after split: %+v", got.Cues)
+	}
+	resp, body = f.translator.postJSON(edit+"/cues", saveBody(3,
+		cueIn{500, 2000, "Пусан,\nдрузья"}, cueIn{2500, 4000, ""}, cueIn{4500, 6000, ""}))
+	if got = decodeCues(t, body); resp.StatusCode != 200 || got.Version != 4 {
+		t.Fatalf("merge: %d %s", resp.StatusCode, body)
+	}
+	if tr := f.track(id); tr.CueCount != 3 {
+		t.Errorf("after merge: %d cues", tr.CueCount)
+	}
+
+	// What cannot be a cue is refused with a message at the cue.
+	resp, body = f.translator.postJSON(edit+"/cues", saveBody(4, cueIn{500, 2000, "a"}, cueIn{-5, 4000, "b"}))
+	if got = decodeCues(t, body); resp.StatusCode != http.StatusUnprocessableEntity || len(got.Cues) != 1 || got.Cues[0].Cue != 2 ||
+		len(got.Cues[0].Messages) == 0 {
+		t.Errorf("negative time: %d %s", resp.StatusCode, body)
+	}
+	resp, body = f.translator.postJSON(edit+"/cues", saveBody(4, cueIn{500, 1 << 62, "a"}))
+	if got = decodeCues(t, body); resp.StatusCode != http.StatusUnprocessableEntity || len(got.Cues) != 1 {
+		t.Errorf("huge time: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = f.translator.postJSON(edit+"/cues", "not a cue list")
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("malformed body: %d", resp.StatusCode)
+	}
+
+	// An end before its start is saved (the translator may be half-way) but blocks submitting.
+	resp, body = f.translator.postJSON(edit+"/cues", saveBody(4,
+		cueIn{500, 2000, "Пусан, друзья"}, cueIn{2500, 2000, "Владивосток"}, cueIn{4500, 6000, "Здравствуйте"}))
+	if got = decodeCues(t, body); resp.StatusCode != 200 || !got.Blocking || got.Progress != 100 {
+		t.Fatalf("end before start: %d %s", resp.StatusCode, body)
+	}
+	f.translator.lang = "ru"
+	resp, body = f.translator.post(edit+"/submit", url.Values{"version": {"5"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Заканчивается раньше, чем начинается") {
+		t.Errorf("submit with an error: %d, want 422 naming the error", resp.StatusCode)
+	}
+	if tr := f.track(id); tr.Status != track.StatusDraft {
+		t.Errorf("blocked submit moved the track to %s", tr.Status)
+	}
+	// An empty form version is a bad request, an old one a conflict.
+	// Fixed, with an overlap left in: a warning, which does not block.
+	resp, body = f.translator.postJSON(edit+"/cues", saveBody(5,
+		cueIn{500, 2000, "Пусан, друзья"}, cueIn{2500, 4600, "Владивосток"}, cueIn{4500, 6000, "Здравствуйте"}))
+	got = decodeCues(t, body)
+	if resp.StatusCode != 200 || got.Blocking || len(got.Issues) == 0 || got.Issues[0].Severity != "warning" {
+		t.Fatalf("fix: %d %s", resp.StatusCode, body)
+	}
+	// A body over the form limit is refused as too large.
+	resp, body = f.translator.postJSON(edit+"/cues", saveBody(6, cueIn{500, 2000, strings.Repeat("я", maxFormBytes)}))
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || decodeCues(t, body).Error == "" {
+		t.Errorf("huge autosave: %d %.200s", resp.StatusCode, body)
+	}
+	if resp, _ := f.translator.post(edit+"/submit", nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("submit without version: %d", resp.StatusCode)
+	}
+	if resp, _ := f.translator.post(edit+"/submit", url.Values{"version": {"5"}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("submit of an old version: %d", resp.StatusCode)
+	}
+	if resp, body := f.translator.post(edit+"/submit", url.Values{"version": {"6"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%s", resp.StatusCode, body)
+	}
+	if tr := f.track(id); tr.Status != track.StatusInReview {
+		t.Fatalf("after submit: %s", tr.Status)
+	}
+	// In review, the cues are not editable, and only an editor reviews.
+	if resp, _ := f.translator.postJSON(edit+"/cues", saveBody(7, cueIn{500, 2000, "x"})); resp.StatusCode != http.StatusConflict {
+		t.Errorf("autosave in review: %d, want 409", resp.StatusCode)
+	}
+	if resp, _ := f.translator.post(edit+"/approve", url.Values{"version": {"7"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("translator approves: %d, want 403", resp.StatusCode)
+	}
+
+	// Sent back: a comment is required, and the translator reads it.
+	if resp, _ := f.editor.post(edit+"/return", url.Values{"version": {"7"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("return without a comment: %d", resp.StatusCode)
+	}
+	comment := "Проверьте написание «Владивосток» во второй реплике."
+	if resp, body := f.editor.post(edit+"/return", url.Values{"version": {"7"}, "comment": {comment}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("return: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = f.translator.get(edit + "/edit")
+	if tr := f.track(id); tr.Status != track.StatusDraft || !strings.Contains(body, "во второй реплике") {
+		t.Errorf("translator does not see the comment (status %s)", tr.Status)
+	}
+	if _, body := f.translator.get("/admin/translations"); !strings.Contains(body, "возвращён") {
+		t.Errorf("work list does not say the track was sent back")
+	}
+
+	// Resubmit and approve: now the track is public.
+	if resp, _ := f.translator.post(edit+"/submit", url.Values{"version": {"8"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("resubmit: %d", resp.StatusCode)
+	}
+	public, _ := track.ForVideo(ctx, e.db.R, f.videoID, true)
+	for _, p := range public {
+		if p.ID == id {
+			t.Fatal("public before approval")
+		}
+	}
+	if resp, body := f.editor.post(edit+"/approve", url.Values{"version": {"9"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %d\n%s", resp.StatusCode, body)
+	}
+	public, _ = track.ForVideo(ctx, e.db.R, f.videoID, true)
+	found := false
+	for _, p := range public {
+		found = found || p.ID == id
+	}
+	if !found {
+		t.Error("approved translation is not public")
+	}
+	if _, body := f.translator.get("/admin/translations"); strings.Contains(body, edit+"/edit") {
+		t.Error("approved track still in the translator's work list")
+	}
+	hist, _ := track.History(ctx, e.db.R, id)
+	if len(hist) != 4 || hist[1].Action != track.ActionReturn || hist[1].Comment != comment {
+		t.Errorf("history %+v", hist)
+	}
+	_, body = f.editor.get(edit + "/edit")
+	if !strings.Contains(body, "во второй реплике") || !strings.Contains(body, edit+"/reopen") {
+		t.Errorf("editor page lacks the history or the reopen button")
+	}
+	entries, _ := auth.AuditLog(ctx, e.db.R, "track", 100, 0)
+	actions := map[string]int{}
+	for _, en := range entries {
+		actions[en.Action]++
+	}
+	if actions["create"] != 1 || actions["edit_cues"] < 5 || actions["submit"] != 2 || actions["return"] != 1 || actions["approve"] != 1 {
+		t.Errorf("audit %v", actions)
+	}
+
+	// Reopen takes it off the public site.
+	if resp, _ := f.editor.post(edit+"/reopen", url.Values{"version": {"10"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reopen: %d", resp.StatusCode)
+	}
+	public, _ = track.ForVideo(ctx, e.db.R, f.videoID, true)
+	for _, p := range public {
+		if p.ID == id {
+			t.Error("reopened track still public")
+		}
+	}
+}
+
+func TestTranslationCreateChecks(t *testing.T) {
+	f := newTranslateFixture(t)
+	viewerID := int64(0)
+	f.e.inTx(func(tx *sql.Tx) error {
+		u, err := auth.CreateUser(context.Background(), tx, "reader", "", testPassword, auth.RoleViewer)
+		viewerID = u.ID
+		return err
+	})
+	path := "/admin/tracks/" + itoa64(f.source.ID) + "/translations"
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want int
+	}{
+		{"no language", url.Values{"lang": {""}}, http.StatusUnprocessableEntity},
+		{"not a tag", url.Values{"lang": {"русский"}}, http.StatusUnprocessableEntity},
+		{"the source's language", url.Values{"lang": {"ko"}}, http.StatusUnprocessableEntity},
+		{"a viewer as translator", url.Values{"lang": {"en"}, "translator": {itoa64(viewerID)}}, http.StatusUnprocessableEntity},
+		{"nobody as translator", url.Values{"lang": {"en"}, "translator": {"999999"}}, http.StatusUnprocessableEntity},
+		{"junk translator", url.Values{"lang": {"en"}, "translator": {"x"}}, http.StatusUnprocessableEntity},
+		{"no translator", url.Values{"lang": {"en"}}, http.StatusSeeOther},
+	} {
+		resp, body := f.editor.post(path, tc.form)
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d\n%s", tc.name, resp.StatusCode, tc.want, body)
+		}
+		if tc.want == http.StatusUnprocessableEntity && !strings.Contains(body, `aria-invalid="true"`) {
+			t.Errorf("%s: the form does not mark the field", tc.name)
+		}
+	}
+	if resp, _ := f.editor.post("/admin/tracks/999999/translations", url.Values{"lang": {"en"}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown track: %d", resp.StatusCode)
+	}
+	if resp, _ := f.translator.post(path, url.Values{"lang": {"en"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a translator creates a translation: %d", resp.StatusCode)
+	}
+	// Machine translation is off by default: no button, and its route is not there.
+	_, body := f.editor.get("/admin/tracks/" + itoa64(f.source.ID) + "/edit")
+	if strings.Contains(body, "machine") {
+		t.Error("machine translation offered while off")
+	}
+	id := f.createTranslation(url.Values{"lang": {"ru"}, "translator": {itoa64(f.translatorID)}})
+	// Every page in every language, with no message missing from a catalog.
+	untranslated := regexp.MustCompile(`translate\.[a-z_]+\.`)
+	for _, lang := range []string{"ko", "ru", "en"} {
+		for _, p := range []string{"/admin/tracks/" + itoa64(f.source.ID) + "/edit", "/admin/tracks/" + itoa64(id) + "/edit",
+			"/admin/translations"} {
+			for _, c := range []*client{f.editor, f.translator} {
+				resp, body := c.get(p + "?lang=" + lang)
+				if p == "/admin/tracks/"+itoa64(f.source.ID)+"/edit" && c == f.translator {
+					if resp.StatusCode != http.StatusForbidden {
+						t.Errorf("translator opens an unassigned source track: %d", resp.StatusCode)
+					}
+					continue
+				}
+				if resp.StatusCode != 200 || untranslated.MatchString(body) {
+					t.Errorf("%s in %s: %d %q", p, lang, resp.StatusCode, untranslated.FindString(body))
+				}
+			}
+		}
+	}
+	if resp, _ := f.translator.post("/admin/tracks/"+itoa64(id)+"/machine-translate", url.Values{"version": {"1"}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("machine translation while off: %d, want 404", resp.StatusCode)
+	}
+}
+
+// libreStandIn is a local LibreTranslate: Korean to Russian from a small dictionary. It
+// records the keys it was sent, and answers with the status in fail when that is set.
+type libreStandIn struct {
+	mu   sync.Mutex
+	keys []string
+	fail int
+}
+
+func (s *libreStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Q      []string `json:"q"`
+		Source string   `json:"source"`
+		Target string   `json:"target"`
+		APIKey string   `json:"api_key"`
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if r.URL.Path != "/translate" || json.NewDecoder(r.Body).Decode(&req) != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":"Invalid request"}`))
+		return
+	}
+	s.mu.Lock()
+	s.keys = append(s.keys, req.APIKey)
+	fail := s.fail
+	s.mu.Unlock()
+	if fail != 0 {
+		w.WriteHeader(fail)
+		_, _ = w.Write([]byte(`{"error":"refused for key ` + req.APIKey + `"}`))
+		return
+	}
+	dict := map[string]string{"부산 친구": "Друзья из Пусана", "블라디보스토크": "Владивосток & <Приморье>", "안녕하세요": "Здравствуйте"}
+	out := make([]string, len(req.Q))
+	for i, q := range req.Q {
+		out[i] = dict[q]
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"translatedText": out})
+}
+
+func TestTranslationMachine(t *testing.T) {
+	f := newTranslateFixture(t)
+	const key = "lt-key-7f3a9c"
+	lt := &libreStandIn{}
+	ts := httptest.NewServer(lt)
+	defer ts.Close()
+	f.e.srv.cfg.TranslateURL, f.e.srv.cfg.TranslateKey = ts.URL, key
+
+	// Created machine-translated.
+	id := f.createTranslation(url.Values{"lang": {"ru"}, "translator": {itoa64(f.translatorID)}, "machine": {"1"}})
+	tr := f.track(id)
+	if tr.DoneCount != 3 || !strings.Contains(tr.PlainText, "Друзья из Пусана") || !strings.Contains(tr.PlainText, "Владивосток & <Приморье>") {
+		t.Fatalf("machine-translated track: %d done\n%s", tr.DoneCount, tr.VTT)
+	}
+	if strings.Contains(tr.VTT, "<Приморье>") {
+		t.Errorf("translated text not escaped as cue text:\n%s", tr.VTT)
+	}
+	edit := "/admin/tracks/" + itoa64(id)
+
+	// Empty a cue and fill it again from the editor's button.
+	resp, _ := f.translator.postJSON(edit+"/cues", saveBody(tr.Version,
+		cueIn{500, 2000, "Мои друзья"}, cueIn{2500, 4000, ""}, cueIn{4500, 6000, ""}))
+	if resp.StatusCode != 200 {
+		t.Fatalf("autosave: %d", resp.StatusCode)
+	}
+	_, page := f.translator.get(edit + "/edit")
+	if !strings.Contains(page, edit+"/machine-translate") {
+		t.Error("no machine translation button")
+	}
+
+	// The service fails: a clear message in the user's language, nothing changed, no 5xx but 503.
+	f.translator.lang = "ko"
+	for _, tc := range []struct {
+		fail, want int
+		text       string
+	}{
+		{http.StatusForbidden, http.StatusServiceUnavailable, "요청을 거부했습니다"},
+		{http.StatusTooManyRequests, http.StatusTooManyRequests, "바쁩니다"},
+		{http.StatusBadRequest, http.StatusUnprocessableEntity, "언어 조합"},
+		{http.StatusInternalServerError, http.StatusServiceUnavailable, "응답하지 않습니다"},
+	} {
+		lt.mu.Lock()
+		lt.fail = tc.fail
+		lt.mu.Unlock()
+		resp, body := f.translator.post(edit+"/machine-translate", url.Values{"version": {itoa64(tr.Version + 1)}})
+		if resp.StatusCode != tc.want || !strings.Contains(body, tc.text) {
+			t.Errorf("service answers %d: %d, want %d with %q", tc.fail, resp.StatusCode, tc.want, tc.text)
+		}
+		if strings.Contains(body, key) {
+			t.Errorf("service answers %d: the page shows the key", tc.fail)
+		}
+	}
+	if got := f.track(id); got.Version != tr.Version+1 || got.DoneCount != 1 {
+		t.Errorf("a failed machine translation changed the track: v%d, %d done", got.Version, got.DoneCount)
+	}
+	lt.mu.Lock()
+	lt.fail = 0
+	lt.mu.Unlock()
+
+	resp, body := f.translator.post(edit+"/machine-translate", url.Values{"version": {itoa64(tr.Version + 1)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("machine translation: %d\n%s", resp.StatusCode, body)
+	}
+	got := f.track(id)
+	if got.DoneCount != 3 || !strings.Contains(got.PlainText, "Мои друзья") || !strings.Contains(got.PlainText, "Здравствуйте") {
+		t.Errorf("after machine translation: %d done\n%s", got.DoneCount, got.PlainText)
+	}
+	// Nothing left to fill.
+	if resp, _ := f.translator.post(edit+"/machine-translate", url.Values{"version": {itoa64(got.Version)}}); resp.StatusCode != http.StatusSeeOther ||
+		!strings.Contains(resp.Header.Get("Location"), "mt_nothing") {
+		t.Errorf("nothing to fill: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// Another translator may not use it on this track.
+	if resp, _ := f.other.post(edit+"/machine-translate", url.Values{"version": {itoa64(got.Version)}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("machine translation by another translator: %d", resp.StatusCode)
+	}
+
+	// The key went to the service with every request, and nowhere else.
+	lt.mu.Lock()
+	for _, k := range lt.keys {
+		if k != key {
+			t.Errorf("service received key %q", k)
+		}
+	}
+	if len(lt.keys) < 6 {
+		t.Errorf("%d requests reached the service", len(lt.keys))
+	}
+	lt.mu.Unlock()
+	entries, _ := auth.AuditLog(context.Background(), f.e.db.R, "", 200, 0)
+	for _, en := range entries {
+		if strings.Contains(en.Before+en.After, key) {
+			t.Errorf("audit entry %s shows the key", en.Action)
+		}
+	}
+	for _, c := range []*client{f.translator, f.editor} {
+		for _, p := range []string{edit + "/edit", "/admin/translations", edit + "/cues.json"} {
+			if _, body := c.get(p); strings.Contains(body, key) {
+				t.Errorf("%s shows the key", p)
+			}
+		}
+	}
+}
