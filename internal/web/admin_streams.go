@@ -94,18 +94,12 @@ func (s *Server) adminStreams(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderStreams(w http.ResponseWriter, r *http.Request, status int, problemKey string) {
-	id, ok := pathID(r, "id")
+	v, ok := s.loadVideo(w, r)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	ctx := r.Context()
-	v, err := video.Get(ctx, s.db.R, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	tracks, err := track.ForVideo(ctx, s.db.R, id, false)
+	tracks, err := track.ForVideo(ctx, s.db.R, v.ID, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -114,14 +108,14 @@ func (s *Server) renderStreams(w http.ResponseWriter, r *http.Request, status in
 	l := p.L
 	p.Title = l.T("streams.title", "title", v.Title(l.Lang))
 	data := streamsPageData{Video: v, CanEdit: canEdit(r), NoSource: v.SourceKey == "",
-		TracksURL: "/admin/videos/" + strconv.FormatInt(id, 10) + "/tracks"}
+		TracksURL: "/admin/videos/" + strconv.FormatInt(v.ID, 10) + "/tracks"}
 	if problemKey != "" {
 		data.Problem = l.T(problemKey)
 	}
 	if !data.NoSource {
 		streams, err := s.sourceStreams(ctx, v)
 		if err != nil {
-			s.log.Warn("streams: examining the source", "video", id, "err", err)
+			s.log.Warn("streams: examining the source", "video", v.ID, "err", err)
 			data.Unread = true
 		}
 		for _, st := range streams {

@@ -256,22 +256,28 @@ func trackError(err error) error {
 	return err
 }
 
-// trackRecord is a track as the audit log keeps it: its metadata, not its cues.
+// trackRecord is a track as the audit log keeps it: its metadata and counts, not its cues, which
+// are too long to copy at every autosave; the version says which state they were in.
 type trackRecord struct {
-	VideoID int64  `json:"video_id"`
-	Lang    string `json:"lang"`
-	Kind    string `json:"kind"`
-	Label   string `json:"label"`
-	Default bool   `json:"default"`
-	Status  string `json:"status"`
-	Origin  string `json:"origin"`
-	Cues    int    `json:"cues"`
-	Version int64  `json:"version"`
+	ID            int64  `json:"id"`
+	VideoID       int64  `json:"video_id"`
+	Lang          string `json:"lang"`
+	Kind          string `json:"kind"`
+	Label         string `json:"label"`
+	Default       bool   `json:"default"`
+	Status        string `json:"status"`
+	Origin        string `json:"origin"`
+	SourceTrackID int64  `json:"source_track_id,omitempty"`
+	TranslatorID  int64  `json:"translator_id,omitempty"`
+	Cues          int    `json:"cues"`
+	Done          int    `json:"done"`
+	Version       int64  `json:"version"`
 }
 
 func trackAuditOf(t *track.Track) trackRecord {
-	return trackRecord{VideoID: t.VideoID, Lang: t.Lang, Kind: string(t.Kind), Label: t.Label, Default: t.Default,
-		Status: t.Status, Origin: t.Origin, Cues: t.CueCount, Version: t.Version}
+	return trackRecord{ID: t.ID, VideoID: t.VideoID, Lang: t.Lang, Kind: string(t.Kind), Label: t.Label, Default: t.Default,
+		Status: t.Status, Origin: t.Origin, SourceTrackID: t.SourceTrackID, TranslatorID: t.TranslatorID,
+		Cues: t.CueCount, Done: t.DoneCount, Version: t.Version}
 }
 
 // adminTrackUpdate saves a track's language, kind, label and default flag. A form read before
@@ -330,6 +336,16 @@ func (s *Server) adminTrackDelete(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, trackError(err))
 		return
 	}
+	// The burned-in version went with the track's row; its file goes after the commit.
+	var keys []string
+	for a, err := range s.docs.List(ctx, track.BurnKeyPrefix(stored.ID)) {
+		if err != nil {
+			s.log.Warn("listing a deleted track's burned-in files", "track", stored.ID, "err", err)
+			break
+		}
+		keys = append(keys, a.Key)
+	}
+	s.deleteBlobs(r, keys...)
 	http.Redirect(w, r, fmt.Sprintf("/admin/videos/%d/tracks?notice=deleted", stored.VideoID), http.StatusSeeOther)
 }
 

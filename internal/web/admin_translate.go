@@ -27,8 +27,8 @@ import (
 	"sistercity/internal/video"
 )
 
-// Limits of the cue editor's autosave. The whole cue list is sent each time; the body limit of
-// the CSRF middleware (maxFormBytes) bounds it, which is a few thousand cues.
+// Limits of the cue editor's autosave. The whole cue list is sent each time; the JSON body
+// limit of the CSRF middleware (maxJSONBytes) bounds it, with room for track.MaxCues cues.
 const (
 	maxEditorCueRunes = 1000
 	maxEditorCueTime  = 99 * time.Hour
@@ -87,26 +87,6 @@ func (s *Server) loadWorkTrack(ctx context.Context, r *http.Request) (*track.Tra
 		return nil, errNotAssigned
 	}
 	return t, nil
-}
-
-// auditedTrack is what the audit log keeps of a track: its cues are too long to copy at every
-// autosave, and the version says which state they were in.
-type auditedTrack struct {
-	ID            int64  `json:"id"`
-	VideoID       int64  `json:"video_id"`
-	Lang          string `json:"lang"`
-	Status        string `json:"status"`
-	SourceTrackID int64  `json:"source_track_id,omitempty"`
-	TranslatorID  int64  `json:"translator_id,omitempty"`
-	Cues          int    `json:"cues"`
-	Done          int    `json:"done"`
-	Version       int64  `json:"version"`
-}
-
-// auditedTrackOf is what the audit log keeps of t.
-func auditedTrackOf(t *track.Track) auditedTrack {
-	return auditedTrack{ID: t.ID, VideoID: t.VideoID, Lang: t.Lang, Status: t.Status, SourceTrackID: t.SourceTrackID,
-		TranslatorID: t.TranslatorID, Cues: t.CueCount, Done: t.DoneCount, Version: t.Version}
 }
 
 // editorCue is one cue as the editor sends and reads it, times in milliseconds.
@@ -399,7 +379,7 @@ func (s *Server) trackCuesSave(w http.ResponseWriter, r *http.Request) {
 		s.failJSON(w, r, l, err)
 		return
 	}
-	before := auditedTrackOf(t)
+	before := trackAuditOf(t)
 	if err := t.SetCues(st); err != nil {
 		s.failJSON(w, r, l, err)
 		return
@@ -409,7 +389,7 @@ func (s *Server) trackCuesSave(w http.ResponseWriter, r *http.Request) {
 		if err := track.SaveCues(ctx, tx, t); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "edit_cues", "track", t.ID, before, auditedTrackOf(t))
+		return auth.Audit(ctx, tx, u, "edit_cues", "subtitle_track", t.ID, before, trackAuditOf(t))
 	})
 	if err != nil {
 		s.failJSON(w, r, l, err)
@@ -676,16 +656,16 @@ func (s *Server) trackReview(action string) http.HandlerFunc {
 			}
 		}
 		u := userFrom(r)
-		before := auditedTrackOf(t)
+		before := trackAuditOf(t)
 		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 			if err := track.Move(ctx, tx, t, action, u.ID, comment, s.now()); err != nil {
 				return err
 			}
 			after := struct {
-				auditedTrack
+				trackRecord
 				Comment string `json:"comment,omitempty"`
-			}{auditedTrackOf(t), comment}
-			return auth.Audit(ctx, tx, u, action, "track", t.ID, before, after)
+			}{trackAuditOf(t), comment}
+			return auth.Audit(ctx, tx, u, action, "subtitle_track", t.ID, before, after)
 		})
 		switch {
 		case errors.Is(err, track.ErrStale):
@@ -804,7 +784,7 @@ func (s *Server) translationCreate(w http.ResponseWriter, r *http.Request) {
 		if err := track.Create(ctx, tx, t); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "create", "track", t.ID, nil, auditedTrackOf(t))
+		return auth.Audit(ctx, tx, u, "create", "subtitle_track", t.ID, nil, trackAuditOf(t))
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -897,7 +877,7 @@ func (s *Server) trackMachineTranslate(w http.ResponseWriter, r *http.Request) {
 	for j, i := range todo {
 		ws.cues.Cues[i].Text = machineCueText(got[j])
 	}
-	before := auditedTrackOf(t)
+	before := trackAuditOf(t)
 	if err := t.SetCues(ws.cues); err != nil {
 		s.fail(w, r, err)
 		return
@@ -907,7 +887,7 @@ func (s *Server) trackMachineTranslate(w http.ResponseWriter, r *http.Request) {
 		if err := track.SaveCues(ctx, tx, t); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "machine_translate", "track", t.ID, before, auditedTrackOf(t))
+		return auth.Audit(ctx, tx, u, "machine_translate", "subtitle_track", t.ID, before, trackAuditOf(t))
 	})
 	switch {
 	case errors.Is(err, track.ErrStale), errors.Is(err, track.ErrNotEditable):

@@ -310,8 +310,8 @@ func TestTranslationWorkflow(t *testing.T) {
 	if resp.StatusCode != 200 || got.Blocking || len(got.Issues) == 0 || got.Issues[0].Severity != "warning" {
 		t.Fatalf("fix: %d %s", resp.StatusCode, body)
 	}
-	// A body over the form limit is refused as too large.
-	resp, body = f.translator.postJSON(edit+"/cues", saveBody(6, cueIn{500, 2000, strings.Repeat("я", maxFormBytes)}))
+	// A body over the JSON limit is refused as too large.
+	resp, body = f.translator.postJSON(edit+"/cues", saveBody(6, cueIn{500, 2000, strings.Repeat("я", maxJSONBytes/2)}))
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || decodeCues(t, body).Error == "" {
 		t.Errorf("huge autosave: %d %.200s", resp.StatusCode, body)
 	}
@@ -383,7 +383,7 @@ func TestTranslationWorkflow(t *testing.T) {
 	if !strings.Contains(body, "во второй реплике") || !strings.Contains(body, edit+"/reopen") {
 		t.Errorf("editor page lacks the history or the reopen button")
 	}
-	entries, _ := auth.AuditLog(ctx, e.db.R, "track", 100, 0)
+	entries, _ := auth.AuditLog(ctx, e.db.R, "subtitle_track", 100, 0)
 	actions := map[string]int{}
 	for _, en := range entries {
 		actions[en.Action]++
@@ -608,5 +608,23 @@ func TestTranslationMachine(t *testing.T) {
 				t.Errorf("%s shows the key", p)
 			}
 		}
+	}
+}
+
+// TestTranslationAutosaveLongTrack: a track as long as a track may be (track.MaxCues cues of
+// ordinary length, some 3 MB of JSON) still autosaves: the body limit is above it.
+func TestTranslationAutosaveLongTrack(t *testing.T) {
+	f := newTranslateFixture(t)
+	id := f.createTranslation(url.Values{"lang": {"ru"}, "translator": {itoa64(f.translatorID)}})
+	long := make([]cueIn, track.MaxCues)
+	for i := range long {
+		long[i] = cueIn{int64(i) * 1000, int64(i)*1000 + 900, "Пусан и Владивосток — города-побратимы " + strconv.Itoa(i)}
+	}
+	resp, body := f.translator.postJSON("/admin/tracks/"+itoa64(id)+"/cues", saveBody(1, long...))
+	if got := decodeCues(t, body); resp.StatusCode != http.StatusOK || got.Version != 2 || got.Progress != 100 {
+		t.Fatalf("autosave of %d cues: %d %.300s", len(long), resp.StatusCode, body)
+	}
+	if tr := f.track(id); tr.CueCount != track.MaxCues {
+		t.Errorf("stored %d cues, want %d", tr.CueCount, track.MaxCues)
 	}
 }

@@ -90,23 +90,17 @@ func (s *Server) adminVersions(w http.ResponseWriter, r *http.Request) {
 // renderVersions shows the versions page of the video in the path, with problem (a catalog
 // key) above it when a request was refused.
 func (s *Server) renderVersions(w http.ResponseWriter, r *http.Request, status int, problemKey string) {
-	id, ok := pathID(r, "id")
+	v, ok := s.loadVideo(w, r)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	ctx := r.Context()
-	v, err := video.Get(ctx, s.db.R, id)
+	tracks, err := track.ForVideo(ctx, s.db.R, v.ID, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	tracks, err := track.ForVideo(ctx, s.db.R, id, true)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	burns, err := track.BurnsForVideo(ctx, s.db.R, id)
+	burns, err := track.BurnsForVideo(ctx, s.db.R, v.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -118,7 +112,7 @@ func (s *Server) renderVersions(w http.ResponseWriter, r *http.Request, status i
 		p.Message = l.T("versions.notice.requested")
 	}
 	data := versionsPageData{Video: v, CanEdit: canEdit(r), HasVideo: len(v.Renditions) > 0 || v.SourceKey != "",
-		TracksURL: "/admin/videos/" + strconv.FormatInt(id, 10) + "/tracks"}
+		TracksURL: "/admin/videos/" + strconv.FormatInt(v.ID, 10) + "/tracks"}
 	if problemKey != "" {
 		data.Problem = l.T(problemKey)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -202,6 +203,15 @@ func TestVersionBurnAndDownload(t *testing.T) {
 	viewer.lang = "ru"
 	if _, body := viewer.get(page + "?lang=ru"); !strings.Contains(body, "Устарела") || strings.Contains(body, "/burn\"") {
 		t.Errorf("viewer's Russian page:\n%s", body)
+	}
+
+	// Deleting the track deletes its burned-in file too.
+	resp, body = editor.post(fmt.Sprintf("/admin/videos/%d/tracks/%d/delete", v.ID, ko.ID), nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete track: %d\n%s", resp.StatusCode, body)
+	}
+	for a, err := range e.srv.docs.List(ctx, track.BurnKeyPrefix(ko.ID)) {
+		t.Errorf("left after the track was deleted: %v %v", a.Key, err)
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"sistercity/internal/auth"
-	"sistercity/internal/blob"
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
@@ -523,17 +522,7 @@ func (s *Server) adminVideoNew(w http.ResponseWriter, r *http.Request) {
 
 // loadVideo reads the video of the request's {id}, or renders why it cannot.
 func (s *Server) loadVideo(w http.ResponseWriter, r *http.Request) (*video.Video, bool) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return nil, false
-	}
-	v, err := video.Get(r.Context(), s.db.R, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return nil, false
-	}
-	return v, true
+	return loadRecord(s, w, r, video.Get)
 }
 
 func (s *Server) adminVideoEdit(w http.ResponseWriter, r *http.Request) {
@@ -807,31 +796,7 @@ func (s *Server) adminVideoStatus(w http.ResponseWriter, r *http.Request) {
 // adminVideoFile serves a stored output of any video to the admin, so that a poster or a
 // rendition can be checked before the video is public.
 func (s *Server) adminVideoFile(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.loadVideo(w, r)
-	if !ok {
-		return
-	}
-	file := r.PathValue("file")
-	key := video.KeyPrefix(v.ID) + file
-	known := key == v.PosterKey || key == v.ThumbnailKey
-	for _, rd := range v.Renditions {
-		known = known || key == rd.Key
-	}
-	if !known || path.Base(file) != file {
-		s.notFound(w, r)
-		return
-	}
-	ctype := "video/mp4"
-	if strings.HasSuffix(file, ".jpg") {
-		ctype = "image/jpeg"
-	}
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	if err := s.docs.Serve(w, r, key, ctype); err != nil {
-		w.Header().Del("Cache-Control")
-		if errors.Is(err, blob.ErrNotFound) {
-			s.notFound(w, r)
-			return
-		}
-		s.fail(w, r, err)
+	if v, ok := s.loadVideo(w, r); ok {
+		s.serveVideoFile(w, r, v, "private, max-age=3600")
 	}
 }

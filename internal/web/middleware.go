@@ -97,8 +97,13 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// Request body limits: forms are small; multipart uploads carry a document or a register file.
-const maxFormBytes = 1 << 20
+// Request body limits: forms are small; JSON carries a whole subtitle track from the cue
+// editor (track.MaxCues cues, track.MaxVTTBytes of text, with room for the JSON around it);
+// multipart uploads carry a document or a register file.
+const (
+	maxFormBytes = 1 << 20
+	maxJSONBytes = 8 << 20
+)
 
 func (s *Server) maxMultipartBytes() int64 {
 	n := s.cfg.MaxDocumentBytes
@@ -130,6 +135,9 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		if ct == "multipart/form-data" {
 			r.Body = http.MaxBytesReader(w, r.Body, s.maxMultipartBytes())
 			err = r.ParseMultipartForm(8 << 20)
+		} else if ct == "application/json" {
+			// Read by the handler, which reports a body over the limit in its own terms.
+			r.Body = http.MaxBytesReader(w, r.Body, maxJSONBytes)
 		} else if !tusChunk(r) {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			err = r.ParseForm()

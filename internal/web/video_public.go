@@ -378,6 +378,12 @@ func (s *Server) videoMedia(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.serveVideoFile(w, r, v, "public, max-age=31536000, immutable")
+}
+
+// serveVideoFile sends one of v's stored outputs named by the path's {file} — a rendition, the
+// poster or the thumbnail, nothing else — with Range support and the given Cache-Control.
+func (s *Server) serveVideoFile(w http.ResponseWriter, r *http.Request, v *video.Video, cacheControl string) {
 	file := r.PathValue("file")
 	key := video.KeyPrefix(v.ID) + file
 	known := key == v.PosterKey || key == v.ThumbnailKey
@@ -392,7 +398,7 @@ func (s *Server) videoMedia(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(file, ".jpg") {
 		ctype = "image/jpeg"
 	}
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header().Set("Cache-Control", cacheControl)
 	if err := s.docs.Serve(uncachedErrors{w}, r, key, ctype); err != nil {
 		w.Header().Del("Cache-Control")
 		if errors.Is(err, blob.ErrNotFound) {
