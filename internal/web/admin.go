@@ -9,6 +9,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
+	"sistercity/internal/track"
 )
 
 // adminLang is the admin's language: the ?lang= choice (remembered in a cookie), the user's
@@ -89,6 +90,8 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 type adminHomeData struct {
 	Cities, Partnerships int
 	HomeCity             string
+	// Assigned counts the signed-in user's open translations.
+	Assigned int
 }
 
 func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
@@ -112,6 +115,12 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	work, err := track.AssignedTo(ctx, s.db.R, userFrom(r).ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data.Assigned = len(work)
 	p.Data = data
 	s.render(w, r, http.StatusOK, "admin/home", p)
 }

@@ -200,6 +200,15 @@ func TestTranslationWorkflow(t *testing.T) {
 	if resp, body := f.editor.get("/admin/translations"); resp.StatusCode != 200 || !strings.Contains(body, edit+"/edit") || !strings.Contains(body, "olga") {
 		t.Errorf("editor's list: %d", resp.StatusCode)
 	}
+	// The overview tells the translator, and only them, that work is waiting.
+	f.translator.lang = "ru"
+	if _, body := f.translator.get("/admin/"); !strings.Contains(body, "Вас ждёт 1 перевод") {
+		t.Errorf("translator's overview does not mention the assigned translation")
+	}
+	if _, body := f.other.get("/admin/"); strings.Contains(body, `href="/admin/translations">`+"Вас") || strings.Contains(body, "waits for you") {
+		t.Errorf("other translator's overview mentions work they do not have")
+	}
+	f.translator.lang = ""
 
 	// Another translator and a viewer may not open or change it.
 	viewer := e.userClient(auth.RoleViewer)
