@@ -2,21 +2,23 @@
 // against nginx serving the same file on the same machine in the same run.
 //
 // It writes a media file, starts nginx (sendfile on, a generated config in a temporary
-// directory) and a sistercity media server (blob's local store behind net/http, in a separate
-// process like nginx), then drives both with the same fixed, seeded sequence of requests —
-// mostly Range requests of 256 KiB to 2 MiB, some with If-Range, and a few whole-file GETs —
-// from many keep-alive HTTP/1.1 clients, in alternating rounds (nginx, sistercity, nginx, …) so
-// that drift in the machine's load falls on both. Every response is checked (status,
-// Content-Range, Content-Length, byte count, and the bytes at both ends of the body against the
-// file), so a broken server cannot look fast. It prints requests/s, MB/s and latency per server
-// and the throughput ratio sistercity/nginx.
+// directory) and sistercity (in a separate process like nginx): by default the whole web
+// server — web.New on a fresh SQLite database with one published video whose 720p rendition is
+// the file, every middleware, the route GET /media/videos/{id}/{file} — or, with -side store,
+// only blob's local store behind a bare net/http server. It drives both with the same fixed,
+// seeded sequence of requests — mostly Range requests of 256 KiB to 2 MiB, some with If-Range,
+// and a few whole-file GETs — from many keep-alive HTTP/1.1 clients, in alternating rounds
+// (nginx, sistercity, sistercity, nginx, …) so that drift in the machine's load falls on both.
+// Every response is checked (status, Content-Range, Content-Length, byte count, and the bytes at
+// both ends of the body against the file), so a broken server cannot look fast. It prints
+// requests/s, MB/s and latency per server and the throughput ratio sistercity/nginx.
 //
 // Only loopback addresses are used, and everything stops by itself: a fixed number of requests
 // per round with a time cap.
 //
 // Run: go run ./bench/delivery (make bench). With -target-url and -file it measures an already
-// running sistercity instead, e.g. the media route of `sistercity serve --demo`, against nginx
-// serving a copy of the file that URL serves.
+// running sistercity instead, e.g. a rendition of a real instance, against nginx serving a copy
+// of the file that URL serves.
 package main
 
 import (
@@ -31,6 +33,7 @@ import (
 	mathrand "math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -44,12 +47,9 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
-
-	"sistercity/internal/blob"
 )
 
-// mediaKey is where the file lives in the blob store and under nginx's root: the shape of a
-// rendition's key.
+// mediaKey is where the file lives under nginx's root and in the store-only side's store.
 const mediaKey = "videos/1/720p.mp4"
 
 // cacheControl is what a rendition is served with on both sides: its key changes when it is
@@ -72,8 +72,11 @@ type options struct {
 	file         string
 	listenOpts   string
 	nginxWorkers string
-	serveDir     string // internal: run as the sistercity media server
-	serveReady   string
+	side         string
+	// Internal: run as the sistercity side, built in serveDir with serveFile as its media file.
+	serveDir   string
+	serveFile  string
+	serveReady string
 }
 
 func main() {
@@ -93,15 +96,17 @@ func main() {
 	flag.StringVar(&o.nginxWorkers, "nginx-workers", "auto", "nginx's worker_processes")
 	flag.StringVar(&o.targetURL, "target-url", "", "measure this running sistercity URL instead of starting a media server (needs -file)")
 	flag.StringVar(&o.file, "file", "", "the file -target-url serves; nginx serves a copy of it")
-	flag.StringVar(&o.serveDir, "serve-dir", "", "internal: serve the blob store in this directory and print the address")
-	flag.StringVar(&o.serveReady, "serve-ready", "", "internal: write the listening address to this file")
+	flag.StringVar(&o.side, "side", sideWeb, "the sistercity side: "+sideWeb+" (the whole web server, the video media route) or "+sideStore+" (blob.Store.Serve behind a bare net/http server)")
+	flag.StringVar(&o.serveDir, "serve-dir", "", "internal: build the sistercity side (-side) in this directory and serve")
+	flag.StringVar(&o.serveFile, "serve-file", "", "internal: the media file the sistercity side serves")
+	flag.StringVar(&o.serveReady, "serve-ready", "", "internal: write the media URL to this file once ready")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
 	if o.serveDir != "" {
-		err = serveMedia(ctx, o.serveDir, o.serveReady)
+		err = serveSide(ctx, o.side, o.serveDir, o.serveFile, o.serveReady)
 	} else {
 		err = run(ctx, o)
 	}
@@ -109,45 +114,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "delivery:", err)
 		os.Exit(1)
 	}
-}
-
-// serveMedia is the sistercity side: blob's local store (an *os.File under http.ServeContent,
-// so Linux sends the bytes with sendfile) behind the standard library's server, with the
-// headers a rendition gets. It runs in its own process so that it does not share a Go runtime
-// with the load generator, as nginx does not.
-func serveMedia(ctx context.Context, dir, readyFile string) error {
-	store, err := blob.NewLocal(dir)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /media/{key...}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", cacheControl)
-		err := store.Serve(w, r, r.PathValue("key"), "video/mp4")
-		switch {
-		case errors.Is(err, blob.ErrNotFound), errors.Is(err, blob.ErrBadKey):
-			http.NotFound(w, r)
-		case err != nil:
-			http.Error(w, "error", http.StatusInternalServerError)
-		}
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
-	if err := os.WriteFile(readyFile, []byte(ln.Addr().String()), 0o600); err != nil {
-		return err
-	}
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }
 
 // server is one side of the comparison.
@@ -163,6 +129,9 @@ func run(ctx context.Context, o options) error {
 	}
 	if (o.targetURL == "") != (o.file == "") {
 		return errors.New("-target-url and -file go together")
+	}
+	if o.side != sideWeb && o.side != sideStore {
+		return fmt.Errorf("-side %q: want %s or %s", o.side, sideWeb, sideStore)
 	}
 	nginxBin, err := findNginx(o.nginx)
 	if err != nil {
@@ -211,23 +180,17 @@ func run(ctx context.Context, o options) error {
 	sc := server{name: "sistercity", url: o.targetURL}
 	scNote := "an already running sistercity: " + o.targetURL
 	if sc.url == "" {
-		storeDir := filepath.Join(tmp, "store")
-		store, err := blob.NewLocal(storeDir)
-		if err != nil {
-			return err
-		}
-		err = store.Put(ctx, mediaKey, bytes.NewReader(content))
-		store.Close()
-		if err != nil {
-			return err
-		}
-		p, err := startSelf(ctx, tmp, storeDir)
+		p, err := startSelf(ctx, tmp, o.side, nginxFile)
 		if err != nil {
 			return err
 		}
 		defer p.stop()
-		sc.url = "http://" + p.addr + "/media/" + mediaKey
-		scNote = "blob.Store.Serve (local store) behind net/http, own process"
+		sc.url = p.url
+		scNote = "blob.Store.Serve (local store) behind a bare net/http server, own process"
+		if o.side == sideWeb {
+			scNote = "the whole web server (web.New on SQLite, all middleware, request log to a file), " +
+				"GET /media/videos/{id}/{file} of a published video, own process"
+		}
 	}
 	nx := server{name: "nginx", url: "http://" + ng.addr + "/media/" + mediaKey}
 
@@ -246,6 +209,7 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("machine: %s, %d CPUs (GOMAXPROCS %d), load average before: %s\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), loadAvg())
 	fmt.Printf("nginx: %s, sendfile on, worker_processes %s, listen options %q\n", nginxVersion(nginxBin), o.nginxWorkers, o.listenOpts)
 	fmt.Printf("sistercity: %s\n", scNote)
+	fmt.Printf("URLs: nginx %s, sistercity %s\n", nx.url, sc.url)
 	fmt.Printf("file: %d bytes; %d clients; %d requests per round (ranges %s–%s, 1 in %d whole-file GET, 1 in %d ranges with If-Range); %d rounds each, alternating\n\n",
 		len(content), o.clients, o.requests, sizeStr(o.minRange), sizeStr(o.maxRange), o.fullEvery, o.ifRange, o.rounds)
 
@@ -517,7 +481,8 @@ func checkServer(ctx context.Context, u string, content []byte, wantCache string
 // process is a server this program started.
 type process struct {
 	cmd  *exec.Cmd
-	addr string
+	addr string // nginx's
+	url  string // of the media file, for the sistercity side
 	done chan error
 }
 
@@ -541,32 +506,51 @@ func startProcess(cmd *exec.Cmd) (*process, error) {
 	return p, nil
 }
 
-// startSelf runs this program again as the sistercity media server and waits for its address.
-func startSelf(ctx context.Context, tmp, storeDir string) (*process, error) {
+// startSelf runs this program again as the sistercity side, which serves file, and waits for
+// it to listen.
+func startSelf(ctx context.Context, tmp, side, file string) (*process, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	ready := filepath.Join(tmp, "sistercity.addr")
-	cmd := exec.CommandContext(ctx, self, "-serve-dir", storeDir, "-serve-ready", ready)
+	dir := filepath.Join(tmp, "sistercity")
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		return nil, err
+	}
+	ready := filepath.Join(tmp, "sistercity.url")
+	cmd := exec.CommandContext(ctx, self, "-side", side, "-serve-dir", dir, "-serve-file", file, "-serve-ready", ready)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	p, err := startProcess(cmd)
 	if err != nil {
 		return nil, err
 	}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if b, err := os.ReadFile(ready); err == nil && len(b) > 0 {
-			p.addr = string(b)
-			return p, nil
+	// Building the web side (migrations, copying the file into the store) takes a few seconds.
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if p.url == "" {
+			if b, err := os.ReadFile(ready); err == nil && len(b) > 0 {
+				p.url = string(b)
+			}
+		}
+		if p.url != "" {
+			u, err := url.Parse(p.url)
+			if err != nil {
+				p.stop()
+				return nil, fmt.Errorf("sistercity side: bad URL %q", p.url)
+			}
+			if c, err := net.Dial("tcp", u.Host); err == nil {
+				c.Close()
+				return p, nil
+			}
 		}
 		select {
 		case err := <-p.done:
-			return nil, fmt.Errorf("sistercity media server exited: %v", err)
+			return nil, fmt.Errorf("sistercity side exited: %v", err)
 		default:
 		}
 	}
 	p.stop()
-	return nil, errors.New("sistercity media server did not start")
+	return nil, errors.New("sistercity side did not start")
 }
 
 // nginxConf is a minimal nginx serving root with sendfile, as a static-file front would be

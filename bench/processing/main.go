@@ -1,10 +1,11 @@
-// Command processing measures what sistercity's processing pipeline costs beyond the ffmpeg
-// work itself: the pipeline as the app runs it (media.Probe with its tail check, Check, Plan,
-// Transcode with progress parsing, temporary files, fsync and renames, then Poster and
-// Thumbnail) against the bare ffprobe/ffmpeg commands it runs, replayed from the exported
-// argument lists (ProbeArgs, TailCheckArgs, TranscodeArgs, PosterArgs) with nothing around them.
-// The two alternate (A B B A …) on the same source clip, and the ratio of their median wall
-// times is the pipeline's overhead (goal: under 1.10).
+// Command processing measures what sistercity's processing of an upload costs beyond the ffmpeg
+// work itself: the real job, video.ProcessVideo — which fetches the source from the blob store,
+// probes it (with the tail check), transcodes with progress written to the database, makes the
+// poster and thumbnail, stores every output and records them in one transaction — against the
+// bare ffprobe/ffmpeg commands it runs, replayed from the exported argument lists (ProbeArgs,
+// TailCheckArgs, TranscodeArgs, PosterArgs) with nothing around them. The two alternate
+// (A B B A …) on the same source clip, and the ratio of their median wall times is the
+// pipeline's overhead (goal: under 1.10).
 //
 // Run: go run ./bench/processing (make bench).
 package main
@@ -13,10 +14,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -28,7 +31,10 @@ import (
 	"syscall"
 	"time"
 
+	"sistercity/internal/blob"
+	"sistercity/internal/db"
 	"sistercity/internal/media"
+	"sistercity/internal/video"
 )
 
 type options struct {
@@ -114,15 +120,23 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("machine: %s, %d CPUs, load average before: %s\n", cpuModel(), runtime.NumCPU(), loadAvg())
 	fmt.Printf("ffmpeg: %s\n", ffmpegVersion())
 	fmt.Printf("source: %s (%s)\n", clipNote, sizeMB(info.Size))
+	fmt.Println("pipeline: video.ProcessVideo on SQLite and the local blob store, fresh per run; timed from the call to its return")
 	fmt.Printf("renditions: %s, libx264 preset %s; poster %d px and thumbnail %d px JPEG at %s\n\n",
 		strings.Join(names, " "), preset, media.PosterMaxWidth, media.ThumbnailWidth, media.PosterTime(info.Duration))
 
 	sides := []struct {
-		name string
-		run  func(context.Context, string, string) error
+		name    string
+		prepare func(ctx context.Context, src, dir string) (*runner, error)
 	}{
-		{"pipeline", func(ctx context.Context, src, dir string) error { return pipeline(ctx, src, dir, o.heights, enc) }},
-		{"ffmpeg", func(ctx context.Context, src, dir string) error { return bare(ctx, src, dir, info, plan, enc) }},
+		{"pipeline", func(ctx context.Context, src, dir string) (*runner, error) {
+			return preparePipeline(ctx, src, dir, o.heights, enc, plan)
+		}},
+		{"ffmpeg", func(ctx context.Context, src, dir string) (*runner, error) {
+			return &runner{
+				run:   func(ctx context.Context) error { return bare(ctx, src, dir, info, plan, enc) },
+				check: func(context.Context) error { return checkOutputs(dir, names) },
+			}, nil
+		}},
 	}
 	times := map[string][]time.Duration{}
 	// Each row as it comes: a run takes minutes.
@@ -134,17 +148,7 @@ func run(ctx context.Context, o options) error {
 		}
 		for _, k := range order {
 			s := sides[k]
-			dir, err := os.MkdirTemp(tmp, s.name+"-")
-			if err != nil {
-				return err
-			}
-			t0 := time.Now()
-			err = s.run(ctx, src, dir)
-			d := time.Since(t0)
-			if err == nil {
-				err = checkOutputs(dir, names)
-			}
-			os.RemoveAll(dir)
+			d, err := measure(ctx, tmp, s.name, src, s.prepare)
 			if err != nil {
 				return fmt.Errorf("%s round %d: %w", s.name, i+1, err)
 			}
@@ -168,30 +172,133 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-// pipeline is the processing of an upload as the app does it, up to the files in place.
-func pipeline(ctx context.Context, src, dir string, heights []int, enc media.Encoder) error {
-	info, err := media.Probe(ctx, src)
+// runner is one run of a side, prepared: run is timed, check and close are not.
+type runner struct {
+	run   func(context.Context) error
+	check func(context.Context) error
+	close func()
+}
+
+// measure prepares a run of a side in a fresh directory under tmp, times its run, checks its
+// outputs and removes the directory.
+func measure(ctx context.Context, tmp, name, src string, prepare func(ctx context.Context, src, dir string) (*runner, error)) (time.Duration, error) {
+	dir, err := os.MkdirTemp(tmp, name+"-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	r, err := prepare(ctx, src, dir)
+	if err != nil {
+		return 0, fmt.Errorf("prepare: %w", err)
+	}
+	if r.close != nil {
+		defer r.close()
+	}
+	t0 := time.Now()
+	err = r.run(ctx)
+	d := time.Since(t0)
+	if err != nil {
+		return 0, err
+	}
+	if err := r.check(ctx); err != nil {
+		return 0, fmt.Errorf("check: %w", err)
+	}
+	return d, nil
+}
+
+// preparePipeline sets up what the app's video job finds when it starts — a SQLite database
+// and the local media store in dir (as `sistercity serve` lays out its data directory), a video
+// whose uploaded source is stored and attached — and returns video.ProcessVideo on it as the
+// run, with the encoder and heights given. The check reads the outputs back from the database
+// and the store.
+func preparePipeline(ctx context.Context, src, dir string, heights []int, enc media.Encoder, plan []media.Rendition) (*runner, error) {
+	d, err := db.Open(ctx, "", dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	store, err := blob.Open(ctx, "", dir)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	r := &runner{close: func() { store.Close(); d.Close() }}
+	v := &video.Video{OriginalLang: "en", State: video.StateDraft, Texts: []video.Text{{Lang: "en", Title: "Processing benchmark"}}}
+	v.Normalize()
+	err = v.Validate()
+	if err == nil {
+		err = d.InTx(ctx, func(tx *sql.Tx) error {
+			if err := video.Create(ctx, tx, v); err != nil {
+				return err
+			}
+			// As an upload's completion does: the source into the store, then attached.
+			key := video.SourceKey(v.ID, "source"+filepath.Ext(src))
+			f, err := os.Open(src)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := store.Put(ctx, key, f); err != nil {
+				return err
+			}
+			return video.AttachSource(ctx, tx, v.ID, key)
+		})
+	}
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	// As the app's worker builds them (cmd/sistercity/worker.go), but with the encoder and
+	// heights of this run; warnings the job logs are shown.
+	deps := video.Deps{DB: d, Store: store, WorkDir: filepath.Join(dir, "tmp"), Encoder: enc, Heights: heights,
+		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	r.run = func(ctx context.Context) error { return video.ProcessVideo(ctx, deps, v.ID) }
+	r.check = func(ctx context.Context) error { return checkStored(ctx, d, store, v.ID, plan) }
+	return r, nil
+}
+
+// checkStored makes sure the job recorded the video as ready with every planned rendition, a
+// poster and a thumbnail, each stored, non-empty, at the size recorded.
+func checkStored(ctx context.Context, d *db.DB, store blob.Store, id int64, plan []media.Rendition) error {
+	v, err := video.Get(ctx, d.R, id)
 	if err != nil {
 		return err
 	}
-	if err := info.Check(media.Limits{}); err != nil {
-		return err
+	if v.Processing != video.ProcReady {
+		return fmt.Errorf("video %d: processing %q, want %q (%s)", id, v.Processing, video.ProcReady, v.Failure)
 	}
-	plan := media.Plan(info, heights)
-	// The app's progress callback writes to the database about twice a second; here it only
-	// keeps the last value, so that the parsing is counted and nothing else.
-	var last media.Progress
-	if _, err := media.Transcode(ctx, src, dir, plan, enc, func(p media.Progress) { last = p }); err != nil {
-		return err
+	var want, got []int
+	for _, r := range plan {
+		want = append(want, r.Lines)
 	}
-	if !last.Done {
-		return errors.New("transcode: no final progress")
+	for _, r := range v.Renditions {
+		got = append(got, r.Lines)
 	}
-	at := media.PosterTime(info.Duration)
-	if err := media.Poster(ctx, src, filepath.Join(dir, "poster.jpg"), at, media.PosterMaxWidth); err != nil {
-		return err
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("video %d: renditions %v recorded, want %v", id, got, want)
 	}
-	return media.Thumbnail(ctx, src, filepath.Join(dir, "thumbnail.jpg"), at)
+	sizes := map[string]int64{v.PosterKey: -1, v.ThumbnailKey: -1}
+	for _, r := range v.Renditions {
+		sizes[r.Key] = r.Size
+	}
+	for key, size := range sizes {
+		if key == "" {
+			return fmt.Errorf("video %d: no poster or thumbnail recorded", id)
+		}
+		a, err := store.Stat(ctx, key)
+		if err != nil {
+			return err
+		}
+		if a.Size == 0 || (size >= 0 && a.Size != size) {
+			return fmt.Errorf("%s: %d bytes stored, %d recorded", key, a.Size, size)
+		}
+	}
+	return nil
 }
 
 // bare runs the same commands with the same arguments, one after the other, with nothing

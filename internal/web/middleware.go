@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -50,6 +51,33 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ReadFrom counts the bytes and hands the copy to the writer beneath, so that a file's bytes
+// still leave by sendfile.
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := readFromBeneath(w.ResponseWriter, r)
+	w.bytes += n
+	return n, err
+}
+
+// readFromBeneath copies r into w through the first writer at or beneath w that has a ReadFrom
+// of its own — the connection's, which sends a file with sendfile — skipping the wrappers in
+// between, which only act on the header. Call it once the header is written.
+func readFromBeneath(w http.ResponseWriter, r io.Reader) (int64, error) {
+	for inner := w; ; {
+		if rf, ok := inner.(io.ReaderFrom); ok {
+			return rf.ReadFrom(r)
+		}
+		u, ok := inner.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return io.Copy(w, r)
+		}
+		inner = u.Unwrap()
+	}
+}
 
 // instrument logs each request and counts it by route and status.
 func (s *Server) instrument(next http.Handler) http.Handler {

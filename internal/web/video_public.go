@@ -442,5 +442,9 @@ func (u uncachedErrors) WriteHeader(code int) {
 
 func (u uncachedErrors) Unwrap() http.ResponseWriter { return u.ResponseWriter }
 
-// ReadFrom keeps the underlying writer's fast path (sendfile) for the file's bytes.
-func (u uncachedErrors) ReadFrom(r io.Reader) (int64, error) { return io.Copy(u.ResponseWriter, r) }
+// ReadFrom keeps the connection's fast path (sendfile) for the file's bytes: http.ServeContent
+// has written the header by the time it copies the body, so the session's writer beneath, which
+// only adds a cookie to the header, may be passed by.
+func (u uncachedErrors) ReadFrom(r io.Reader) (int64, error) {
+	return readFromBeneath(u.ResponseWriter, r)
+}
