@@ -372,3 +372,21 @@ func MarkDemo(ctx context.Context, tx *sql.Tx, id int64, key string) error {
 	}
 	return nil
 }
+
+// PublicFile tells whether key is a stored output — a rendition, the poster or the thumbnail —
+// of video id while the video is public. It is the one query
+// behind every media request, so it reads only what that needs.
+func PublicFile(ctx context.Context, q db.Querier, id int64, key string) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM videos v WHERE v.id = $1 AND v.state IN ($2, $3) AND v.processing = $4
+		AND ($5 IN (v.poster_key, v.thumbnail_key)
+			OR EXISTS (SELECT 1 FROM video_renditions r WHERE r.video_id = v.id AND r.storage_key = $5))`,
+		id, StatePublished, StateUnlisted, ProcReady, key).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("video: %d public file: %w", id, err)
+	}
+	return true, nil
+}

@@ -369,16 +369,22 @@ func (s *Server) videoWatch(lang string) http.HandlerFunc {
 // videoMedia serves a stored file of a public video. Keys carry a fresh token per processing
 // run, so a URL never changes meaning and may be cached for a year.
 func (s *Server) videoMedia(w http.ResponseWriter, r *http.Request) {
-	v, err := s.publicVideo(r.Context(), r.PathValue("id"))
-	if err != nil {
-		if errors.Is(err, errNotFound) {
-			s.notFound(w, r)
-			return
-		}
-		s.fail(w, r, err)
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	file := r.PathValue("file")
+	if err != nil || id <= 0 || path.Base(file) != file {
+		s.notFound(w, r)
 		return
 	}
-	s.serveVideoFile(w, r, v, "public, max-age=31536000, immutable")
+	key := video.KeyPrefix(id) + file
+	ok, err := video.PublicFile(r.Context(), s.db.R, id, key)
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+	case !ok:
+		s.notFound(w, r)
+	default:
+		s.sendVideoFile(w, r, key, "public, max-age=31536000, immutable")
+	}
 }
 
 // serveVideoFile sends one of v's stored outputs named by the path's {file} — a rendition, the
@@ -394,8 +400,13 @@ func (s *Server) serveVideoFile(w http.ResponseWriter, r *http.Request, v *video
 		s.notFound(w, r)
 		return
 	}
+	s.sendVideoFile(w, r, key, cacheControl)
+}
+
+// sendVideoFile sends the stored output under key, checked by the caller to be one.
+func (s *Server) sendVideoFile(w http.ResponseWriter, r *http.Request, key, cacheControl string) {
 	ctype := "video/mp4"
-	if strings.HasSuffix(file, ".jpg") {
+	if strings.HasSuffix(key, ".jpg") {
 		ctype = "image/jpeg"
 	}
 	w.Header().Set("Cache-Control", cacheControl)
