@@ -56,15 +56,7 @@ func (s *dirStore) Put(ctx context.Context, key string, r io.Reader) error {
 		return err
 	}
 	p, _ := s.path(key)
-	d, err := os.Open(filepath.Dir(p))
-	if err != nil {
-		return fmt.Errorf("blob: put %s: %w", key, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("blob: put %s: %w", key, err)
-	}
-	return nil
+	return syncDir(filepath.Dir(p), key)
 }
 
 // Open returns the *os.File, so that http.ServeContent can send it with sendfile.
