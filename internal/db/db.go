@@ -44,7 +44,8 @@ type DB struct {
 	// W serves writes and transactions; R serves reads outside transactions.
 	W, R *sql.DB
 
-	url string // the PostgreSQL URL, for OpenPgxPool; empty for SQLite
+	url  string // the PostgreSQL URL, for OpenPgxPool; empty for SQLite
+	path string // the SQLite database file; empty for PostgreSQL
 }
 
 // Querier is what both *sql.DB and *sql.Tx offer; feature code takes it so that one function
@@ -106,7 +107,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("db: open sqlite: %w", err)
 	}
 	r.SetMaxOpenConns(4)
-	return &DB{Dialect: SQLite, W: w, R: r}, nil
+	return &DB{Dialect: SQLite, W: w, R: r, path: path}, nil
 }
 
 func ping(ctx context.Context, db *sql.DB) error {
@@ -217,4 +218,27 @@ func Collect[T any](ctx context.Context, q Querier, query string, args []any, sc
 		return err
 	})
 	return out, err
+}
+
+// OneRow checks the result of an optimistic update — UPDATE table … WHERE id = $n AND
+// version = $m — that must touch exactly one row. When it touched none, the row is either gone
+// (ErrNotFound) or changed by someone since it was read (stale, the caller's own error). table
+// is the caller's constant, never input.
+func OneRow(ctx context.Context, tx *sql.Tx, res sql.Result, table string, id int64, stale error) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("db: %s %d: %w", table, id, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	var one int
+	err = tx.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = $1", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("db: %s %d: %w", table, id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("db: %s %d: %w", table, id, err)
+	}
+	return fmt.Errorf("db: %s %d: %w", table, id, stale)
 }

@@ -55,14 +55,20 @@ func (d *DB) migrateRiver(ctx context.Context) (int, error) {
 // migrateLockClass is the first half of the advisory lock key that Migrate takes on PostgreSQL.
 const migrateLockClass = 0x53434D47 // "SCMG"
 
-// lockMigrations makes concurrent Migrate calls take turns on PostgreSQL: serve replicas and
-// worker processes start together, and two runners applying the same step fail one another.
-// The lock is per schema, so that tests in schemas of their own do not wait for each other.
-// SQLite needs none: each of our steps runs in an immediate transaction and checks inside it,
-// and River's steps run in one (migrateRiver).
+// lockMigrations makes concurrent Migrate calls take turns: serve replicas and worker processes
+// start together, and two runners applying the same step fail one another. On PostgreSQL it is
+// an advisory lock per schema, so that tests in schemas of their own do not wait for each other;
+// on SQLite a lock file beside the database.
 func (d *DB) lockMigrations(ctx context.Context) (unlock func(), err error) {
 	if d.Dialect != Postgres {
-		return func() {}, nil
+		// SQLite would serialise the steps anyway, but several runners then wait on each
+		// other's transactions up to the busy timeout; a lock file beside the database makes
+		// them take turns instead (processes of one machine, where the file is).
+		unlock, err := lockFile(ctx, d.path+".migrate-lock")
+		if err != nil {
+			return nil, fmt.Errorf("db: migrate: %w", err)
+		}
+		return unlock, nil
 	}
 	// A session lock: it needs the same connection from lock to unlock.
 	conn, err := d.W.Conn(ctx)

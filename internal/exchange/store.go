@@ -424,21 +424,9 @@ func Update(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, 
 	return writeChildren(ctx, tx, a)
 }
 
-// checkOneRow turns an update that touched no row into ErrNotFound or ErrStale.
+// checkOneRow turns an update that touched no row into db.ErrNotFound or ErrStale.
 func checkOneRow(ctx context.Context, tx *sql.Tx, res sql.Result, table string, id int64) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("exchange: %s %d: %w", table, id, err)
-	}
-	if n == 1 {
-		return nil
-	}
-	var one int
-	err = tx.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = $1", id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("exchange: %s %d: %w", table, id, db.ErrNotFound)
-	}
-	return fmt.Errorf("exchange: %s %d: %w", table, id, ErrStale)
+	return db.OneRow(ctx, tx, res, table, id, ErrStale)
 }
 
 func addHistory(ctx context.Context, tx *sql.Tx, id int64, h StatusChange, userID int64) error {

@@ -3,7 +3,6 @@ package track
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -233,17 +232,5 @@ func SearchVideos(ctx context.Context, q db.Querier, query string, limit int) ([
 
 // checkOneRow turns an update that touched no row into db.ErrNotFound or ErrStale.
 func checkOneRow(ctx context.Context, tx *sql.Tx, res sql.Result, id int64) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("track: %d: %w", id, err)
-	}
-	if n == 1 {
-		return nil
-	}
-	var one int
-	err = tx.QueryRowContext(ctx, "SELECT 1 FROM subtitle_tracks WHERE id = $1", id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("track: %d: %w", id, db.ErrNotFound)
-	}
-	return fmt.Errorf("track: %d: %w", id, ErrStale)
+	return db.OneRow(ctx, tx, res, "subtitle_tracks", id, ErrStale)
 }

@@ -265,21 +265,9 @@ func writeChildren(ctx context.Context, tx *sql.Tx, v *Video) error {
 	return nil
 }
 
-// checkOneRow turns an update that touched no row into ErrNotFound or ErrStale.
+// checkOneRow turns an update that touched no row into db.ErrNotFound or ErrStale.
 func checkOneRow(ctx context.Context, tx *sql.Tx, res sql.Result, id int64) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("video: %d: %w", id, err)
-	}
-	if n == 1 {
-		return nil
-	}
-	var one int
-	err = tx.QueryRowContext(ctx, "SELECT 1 FROM videos WHERE id = $1", id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("video: %d: %w", id, db.ErrNotFound)
-	}
-	return fmt.Errorf("video: %d: %w", id, ErrStale)
+	return db.OneRow(ctx, tx, res, "videos", id, ErrStale)
 }
 
 // ErrTransition is returned by SetState for a move the workflow does not allow, or a publication
