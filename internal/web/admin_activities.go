@@ -778,29 +778,3 @@ func (s *Server) activityUpdate(w http.ResponseWriter, r *http.Request) {
 	f.ID, f.Version = stored.ID, version
 	s.saveActivity(w, r, f, stored)
 }
-
-func (s *Server) activityDelete(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	ctx := r.Context()
-	var keys []string
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		before, err := exchange.Get(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if keys, err = exchange.Delete(ctx, tx, id); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), "delete", "activity", id, before, nil)
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.deleteBlobs(r, keys...)
-	http.Redirect(w, r, "/admin/activities?notice=deleted", http.StatusSeeOther)
-}

@@ -340,4 +340,11 @@ func TestAdminActivityMinutes(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || store.stored() != 0 {
 		t.Errorf("delete: %d, %d files", resp.StatusCode, store.stored())
 	}
+	// Deleting the activity deletes its files too.
+	if resp, _ := editor.postFile(base+"/minutes", map[string]string{"title": "Programme"}, "p.pdf", content); resp.StatusCode != http.StatusSeeOther || store.stored() != 1 {
+		t.Fatalf("upload before the activity's deletion: %d, %d files", resp.StatusCode, store.stored())
+	}
+	if resp, _ := editor.post(base+"/delete", nil); resp.StatusCode != http.StatusSeeOther || store.stored() != 0 {
+		t.Errorf("activity delete: %d, %d files left", resp.StatusCode, store.stored())
+	}
 }

@@ -461,31 +461,3 @@ func (s *Server) partnershipUpdate(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, fmt.Sprintf("/admin/partnerships/%d?notice=saved", p.ID), http.StatusSeeOther)
 	}
 }
-
-func (s *Server) partnershipDelete(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	ctx := r.Context()
-	var keys []string
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		before, err := register.GetPartnership(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if keys, err = register.DeletePartnership(ctx, tx, id); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), "delete", "partnership", id, before, nil)
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	// The records are gone; their files go after the commit, so a failed transaction never
-	// leaves a record without its file.
-	s.deleteBlobs(r, keys...)
-	http.Redirect(w, r, "/admin/partnerships?notice=deleted", http.StatusSeeOther)
-}

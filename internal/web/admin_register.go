@@ -15,6 +15,7 @@ import (
 	"sistercity/internal/civil"
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
+	"sistercity/internal/register"
 )
 
 // registerRoutes lists the admin's pages for the partner register: cities, partnerships, their
@@ -35,7 +36,7 @@ func (s *Server) registerRoutes() []route {
 		{"POST /admin/partnerships", auth.RoleEditor, s.partnershipCreate},
 		{"GET /admin/partnerships/{id}", auth.RoleViewer, s.partnershipEdit},
 		{"POST /admin/partnerships/{id}", auth.RoleEditor, s.partnershipUpdate},
-		{"POST /admin/partnerships/{id}/delete", auth.RoleEditor, s.partnershipDelete},
+		{"POST /admin/partnerships/{id}/delete", auth.RoleEditor, deleteRecord(s, "partnership", "/admin/partnerships?notice=deleted", register.GetPartnership, register.DeletePartnership)},
 
 		{"POST /admin/partnerships/{id}/documents", auth.RoleEditor, s.upload(s.partnershipDocuments())},
 		{"GET /admin/partnerships/{id}/documents/{doc}", auth.RoleViewer, s.download(s.partnershipDocuments())},

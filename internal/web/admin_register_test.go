@@ -540,6 +540,14 @@ func TestAdminDocuments(t *testing.T) {
 	if len(entries) != 2 || entries[0].Action != "delete" || !strings.Contains(entries[1].After, `"sha256"`) {
 		t.Fatalf("document audit: %+v", entries)
 	}
+
+	// Deleting the partnership deletes its documents' files too, after the commit.
+	if resp, _ := editor.postFile(base+"/documents", map[string]string{"title": "Agreement"}, "a.pdf", pdf(100)); resp.StatusCode != http.StatusSeeOther || store.stored() != 1 {
+		t.Fatalf("upload before the partnership's deletion: %d, %d files", resp.StatusCode, store.stored())
+	}
+	if resp, _ := editor.post(base+"/delete", nil); resp.StatusCode != http.StatusSeeOther || store.stored() != 0 {
+		t.Fatalf("partnership delete: %d, %d files left", resp.StatusCode, store.stored())
+	}
 }
 
 // TestAdminDocumentRollsBack makes the transaction fail after the file is stored: the file

@@ -39,9 +39,10 @@ func (s *Server) formVersion(w http.ResponseWriter, r *http.Request) (int64, boo
 }
 
 // deleteRecord is the handler that deletes the record named by {id}: read, deleted and audited
-// as entity in one transaction, then a redirect to done.
+// as entity in one transaction, then the stored files del names removed (after the commit, so
+// a failed transaction never leaves a record without its file), then a redirect to done.
 func deleteRecord[T any](s *Server, entity, done string, get func(context.Context, db.Querier, int64) (T, error),
-	del func(context.Context, *sql.Tx, int64) error) http.HandlerFunc {
+	del func(context.Context, *sql.Tx, int64) (files []string, err error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, ok := pathID(r, "id")
 		if !ok {
@@ -49,12 +50,13 @@ func deleteRecord[T any](s *Server, entity, done string, get func(context.Contex
 			return
 		}
 		ctx := r.Context()
+		var files []string
 		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 			before, err := get(ctx, tx, id)
 			if err != nil {
 				return err
 			}
-			if err := del(ctx, tx, id); err != nil {
+			if files, err = del(ctx, tx, id); err != nil {
 				return err
 			}
 			return auth.Audit(ctx, tx, userFrom(r), "delete", entity, id, before, nil)
@@ -63,6 +65,12 @@ func deleteRecord[T any](s *Server, entity, done string, get func(context.Contex
 			s.fail(w, r, err)
 			return
 		}
+		s.deleteBlobs(r, files...)
 		http.Redirect(w, r, done, http.StatusSeeOther)
 	}
+}
+
+// noFiles adapts the delete of a record that has no stored files to deleteRecord.
+func noFiles(del func(context.Context, *sql.Tx, int64) error) func(context.Context, *sql.Tx, int64) ([]string, error) {
+	return func(ctx context.Context, tx *sql.Tx, id int64) ([]string, error) { return nil, del(ctx, tx, id) }
 }
