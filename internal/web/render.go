@@ -37,6 +37,10 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"ymd": func(d civil.Date) string { return d.String() },
 		// pair passes the page and one item to a partial template.
 		"pair": func(page, item any) map[string]any { return map[string]any{"Page": page, "Item": item} },
+		// deleting describes an edit page's delete section for the partial "delete-section".
+		"deleting": func(action, keys string, warn bool) map[string]any {
+			return map[string]any{"Action": action, "Keys": keys, "Warn": warn}
+		},
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
