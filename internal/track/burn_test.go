@@ -117,8 +117,8 @@ func TestBurnVersion(t *testing.T) {
 		t.Fatalf("after the burn: %+v %v", b, err)
 	}
 	first := b.StorageKey
-	local := filepath.Join(t.TempDir(), "burned.mp4")
-	if err := video.FetchFile(ctx, f.store, first, local); err != nil {
+	local, err := video.LocalFile(ctx, f.store, first, filepath.Join(t.TempDir(), "burned.mp4"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	info, err := media.Probe(ctx, local)

@@ -140,8 +140,8 @@ func BurnVersion(ctx context.Context, deps BurnDeps, id int64) (err error) {
 		return fmt.Errorf("track: burn %d: %w", id, err)
 	}
 	defer os.RemoveAll(tmp)
-	src := filepath.Join(tmp, "video"+path.Ext(key))
-	if err := video.FetchFile(ctx, deps.Store, key, src); err != nil {
+	src, err := video.LocalFile(ctx, deps.Store, key, filepath.Join(tmp, "video"+path.Ext(key)))
+	if err != nil {
 		return fmt.Errorf("track: burn %d: fetch %s: %w", id, key, err)
 	}
 	info, err := media.Probe(ctx, src)

@@ -129,17 +129,9 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 	defer os.RemoveAll(tmp)
 
 	// A local store's source is read where it is; another store's is copied in first.
-	filer, local := deps.Store.(blob.Filer)
-	var src string
-	if local {
-		if src, err = filer.Path(v.SourceKey); err != nil {
-			return fmt.Errorf("video: process %d: %w", id, err)
-		}
-	} else {
-		src = filepath.Join(tmp, "source"+path.Ext(v.SourceKey))
-		if err := fetch(ctx, deps.Store, v.SourceKey, src); err != nil {
-			return fmt.Errorf("video: process %d: %w", id, err)
-		}
+	src, err := LocalFile(ctx, deps.Store, v.SourceKey, filepath.Join(tmp, "source"+path.Ext(v.SourceKey)))
+	if err != nil {
+		return fmt.Errorf("video: process %d: %w", id, err)
 	}
 	info, err := media.Probe(ctx, src)
 	if err == nil {
@@ -197,7 +189,7 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 	prefix := KeyPrefix(id) + gen + "-"
 	var stored []string
 	put := func(file, key string) error {
-		if local {
+		if filer, ok := deps.Store.(blob.Filer); ok {
 			// Moved, not copied: the file is finished and in the data directory.
 			if err := filer.PutFile(ctx, key, file); err != nil {
 				return err

@@ -61,15 +61,15 @@ func (v *Video) RecordedSubtitles() ([]SubtitleStream, bool) {
 	return *si.Subtitles, true
 }
 
-// FetchSource copies v's stored source into dir and probes it, for work on the source beyond
-// processing (importing its subtitle streams). The caller removes dir.
+// FetchSource gives v's stored source as a local file (the store's own, or a copy in dir) and
+// probes it, for work on the source beyond processing: listing and extracting its subtitle
+// streams. The caller removes dir; the file is only to be read.
 func FetchSource(ctx context.Context, store blob.Store, v *Video, dir string) (string, *media.Info, error) {
 	if v.SourceKey == "" {
 		return "", nil, fmt.Errorf("video: %d has no source: %w", v.ID, blob.ErrNotFound)
 	}
-	src := filepath.Join(dir, "source"+path.Ext(v.SourceKey))
-	if err := fetch(ctx, store, v.SourceKey, src); err != nil {
-		os.Remove(src)
+	src, err := LocalFile(ctx, store, v.SourceKey, filepath.Join(dir, "source"+path.Ext(v.SourceKey)))
+	if err != nil {
 		return "", nil, fmt.Errorf("video: fetch source of %d: %w", v.ID, err)
 	}
 	info, err := media.Probe(ctx, src)
@@ -82,7 +82,15 @@ func FetchSource(ctx context.Context, store blob.Store, v *Video, dir string) (s
 // SubtitlesOf lists the subtitle streams of a probed file.
 func SubtitlesOf(info *media.Info) []SubtitleStream { return subtitleStreams(info) }
 
-// FetchFile copies the stored object key (a source or a rendition) to the local file to.
-func FetchFile(ctx context.Context, store blob.Store, key, to string) error {
-	return fetch(ctx, store, key, to)
+// LocalFile gives the stored object key (a source or a rendition) as a file on this machine,
+// to be read only: a local store's own file, read in place, or else a copy made at to.
+func LocalFile(ctx context.Context, store blob.Store, key, to string) (string, error) {
+	if f, ok := store.(blob.Filer); ok {
+		return f.Path(key)
+	}
+	if err := fetch(ctx, store, key, to); err != nil {
+		os.Remove(to)
+		return "", err
+	}
+	return to, nil
 }
