@@ -16,6 +16,7 @@ import (
 	"golang.org/x/text/language"
 
 	"sistercity/internal/civil"
+	"sistercity/internal/csvsafe"
 )
 
 // The CSV format: a header row names the columns, in any order; every other row is one
@@ -38,6 +39,12 @@ import (
 // The file is UTF-8 (a byte-order mark is allowed), separated by commas, or by semicolons or
 // tabs as spreadsheets in some locales write it. Contacts, signatories and status history are
 // carried only by the JSON format.
+//
+// The export writes a cell that a spreadsheet would run as a formula (one beginning with =, +,
+// -, @, a tab or a carriage return, unless it is a plain number such as -5) with a single quote
+// in front (csvsafe.Cell); the import removes that quote again (csvsafe.Unquote), so that an
+// export reads back as it was. A cell of a file made by hand that begins with a quote before
+// one of those characters loses that one quote too.
 
 // csvColumns maps the fixed column names to the fields they set.
 var csvColumns = map[string]string{
@@ -243,7 +250,7 @@ func readCSV(data []byte) (*File, error) {
 		line, _ := cr.FieldPos(0)
 		blank := true
 		for i := range cells {
-			cells[i] = strings.TrimSpace(cells[i])
+			cells[i] = strings.TrimSpace(csvsafe.Unquote(strings.TrimSpace(cells[i])))
 			blank = blank && cells[i] == ""
 		}
 		if blank {
@@ -576,7 +583,7 @@ func WriteCSV(w io.Writer, reg *Register) error {
 	for _, l := range descLangs {
 		header = append(header, descPrefix+l)
 	}
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("register: write csv: %w", err)
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"html/template"
 	"net/http"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"sistercity/internal/chart"
+	"sistercity/internal/csvsafe"
 	"sistercity/internal/exchange"
 	"sistercity/internal/i18n"
 	"sistercity/internal/register"
@@ -252,7 +252,8 @@ func (s *Server) statisticsPage(lang string) http.HandlerFunc {
 }
 
 // statisticsCSV serves /{lang}/statistics/{name}.csv: one table, with a code column for
-// machines, in UTF-8 with a byte order mark so that spreadsheets read Hangul and Cyrillic right.
+// machines, in UTF-8 with a byte order mark so that spreadsheets read Hangul and Cyrillic right,
+// and with what a spreadsheet would take for a formula quoted (csvsafe).
 func (s *Server) statisticsCSV(lang string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		name, ok := strings.CutSuffix(r.PathValue("file"), ".csv")
@@ -272,7 +273,7 @@ func (s *Server) statisticsCSV(lang string) http.HandlerFunc {
 		}
 		var b bytes.Buffer
 		b.WriteString("\ufeff")
-		cw := csv.NewWriter(&b)
+		cw := csvsafe.NewWriter(&b) // a city or tag named "=…" is no formula in a spreadsheet
 		for _, t := range tables {
 			if t.ID != name {
 				continue
