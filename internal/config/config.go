@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"strconv"
@@ -46,6 +47,11 @@ type Config struct {
 	StorageQuota int64
 	// UploadExpiry is how long an unfinished upload is kept before it is deleted.
 	UploadExpiry time.Duration
+	// UploadIdleExpiry is how long an upload that has received no byte is kept.
+	UploadIdleExpiry time.Duration
+	// UploadReservePerUser bounds the declared sizes of one user's unfinished uploads
+	// together; 0 in the flag is twice MaxUploadBytes.
+	UploadReservePerUser int64
 
 	// TranslateURL is the LibreTranslate-compatible endpoint offered for machine translation
 	// of subtitles; empty turns the step off.
@@ -70,6 +76,7 @@ func Default() Config {
 		RescueAfter:      2*time.Hour + 15*time.Minute,
 		MaxUploadBytes:   10 << 30,
 		UploadExpiry:     24 * time.Hour,
+		UploadIdleExpiry: 2 * time.Hour,
 	}
 }
 
@@ -92,6 +99,8 @@ func Bind(fs *flag.FlagSet, cfg *Config) {
 	fs.Int64Var(&cfg.MaxUploadBytes, "max-upload-bytes", envInt(cfg, "MAX_UPLOAD_BYTES", cfg.MaxUploadBytes), "largest video source accepted for upload (SISTERCITY_MAX_UPLOAD_BYTES)")
 	fs.Int64Var(&cfg.StorageQuota, "storage-quota", envInt(cfg, "STORAGE_QUOTA", cfg.StorageQuota), "bytes all stored media may take; 0 = no quota beyond free disk space (SISTERCITY_STORAGE_QUOTA)")
 	fs.DurationVar(&cfg.UploadExpiry, "upload-expiry", envDuration(cfg, "UPLOAD_EXPIRY", cfg.UploadExpiry), "an unfinished upload untouched this long is deleted (SISTERCITY_UPLOAD_EXPIRY)")
+	fs.DurationVar(&cfg.UploadIdleExpiry, "upload-idle-expiry", envDuration(cfg, "UPLOAD_IDLE_EXPIRY", cfg.UploadIdleExpiry), "an upload that has received no byte this long after it was started is deleted (SISTERCITY_UPLOAD_IDLE_EXPIRY)")
+	fs.Int64Var(&cfg.UploadReservePerUser, "upload-reserve-per-user", envInt(cfg, "UPLOAD_RESERVE_PER_USER", cfg.UploadReservePerUser), "bytes one user's unfinished uploads may declare together; 0 = twice --max-upload-bytes (SISTERCITY_UPLOAD_RESERVE_PER_USER)")
 	fs.StringVar(&cfg.TranslateURL, "translate-url", env("TRANSLATE_URL", cfg.TranslateURL), "LibreTranslate-compatible endpoint for machine translation of subtitles; empty = off (SISTERCITY_TRANSLATE_URL)")
 	fs.StringVar(&cfg.TranslateKey, "translate-key", env("TRANSLATE_KEY", cfg.TranslateKey), "API key for --translate-url (SISTERCITY_TRANSLATE_KEY)")
 	fs.DurationVar(&cfg.RescueAfter, "rescue-after", envDuration(cfg, "RESCUE_AFTER", cfg.RescueAfter), "a job running this long is taken as abandoned by a dead process and retried; at least --job-timeout (SISTERCITY_RESCUE_AFTER)")
@@ -147,6 +156,15 @@ func (c *Config) Validate() error {
 	}
 	if c.UploadExpiry < time.Minute {
 		errs = append(errs, errors.New("--upload-expiry must be at least 1m"))
+	}
+	if c.UploadIdleExpiry < time.Minute {
+		errs = append(errs, errors.New("--upload-idle-expiry must be at least 1m"))
+	}
+	if c.UploadReservePerUser < 0 {
+		errs = append(errs, errors.New("--upload-reserve-per-user must not be negative"))
+	}
+	if c.UploadReservePerUser == 0 && c.MaxUploadBytes > 0 {
+		c.UploadReservePerUser = 2 * min(c.MaxUploadBytes, math.MaxInt64/2)
 	}
 	if c.TranslateURL != "" && !strings.HasPrefix(c.TranslateURL, "http://") && !strings.HasPrefix(c.TranslateURL, "https://") {
 		errs = append(errs, errors.New("--translate-url: want http://… or https://… (or leave it empty)"))

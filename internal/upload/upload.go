@@ -64,6 +64,12 @@ type Options struct {
 	Quota int64
 	// Expiry is how long an unfinished upload may stay untouched before Sweep deletes it.
 	Expiry time.Duration
+	// IdleExpiry is how long an upload that has received no byte may hold its reservation
+	// before SweepIdle deletes it; 0 leaves it to Expiry.
+	IdleExpiry time.Duration
+	// ReservePerUser bounds the declared sizes of one user's unfinished uploads together; 0
+	// is no bound beyond Quota.
+	ReservePerUser int64
 	// StoreOnDisk says the media store is on the disk of Dir: a finished upload is copied
 	// into it before its temporary file goes, so for a moment it takes twice its size.
 	StoreOnDisk bool
@@ -198,11 +204,12 @@ func (h *Handler) admit(r *http.Request) error {
 	case size > h.o.MaxSize:
 		return problem.New(http.StatusRequestEntityTooLarge, "upload.error.too_large", "size", Size(size), "max", Size(h.o.MaxSize))
 	}
-	if err := h.checkSpace(ctx, size); err != nil {
+	u := h.o.Actor(r)
+	if err := h.checkSpace(ctx, size, u); err != nil {
 		return err
 	}
 	clean := map[string]string{MetaVideo: strconv.FormatInt(vid, 10), MetaFilename: name}
-	if u := h.o.Actor(r); u != nil {
+	if u != nil {
 		clean[metaUserID], clean[metaUsername] = strconv.FormatInt(u.ID, 10), u.Username
 	}
 	r.Header.Set("Upload-Metadata", handler.SerializeMetadataHeader(clean))
@@ -221,21 +228,32 @@ func validFilename(name string) bool {
 	return true
 }
 
-// checkSpace refuses an upload of size bytes that would go over the quota or fill the disk.
-// Uploads in progress count with their declared size: they will take it. Two creations at the
+// checkSpace refuses an upload of size bytes by u that would go over u's reservations, the
+// quota or fill the disk. Uploads in progress count with their declared size: they will take
+// it; those that have received nothing for IdleExpiry are deleted first. Two creations at the
 // same moment may both pass; the quota is a budget, not a hard wall.
-func (h *Handler) checkSpace(ctx context.Context, size int64) error {
+func (h *Handler) checkSpace(ctx context.Context, size int64, u *auth.User) error {
 	if err := os.MkdirAll(h.o.Dir, 0o750); err != nil {
 		return fmt.Errorf("upload: %w", err)
+	}
+	if err := h.SweepIdle(ctx); err != nil {
+		h.o.Log.Warn("upload: sweep of idle uploads", "err", err)
 	}
 	pending, err := h.pending(ctx)
 	if err != nil {
 		return err
 	}
-	var declared, remaining int64
+	var declared, remaining, mine int64
 	for _, info := range pending {
 		declared += info.Size
 		remaining += info.Size - info.Offset
+		if u != nil && info.Offset < info.Size && info.MetaData[metaUserID] == strconv.FormatInt(u.ID, 10) {
+			mine += info.Size
+		}
+	}
+	if h.o.ReservePerUser > 0 && u != nil && mine+size > h.o.ReservePerUser {
+		return problem.New(http.StatusRequestEntityTooLarge, "upload.error.reserved", "size", Size(size),
+			"reserved", Size(mine), "max", Size(h.o.ReservePerUser))
 	}
 	if h.o.Quota > 0 {
 		used := declared
@@ -259,6 +277,53 @@ func (h *Handler) checkSpace(ctx context.Context, size int64) error {
 		}
 	}
 	return nil
+}
+
+// SweepIdle deletes the unfinished uploads that have received no byte in the IdleExpiry since
+// they were made: a reservation of space that nothing fills. An upload that has received some
+// of its bytes is left to Sweep and Expiry, so that it can resume after a long pause.
+func (h *Handler) SweepIdle(ctx context.Context) error {
+	if h.o.IdleExpiry <= 0 {
+		return nil
+	}
+	pending, err := h.pending(ctx)
+	if err != nil {
+		return err
+	}
+	cutoff := h.o.Now().Add(-h.o.IdleExpiry)
+	var errs []error
+	for _, info := range pending {
+		if info.Offset != 0 {
+			continue
+		}
+		// The data file is made empty with the upload and written by every byte that
+		// arrives: its time is the creation's until a byte comes, and expire checks it again
+		// under the upload's lock.
+		fi, err := os.Stat(info.Storage[filestoreBinPath])
+		if err != nil || fi.ModTime().After(cutoff) {
+			continue
+		}
+		if err := h.expire(ctx, info.ID, cutoff); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RunIdle runs SweepIdle every interval until ctx ends.
+func (h *Handler) RunIdle(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := h.SweepIdle(ctx); err != nil && ctx.Err() == nil {
+			h.o.Log.Error("upload: sweep of idle uploads", "err", err)
+		}
+	}
 }
 
 // refuse answers with the message of a refusal in the request's language, as plain text the

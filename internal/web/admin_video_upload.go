@@ -56,12 +56,19 @@ func (s *Server) newUploads() (*upload.Handler, error) {
 		Localize:    func(r *http.Request) *i18n.Localizer { return s.cat.Localizer(s.langOf(r)) },
 		Actor:       userFrom,
 		Now:         s.now,
+		// What one user's unfinished uploads may reserve, and how long one may receive nothing.
+		ReservePerUser: s.cfg.UploadReservePerUser,
+		IdleExpiry:     s.cfg.UploadIdleExpiry,
 	})
 }
 
 // SweepUploads finishes uploads left complete by a stopped server, then every interval deletes
-// the unfinished ones untouched for the configured expiry, until ctx ends.
-func (s *Server) SweepUploads(ctx context.Context, every time.Duration) { s.uploads.Run(ctx, every) }
+// the unfinished ones untouched for the configured expiry, and those that have received no byte
+// for the idle expiry, until ctx ends.
+func (s *Server) SweepUploads(ctx context.Context, every time.Duration) {
+	go s.uploads.RunIdle(ctx, every)
+	s.uploads.Run(ctx, every)
+}
 
 // tusChunk tells the CSRF middleware that a request carries upload data: its body is a file
 // bounded by the upload's size, not a form bounded by maxFormBytes.
