@@ -225,30 +225,16 @@ func (s *Server) serveCalendar(w http.ResponseWriter, r *http.Request, cal *ical
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b.Bytes()))
 }
 
-// uidHost is the domain part of the feeds' UIDs: the configured public host, or the request's.
+// uidHost is the domain part of the feeds' UIDs: the host of the site's origin.
 func (s *Server) uidHost(r *http.Request) string {
-	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Host != "" {
+	if u, err := url.Parse(s.origin(r)); err == nil && u.Hostname() != "" {
 		return u.Hostname()
 	}
-	host := r.Host
-	if i := strings.LastIndexByte(host, ':'); i > 0 && !strings.HasSuffix(host, "]") {
-		host = host[:i]
-	}
-	if host == "" {
-		host = "sistercity.invalid"
-	}
-	return host
+	return "sistercity.invalid"
 }
 
-// absoluteURL makes an absolute URL of a path: on the configured public URL, or on the
-// request's host.
+// absoluteURL makes an absolute URL of a path on the site's origin: the configured public URL,
+// or the address the request reached (never a Host header the client made up).
 func (s *Server) absoluteURL(r *http.Request, path string) string {
-	if s.cfg.BaseURL != "" {
-		return s.cfg.BaseURL + path
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + path
+	return s.origin(r) + path
 }
