@@ -60,7 +60,7 @@ func TestCSVExportNeutralisesFormulas(t *testing.T) {
 			}
 		}
 	}
-	if cells == nil || len(cells) == 0 {
+	if len(cells) == 0 {
 		t.Fatalf("no row whose name_en is the quoted formula:\n%s", exported)
 	}
 	for col, want := range map[string]string{"name_ko": "'+블라디보스토크", "description_en": "'@SUM(1+1)",
