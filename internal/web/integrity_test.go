@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/jobs"
 	"sistercity/internal/video"
 )
 
@@ -78,5 +80,75 @@ func TestUploadRefusedAfterPublicationKeepsRenditions(t *testing.T) {
 	// A new upload is refused at once, saying how to replace the file.
 	if resp, body := tc.create(v.ID, len(data)); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "верните его в черновик") {
 		t.Errorf("new upload for the published video: %d %q", resp.StatusCode, body)
+	}
+}
+
+// processingVideo is a draft video with a source whose processing run last beat at beat.
+func (e *testEnv) processingVideo(beat time.Time) int64 {
+	e.t.Helper()
+	ctx := context.Background()
+	v := &video.Video{OriginalLang: "ru", State: video.StateDraft, Texts: []video.Text{ruOnly}}
+	v.Normalize()
+	e.inTx(func(tx *sql.Tx) error {
+		if err := video.Create(ctx, tx, v); err != nil {
+			return err
+		}
+		key := video.SourceKey(v.ID, "clip.mp4")
+		if err := e.srv.docs.Put(ctx, key, strings.NewReader("a source")); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE videos SET source_key = $1, processing = $2, progress = 40,
+			processing_run = 'killed-job/1', heartbeat_at = $3 WHERE id = $4`, key, video.ProcProcessing, beat.UTC(), v.ID)
+		return err
+	})
+	return v.ID
+}
+
+// An encode whose process was killed stops beating; its edit page says so and offers to
+// process the video again now, which queues a new job at once (the killed job still counts as
+// running in the queue). A run that beats is not taken over.
+func TestProcessAgainTakesOverStalledRun(t *testing.T) {
+	e := newTestEnv(t)
+	editor := e.userClient(auth.RoleEditor)
+	ctx := context.Background()
+	stalled := e.processingVideo(fixedNow.Add(-10 * time.Minute))
+	live := e.processingVideo(fixedNow.Add(-10 * time.Second))
+
+	_, body := editor.get("/admin/videos/" + itoa64(stalled))
+	if !strings.Contains(body, `action="/admin/videos/`+itoa64(stalled)+`/reprocess"`) || !strings.Contains(body, "has not reported for several minutes") {
+		t.Errorf("the edit page of a stalled encode does not offer to process it again")
+	}
+	_, body = editor.get("/admin/videos/" + itoa64(live))
+	if strings.Contains(body, `/reprocess"`) {
+		t.Errorf("the edit page of a live encode offers to process it again")
+	}
+	editor.lang = "ru"
+	if resp, body := editor.post("/admin/videos/"+itoa64(live)+"/reprocess", nil); resp.StatusCode != http.StatusConflict ||
+		!strings.Contains(body, "ещё обрабатывается") {
+		t.Errorf("process again while the encode beats: %d", resp.StatusCode)
+	}
+	if resp, _ := editor.post("/admin/videos/"+itoa64(stalled)+"/reprocess", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("process again a stalled encode: %d", resp.StatusCode)
+	}
+	v, err := video.Get(ctx, e.db.R, stalled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Processing != video.ProcWaiting {
+		t.Errorf("after process again: %s", v.Processing)
+	}
+	page, err := e.queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args video.ProcessArgs
+	if len(page.Jobs) == 1 {
+		_ = json.Unmarshal(page.Jobs[0].Args, &args)
+	}
+	if len(page.Jobs) != 1 || args.VideoID != stalled || args.Source != v.SourceKey {
+		t.Errorf("jobs after process again: %+v", page.Jobs)
+	}
+	if got, _ := video.Get(ctx, e.db.R, live); got.Processing != video.ProcProcessing || got.Progress != 40 {
+		t.Errorf("the live encode was touched: %s %d%%", got.Processing, got.Progress)
 	}
 }
