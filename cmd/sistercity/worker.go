@@ -69,7 +69,8 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	if err := video.Register(q, video.Deps{DB: d, Store: store, WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log}); err != nil {
+	if err := video.Register(q, video.Deps{DB: d, Store: store, WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log,
+		HeartbeatEvery: cfg.EncodeHeartbeat, StaleAfter: cfg.EncodeStaleAfter}); err != nil {
 		return nil, err
 	}
 	if err := track.RegisterBurn(q, track.BurnDeps{DB: d, Store: store, WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log}); err != nil {
@@ -77,6 +78,10 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 	}
 	if err := q.Start(ctx); err != nil {
 		return nil, err
+	}
+	if cfg.Workers > 0 {
+		// An encode whose process died is queued anew after a few missed heartbeats.
+		go video.RescueEvery(ctx, d, q, cfg.EncodeHeartbeat, cfg.EncodeStaleAfter, log)
 	}
 	return q, nil
 }

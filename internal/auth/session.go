@@ -45,12 +45,21 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	return data, true, nil
 }
 
-// CommitCtx saves a session.
+// CommitCtx saves a session. The session of a disabled account is not kept: a request that
+// began before the account was disabled must not bring back the session EndSessions deleted.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, data []byte, expiry time.Time) error {
 	_, err := s.db.W.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
 		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`, token, data, expiry.UTC())
 	if err != nil {
 		return fmt.Errorf("auth: commit session: %w", err)
+	}
+	// Checked after the write, so that a disabling committed before or during it is seen.
+	if uid := sessionUserOf(data); uid != 0 {
+		_, err = s.db.W.ExecContext(ctx, `DELETE FROM sessions WHERE token = $1
+			AND EXISTS (SELECT 1 FROM users WHERE id = $2 AND disabled = $3)`, token, uid, true)
+		if err != nil {
+			return fmt.Errorf("auth: commit session: %w", err)
+		}
 	}
 	return nil
 }
@@ -59,6 +68,49 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, data []byte,
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 	if _, err := s.db.W.ExecContext(ctx, "DELETE FROM sessions WHERE token = $1", token); err != nil {
 		return fmt.Errorf("auth: delete session: %w", err)
+	}
+	return nil
+}
+
+// sessionUserOf is the account a stored session is bound to; 0 when none or unreadable.
+func sessionUserOf(data []byte) int64 {
+	_, values, err := scs.GobCodec{}.Decode(data)
+	if err != nil {
+		return 0
+	}
+	id, _ := values[sessionUserID].(int64)
+	return id
+}
+
+// EndSessions deletes every session bound to account id, inside tx: they are over for good,
+// whatever happens to the account afterwards (a disabled account enabled again signs in anew).
+func EndSessions(ctx context.Context, tx *sql.Tx, id int64) error {
+	rows, err := tx.QueryContext(ctx, "SELECT token, data FROM sessions")
+	if err != nil {
+		return fmt.Errorf("auth: end sessions of user %d: %w", id, err)
+	}
+	var tokens []string
+	for rows.Next() {
+		var token string
+		var data []byte
+		if err := rows.Scan(&token, &data); err != nil {
+			rows.Close()
+			return fmt.Errorf("auth: end sessions of user %d: %w", id, err)
+		}
+		if sessionUserOf(data) == id {
+			tokens = append(tokens, token)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("auth: end sessions of user %d: %w", id, err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("auth: end sessions of user %d: %w", id, err)
+	}
+	for _, token := range tokens {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE token = $1", token); err != nil {
+			return fmt.Errorf("auth: end sessions of user %d: %w", id, err)
+		}
 	}
 	return nil
 }

@@ -183,9 +183,16 @@ func SetPassword(ctx context.Context, tx *sql.Tx, id int64, password string) err
 	return updateUser(ctx, tx, id, "password_hash = $1", hash)
 }
 
-// SetDisabled disables or enables an account.
+// SetDisabled disables or enables an account. Disabling ends the account's sessions for good:
+// enabling it again does not bring them back.
 func SetDisabled(ctx context.Context, tx *sql.Tx, id int64, disabled bool) error {
-	return updateUser(ctx, tx, id, "disabled = $1", disabled)
+	if err := updateUser(ctx, tx, id, "disabled = $1", disabled); err != nil {
+		return err
+	}
+	if disabled {
+		return EndSessions(ctx, tx, id)
+	}
+	return nil
 }
 
 func updateUser(ctx context.Context, tx *sql.Tx, id int64, set string, value any) error {

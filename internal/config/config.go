@@ -39,6 +39,9 @@ type Config struct {
 	// RescueAfter is how long a job may stay running before it counts as abandoned (its
 	// process died) and is retried; at least JobTimeout, or live jobs would run twice.
 	RescueAfter time.Duration
+	// EncodeHeartbeat is how often a running encode records that it is alive; an encode
+	// silent for EncodeStaleAfter is taken as dead (its process was killed) and queued anew.
+	EncodeHeartbeat, EncodeStaleAfter time.Duration
 
 	// MaxUploadBytes limits one uploaded video source.
 	MaxUploadBytes int64
@@ -74,6 +77,8 @@ func Default() Config {
 		Workers:          2,
 		JobTimeout:       2 * time.Hour,
 		RescueAfter:      2*time.Hour + 15*time.Minute,
+		EncodeHeartbeat:  30 * time.Second,
+		EncodeStaleAfter: 2 * time.Minute,
 		MaxUploadBytes:   10 << 30,
 		UploadExpiry:     24 * time.Hour,
 		UploadIdleExpiry: 2 * time.Hour,
@@ -103,6 +108,8 @@ func Bind(fs *flag.FlagSet, cfg *Config) {
 	fs.Int64Var(&cfg.UploadReservePerUser, "upload-reserve-per-user", envInt(cfg, "UPLOAD_RESERVE_PER_USER", cfg.UploadReservePerUser), "bytes one user's unfinished uploads may declare together; 0 = twice --max-upload-bytes (SISTERCITY_UPLOAD_RESERVE_PER_USER)")
 	fs.StringVar(&cfg.TranslateURL, "translate-url", env("TRANSLATE_URL", cfg.TranslateURL), "LibreTranslate-compatible endpoint for machine translation of subtitles; empty = off (SISTERCITY_TRANSLATE_URL)")
 	fs.StringVar(&cfg.TranslateKey, "translate-key", env("TRANSLATE_KEY", cfg.TranslateKey), "API key for --translate-url (SISTERCITY_TRANSLATE_KEY)")
+	fs.DurationVar(&cfg.EncodeHeartbeat, "encode-heartbeat", envDuration(cfg, "ENCODE_HEARTBEAT", cfg.EncodeHeartbeat), "how often a running encode records that it is alive (SISTERCITY_ENCODE_HEARTBEAT)")
+	fs.DurationVar(&cfg.EncodeStaleAfter, "encode-stale-after", envDuration(cfg, "ENCODE_STALE_AFTER", cfg.EncodeStaleAfter), "an encode silent this long is taken as dead and queued anew; a few heartbeats (SISTERCITY_ENCODE_STALE_AFTER)")
 	fs.DurationVar(&cfg.RescueAfter, "rescue-after", envDuration(cfg, "RESCUE_AFTER", cfg.RescueAfter), "a job running this long is taken as abandoned by a dead process and retried; at least --job-timeout (SISTERCITY_RESCUE_AFTER)")
 }
 
@@ -147,6 +154,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RescueAfter < c.JobTimeout {
 		errs = append(errs, fmt.Errorf("--rescue-after (%s) must be at least --job-timeout (%s): a job still running would be rescued and run twice", c.RescueAfter, c.JobTimeout))
+	}
+	if c.EncodeHeartbeat < 100*time.Millisecond || c.EncodeStaleAfter < 2*c.EncodeHeartbeat {
+		errs = append(errs, fmt.Errorf("--encode-heartbeat (%s) must be at least 100ms and --encode-stale-after (%s) at least two heartbeats", c.EncodeHeartbeat, c.EncodeStaleAfter))
 	}
 	if c.MaxUploadBytes <= 0 {
 		errs = append(errs, errors.New("--max-upload-bytes must be positive"))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 
 	"sistercity/internal/auth"
 	"sistercity/internal/db"
+	"sistercity/internal/problem"
 	"sistercity/internal/video"
 )
 
@@ -34,14 +36,23 @@ func (h *Handler) finished(ev handler.HookEvent) (handler.HTTPResponse, error) {
 	done := make(chan error, 1)
 	go func() { done <- h.complete(ctx, id) }()
 	logErr := func(err error) {
+		var pe *problem.Error
 		if errors.Is(err, errProcessing) {
 			h.o.Log.Info("upload: finished while the video is processed; attached by a later sweep", "upload", id)
+		} else if errors.As(err, &pe) {
+			h.o.Log.Info("upload: finished upload refused", "upload", id, "reason", pe.Msg.Key)
 		} else if err != nil {
 			h.o.Log.Error("upload: attaching a finished upload, left for the sweeper", "upload", id, "err", err)
 		}
 	}
 	select {
 	case err := <-done:
+		var pe *problem.Error
+		if errors.As(err, &pe) {
+			// Refused (the video was published meanwhile): the client hears why, in its language.
+			h.o.Log.Info("upload: finished upload refused", "upload", id, "reason", pe.Msg.Key)
+			return handler.HTTPResponse{}, h.tusRefusal(ev, pe)
+		}
 		logErr(err)
 	case <-time.After(finishWait):
 		h.o.Log.Info("upload: still storing a finished upload; the client is answered", "upload", id)
@@ -94,6 +105,10 @@ func (h *Handler) complete(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	if !acceptsSource(v) {
+		// Published (or scheduled, or withdrawn) since the upload began: its renditions stay.
+		return h.refuseFinished(ctx, id, vid, v.State)
+	}
 	if v.Processing == video.ProcProcessing {
 		return errProcessing
 	}
@@ -111,6 +126,15 @@ func (h *Handler) complete(ctx context.Context, id string) error {
 			} else if err != nil {
 				return err
 			}
+			// Checked again where it counts: a publication committed since the check above
+			// must not lose its renditions to this source.
+			now, err := video.Get(ctx, tx, vid)
+			if err != nil {
+				return err
+			}
+			if !acceptsSource(now) {
+				return errPublished
+			}
 			if err := video.AttachSource(ctx, tx, vid, key); err != nil {
 				return err
 			}
@@ -121,6 +145,13 @@ func (h *Handler) complete(ctx context.Context, id string) error {
 				sourceRecord{SourceKey: key, Filename: name, Size: info.Size, Upload: id, By: info.MetaData[metaUsername]})
 		})
 		if err != nil {
+			// Nothing is attached: the copy in the store belongs to no video.
+			if derr := h.o.Store.Delete(ctx, key); derr != nil {
+				h.o.Log.Warn("upload: deleting the copy of an unattached upload", "upload", id, "key", key, "err", derr)
+			}
+			if errors.Is(err, errPublished) || errors.Is(err, db.ErrNotFound) {
+				return h.refuseFinished(ctx, id, vid, "")
+			}
 			return fmt.Errorf("upload: attach %s to video %d: %w", id, vid, err)
 		}
 		h.o.Log.Info("upload: source attached", "upload", id, "video", vid, "key", key, "size", info.Size)
@@ -132,6 +163,49 @@ func (h *Handler) complete(ctx context.Context, id string) error {
 		}
 	}
 	return h.terminate(ctx, id, info.Size)
+}
+
+// refuseFinished deletes finished upload id, whose video no longer accepts a source, without
+// the completion mark: a HEAD then answers that it is gone, not that it arrived.
+func (h *Handler) refuseFinished(ctx context.Context, id string, vid int64, state string) error {
+	h.o.Log.Warn("upload: the video no longer accepts a source; the finished upload is deleted",
+		"upload", id, "video", vid, "state", state)
+	if err := h.discard(ctx, id); err != nil {
+		return err
+	}
+	return errPublished
+}
+
+// discard deletes upload id's temporary files, leaving no completion mark.
+func (h *Handler) discard(ctx context.Context, id string) error {
+	u, err := h.files.GetUpload(ctx, id)
+	if errors.Is(err, handler.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("upload: %s: %w", id, err)
+	}
+	if err := h.files.AsTerminatableUpload(u).Terminate(ctx); err != nil {
+		return fmt.Errorf("upload: delete %s: %w", id, err)
+	}
+	return nil
+}
+
+// tusRefusal is pe as tusd answers a request: the message in the language of the request
+// that sent the last byte, as plain text the upload page shows.
+func (h *Handler) tusRefusal(ev handler.HookEvent, pe *problem.Error) error {
+	r, err := http.NewRequestWithContext(ev.Context, ev.HTTPRequest.Method, ev.HTTPRequest.URI, nil)
+	if err != nil {
+		r, _ = http.NewRequestWithContext(ev.Context, http.MethodPatch, "/", nil)
+	}
+	r.Header = ev.HTTPRequest.Header.Clone()
+	l := h.o.Localize(r)
+	return handler.Error{ErrorCode: "ERR_REFUSED", Message: pe.Msg.Key, HTTPResponse: handler.HTTPResponse{
+		StatusCode: pe.Status,
+		Body:       l.Msg(pe.Msg),
+		Header: handler.HTTPHeader{"Content-Type": "text/plain; charset=utf-8", "Content-Language": l.Lang,
+			"Cache-Control": "no-store"},
+	}}
 }
 
 // store copies the finished upload into the media store under key.
@@ -227,7 +301,7 @@ func (h *Handler) Sweep(ctx context.Context) error {
 	var errs []error
 	for _, info := range pending {
 		if info.Offset == info.Size {
-			if err := h.complete(ctx, info.ID); err != nil && !errors.Is(err, errProcessing) {
+			if err := h.complete(ctx, info.ID); err != nil && !errors.Is(err, errProcessing) && !errors.Is(err, errPublished) {
 				errs = append(errs, err)
 			}
 			continue

@@ -140,12 +140,25 @@ func (h *Handler) MaxSize() int64 { return h.o.MaxSize }
 // Uploadable tells whether a source may be uploaded for v: while it is being prepared (not
 // once scheduled, public or withdrawn) and not while a source is being processed.
 func Uploadable(v *video.Video) bool {
+	return acceptsSource(v) && v.Processing != video.ProcProcessing
+}
+
+// acceptsSource tells whether v's state lets a new source replace its renditions: only while
+// it is being prepared. A scheduled, public or withdrawn video keeps its renditions; to
+// replace them, the editor withdraws it and brings it back to draft first. Checked when an
+// upload is created, on every PATCH, and again when it completes (in the attaching
+// transaction), since the video may have been published meanwhile.
+func acceptsSource(v *video.Video) bool {
 	switch v.State {
 	case video.StatePlanned, video.StateDraft, video.StateInReview:
-		return v.Processing != video.ProcProcessing
+		return true
 	}
 	return false
 }
+
+// errPublished refuses an upload whose video left preparation (was scheduled, published or
+// withdrawn) after the upload began; the upload is deleted.
+var errPublished = problem.New(http.StatusConflict, "upload.error.left_review")
 
 // idRe is the form of the IDs tusd's file store makes.
 var idRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -169,6 +182,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case r.Method == http.MethodHead && h.done(id, w):
 		return
+	case r.Method == http.MethodPatch:
+		// The video may have been published since the upload began: no byte more for it.
+		if err := h.stillWanted(r.Context(), id); err != nil {
+			h.refuse(w, r, err)
+			return
+		}
 	}
 	h.tus.ServeHTTP(w, r)
 }
@@ -199,6 +218,8 @@ func (h *Handler) admit(r *http.Request) error {
 		return problem.New(http.StatusNotFound, "upload.error.no_video")
 	case err != nil:
 		return err
+	case v.Public() || v.State == video.StateScheduled:
+		return problem.New(http.StatusConflict, "upload.error.published")
 	case !Uploadable(v):
 		return problem.New(http.StatusConflict, "upload.error.not_editable")
 	case size > h.o.MaxSize:
@@ -214,6 +235,32 @@ func (h *Handler) admit(r *http.Request) error {
 	}
 	r.Header.Set("Upload-Metadata", handler.SerializeMetadataHeader(clean))
 	return nil
+}
+
+// stillWanted checks, before a PATCH, that the video of upload id still accepts a source; when
+// it no longer does, the upload is deleted and errPublished returned. An upload that is gone
+// is left to tusd to answer.
+func (h *Handler) stillWanted(ctx context.Context, id string) error {
+	info, err := h.info(ctx, id)
+	if err != nil {
+		return nil
+	}
+	vid, _ := strconv.ParseInt(info.MetaData[MetaVideo], 10, 64)
+	v, err := video.Get(ctx, h.o.DB.R, vid)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil // complete deletes it once finished; Sweep once abandoned
+	}
+	if err != nil {
+		return err
+	}
+	if acceptsSource(v) {
+		return nil
+	}
+	h.o.Log.Info("upload: the video no longer accepts a source; the upload is deleted", "upload", id, "video", vid, "state", v.State)
+	if err := h.discard(ctx, id); err != nil {
+		h.o.Log.Warn("upload: deleting a refused upload", "upload", id, "err", err)
+	}
+	return errPublished
 }
 
 func validFilename(name string) bool {

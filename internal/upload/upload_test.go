@@ -529,3 +529,135 @@ func TestSizeIsLocalized(t *testing.T) {
 		}
 	}
 }
+
+// publish moves video id from review to published, as an editor would.
+func (e *env) publish(id int64) {
+	e.t.Helper()
+	ctx := context.Background()
+	err := e.db.InTx(ctx, func(tx *sql.Tx) error {
+		v, err := video.Get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return video.SetState(ctx, tx, v, video.StatePublished, time.Now())
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// checkUntouched checks that video id still has source as its source and ready renditions, that
+// nothing was enqueued or audited, and that nothing is left of the refused upload at path.
+func (e *env) checkUntouched(id int64, source, path string) {
+	e.t.Helper()
+	ctx := context.Background()
+	v, err := video.Get(ctx, e.db.R, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if v.SourceKey != source || v.Processing != video.ProcReady || v.State != video.StatePublished || len(v.Renditions) != 1 {
+		e.t.Errorf("the published video changed: source %q, processing %s, state %s", v.SourceKey, v.Processing, v.State)
+	}
+	var keys []string
+	for a, err := range e.store.List(ctx, video.SourceKey(id, "")) {
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		keys = append(keys, a.Key)
+	}
+	if len(keys) != 1 || keys[0] != source {
+		e.t.Errorf("sources stored: %q, want only %q", keys, source)
+	}
+	page, err := e.queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+	if err != nil || len(page.Jobs) != 0 {
+		e.t.Errorf("processing jobs after a refused upload: %d (%v)", len(page.Jobs), err)
+	}
+	if log, _ := auth.AuditLog(ctx, e.db.R, "video", 5, 0); len(log) != 0 {
+		e.t.Errorf("audited: %+v", log)
+	}
+	if resp := e.do("HEAD", path, nil, nil); resp.StatusCode != http.StatusNotFound {
+		e.t.Errorf("HEAD of the refused upload: %d, want 404", resp.StatusCode)
+	}
+	entries, _ := os.ReadDir(e.opts.Dir)
+	for _, en := range entries {
+		e.t.Errorf("left behind: uploads/%s", en.Name())
+	}
+}
+
+// reviewedVideo is a video in review whose source is processed (its renditions are ready).
+func (e *env) reviewedVideo() (*video.Video, string) {
+	e.t.Helper()
+	ctx := context.Background()
+	v := e.newVideo(video.StateDraft)
+	source := video.SourceKey(v.ID, "first.mp4")
+	if err := e.store.Put(ctx, source, strings.NewReader("the reviewed source")); err != nil {
+		e.t.Fatal(err)
+	}
+	err := e.db.InTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE videos SET source_key = $1, processing = $2 WHERE id = $3",
+			source, video.ProcReady, v.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO video_renditions (video_id, lines, width, height, size, bitrate, storage_key)
+			VALUES ($1, 360, 640, 360, 1000, 4000, $2)`, v.ID, video.KeyPrefix(v.ID)+"a-360p.mp4"); err != nil {
+			return err
+		}
+		got, err := video.Get(ctx, tx, v.ID)
+		if err != nil {
+			return err
+		}
+		return video.SetState(ctx, tx, got, video.StateInReview, time.Now())
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return v, source
+}
+
+// An upload begun while the video was in review cannot replace its source once it is
+// published: the next PATCH is refused (409, in the uploader's language) and the upload
+// deleted, and the published video keeps its source and renditions.
+func TestUploadRefusedOncePublished(t *testing.T) {
+	e := newEnv(t, nil)
+	v, source := e.reviewedVideo()
+	data := clip(t)
+	path := e.create(v.ID, len(data))
+	off := e.patch(path, 0, data[:len(data)/2])
+	e.publish(v.ID)
+	resp := e.do("PATCH", path, map[string]string{"Upload-Offset": strconv.Itoa(off),
+		"Content-Type": "application/offset+octet-stream", "Accept-Language": "ru"}, data[off:])
+	if body := text(resp); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Загрузка остановлена и удалена") {
+		t.Errorf("PATCH after the publication: %d %q, want 409 with the reason", resp.StatusCode, body)
+	}
+	e.checkUntouched(v.ID, source, path)
+	// A new upload for the published video is refused at once.
+	resp = e.do("POST", "/uploads/", map[string]string{"Upload-Length": "100", "Accept-Language": "en",
+		"Upload-Metadata": meta("video", strconv.FormatInt(v.ID, 10), "filename", "b.mp4")}, nil)
+	if body := text(resp); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "withdraw the video") {
+		t.Errorf("new upload for a published video: %d %q", resp.StatusCode, body)
+	}
+}
+
+// An upload whose last byte arrived while the video was in review, but whose completion waited
+// (its previous source was being processed), is not attached once the video is published:
+// the completion checks the state again, and the upload is deleted.
+func TestCompletionRefusedOncePublished(t *testing.T) {
+	e := newEnv(t, nil)
+	v, source := e.reviewedVideo()
+	ctx := context.Background()
+	setProcessing := func(status string) {
+		if _, err := e.db.W.ExecContext(ctx, `UPDATE videos SET processing = $1 WHERE id = $2`, status, v.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := clip(t)
+	path := e.create(v.ID, len(data))
+	setProcessing(video.ProcProcessing)
+	e.patch(path, 0, data) // finished; its completion is postponed
+	setProcessing(video.ProcReady)
+	e.publish(v.ID)
+	if err := e.h.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.checkUntouched(v.ID, source, path)
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"sistercity/internal/jobs"
@@ -13,7 +14,13 @@ import (
 // ProcessArgs is the job that processes a video's source.
 type ProcessArgs struct {
 	VideoID int64 `json:"video_id" river:"unique"`
+	// Source is the source key the job was queued for; empty in jobs queued before it was
+	// recorded. A job whose source was replaced since has nothing to do.
+	Source string `json:"source,omitempty" river:"unique"`
 }
+
+// processAttempts is how many times a processing job runs before it is discarded.
+const processAttempts = 3
 
 // Kind names the job in the queue.
 func (ProcessArgs) Kind() string { return "video.process" }
@@ -29,7 +36,11 @@ func (PublishArgs) Kind() string { return "video.publish" }
 // EnqueueProcessing asks for video id to be processed, inside tx, the transaction that attached
 // its source: the job exists exactly when the source does.
 func EnqueueProcessing(ctx context.Context, tx *sql.Tx, q *jobs.Queue, id int64) error {
-	if _, err := q.Insert(ctx, tx, ProcessArgs{VideoID: id}, &jobs.InsertOpts{Unique: true, MaxAttempts: 3}); err != nil {
+	var source string
+	if err := tx.QueryRowContext(ctx, "SELECT source_key FROM videos WHERE id = $1", id).Scan(&source); err != nil {
+		return fmt.Errorf("video: enqueue processing %d: %w", id, err)
+	}
+	if _, err := q.Insert(ctx, tx, ProcessArgs{VideoID: id, Source: source}, &jobs.InsertOpts{Unique: true, MaxAttempts: processAttempts}); err != nil {
 		return fmt.Errorf("video: enqueue processing %d: %w", id, err)
 	}
 	return nil
@@ -46,8 +57,35 @@ func EnqueuePublish(ctx context.Context, tx *sql.Tx, q *jobs.Queue, id int64, at
 // Register adds the video job workers to q.
 func Register(q *jobs.Queue, deps Deps) error {
 	err := jobs.Register(q, jobs.WorkFunc[ProcessArgs](func(ctx context.Context, job *jobs.Job[ProcessArgs]) error {
-		err := ProcessVideo(ctx, deps, job.Args.VideoID)
-		if errors.Is(err, ErrRejected) {
+		id := job.Args.VideoID
+		if deps.Log == nil {
+			deps.Log = slog.Default()
+		}
+		v, err := Get(ctx, deps.DB.R, id)
+		if err != nil {
+			return err
+		}
+		// A job left over from a run taken over (its queue's rescue comes after the new run)
+		// or queued for a source replaced since: the video has, or will have, its renditions
+		// from another job.
+		switch {
+		case job.Args.Source != "" && v.SourceKey != job.Args.Source:
+			deps.Log.Info("video: processing job for a replaced source; nothing to do", "video", id, "job", job.ID)
+			return nil
+		case v.Processing == ProcReady:
+			deps.Log.Info("video: processing job for a video already processed; nothing to do", "video", id, "job", job.ID)
+			return nil
+		}
+		err = processVideo(ctx, deps, id, newRun(job.Key(), job.Attempt))
+		switch {
+		case errors.Is(err, errBusy):
+			deps.Log.Info("video: another run is processing the video; nothing to do", "video", id, "job", job.ID)
+			return nil
+		case errors.Is(err, ErrSuperseded):
+			// The run that took over records the video; this job is done.
+			deps.Log.Warn("video: processing run superseded", "video", id, "job", job.ID)
+			return nil
+		case errors.Is(err, ErrRejected):
 			return jobs.Permanent(err)
 		}
 		return err

@@ -106,9 +106,11 @@ type Video struct {
 	Processing   string
 	Progress     int // percent, while processing
 	Failure      string
-	Version      int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// HeartbeatAt is when the run processing the source last said it was alive (see Stalled).
+	HeartbeatAt time.Time
+	Version     int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 
 	Texts        []Text
 	Partnerships []int64
@@ -118,6 +120,12 @@ type Video struct {
 
 // Public tells whether the video may be shown to anyone with its link.
 func (v *Video) Public() bool { return v.State == StatePublished || v.State == StateUnlisted }
+
+// Stalled tells whether v is being processed by a run that has not said it is alive since
+// now-staleAfter: its process most likely died. Such a run is taken over (Retry, RescueStalled).
+func (v *Video) Stalled(now time.Time, staleAfter time.Duration) bool {
+	return v.Processing == ProcProcessing && (v.HeartbeatAt.IsZero() || v.HeartbeatAt.Before(now.Add(-staleAfter)))
+}
 
 // Listed tells whether the video appears in the public index.
 func (v *Video) Listed() bool { return v.State == StatePublished }

@@ -37,6 +37,10 @@ type Deps struct {
 	Log    *slog.Logger
 	// ProgressEvery is the least time between two progress writes to the database; 0 is 2 s.
 	ProgressEvery time.Duration
+	// HeartbeatEvery is how often a running encode records that it is alive; 0 is
+	// DefaultHeartbeat. StaleAfter is how long a run may stay silent before another may take
+	// the video over; 0 is DefaultStaleAfter. It should be a few heartbeats.
+	HeartbeatEvery, StaleAfter time.Duration
 }
 
 // ErrRejected wraps a *media.Error for a source that is not a playable video: processing it
@@ -70,7 +74,16 @@ type sourceInfo struct {
 // and then the previous set and any leftovers of an interrupted run are deleted. A source that
 // is not a playable video fails with ErrRejected (and a *media.Error saying why), and the video
 // is marked failed with the code as its reason.
-func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
+//
+// A run holds the video while it works and says so every Deps.HeartbeatEvery; a run that was
+// taken over meanwhile (its heartbeat stopped for Deps.StaleAfter and the video was queued
+// anew) stops and records nothing, with ErrSuperseded. ProcessVideo does not take over a run
+// that is alive: it then returns at once with an error.
+func ProcessVideo(ctx context.Context, deps Deps, id int64) error {
+	return processVideo(ctx, deps, id, newRun("", 0))
+}
+
+func processVideo(ctx context.Context, deps Deps, id int64, r run) (err error) {
 	if deps.Encoder == nil {
 		deps.Encoder = media.X264{}
 	}
@@ -80,6 +93,12 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 	if deps.ProgressEvery == 0 {
 		deps.ProgressEvery = 2 * time.Second
 	}
+	if deps.HeartbeatEvery <= 0 {
+		deps.HeartbeatEvery = DefaultHeartbeat
+	}
+	if deps.StaleAfter <= 0 {
+		deps.StaleAfter = DefaultStaleAfter
+	}
 	v, err := Get(ctx, deps.DB.R, id)
 	if err != nil {
 		return err
@@ -87,11 +106,19 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 	if v.SourceKey == "" {
 		return fmt.Errorf("video: process %d: no source: %w", id, ErrRejected)
 	}
-	if err := setProcessing(ctx, deps.DB, id, ProcProcessing, 0, ""); err != nil {
+	if err := claim(ctx, deps.DB, id, r, time.Now(), deps.StaleAfter); err != nil {
 		return err
 	}
+	// The heartbeat ends with the run; it cancels the run once another has taken over.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go heartbeat(ctx, cancel, deps, id, r)
 	defer func() {
-		if err == nil {
+		if err == nil || errors.Is(err, ErrSuperseded) {
+			return
+		}
+		if errors.Is(context.Cause(ctx), ErrSuperseded) {
+			err = fmt.Errorf("video: process %d: %w", id, ErrSuperseded)
 			return
 		}
 		reason := err.Error()
@@ -108,10 +135,16 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 		// The context may be the one that failed; the status must still be written.
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if werr := setProcessing(wctx, deps.DB, id, ProcFailed, 0, reason); werr != nil {
+		held, werr := failRun(wctx, deps.DB, id, r, reason)
+		if werr != nil {
 			deps.Log.Error("video: recording a failure", "video", id, "err", werr)
+		} else if !held {
+			// Taken over meanwhile (the failure may even come from the run that took over,
+			// clearing this one's work directory): the failure is not this run's to record.
+			err = fmt.Errorf("video: process %d: %w (it failed meanwhile: %v)", id, ErrSuperseded, err)
+			return
 		}
-		if errors.Is(err, ErrRejected) && v.SourceKey != "" {
+		if held && errors.Is(err, ErrRejected) && v.SourceKey != "" {
 			dropSource(wctx, deps, id, v.SourceKey)
 		}
 	}()
@@ -164,7 +197,7 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 			return
 		}
 		last, lastPct = time.Now(), pct
-		if err := setProcessing(ctx, deps.DB, id, ProcProcessing, pct, ""); err != nil {
+		if err := beat(ctx, deps.DB, id, r, pct); err != nil && !errors.Is(err, ErrSuperseded) {
 			deps.Log.Warn("video: progress", "video", id, "err", err)
 		}
 	})
@@ -244,6 +277,17 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 	}
 	siJSON, _ := json.Marshal(si)
 	err = deps.DB.InTx(ctx, func(tx *sql.Tx) error {
+		// Only the run that holds the video records it: a run taken over while it worked
+		// loses, whatever it made.
+		res, err := tx.ExecContext(ctx, `UPDATE videos SET duration_ms = $1, source_info = $2, poster_key = $3, thumbnail_key = $4,
+			processing = $5, progress = 100, failure = '', updated_at = $6 WHERE id = $7 AND processing_run = $8 AND processing = $9`,
+			info.Duration.Milliseconds(), string(siJSON), posterKey, thumbKey, ProcReady, time.Now().UTC(), id, r.token, ProcProcessing)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrSuperseded
+		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM video_renditions WHERE video_id = $1", id); err != nil {
 			return err
 		}
@@ -253,11 +297,11 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE videos SET duration_ms = $1, source_info = $2, poster_key = $3, thumbnail_key = $4,
-			processing = $5, progress = 100, failure = '', updated_at = $6 WHERE id = $7`,
-			info.Duration.Milliseconds(), string(siJSON), posterKey, thumbKey, ProcReady, time.Now().UTC(), id)
-		return err
+		return nil
 	})
+	if errors.Is(err, ErrSuperseded) {
+		return fmt.Errorf("video: process %d: %w", id, err)
+	}
 	if err != nil {
 		return fmt.Errorf("video: process %d: record: %w", id, err)
 	}
@@ -265,6 +309,17 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) (err error) {
 	// leftovers of an interrupted run.
 	sweep(ctx, deps, id, stored)
 	return nil
+}
+
+// failRun records the failure of run r, if it still holds video id, and reports whether it did.
+func failRun(ctx context.Context, d *db.DB, id int64, r run, reason string) (bool, error) {
+	res, err := d.W.ExecContext(ctx, `UPDATE videos SET processing = $1, progress = 0, failure = $2, updated_at = $3
+		WHERE id = $4 AND processing_run = $5`, ProcFailed, TrimFailure(reason), time.Now().UTC(), id, r.token)
+	if err != nil {
+		return false, fmt.Errorf("video: %d processing: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // dropSource forgets and deletes a source that is not a playable video, so that a rejected file

@@ -15,15 +15,15 @@ import (
 func itoa(n int) string { return strconv.Itoa(n) }
 
 const videoColumns = `id, original_lang, origin_city_id, state, published_at, scheduled_at, duration_ms, source_key,
-	source_info, poster_key, thumbnail_key, processing, progress, failure, version, created_at, updated_at`
+	source_info, poster_key, thumbnail_key, processing, progress, failure, version, created_at, updated_at, heartbeat_at`
 
 func scanVideo(row interface{ Scan(...any) error }) (*Video, error) {
 	var v Video
 	var origin sql.NullInt64
-	var pub, sched sql.NullTime
+	var pub, sched, beat sql.NullTime
 	var ms int64
 	err := row.Scan(&v.ID, &v.OriginalLang, &origin, &v.State, &pub, &sched, &ms, &v.SourceKey, &v.SourceInfo,
-		&v.PosterKey, &v.ThumbnailKey, &v.Processing, &v.Progress, &v.Failure, &v.Version, &v.CreatedAt, &v.UpdatedAt)
+		&v.PosterKey, &v.ThumbnailKey, &v.Processing, &v.Progress, &v.Failure, &v.Version, &v.CreatedAt, &v.UpdatedAt, &beat)
 	if err != nil {
 		return nil, err
 	}
@@ -33,6 +33,9 @@ func scanVideo(row interface{ Scan(...any) error }) (*Video, error) {
 	}
 	if sched.Valid {
 		v.ScheduledAt = sched.Time.UTC()
+	}
+	if beat.Valid {
+		v.HeartbeatAt = beat.Time.UTC()
 	}
 	v.Duration = time.Duration(ms) * time.Millisecond
 	return &v, nil
@@ -309,17 +312,6 @@ func AttachSource(ctx context.Context, tx *sql.Tx, id int64, key string) error {
 		version = version + 1, updated_at = $3 WHERE id = $4`, key, ProcWaiting, time.Now().UTC(), id)
 	if err != nil {
 		return fmt.Errorf("video: %d attach source: %w", id, err)
-	}
-	return nil
-}
-
-// setProcessing records a processing status outside any caller's transaction. It does not
-// bump the version: an editor's form is not stale because an encode moved on.
-func setProcessing(ctx context.Context, d *db.DB, id int64, status string, percent int, failure string) error {
-	_, err := d.W.ExecContext(ctx, `UPDATE videos SET processing = $1, progress = $2, failure = $3, updated_at = $4
-		WHERE id = $5`, status, percent, TrimFailure(failure), time.Now().UTC(), id)
-	if err != nil {
-		return fmt.Errorf("video: %d processing: %w", id, err)
 	}
 	return nil
 }

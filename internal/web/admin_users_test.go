@@ -134,3 +134,42 @@ func TestAdminUsers(t *testing.T) {
 		t.Fatalf("user audit: %s", got)
 	}
 }
+
+// Disabling an account ends its sessions for good: enabling it again does not let an old
+// session cookie back in.
+func TestReenabledAccountOldSessionRefused(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.userClient(auth.RoleAdmin)
+	editor := e.userClient(auth.RoleEditor)
+	old := editor.http.Jar.Cookies(mustURL(t, e.ts.URL))
+	if resp, _ := editor.get("/admin/"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed-in editor: %d", resp.StatusCode)
+	}
+	id := itoa64(userID(t, e, "u-editor"))
+	if resp, _ := admin.post("/admin/users/"+id+"/disable", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disable: %d", resp.StatusCode)
+	}
+	if resp, _ := editor.get("/admin/"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disabled account still signed in: %d", resp.StatusCode)
+	}
+	if resp, _ := admin.post("/admin/users/"+id+"/enable", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("enable: %d", resp.StatusCode)
+	}
+	// The old cookie, as it was before the disabling, is refused.
+	again := e.client()
+	again.http.Jar.SetCookies(mustURL(t, e.ts.URL), old)
+	if resp, _ := again.get("/admin/"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the old session came back with the account: %d", resp.StatusCode)
+	}
+	// Signing in again works.
+	e.client().signIn("u-editor", testPassword, http.StatusSeeOther)
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

@@ -323,9 +323,11 @@ func (f *videoForm) video(stored *video.Video, cities map[int64]*register.City, 
 
 // videoPageData is what the video form shows.
 type videoPageData struct {
-	Form         videoForm
-	New          bool
-	CanEdit      bool
+	Form    videoForm
+	New     bool
+	CanEdit bool
+	// Stalled: the video's processing stopped reporting (its process most likely died).
+	Stalled      bool
 	Problem      string
 	Langs        []option // the common language tags, for the fields' suggestions
 	States       []option // on create: planned or draft
@@ -443,6 +445,7 @@ func (s *Server) renderVideo(w http.ResponseWriter, r *http.Request, status int,
 	if v := stored; v != nil {
 		p.Title = l.T("video.edit.edit_title", "title", v.Title(l.Lang))
 		data.V, data.State, data.Next, data.Proc = v, l.T("video.state."+v.State), stateOptions(l, v.State), processingOf(l, v)
+		data.Stalled = v.Stalled(s.now(), s.encodeStaleAfter())
 		data.StateTo, data.StateAt, data.StateZone = r.PostFormValue("state"), f.ScheduledAt, f.Zone
 		if strings.HasSuffix(r.URL.Path, "/state") {
 			// The state form comes back as typed; the details form shows what is stored.
@@ -720,8 +723,18 @@ func (s *Server) adminVideoState(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// adminVideoReprocess runs the processing of a video's source again after it failed: the
-// video waits again and the job is enqueued in the same transaction.
+// encodeStaleAfter is how long an encode may stay silent before it counts as stalled.
+func (s *Server) encodeStaleAfter() time.Duration {
+	if s.cfg.EncodeStaleAfter > 0 {
+		return s.cfg.EncodeStaleAfter
+	}
+	return video.DefaultStaleAfter
+}
+
+// adminVideoReprocess runs the processing of a video's source again, now, after it failed or
+// while its run is stalled (no heartbeat for --encode-stale-after): the video waits again and
+// a job is enqueued in the same transaction. A stalled run that is still alive somewhere loses
+// its hold on the video and records nothing.
 func (s *Server) adminVideoReprocess(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r, "id")
 	if !ok {
@@ -734,17 +747,15 @@ func (s *Server) adminVideoReprocess(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		switch {
-		case v.SourceKey == "":
+		if v.SourceKey == "" {
 			return problem.New(http.StatusUnprocessableEntity, "video.edit.no_source")
-		case v.Processing != video.ProcFailed:
-			return problem.New(http.StatusConflict, "video.edit.not_failed")
 		}
-		if err := video.AttachSource(ctx, tx, id, v.SourceKey); err != nil {
+		queued, err := video.Retry(ctx, tx, s.queue, id, s.now().Add(-s.encodeStaleAfter()))
+		if err != nil {
 			return err
 		}
-		if err := video.EnqueueProcessing(ctx, tx, s.queue, id); err != nil {
-			return err
+		if !queued {
+			return problem.New(http.StatusConflict, "video.edit.not_retryable")
 		}
 		return auth.Audit(ctx, tx, userFrom(r), "reprocess", "video", id,
 			map[string]string{"processing": v.Processing, "failure": v.Failure},
