@@ -101,7 +101,19 @@ func htmlCueText(s string, collapse bool) (text string, repaired bool) {
 		case "ruby":
 			node = &CueNode{Kind: NodeRuby}
 		case "rt":
-			if b.current().Kind == NodeRuby {
+			// WebVTT wants <rt> directly inside <ruby>; SAMI files often have a <font> around
+			// base and annotation. Close the spans inside the ruby so the annotation stays one.
+			if k := b.innermost(NodeRuby); k > 0 {
+				closed := len(b.open) - 1 - k
+				for range closed {
+					b.pop()
+				}
+				for j := len(stack) - 1; j >= 0 && closed > 0; j-- {
+					if stack[j].pushed {
+						stack[j].pushed = false
+						closed--
+					}
+				}
 				node = &CueNode{Kind: NodeRubyText}
 			}
 		case "font":

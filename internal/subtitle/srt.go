@@ -244,41 +244,36 @@ func formatSRTTime(d time.Duration) string {
 // srtText writes a cue text tree in SubRip's HTML-flavoured markup.
 func srtText(root *CueNode) string {
 	var b strings.Builder
-	var walk func(n *CueNode, depth int)
-	walk = func(n *CueNode, depth int) {
-		if depth > maxCueTextDepth {
-			return
-		}
-		open, closing := "", ""
+	tags := func(n *CueNode) (open, closing string) {
 		switch n.Kind {
-		case NodeText:
-			writeHTMLishText(&b, n.Text)
-			return
-		case NodeTimestamp:
-			return
 		case NodeItalic:
-			open, closing = "<i>", "</i>"
+			return "<i>", "</i>"
 		case NodeBold:
-			open, closing = "<b>", "</b>"
+			return "<b>", "</b>"
 		case NodeUnderline:
-			open, closing = "<u>", "</u>"
+			return "<u>", "</u>"
 		case NodeRubyText:
-			open, closing = "(", ")"
+			return "(", ")"
 		case NodeClass:
 			for _, class := range n.Classes {
 				if colorClasses[class] == class {
-					open, closing = `<font color="`+class+`">`, "</font>"
-					break
+					return `<font color="` + class + `">`, "</font>"
 				}
 			}
 		}
-		b.WriteString(open)
-		for _, c := range n.Children {
-			walk(c, depth+1)
-		}
-		b.WriteString(closing)
+		return "", ""
 	}
-	walk(root, 0)
+	walkCueTree(root, func(n *CueNode) {
+		if n.Kind == NodeText {
+			writeHTMLishText(&b, n.Text)
+			return
+		}
+		open, _ := tags(n)
+		b.WriteString(open)
+	}, func(n *CueNode) {
+		_, closing := tags(n)
+		b.WriteString(closing)
+	})
 	return b.String()
 }
 
@@ -324,3 +319,4 @@ func trackCues(t *Track) []*Cue {
 	}
 	return t.Cues
 }
+

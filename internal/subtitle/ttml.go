@@ -748,12 +748,28 @@ func needsPreserve(s string) bool {
 // ttmlContent writes a cue text tree as the content of a <p>.
 func ttmlContent(root *CueNode) string {
 	var b strings.Builder
-	var walk func(n *CueNode, depth int)
-	walk = func(n *CueNode, depth int) {
-		if depth > maxCueTextDepth {
-			return
+	open := func(n *CueNode) string {
+		switch n.Kind {
+		case NodeItalic:
+			return `<span tts:fontStyle="italic">`
+		case NodeBold:
+			return `<span tts:fontWeight="bold">`
+		case NodeUnderline:
+			return `<span tts:textDecoration="underline">`
+		case NodeClass:
+			for _, class := range n.Classes {
+				if colorClasses[class] == class {
+					return `<span tts:color="` + class + `">`
+				}
+			}
+		case NodeLanguage:
+			if tag, err := CanonicalLanguage(n.Annotation); err == nil && tag != "" {
+				return `<span xml:lang="` + xmlEscape(tag) + `">`
+			}
 		}
-		open := ""
+		return ""
+	}
+	walkCueTree(root, func(n *CueNode) {
 		switch n.Kind {
 		case NodeText:
 			for i, part := range strings.Split(n.Text, "\n") {
@@ -762,39 +778,19 @@ func ttmlContent(root *CueNode) string {
 				}
 				b.WriteString(xmlEscape(part))
 			}
-			return
-		case NodeTimestamp:
-			return
-		case NodeItalic:
-			open = `<span tts:fontStyle="italic">`
-		case NodeBold:
-			open = `<span tts:fontWeight="bold">`
-		case NodeUnderline:
-			open = `<span tts:textDecoration="underline">`
-		case NodeClass:
-			for _, class := range n.Classes {
-				if colorClasses[class] == class {
-					open = `<span tts:color="` + class + `">`
-					break
-				}
-			}
-		case NodeLanguage:
-			if tag, err := CanonicalLanguage(n.Annotation); err == nil && tag != "" {
-				open = `<span xml:lang="` + xmlEscape(tag) + `">`
-			}
 		case NodeRubyText:
 			b.WriteString("(")
-			defer b.WriteString(")")
+		default:
+			b.WriteString(open(n))
 		}
-		b.WriteString(open)
-		for _, c := range n.Children {
-			walk(c, depth+1)
-		}
-		if open != "" {
+	}, func(n *CueNode) {
+		switch {
+		case n.Kind == NodeRubyText:
+			b.WriteString(")")
+		case open(n) != "":
 			b.WriteString("</span>")
 		}
-	}
-	walk(root, 0)
+	})
 	return b.String()
 }
 
