@@ -62,7 +62,8 @@ var (
 )
 
 // DetectEncoding guesses the encoding of a subtitle file: a byte order mark first, then UTF-16
-// by the pattern of its NUL bytes, then UTF-8 if the bytes are valid UTF-8, then a charset an
+// by the pattern of its NUL bytes, then UTF-8 if the bytes are valid UTF-8 (or if the lines that
+// are not are UTF-8 with a character cut off, which no legacy encoding reads), then a charset an
 // XML or HTML declaration names, and last the legacy encoding whose decoding looks most like
 // Korean or Russian text, with Windows-1252 when none does.
 func DetectEncoding(data []byte) Encoding {
@@ -99,7 +100,7 @@ func detectEncoding(data []byte) encodingGuess {
 	// Score the lines that are not UTF-8, then sort out the ones that are: a file with both is
 	// a paste of two files, and each line is decoded in its own encoding.
 	var sample []byte
-	legacyLines, validLines := 0, 0
+	legacyLines, validLines, cutLines := 0, 0, 0
 	for line := range bytes.Lines(data) {
 		switch {
 		case isASCII(line):
@@ -107,6 +108,9 @@ func detectEncoding(data []byte) encodingGuess {
 			validLines++
 		default:
 			legacyLines++
+			if isCutUTF8(line) {
+				cutLines++
+			}
 			if len(sample) < detectionSampleSize {
 				sample = append(sample, line...)
 			}
@@ -114,6 +118,12 @@ func detectEncoding(data []byte) encodingGuess {
 	}
 	legacy, score := bestLegacyEncoding(sample)
 	g := encodingGuess{primary: legacy, uncertain: score < plausibleTextScore}
+	if cutLines == legacyLines && g.uncertain {
+		// Every line that is not UTF-8 is UTF-8 with a character cut off, and no legacy
+		// encoding reads those lines as text: the file is UTF-8, and the broken sequences
+		// become U+FFFD (cleanText warns) rather than the whole file turning into mojibake.
+		return encodingGuess{primary: UTF8}
+	}
 	if validLines == 0 {
 		return g
 	}
@@ -130,6 +140,29 @@ func detectEncoding(data []byte) encodingGuess {
 		}
 	}
 	return g
+}
+
+// isCutUTF8 reports a line that is not valid UTF-8 but nearly: at least two valid multi-byte
+// sequences for each broken one, as when an editor cut a character in half. Text in a legacy
+// encoding has the opposite proportion: its bytes above 0x7F rarely form valid UTF-8 sequences
+// (about one CP949 syllable in ten does, hardly any Windows-1251 or Windows-1252 letter).
+func isCutUTF8(line []byte) bool {
+	valid, broken := 0, 0
+	for i := 0; i < len(line); {
+		if line[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(line[i:])
+		if r == utf8.RuneError && size == 1 {
+			broken++
+			i += invalidUTF8Length(line[i:])
+			continue
+		}
+		valid++
+		i += size
+	}
+	return broken > 0 && valid >= 2*broken
 }
 
 // isUTF8Line decides a line of a file that is not all UTF-8: it is UTF-8 if it is valid UTF-8
@@ -529,7 +562,7 @@ func decodeMixed(data []byte, g encodingGuess) ([]byte, int) {
 const maxControlShare = 0.02
 
 // cleanText turns decoded bytes into the text the parsers read: valid UTF-8 (each maximal
-// invalid subsequence replaced by U+FFFD), no BOM, LF line breaks, NUL replaced by U+FFFD and a
+// invalid subsequence replaced by U+FFFD, with a warning naming the first line that had one), no BOM, LF line breaks, NUL replaced by U+FFFD and a
 // trailing run of NULs dropped. It refuses input with too many control characters.
 func cleanText(raw []byte) (string, []*Error, error) {
 	var warnings []*Error
@@ -548,7 +581,7 @@ func cleanText(raw []byte) (string, []*Error, error) {
 	b.Grow(len(raw))
 	line := 1
 	controls, runes := 0, 0
-	nulLine, bomLine := 0, 0
+	nulLine, bomLine, invalidLine := 0, 0, 0
 	for i := 0; i < len(raw); {
 		// Copy the run of plain printable ASCII up to the next byte that needs a look.
 		plain := i
@@ -592,6 +625,9 @@ func cleanText(raw []byte) (string, []*Error, error) {
 		r, size := utf8.DecodeRune(raw[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
+			if invalidLine == 0 {
+				invalidLine = line
+			}
 			b.WriteRune(utf8.RuneError)
 			i += invalidUTF8Length(raw[i:])
 			continue
@@ -612,6 +648,9 @@ func cleanText(raw []byte) (string, []*Error, error) {
 	}
 	if bomLine > 0 {
 		warnings = append(warnings, &Error{Code: CodeBOMRemoved, Line: bomLine})
+	}
+	if invalidLine > 0 {
+		warnings = append(warnings, &Error{Code: CodeInvalidUTF8, Line: invalidLine})
 	}
 	return b.String(), warnings, nil
 }

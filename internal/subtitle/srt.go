@@ -319,4 +319,3 @@ func trackCues(t *Track) []*Cue {
 	}
 	return t.Cues
 }
-
