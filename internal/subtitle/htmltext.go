@@ -6,10 +6,13 @@ import "strings"
 // cue text. <i>, <b>, <u>, <ruby> and <rt> keep their meaning, <font color> becomes a WebVTT
 // colour class when it names one, <br> a line break; every other tag is dropped with its text
 // kept, except script, style and the like, whose content is dropped too; character references
-// are decoded; a "<" that does not open a tag is text. With collapse, source line breaks and
-// whitespace runs become single spaces, as in HTML (SAMI); without it, they are kept (SRT).
+// are decoded; a "<" that does not open a tag is text. With srt (SubRip), source line breaks and
+// spaces are kept, and a "tag" that is none a subtitle file uses (<sigh>, <LAUGHING!>, the
+// "<y and y>" of "x<y and y>z") is text, as subtitle authors mean it; without it (SAMI, which is
+// HTML), whitespace runs become single spaces and unknown tags are dropped, as browsers do.
 // repaired reports formatting tags that were unclosed, misnested or closed without being open.
-func htmlCueText(s string, collapse bool) (text string, repaired bool) {
+func htmlCueText(s string, srt bool) (text string, repaired bool) {
+	collapse := !srt
 	b := newTreeBuilder()
 	type openTag struct {
 		name   string
@@ -40,14 +43,14 @@ func htmlCueText(s string, collapse bool) (text string, repaired bool) {
 				i = after
 			} else {
 				pending.WriteByte('&')
-				i++
+				i = skipSRTGuard(s, i+1)
 			}
 			continue
 		}
 		tag, after, ok := tags.scan(i)
-		if !ok {
+		if !ok || srt && !isSRTTag(tag, s[i:after]) {
 			pending.WriteByte('<')
-			i++
+			i = skipSRTGuard(s, i+1)
 			continue
 		}
 		i = after
@@ -133,6 +136,31 @@ func htmlCueText(s string, collapse bool) (text string, repaired bool) {
 	return b.finish(collapse), repaired
 }
 
+// isSRTTag reports the tags SubRip files really use, and the HTML elements whose content
+// htmlCueText drops: anything else between "<" and ">" in an SRT file is text.
+func isSRTTag(tag htmlTag, raw string) bool {
+	if tag.kind == htmlComment {
+		return strings.HasSuffix(raw, ">") // not a "<!--" that runs to the end of the cue
+	}
+	switch tag.name {
+	case "i", "em", "b", "strong", "u", "ins", "s", "strike", "del", "font", "br", "span", "p",
+		"ruby", "rt", "rp", "c", "v", "lang",
+		"script", "style", "title", "head", "object", "iframe", "template", "noscript",
+		"textarea", "xmp", "svg", "math":
+		return true
+	}
+	return false
+}
+
+// skipSRTGuard steps over the invisible guard WriteSRT puts after a "<" or "&" that a reader
+// would otherwise take for markup (see srtGuard), so that the text reads back as it was.
+func skipSRTGuard(s string, i int) int {
+	if strings.HasPrefix(s[i:], srtGuard) {
+		return i + len(srtGuard)
+	}
+	return i
+}
+
 // isFormattingTag reports the HTML tags htmlCueText maps to a span, and so tracks open and closed.
 func isFormattingTag(name string) bool {
 	switch name {
@@ -183,6 +211,10 @@ func scanHTMLTag(s string, i int) (tag htmlTag, next int, ok bool) {
 	case s[j] == '/':
 		tag.kind = htmlEndTag
 		j++
+		// "</ i>": readers of SRT and browsers alike take it for the end tag it means.
+		for j < len(s) && j-i < maxTagLength && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
 	default:
 		tag.kind = htmlStartTag
 	}

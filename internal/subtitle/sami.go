@@ -137,7 +137,7 @@ func parseSAMI(text string, n *notes) ([]*Track, error) {
 					class = addClass(&samiClass{name: seg.class})
 				}
 			}
-			cueText, repaired := htmlCueText(seg.content, true)
+			cueText, repaired := htmlCueText(seg.content, false)
 			if repaired {
 				n.add(CodeBrokenMarkup, st.line)
 			}
