@@ -21,6 +21,8 @@ import (
 // Cues are grouped by their xml:lang into one Track each, in order of first appearance. A file
 // with a DTD is refused (CodeDoctype), as is XML nesting deeper than maxXMLDepth (CodeTooDeep),
 // XML that is not well-formed (CodeMalformed) and a root that is not <tt> (CodeBadSignature).
+// A <p> with no timing on it or above it is skipped with CodeBadTiming, and a file whose every
+// paragraph is is refused with CodeNoCues naming the first one's line.
 func ParseTTML(r io.Reader) ([]*Track, error) {
 	tracks, _, err := parseReader(r, FormatTTML)
 	return tracks, err
@@ -50,6 +52,7 @@ type ttmlElement struct {
 	begin    time.Duration // absolute
 	end      time.Duration // absolute; meaningful when hasEnd
 	hasEnd   bool
+	timed    bool // it or an ancestor has a begin, end or dur
 	lang     string
 	preserve bool
 	style    ttmlStyle
@@ -79,6 +82,7 @@ type ttmlParser struct {
 
 	rootLanguage string
 	title        string
+	skippedLine  int // the first <p> skipped for its timing
 	tracks       []*Track
 	trackByTag   map[string]*Track
 }
@@ -106,6 +110,9 @@ func parseTTML(text string, n *notes) ([]*Track, error) {
 	}
 	if err := p.run(); err != nil {
 		return nil, err
+	}
+	if len(p.tracks) == 0 && p.skippedLine > 0 {
+		return nil, &Error{Code: CodeNoCues, Line: p.skippedLine}
 	}
 	if len(p.tracks) == 0 {
 		p.tracks = append(p.tracks, &Track{Language: p.rootLang()})
@@ -222,6 +229,7 @@ func (p *ttmlParser) start(t xml.StartElement, line int) {
 		begin:    parent.begin,
 		end:      parent.end,
 		hasEnd:   parent.hasEnd,
+		timed:    parent.timed,
 		lang:     parent.lang,
 		preserve: parent.preserve,
 		style:    parent.style,
@@ -275,12 +283,22 @@ func (p *ttmlParser) start(t xml.StartElement, line int) {
 	// Timing, relative to the parent's begin. Spans' times are not kept: WebVTT cue text has
 	// only points in time.
 	if el.local != "span" && el.local != "br" {
-		if !p.applyTiming(el, parent, t.Attr) {
+		timingOK := p.applyTiming(el, parent, t.Attr)
+		if !timingOK {
 			p.notes.add(CodeBadTiming, line)
-			if el.local == "p" {
-				el.skip = true
-				return
+		}
+		// A paragraph with no timing at all, on itself or above, would be a cue at 0 that
+		// never shows (what an untimed document means — shown the whole time — is no
+		// subtitle): it is skipped, and a file of only such paragraphs refused.
+		if el.local == "p" && (!timingOK || !el.timed && p.cue == nil) {
+			if timingOK {
+				p.notes.add(CodeBadTiming, line)
 			}
+			if p.skippedLine == 0 {
+				p.skippedLine = line
+			}
+			el.skip = true
+			return
 		}
 	}
 
@@ -348,6 +366,9 @@ func (p *ttmlParser) applyTiming(el, parent *ttmlElement, attrs []xml.Attr) bool
 			continue
 		}
 		*target, *flag = v, true
+	}
+	if hasBegin || hasEnd || hasDur {
+		el.timed = true
 	}
 	if hasBegin {
 		el.begin = addTimes(parent.begin, begin)
