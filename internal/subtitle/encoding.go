@@ -118,10 +118,10 @@ func detectEncoding(data []byte) encodingGuess {
 	}
 	legacy, score := bestLegacyEncoding(sample)
 	g := encodingGuess{primary: legacy, uncertain: score < plausibleTextScore}
-	if cutLines == legacyLines && g.uncertain {
-		// Every line that is not UTF-8 is UTF-8 with a character cut off, and no legacy
-		// encoding reads those lines as text: the file is UTF-8, and the broken sequences
-		// become U+FFFD (cleanText warns) rather than the whole file turning into mojibake.
+	if cutLines == legacyLines && (g.uncertain || cutUTF8ReadsBetter(sample, legacy)) {
+		// Every line that is not UTF-8 is UTF-8 with a character cut off, and the legacy
+		// encoding does not read those lines better: the file is UTF-8, and the broken
+		// sequences become U+FFFD (cleanText warns) rather than the file turning into mojibake.
 		return encodingGuess{primary: UTF8}
 	}
 	if validLines == 0 {
@@ -163,6 +163,17 @@ func isCutUTF8(line []byte) bool {
 		i += size
 	}
 	return broken > 0 && valid >= 2*broken
+}
+
+// cutUTF8ReadsBetter reports whether lines that are nearly UTF-8 (see isCutUTF8) read at least
+// as well as UTF-8, with U+FFFD for the broken sequences, as in the legacy encoding.
+func cutUTF8ReadsBetter(sample []byte, legacy Encoding) bool {
+	other, err := legacyDecoder(legacy).Bytes(sample)
+	if err != nil {
+		return true
+	}
+	score := scoreFor(legacy)
+	return score(strings.ToValidUTF8(string(sample), "\uFFFD")) >= score(string(other))
 }
 
 // isUTF8Line decides a line of a file that is not all UTF-8: it is UTF-8 if it is valid UTF-8
@@ -415,6 +426,9 @@ func scoreWestern(s string) float64 {
 		}
 		total++
 		switch {
+		case isUTF8LeadAsLatin1(r) && i+1 < len(runes) && isUTF8TrailAsWindows1252(runes[i+1]),
+			i > 0 && isUTF8LeadAsLatin1(runes[i-1]) && isUTF8TrailAsWindows1252(r):
+			bad++ // "Ã¼": a UTF-8 character read as two
 		case unicode.Is(unicode.Latin, r) && (asciiLetter(i-1) || asciiLetter(i+1)):
 			good++
 		case r == utf8.RuneError, r >= 0x80 && r <= 0x9F, unicode.IsSymbol(r):
@@ -425,6 +439,17 @@ func scoreWestern(s string) float64 {
 		return 0
 	}
 	return (good - bad) / total
+}
+
+// isUTF8LeadAsLatin1 reports the characters Windows-1252 reads a UTF-8 lead byte of Latin,
+// Greek or Cyrillic text as (0xC2–0xDF: "Ã", "Â", "Ð", "Ñ").
+func isUTF8LeadAsLatin1(r rune) bool { return r >= 0xC2 && r <= 0xDF }
+
+// isUTF8TrailAsWindows1252 reports the characters Windows-1252 reads a UTF-8 continuation byte
+// (0x80–0xBF) as: U+00A0–U+00BF, and the letters and punctuation of 0x80–0x9F.
+func isUTF8TrailAsWindows1252(r rune) bool {
+	return r >= 0xA0 && r <= 0xBF || r >= 0x80 && r <= 0x9F ||
+		strings.ContainsRune("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ", r)
 }
 
 // legacyDecoder returns the x/text decoder of a single- or double-byte encoding.

@@ -36,6 +36,19 @@ func TestDecodeCutUTF8Sequence(t *testing.T) {
 			want:  []string{"Café", "Déjà vu\uFFFD"},
 			line:  7,
 		},
+		{
+			// Windows-1252 reads it without an undecodable byte, but as "GrÃ¼ÃŸe".
+			name:  "German line that Windows-1252 would read without U+FFFD",
+			input: "1\n00:00:01,000 --> 00:00:02,000\nGrüße aus Düsseldorf, schön\xc3\n",
+			want:  []string{"Grüße aus Düsseldorf, schön\uFFFD"},
+			line:  3,
+		},
+		{
+			name:  "Russian line cut at its end",
+			input: "1\n00:00:01,000 --> 00:00:02,000\nВсё хорошо, спасибо\xd1\n",
+			want:  []string{"Всё хорошо, спасибо\uFFFD"},
+			line:  3,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
