@@ -47,7 +47,8 @@ const (
 	// CodeStrayText: text outside any cue, ignored.
 	CodeStrayText Code = "stray-text"
 	// CodeBrokenMarkup: tags in a cue's text were unclosed, misnested or unknown, and were
-	// repaired or dropped. Validate reports it too, for WebVTT cue text.
+	// repaired or dropped, or content that is never subtitle text (a script, a style) was
+	// dropped. Validate reports it too, for WebVTT cue text.
 	CodeBrokenMarkup Code = "broken-markup"
 	// CodeNULBytes: NUL bytes were replaced by U+FFFD (or, at the end of the file, dropped).
 	CodeNULBytes Code = "nul-bytes"

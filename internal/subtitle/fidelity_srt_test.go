@@ -126,3 +126,14 @@ func TestWriteSRTForFFmpeg(t *testing.T) {
 		}
 	}
 }
+
+func TestDroppedContentWarns(t *testing.T) {
+	track, info := parseSRTString(t, "1\n00:00:01,000 --> 00:00:02,000\nhello<script>alert(1)</script>\n")
+	if track.Cues[0].Text != "hello" || !hasWarning(info, CodeBrokenMarkup, 2) {
+		t.Errorf("cue %q, warnings %v; want hello and %s", track.Cues[0].Text, info.Warnings, CodeBrokenMarkup)
+	}
+	_, info = parseSRTString(t, "1\n00:00:01,000 --> 00:00:02,000\n<ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>\n")
+	if len(info.Warnings) != 0 {
+		t.Errorf("ruby fallback: warnings %v", info.Warnings)
+	}
+}

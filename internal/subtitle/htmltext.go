@@ -10,7 +10,8 @@ import "strings"
 // spaces are kept, and a "tag" that is none a subtitle file uses (<sigh>, <LAUGHING!>, the
 // "<y and y>" of "x<y and y>z") is text, as subtitle authors mean it; without it (SAMI, which is
 // HTML), whitespace runs become single spaces and unknown tags are dropped, as browsers do.
-// repaired reports formatting tags that were unclosed, misnested or closed without being open.
+// repaired reports formatting tags that were unclosed, misnested or closed without being open,
+// and content dropped as code (script, style and the like).
 func htmlCueText(s string, srt bool) (text string, repaired bool) {
 	collapse := !srt
 	b := newTreeBuilder()
@@ -86,7 +87,11 @@ func htmlCueText(s string, srt bool) (text string, repaired bool) {
 			continue
 		case "script", "style", "title", "head", "rp", "object", "iframe", "template",
 			"noscript", "textarea", "xmp", "svg", "math":
-			// Their content is code or fallback, never subtitle text.
+			// Their content is code or fallback, never subtitle text. Dropping it is a repair
+			// worth a warning, except for ruby's fallback parentheses and a stray title.
+			if tag.name != "rp" && tag.name != "title" && tag.name != "head" {
+				repaired = true
+			}
 			i = skipElementContent(s, i, tag.name)
 			continue
 		}
