@@ -342,7 +342,7 @@ const srtGuard = "\u200B"
 
 // writeHTMLishText writes text for a format whose readers take HTML-ish tags and character
 // references (SRT), guarding only what they would misread: a "<" that a ">" after it would
-// close into a tag (or that opens a comment), and an "&" that starts a reference. "Fish & chips"
+// close into a tag or that could start one, and an "&" that starts a reference. "Fish & chips"
 // and "a < b" stay as they are.
 func writeHTMLishText(b *strings.Builder, s string) {
 	for i := 0; i < len(s); i++ {
@@ -356,8 +356,10 @@ func writeHTMLishText(b *strings.Builder, s string) {
 			if lt := strings.IndexByte(rest, '<'); lt >= 0 {
 				rest = rest[:lt]
 			}
-			if strings.ContainsRune(rest, '>') || strings.HasPrefix(s[i+1:], "!") ||
-				strings.HasPrefix(s[i+1:], "?") || i+1 == len(s) {
+			// This reader takes a "<" before a letter, "/", "!" or "?" for the start of a tag
+			// even when its ">" comes only after the next "<".
+			if strings.ContainsRune(rest, '>') || i+1 == len(s) ||
+				isASCIILetter(s[i+1]) || strings.IndexByte("/!?", s[i+1]) >= 0 {
 				b.WriteString(srtGuard)
 			}
 		case '&':
