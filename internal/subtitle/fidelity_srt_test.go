@@ -17,6 +17,7 @@ func TestSRTTextThatLooksLikeTags(t *testing.T) {
 		{"<sigh>", "&lt;sigh&gt;", false},
 		{"<sigh> I know.</sigh>", "&lt;sigh&gt; I know.&lt;/sigh&gt;", false},
 		{"<i>known tags still work</i> <s>struck</s>", "<i>known tags still work</i> struck", false},
+		{"<img src=x>a <DIV>picture</DIV>", "a picture", false},
 		{"<b>unclosed", "<b>unclosed</b>", true},
 		{"<i>a <b>b</i> c</b>", "<i>a <b>b</b></i> c", true},
 	}

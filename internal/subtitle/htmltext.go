@@ -7,7 +7,7 @@ import "strings"
 // colour class when it names one, <br> a line break; every other tag is dropped with its text
 // kept, except script, style and the like, whose content is dropped too; character references
 // are decoded; a "<" that does not open a tag is text. With srt (SubRip), source line breaks and
-// spaces are kept, and a "tag" that is none a subtitle file uses (<sigh>, <LAUGHING!>, the
+// spaces are kept, and a "tag" that names no HTML or WebVTT element (<sigh>, <LAUGHING!>, the
 // "<y and y>" of "x<y and y>z") is text, as subtitle authors mean it; without it (SAMI, which is
 // HTML), whitespace runs become single spaces and unknown tags are dropped, as browsers do.
 // repaired reports formatting tags that were unclosed, misnested or closed without being open,
@@ -141,21 +141,32 @@ func htmlCueText(s string, srt bool) (text string, repaired bool) {
 	return b.finish(collapse), repaired
 }
 
-// isSRTTag reports the tags SubRip files really use, and the HTML elements whose content
-// htmlCueText drops: anything else between "<" and ">" in an SRT file is text.
+// isSRTTag reports a tag an SRT file means as markup: one of HTML's elements (subtitle files
+// use a few, and a stray <img> or <div> from a web page is markup too) or of WebVTT's. Anything
+// else between "<" and ">" in an SRT file is text: <sigh>, <LAUGHING!>.
 func isSRTTag(tag htmlTag, raw string) bool {
 	if tag.kind == htmlComment {
 		return strings.HasSuffix(raw, ">") // not a "<!--" that runs to the end of the cue
 	}
-	switch tag.name {
-	case "i", "em", "b", "strong", "u", "ins", "s", "strike", "del", "font", "br", "span", "p",
-		"ruby", "rt", "rp", "c", "v", "lang",
-		"script", "style", "title", "head", "object", "iframe", "template", "noscript",
-		"textarea", "xmp", "svg", "math":
-		return true
-	}
-	return false
+	return htmlElements[tag.name]
 }
+
+// htmlElements are the names of HTML's elements, current and obsolete, and WebVTT's c, v and lang.
+var htmlElements = func() map[string]bool {
+	m := map[string]bool{}
+	for _, name := range strings.Fields(`a abbr acronym address area article aside audio b base
+		basefont bdi bdo big blink blockquote body br button canvas caption center cite code col
+		colgroup data datalist dd del details dfn dialog dir div dl dt em embed fieldset
+		figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr
+		html i iframe img input ins kbd label legend li link main map mark marquee menu meta meter
+		nav nobr noembed noframes noscript object ol optgroup option output p param picture
+		plaintext pre progress q rb rp rt rtc ruby s samp script search section select slot small
+		source span strike strong style sub summary sup svg math table tbody td template textarea
+		tfoot th thead time title tr track tt u ul var video wbr xmp c v lang`) {
+		m[name] = true
+	}
+	return m
+}()
 
 // skipSRTGuard steps over the invisible guard WriteSRT puts after a "<" or "&" that a reader
 // would otherwise take for markup (see srtGuard), so that the text reads back as it was.
