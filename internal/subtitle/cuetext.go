@@ -45,10 +45,37 @@ type CueNode struct {
 // past it are ignored.
 const maxCueTagClasses = 64
 
-// maxCueTextDepth bounds how deeply spans nest. The spec has no limit; real cue text nests a
-// handful of levels, and the bound keeps recursive walks of a hostile tree (the serialiser, the
-// dump) from exhausting the stack. Start tags that would go deeper are ignored.
+// maxCueTextDepth bounds how deeply spans nest: the one limit, applied where trees are built.
+// The spec has no limit; real cue text nests a handful of levels, and the bound keeps a hostile
+// file from building a tree millions of spans deep. ParseCueText and the other formats' parsers
+// (treeBuilder.push) ignore start tags that would go deeper, keeping the text inside them; the
+// code that reads a tree (walkCueTree) treats a deeper span, which only a tree built by hand can
+// hold, as its content alone. So no text is ever lost to the limit.
 const maxCueTextDepth = 256
+
+// walkCueTree visits the nodes under n in document order: enter before a node's children, leave
+// after them (leave may be nil). A span nested deeper than maxCueTextDepth is not visited, but
+// its children are, as if its tags were not there.
+func walkCueTree(n *CueNode, enter, leave func(*CueNode)) {
+	var walk func(n *CueNode, depth int)
+	walk = func(n *CueNode, depth int) {
+		isSpan := n.Kind != NodeRoot && n.Kind != NodeText && n.Kind != NodeTimestamp
+		if isSpan {
+			depth++
+		}
+		visited := !isSpan || depth <= maxCueTextDepth
+		if visited {
+			enter(n)
+		}
+		for _, c := range n.Children {
+			walk(c, depth)
+		}
+		if visited && leave != nil {
+			leave(n)
+		}
+	}
+	walk(n, 0)
+}
 
 // ParseCueText parses cue text with the "WebVTT cue text parsing rules" and returns the root of
 // its node tree. It accepts any string and never fails: unknown or misplaced tags are ignored,

@@ -44,6 +44,16 @@ func (b *treeBuilder) push(n *CueNode) bool {
 	return true
 }
 
+// innermost returns the index in b.open of the innermost open span of the kind, or -1.
+func (b *treeBuilder) innermost(kind NodeKind) int {
+	for k := len(b.open) - 1; k > 0; k-- {
+		if b.open[k].Kind == kind {
+			return k
+		}
+	}
+	return -1
+}
+
 // pop closes the innermost span.
 func (b *treeBuilder) pop() {
 	if len(b.open) > 1 {
@@ -171,27 +181,19 @@ func collapseSpaces(s string) string {
 // "\n" between lines. Ruby text follows its base in parentheses.
 func (n *CueNode) PlainText() string {
 	var b strings.Builder
-	writePlainText(&b, n, 0)
+	walkCueTree(n, func(n *CueNode) {
+		switch n.Kind {
+		case NodeText:
+			b.WriteString(n.Text)
+		case NodeRubyText:
+			b.WriteString("(")
+		}
+	}, func(n *CueNode) {
+		if n.Kind == NodeRubyText {
+			b.WriteString(")")
+		}
+	})
 	return b.String()
-}
-
-func writePlainText(b *strings.Builder, n *CueNode, depth int) {
-	if depth > maxCueTextDepth {
-		return
-	}
-	switch n.Kind {
-	case NodeText:
-		b.WriteString(n.Text)
-		return
-	case NodeTimestamp:
-		return
-	case NodeRubyText:
-		b.WriteString("(")
-		defer b.WriteString(")")
-	}
-	for _, c := range n.Children {
-		writePlainText(b, c, depth+1)
-	}
 }
 
 // The eight colours WebVTT defines default classes for (WebVTT §7.3, "::cue(.yellow)" and so

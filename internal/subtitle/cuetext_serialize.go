@@ -16,7 +16,7 @@ func SanitizeCueText(text string) string {
 // written as the text of a cue block.
 func SerializeCueText(n *CueNode) string {
 	w := cueTextWriter{}
-	w.node(n, 0)
+	walkCueTree(n, w.enter, w.leave)
 	// A line break at the very end would be dropped by the file parser; keep it as a reference.
 	if len(w.out) > 0 && w.out[len(w.out)-1] == '\n' {
 		w.out = append(w.out[:len(w.out)-1], "&#10;"...)
@@ -28,12 +28,11 @@ type cueTextWriter struct {
 	out []byte
 }
 
-func (w *cueTextWriter) node(n *CueNode, depth int) {
+// enter writes a text node, a timestamp, or a span's start tag (nothing for a kind WebVTT does
+// not know).
+func (w *cueTextWriter) enter(n *CueNode) {
 	switch n.Kind {
 	case NodeRoot:
-		for _, child := range n.Children {
-			w.node(child, depth)
-		}
 		return
 	case NodeText:
 		w.text(n.Text)
@@ -47,11 +46,7 @@ func (w *cueTextWriter) node(n *CueNode, depth int) {
 		return
 	}
 	tag := spanTagName(n.Kind)
-	if tag == "" || depth >= maxCueTextDepth {
-		// Not a span WebVTT knows, or deeper than the parser would keep: write its content only.
-		for _, child := range n.Children {
-			w.node(child, depth)
-		}
+	if tag == "" {
 		return
 	}
 	w.out = append(w.out, '<')
@@ -69,12 +64,15 @@ func (w *cueTextWriter) node(n *CueNode, depth int) {
 		}
 	}
 	w.out = append(w.out, '>')
-	for _, child := range n.Children {
-		w.node(child, depth+1)
+}
+
+// leave writes a span's end tag.
+func (w *cueTextWriter) leave(n *CueNode) {
+	if tag := spanTagName(n.Kind); tag != "" {
+		w.out = append(w.out, "</"...)
+		w.out = append(w.out, tag...)
+		w.out = append(w.out, '>')
 	}
-	w.out = append(w.out, "</"...)
-	w.out = append(w.out, tag...)
-	w.out = append(w.out, '>')
 }
 
 // text writes a text node. Besides <, > and &, it writes as references the characters a cue

@@ -85,7 +85,7 @@ func detectContent(head []byte) Format {
 	}
 	for line := range strings.Lines(s) {
 		line = strings.TrimSpace(line)
-		if _, _, ok := parseSRTTiming(line); ok {
+		if _, _, _, ok := parseSRTTiming(line); ok {
 			return FormatSRT
 		}
 		if _, _, ok := parseSBVTiming(line); ok {

@@ -62,7 +62,8 @@ var (
 )
 
 // DetectEncoding guesses the encoding of a subtitle file: a byte order mark first, then UTF-16
-// by the pattern of its NUL bytes, then UTF-8 if the bytes are valid UTF-8, then a charset an
+// by the pattern of its NUL bytes, then UTF-8 if the bytes are valid UTF-8 (or if the lines that
+// are not are UTF-8 with a character cut off, which no legacy encoding reads), then a charset an
 // XML or HTML declaration names, and last the legacy encoding whose decoding looks most like
 // Korean or Russian text, with Windows-1252 when none does.
 func DetectEncoding(data []byte) Encoding {
@@ -99,7 +100,7 @@ func detectEncoding(data []byte) encodingGuess {
 	// Score the lines that are not UTF-8, then sort out the ones that are: a file with both is
 	// a paste of two files, and each line is decoded in its own encoding.
 	var sample []byte
-	legacyLines, validLines := 0, 0
+	legacyLines, validLines, cutLines := 0, 0, 0
 	for line := range bytes.Lines(data) {
 		switch {
 		case isASCII(line):
@@ -107,6 +108,9 @@ func detectEncoding(data []byte) encodingGuess {
 			validLines++
 		default:
 			legacyLines++
+			if isCutUTF8(line) {
+				cutLines++
+			}
 			if len(sample) < detectionSampleSize {
 				sample = append(sample, line...)
 			}
@@ -114,6 +118,12 @@ func detectEncoding(data []byte) encodingGuess {
 	}
 	legacy, score := bestLegacyEncoding(sample)
 	g := encodingGuess{primary: legacy, uncertain: score < plausibleTextScore}
+	if cutLines == legacyLines && (g.uncertain || cutUTF8ReadsBetter(sample, legacy)) {
+		// Every line that is not UTF-8 is UTF-8 with a character cut off, and the legacy
+		// encoding does not read those lines better: the file is UTF-8, and the broken
+		// sequences become U+FFFD (cleanText warns) rather than the file turning into mojibake.
+		return encodingGuess{primary: UTF8}
+	}
 	if validLines == 0 {
 		return g
 	}
@@ -130,6 +140,40 @@ func detectEncoding(data []byte) encodingGuess {
 		}
 	}
 	return g
+}
+
+// isCutUTF8 reports a line that is not valid UTF-8 but nearly: at least two valid multi-byte
+// sequences for each broken one, as when an editor cut a character in half. Text in a legacy
+// encoding has the opposite proportion: its bytes above 0x7F rarely form valid UTF-8 sequences
+// (about one CP949 syllable in ten does, hardly any Windows-1251 or Windows-1252 letter).
+func isCutUTF8(line []byte) bool {
+	valid, broken := 0, 0
+	for i := 0; i < len(line); {
+		if line[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(line[i:])
+		if r == utf8.RuneError && size == 1 {
+			broken++
+			i += invalidUTF8Length(line[i:])
+			continue
+		}
+		valid++
+		i += size
+	}
+	return broken > 0 && valid >= 2*broken
+}
+
+// cutUTF8ReadsBetter reports whether lines that are nearly UTF-8 (see isCutUTF8) read at least
+// as well as UTF-8, with U+FFFD for the broken sequences, as in the legacy encoding.
+func cutUTF8ReadsBetter(sample []byte, legacy Encoding) bool {
+	other, err := legacyDecoder(legacy).Bytes(sample)
+	if err != nil {
+		return true
+	}
+	score := scoreFor(legacy)
+	return score(strings.ToValidUTF8(string(sample), "\uFFFD")) >= score(string(other))
 }
 
 // isUTF8Line decides a line of a file that is not all UTF-8: it is UTF-8 if it is valid UTF-8
@@ -382,6 +426,9 @@ func scoreWestern(s string) float64 {
 		}
 		total++
 		switch {
+		case isUTF8LeadAsLatin1(r) && i+1 < len(runes) && isUTF8TrailAsWindows1252(runes[i+1]),
+			i > 0 && isUTF8LeadAsLatin1(runes[i-1]) && isUTF8TrailAsWindows1252(r):
+			bad++ // "Ã¼": a UTF-8 character read as two
 		case unicode.Is(unicode.Latin, r) && (asciiLetter(i-1) || asciiLetter(i+1)):
 			good++
 		case r == utf8.RuneError, r >= 0x80 && r <= 0x9F, unicode.IsSymbol(r):
@@ -392,6 +439,17 @@ func scoreWestern(s string) float64 {
 		return 0
 	}
 	return (good - bad) / total
+}
+
+// isUTF8LeadAsLatin1 reports the characters Windows-1252 reads a UTF-8 lead byte of Latin,
+// Greek or Cyrillic text as (0xC2–0xDF: "Ã", "Â", "Ð", "Ñ").
+func isUTF8LeadAsLatin1(r rune) bool { return r >= 0xC2 && r <= 0xDF }
+
+// isUTF8TrailAsWindows1252 reports the characters Windows-1252 reads a UTF-8 continuation byte
+// (0x80–0xBF) as: U+00A0–U+00BF, and the letters and punctuation of 0x80–0x9F.
+func isUTF8TrailAsWindows1252(r rune) bool {
+	return r >= 0xA0 && r <= 0xBF || r >= 0x80 && r <= 0x9F ||
+		strings.ContainsRune("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ", r)
 }
 
 // legacyDecoder returns the x/text decoder of a single- or double-byte encoding.
@@ -529,7 +587,7 @@ func decodeMixed(data []byte, g encodingGuess) ([]byte, int) {
 const maxControlShare = 0.02
 
 // cleanText turns decoded bytes into the text the parsers read: valid UTF-8 (each maximal
-// invalid subsequence replaced by U+FFFD), no BOM, LF line breaks, NUL replaced by U+FFFD and a
+// invalid subsequence replaced by U+FFFD, with a warning naming the first line that had one), no BOM, LF line breaks, NUL replaced by U+FFFD and a
 // trailing run of NULs dropped. It refuses input with too many control characters.
 func cleanText(raw []byte) (string, []*Error, error) {
 	var warnings []*Error
@@ -548,7 +606,7 @@ func cleanText(raw []byte) (string, []*Error, error) {
 	b.Grow(len(raw))
 	line := 1
 	controls, runes := 0, 0
-	nulLine, bomLine := 0, 0
+	nulLine, bomLine, invalidLine := 0, 0, 0
 	for i := 0; i < len(raw); {
 		// Copy the run of plain printable ASCII up to the next byte that needs a look.
 		plain := i
@@ -592,6 +650,9 @@ func cleanText(raw []byte) (string, []*Error, error) {
 		r, size := utf8.DecodeRune(raw[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
+			if invalidLine == 0 {
+				invalidLine = line
+			}
 			b.WriteRune(utf8.RuneError)
 			i += invalidUTF8Length(raw[i:])
 			continue
@@ -612,6 +673,9 @@ func cleanText(raw []byte) (string, []*Error, error) {
 	}
 	if bomLine > 0 {
 		warnings = append(warnings, &Error{Code: CodeBOMRemoved, Line: bomLine})
+	}
+	if invalidLine > 0 {
+		warnings = append(warnings, &Error{Code: CodeInvalidUTF8, Line: invalidLine})
 	}
 	return b.String(), warnings, nil
 }

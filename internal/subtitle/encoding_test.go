@@ -246,7 +246,7 @@ func TestDecodeRepairs(t *testing.T) {
 		{"NUL becomes U+FFFD", "a\x00b\nc\n", "a\uFFFDb\nc\n", []Code{CodeNULBytes}},
 		{"NUL padding at the end is dropped", "abc\n\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", "abc\n", []Code{CodeNULBytes}},
 		{"CR and CRLF become LF", "a\r\nb\rc", "a\nb\nc", nil},
-		{"invalid UTF-8 in a UTF-8 file", "\xEF\xBB\xBFa\xFFb", "a\uFFFDb", nil},
+		{"invalid UTF-8 in a UTF-8 file", "\xEF\xBB\xBFa\xFFb", "a\uFFFDb", []Code{CodeInvalidUTF8}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,7 +47,8 @@ const (
 	// CodeStrayText: text outside any cue, ignored.
 	CodeStrayText Code = "stray-text"
 	// CodeBrokenMarkup: tags in a cue's text were unclosed, misnested or unknown, and were
-	// repaired or dropped. Validate reports it too, for WebVTT cue text.
+	// repaired or dropped, or content that is never subtitle text (a script, a style) was
+	// dropped. Validate reports it too, for WebVTT cue text.
 	CodeBrokenMarkup Code = "broken-markup"
 	// CodeNULBytes: NUL bytes were replaced by U+FFFD (or, at the end of the file, dropped).
 	CodeNULBytes Code = "nul-bytes"
@@ -59,6 +60,18 @@ const (
 	// CodeEncodingUncertain: no candidate encoding looked like real text; the one used is a
 	// guess the user should confirm.
 	CodeEncodingUncertain Code = "encoding-uncertain"
+	// CodeInvalidUTF8: a file read as UTF-8 has bytes that are not UTF-8 (a multi-byte
+	// character cut off, most often); each broken sequence became one U+FFFD. Line is the first.
+	CodeInvalidUTF8 Code = "invalid-utf8"
+	// CodeLooseTiming: a timing line was read although it is not written as the format says
+	// (an SRT arrow with one dash, spaces inside a time, fewer than three digits after the comma);
+	// the editor should check the cue's times.
+	CodeLooseTiming Code = "loose-timing"
+	// CodeInstantCue: text shown and cleared at the same moment (a SAMI SYNC followed by an
+	// &nbsp; SYNC with the same time) never appears; it was left out.
+	CodeInstantCue Code = "instant-cue"
+	// CodeUnsortedTimes: the file's timings go back in time; the cues were sorted by start time.
+	CodeUnsortedTimes Code = "unsorted-times"
 )
 
 // Codes about a Track's metadata, from SetLanguage and Validate.

@@ -6,10 +6,14 @@ import "strings"
 // cue text. <i>, <b>, <u>, <ruby> and <rt> keep their meaning, <font color> becomes a WebVTT
 // colour class when it names one, <br> a line break; every other tag is dropped with its text
 // kept, except script, style and the like, whose content is dropped too; character references
-// are decoded; a "<" that does not open a tag is text. With collapse, source line breaks and
-// whitespace runs become single spaces, as in HTML (SAMI); without it, they are kept (SRT).
-// repaired reports formatting tags that were unclosed, misnested or closed without being open.
-func htmlCueText(s string, collapse bool) (text string, repaired bool) {
+// are decoded; a "<" that does not open a tag is text. With srt (SubRip), source line breaks and
+// spaces are kept, and a "tag" that names no HTML or WebVTT element (<sigh>, <LAUGHING!>, the
+// "<y and y>" of "x<y and y>z") is text, as subtitle authors mean it; without it (SAMI, which is
+// HTML), whitespace runs become single spaces and unknown tags are dropped, as browsers do.
+// repaired reports formatting tags that were unclosed, misnested or closed without being open,
+// and content dropped as code (script, style and the like).
+func htmlCueText(s string, srt bool) (text string, repaired bool) {
+	collapse := !srt
 	b := newTreeBuilder()
 	type openTag struct {
 		name   string
@@ -40,14 +44,14 @@ func htmlCueText(s string, collapse bool) (text string, repaired bool) {
 				i = after
 			} else {
 				pending.WriteByte('&')
-				i++
+				i = skipSRTGuard(s, i+1)
 			}
 			continue
 		}
 		tag, after, ok := tags.scan(i)
-		if !ok {
+		if !ok || srt && !isSRTTag(tag, s[i:after]) {
 			pending.WriteByte('<')
-			i++
+			i = skipSRTGuard(s, i+1)
 			continue
 		}
 		i = after
@@ -83,7 +87,11 @@ func htmlCueText(s string, collapse bool) (text string, repaired bool) {
 			continue
 		case "script", "style", "title", "head", "rp", "object", "iframe", "template",
 			"noscript", "textarea", "xmp", "svg", "math":
-			// Their content is code or fallback, never subtitle text.
+			// Their content is code or fallback, never subtitle text. Dropping it is a repair
+			// worth a warning, except for ruby's fallback parentheses and a stray title.
+			if tag.name != "rp" && tag.name != "title" && tag.name != "head" {
+				repaired = true
+			}
 			i = skipElementContent(s, i, tag.name)
 			continue
 		}
@@ -101,7 +109,19 @@ func htmlCueText(s string, collapse bool) (text string, repaired bool) {
 		case "ruby":
 			node = &CueNode{Kind: NodeRuby}
 		case "rt":
-			if b.current().Kind == NodeRuby {
+			// WebVTT wants <rt> directly inside <ruby>; SAMI files often have a <font> around
+			// base and annotation. Close the spans inside the ruby so the annotation stays one.
+			if k := b.innermost(NodeRuby); k > 0 {
+				closed := len(b.open) - 1 - k
+				for range closed {
+					b.pop()
+				}
+				for j := len(stack) - 1; j >= 0 && closed > 0; j-- {
+					if stack[j].pushed {
+						stack[j].pushed = false
+						closed--
+					}
+				}
 				node = &CueNode{Kind: NodeRubyText}
 			}
 		case "font":
@@ -119,6 +139,42 @@ func htmlCueText(s string, collapse bool) (text string, repaired bool) {
 		}
 	}
 	return b.finish(collapse), repaired
+}
+
+// isSRTTag reports a tag an SRT file means as markup: one of HTML's elements (subtitle files
+// use a few, and a stray <img> or <div> from a web page is markup too) or of WebVTT's. Anything
+// else between "<" and ">" in an SRT file is text: <sigh>, <LAUGHING!>.
+func isSRTTag(tag htmlTag, raw string) bool {
+	if tag.kind == htmlComment {
+		return strings.HasSuffix(raw, ">") // not a "<!--" that runs to the end of the cue
+	}
+	return htmlElements[tag.name]
+}
+
+// htmlElements are the names of HTML's elements, current and obsolete, and WebVTT's c, v and lang.
+var htmlElements = func() map[string]bool {
+	m := map[string]bool{}
+	for _, name := range strings.Fields(`a abbr acronym address area article aside audio b base
+		basefont bdi bdo big blink blockquote body br button canvas caption center cite code col
+		colgroup data datalist dd del details dfn dialog dir div dl dt em embed fieldset
+		figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr
+		html i iframe img input ins kbd label legend li link main map mark marquee menu meta meter
+		nav nobr noembed noframes noscript object ol optgroup option output p param picture
+		plaintext pre progress q rb rp rt rtc ruby s samp script search section select slot small
+		source span strike strong style sub summary sup svg math table tbody td template textarea
+		tfoot th thead time title tr track tt u ul var video wbr xmp c v lang`) {
+		m[name] = true
+	}
+	return m
+}()
+
+// skipSRTGuard steps over the invisible guard WriteSRT puts after a "<" or "&" that a reader
+// would otherwise take for markup (see srtGuard), so that the text reads back as it was.
+func skipSRTGuard(s string, i int) int {
+	if strings.HasPrefix(s[i:], srtGuard) {
+		return i + len(srtGuard)
+	}
+	return i
 }
 
 // isFormattingTag reports the HTML tags htmlCueText maps to a span, and so tracks open and closed.
@@ -171,6 +227,10 @@ func scanHTMLTag(s string, i int) (tag htmlTag, next int, ok bool) {
 	case s[j] == '/':
 		tag.kind = htmlEndTag
 		j++
+		// "</ i>": readers of SRT and browsers alike take it for the end tag it means.
+		for j < len(s) && j-i < maxTagLength && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
 	default:
 		tag.kind = htmlStartTag
 	}

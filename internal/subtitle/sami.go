@@ -13,7 +13,8 @@ import (
 // tags whose <P Class=…> paragraphs each set the text of one class from that time until the
 // class's next SYNC; a paragraph of only &nbsp; clears it. It returns one Track per class that has
 // cues, in the order the style block declares them, each with the Language and Label the block
-// gives (or, without a lang property, the language the class name suggests: KRCC is Korean).
+// gives (or, without a lang property, the one a <P lang=…> gives, or the language the class name
+// suggests: KRCC is Korean). SYNCs out of order are sorted, with CodeUnsortedTimes.
 // Markup is read as browsers read tag soup (any case, unquoted attributes, unclosed tags); <br>
 // breaks lines, other whitespace collapses; <i>, <b>, <u>, <ruby> and <font color> become WebVTT
 // markup, scripts and styles are dropped. The encoding is detected (CP949 is common). A file with
@@ -121,10 +122,15 @@ func parseSAMI(text string, n *notes) ([]*Track, error) {
 	}
 	closeSync(len(text))
 
+	unsorted := false
 	for _, st := range syncs {
 		if !st.hasStart {
 			n.add(CodeBadTiming, st.line)
 			continue
+		}
+		if k := len(syncStarts); k > 0 && st.start < syncStarts[k-1] && !unsorted {
+			n.add(CodeUnsortedTimes, st.line) // sorted below; once is enough to say so
+			unsorted = true
 		}
 		syncStarts = append(syncStarts, st.start)
 		content := text[st.contentStart : st.contentStart+st.contentLength]
@@ -137,7 +143,10 @@ func parseSAMI(text string, n *notes) ([]*Track, error) {
 					class = addClass(&samiClass{name: seg.class})
 				}
 			}
-			cueText, repaired := htmlCueText(seg.content, true)
+			if class.lang == "" && seg.lang != "" {
+				class.lang = samiLanguage(seg.lang) // <P lang="en-US">, when the style block says none
+			}
+			cueText, repaired := htmlCueText(seg.content, false)
 			if repaired {
 				n.add(CodeBrokenMarkup, st.line)
 			}
@@ -150,7 +159,7 @@ func parseSAMI(text string, n *notes) ([]*Track, error) {
 
 	var tracks []*Track
 	for _, class := range classes {
-		cues := samiCues(paragraphs[class], syncStarts)
+		cues := samiCues(paragraphs[class], syncStarts, n)
 		if len(cues) == 0 {
 			continue
 		}
@@ -172,8 +181,10 @@ func parseSAMI(text string, n *notes) ([]*Track, error) {
 
 // samiCues turns the paragraphs of one class into cues: each paragraph with text shows until
 // the class's next paragraph (or its own End attribute). Paragraphs are taken in time order, and
-// paragraphs at the same time are one cue, their texts on separate lines.
-func samiCues(paras []samiParagraph, syncStarts []time.Duration) []*Cue {
+// paragraphs at the same time are one cue, their texts on separate lines — except text that a
+// clearing paragraph later in the file, at that same time, takes away again: it would never
+// show, and is left out with CodeInstantCue.
+func samiCues(paras []samiParagraph, syncStarts []time.Duration, n *notes) []*Cue {
 	slices.SortStableFunc(paras, func(a, b samiParagraph) int {
 		switch {
 		case a.start < b.start:
@@ -189,11 +200,19 @@ func samiCues(paras []samiParagraph, syncStarts []time.Duration) []*Cue {
 		var texts []string
 		j := k
 		for ; j < len(paras) && paras[j].start == group.start; j++ {
-			if paras[j].text != "" {
-				texts = append(texts, paras[j].text)
-				if paras[j].end > group.end {
-					group.end = paras[j].end
+			if paras[j].text == "" {
+				if len(texts) > 0 {
+					n.add(CodeInstantCue, group.line)
+					texts, group.end = nil, 0
 				}
+				continue
+			}
+			if len(texts) == 0 {
+				group.line = paras[j].line
+			}
+			texts = append(texts, paras[j].text)
+			if paras[j].end > group.end {
+				group.end = paras[j].end
 			}
 		}
 		if len(texts) > 0 {
@@ -249,6 +268,7 @@ func samiTime(v string) (time.Duration, bool) {
 // samiSegment is the content of one <P> of a SYNC (or the content before the first <P>).
 type samiSegment struct {
 	class   string
+	lang    string // the P's lang attribute
 	content string
 }
 
@@ -275,7 +295,7 @@ func splitSAMIParagraphs(content string) []samiSegment {
 			if strings.TrimSpace(cur.content) != "" || cur.class != "" {
 				segs = append(segs, cur)
 			}
-			cur = samiSegment{class: strings.TrimSpace(htmlAttr(tag.attrs, "class"))}
+			cur = samiSegment{class: strings.TrimSpace(htmlAttr(tag.attrs, "class")), lang: htmlAttr(tag.attrs, "lang")}
 			segStart = next
 		}
 	}

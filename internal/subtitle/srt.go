@@ -10,8 +10,10 @@ import (
 
 // ParseSRT reads a SubRip (.srt) file. It reads files as they really are: the encoding is
 // detected (see Decode), the cue numbers may be missing or wrong, blank lines may be doubled or
-// missing, times may use a comma or a dot. <i>, <b>, <u> and <font color> become WebVTT markup,
-// other tags are dropped, and {\an8}-style codes place the cue. A cue whose timing line cannot be
+// missing, times may use a comma or a dot, and loose timing lines other readers accept are read
+// with a warning (see parseSRTTiming). <i>, <b>, <u> and <font color> become WebVTT markup,
+// other tags SubRip files use are dropped with their text kept, anything else between "<" and ">"
+// is text, and {\an8}-style codes place the cue. A cue whose timing line cannot be
 // read is skipped; the file is refused (CodeNoCues) only when it has text but not one cue. Use
 // ParseFormat to get the warnings.
 func ParseSRT(r io.Reader) (*Track, error) {
@@ -25,10 +27,10 @@ func parseSRT(text string, n *notes) (*Track, error) {
 	// isCueStart reports whether a cue begins at line i: a timing line, or a cue number with a
 	// timing line under it.
 	isCueStart := func(i int) bool {
-		if _, _, ok := parseSRTTiming(lines[i]); ok {
+		if _, _, _, ok := parseSRTTiming(lines[i]); ok {
 			return true
 		}
-		return i+1 < len(lines) && isCueNumber(lines[i]) && hasTiming(lines[i+1])
+		return i+1 < len(lines) && isCueNumber(lines[i]) && looksLikeTiming(lines[i+1])
 	}
 	sawText := false
 	for i := 0; i < len(lines); {
@@ -37,11 +39,11 @@ func parseSRT(text string, n *notes) (*Track, error) {
 			i++
 			continue
 		}
-		if isCueNumber(line) && i+1 < len(lines) && hasTiming(lines[i+1]) {
+		if isCueNumber(line) && i+1 < len(lines) && looksLikeTiming(lines[i+1]) {
 			i++
 			continue
 		}
-		start, end, ok := parseSRTTiming(line)
+		start, end, loose, ok := parseSRTTiming(line)
 		if !ok {
 			sawText = true
 			if strings.Contains(line, "-->") {
@@ -55,6 +57,9 @@ func parseSRT(text string, n *notes) (*Track, error) {
 				i++
 			}
 			continue
+		}
+		if loose {
+			n.add(CodeLooseTiming, i+1)
 		}
 		cue := NewCue()
 		cue.Start, cue.End, cue.SourceLine = start, end, i+1
@@ -70,10 +75,17 @@ func parseSRT(text string, n *notes) (*Track, error) {
 			}
 			j++
 		}
-		raw := strings.Join(lines[i+1:j], "\n")
+		text := lines[i+1 : j]
+		for k, l := range text {
+			// A text line WriteSRT kept from reading as a timing line.
+			if rest, guarded := strings.CutPrefix(l, srtGuard); guarded && looksLikeTiming(rest) {
+				text[k] = rest
+			}
+		}
+		raw := strings.Join(text, "\n")
 		raw, an := extractASSCodes(raw)
 		var repaired bool
-		cue.Text, repaired = htmlCueText(raw, false)
+		cue.Text, repaired = htmlCueText(raw, true)
 		if repaired {
 			n.add(CodeBrokenMarkup, i+1)
 		}
@@ -87,8 +99,20 @@ func parseSRT(text string, n *notes) (*Track, error) {
 	return track, nil
 }
 
-// hasTiming reports a line that holds an SRT arrow, readable or not.
-func hasTiming(line string) bool { return strings.Contains(line, "-->") }
+// hasTiming reports a line that holds an SRT arrow, readable or not (but not one WriteSRT
+// guarded as text).
+func hasTiming(line string) bool {
+	return strings.Contains(line, "-->") && !strings.HasPrefix(line, srtGuard)
+}
+
+// looksLikeTiming reports a line that holds an SRT arrow or reads as a timing line.
+func looksLikeTiming(line string) bool {
+	if hasTiming(line) {
+		return true
+	}
+	_, _, _, ok := parseSRTTiming(line)
+	return ok
+}
 
 // isCueNumber reports a line of digits only (surrounding spaces allowed).
 func isCueNumber(line string) bool {
@@ -105,34 +129,47 @@ func isCueNumber(line string) bool {
 }
 
 // parseSRTTiming reads "00:00:01,000 --> 00:00:04,000", with whatever follows the end time
-// (SubRip's X1:… Y2:… coordinates) ignored.
-func parseSRTTiming(line string) (start, end time.Duration, ok bool) {
+// (SubRip's X1:… Y2:… coordinates) ignored. It also reads what other readers of SRT accept —
+// an arrow with one dash, spaces after the comma, fewer than three digits after it — and
+// reports those lines as loose, for a warning.
+func parseSRTTiming(line string) (start, end time.Duration, loose, ok bool) {
+	if strings.HasPrefix(line, srtGuard) {
+		return 0, 0, false, false // text WriteSRT kept from reading as a timing line
+	}
 	left, right, found := strings.Cut(line, "-->")
 	if !found {
-		return 0, 0, false
+		if left, right, found = strings.Cut(line, "->"); !found {
+			return 0, 0, false, false
+		}
+		loose = true
 	}
-	start, ok = parseSRTTime(strings.TrimSpace(left))
-	if !ok {
-		return 0, 0, false
+	start, rest, looseStart, ok := scanSRTTime(strings.TrimSpace(left))
+	if !ok || rest != "" {
+		return 0, 0, false, false
 	}
-	right = strings.TrimSpace(right)
-	if sp := strings.IndexAny(right, " \t"); sp >= 0 {
-		right = right[:sp]
+	end, rest, looseEnd, ok := scanSRTTime(strings.TrimSpace(right))
+	if !ok || rest != "" && !isASCIIWhitespace(rest[0]) {
+		return 0, 0, false, false
 	}
-	end, ok = parseSRTTime(right)
-	return start, end, ok
+	return start, end, loose || looseStart || looseEnd, true
 }
 
-// parseSRTTime reads an SRT time: hours, minutes, seconds and milliseconds, "00:00:01,000". It
-// also takes any number of hour digits, a dot before the milliseconds, no hours ("01:02,500"),
-// no milliseconds, and fewer
-// than three millisecond digits, which it reads as a number of milliseconds, as ffmpeg does
-// ("00:00:01,5" is 1.005 s: tools that write it print the milliseconds without padding).
-func parseSRTTime(s string) (time.Duration, bool) {
-	main, frac, hasFrac := cutAny(s, ",.")
+// scanSRTTime reads an SRT time at the start of s and returns what follows it. The time is
+// hours, minutes, seconds and milliseconds, "00:00:01,000"; scanSRTTime also takes any number
+// of hour digits, a dot before the milliseconds, no hours ("01:02,500"), no milliseconds, and
+// more than three digits after the comma (those past the third are below a millisecond). Fewer
+// than three digits are a decimal fraction, as GStreamer and pysubs2 read them ("00:00:01,5" is
+// 1.5 s; ffmpeg would read 1.005 s), and so are digits after spaces following the comma
+// ("00:00:03,  5"); those two forms are loose, so the editor is told to check the time.
+func scanSRTTime(s string) (d time.Duration, rest string, loose, ok bool) {
+	i := 0
+	for i < len(s) && (isASCIIDigit(s[i]) || s[i] == ':') {
+		i++
+	}
+	main := s[:i]
 	parts := strings.Split(main, ":")
 	if len(parts) < 2 || len(parts) > 3 {
-		return 0, false
+		return 0, "", false, false
 	}
 	var nums [3]int64
 	for k, p := range parts {
@@ -143,25 +180,40 @@ func parseSRTTime(s string) (time.Duration, bool) {
 		}
 		v, ok := parseDigits(p, maxLen)
 		if !ok || maxLen == 2 && len(p) != 2 {
-			return 0, false
+			return 0, "", false, false
 		}
 		nums[3-len(parts)+k] = v
 	}
 	var ms int64
-	if hasFrac {
-		if len(frac) > 3 {
-			if !allDigits(frac) {
-				return 0, false
+	if i < len(s) && (s[i] == ',' || s[i] == '.') {
+		i++
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+			loose = true
+		}
+		digits := i
+		for i < len(s) && isASCIIDigit(s[i]) {
+			i++
+		}
+		frac := s[digits:i]
+		switch {
+		case frac == "":
+			return 0, "", false, false
+		case len(frac) < 3:
+			loose = true
+			v, _ := parseDigits(frac, 2)
+			if len(frac) == 1 {
+				v *= 100
+			} else {
+				v *= 10
 			}
-			frac = frac[:3] // digits past the third are below a millisecond
+			ms = v
+		default:
+			ms, _ = parseDigits(frac[:3], 3) // digits past the third are below a millisecond
 		}
-		v, ok := parseDigits(frac, 3)
-		if !ok {
-			return 0, false
-		}
-		ms = v
 	}
-	return durationOf(nums[0], nums[1], nums[2], ms)
+	d, ok = durationOf(nums[0], nums[1], nums[2], ms)
+	return d, s[i:], loose, ok
 }
 
 // durationOf adds up a time, refusing one beyond what WebVTT (and time.Duration) can hold.
@@ -205,7 +257,8 @@ func cutAny(s, seps string) (before, after string, found bool) {
 
 // WriteSRT writes t as a SubRip file: numbered cues, "00:00:01,000 --> 00:00:04,000" times, and
 // the text with <i>, <b>, <u> and <font color> for the WebVTT markup SubRip players know; other
-// markup is dropped and its text kept. A cue placed at the top or middle of the picture gets an
+// markup is dropped and its text kept. Text that would read as markup or as a timing line is
+// guarded with an invisible srtGuard rather than character references. A cue placed at the top or middle of the picture gets an
 // {\an8}-style code. Line breaks are "\r\n", as Windows players expect. A cue with a negative
 // time is refused with CodeInvalidCue.
 func WriteSRT(w io.Writer, t *Track) error {
@@ -224,9 +277,11 @@ func WriteSRT(w io.Writer, t *Track) error {
 			if strings.TrimSpace(line) == "" {
 				continue // a blank line would end the cue
 			}
-			// An arrow in the text could start a cue when read back; the reference keeps it
-			// text ("&gt;" is in every reader's small set of references).
-			line = strings.ReplaceAll(line, "-->", "--&gt;")
+			if looksLikeTiming(line) {
+				// It could start a cue when read back. Players built on ffmpeg show character
+				// references as they are ("--&gt;"), so the guard is an invisible character.
+				line = srtGuard + line
+			}
 			bw.WriteString(line + "\r\n")
 		}
 		bw.WriteString("\r\n")
@@ -244,66 +299,74 @@ func formatSRTTime(d time.Duration) string {
 // srtText writes a cue text tree in SubRip's HTML-flavoured markup.
 func srtText(root *CueNode) string {
 	var b strings.Builder
-	var walk func(n *CueNode, depth int)
-	walk = func(n *CueNode, depth int) {
-		if depth > maxCueTextDepth {
-			return
-		}
-		open, closing := "", ""
+	tags := func(n *CueNode) (open, closing string) {
 		switch n.Kind {
-		case NodeText:
-			writeHTMLishText(&b, n.Text)
-			return
-		case NodeTimestamp:
-			return
 		case NodeItalic:
-			open, closing = "<i>", "</i>"
+			return "<i>", "</i>"
 		case NodeBold:
-			open, closing = "<b>", "</b>"
+			return "<b>", "</b>"
 		case NodeUnderline:
-			open, closing = "<u>", "</u>"
+			return "<u>", "</u>"
 		case NodeRubyText:
-			open, closing = "(", ")"
+			return "(", ")"
 		case NodeClass:
 			for _, class := range n.Classes {
 				if colorClasses[class] == class {
-					open, closing = `<font color="`+class+`">`, "</font>"
-					break
+					return `<font color="` + class + `">`, "</font>"
 				}
 			}
 		}
-		b.WriteString(open)
-		for _, c := range n.Children {
-			walk(c, depth+1)
-		}
-		b.WriteString(closing)
+		return "", ""
 	}
-	walk(root, 0)
+	walkCueTree(root, func(n *CueNode) {
+		if n.Kind == NodeText {
+			writeHTMLishText(&b, n.Text)
+			return
+		}
+		open, _ := tags(n)
+		b.WriteString(open)
+	}, func(n *CueNode) {
+		_, closing := tags(n)
+		b.WriteString(closing)
+	})
 	return b.String()
 }
 
+// srtGuard is what WriteSRT puts after a "<" or "&" of the text that readers would take for
+// markup, and before a text line that would read as a timing line: a zero-width space. Character
+// references ("&lt;") would do for browsers, but players built on ffmpeg (mpv, VLC's SRT
+// reader is similar) decode none and would show them as they are; a zero-width space breaks the
+// tag, the reference or the timing for every reader and shows nothing. ParseSRT removes it
+// where WriteSRT puts it, so the text reads back as it was.
+const srtGuard = "\u200B"
+
 // writeHTMLishText writes text for a format whose readers take HTML-ish tags and character
-// references (SRT), escaping only what they would misread: a "<" that would open a tag and an
-// "&" that would start a reference. "Fish & chips" stays as it is, which matters to the many
-// players that show references raw.
+// references (SRT), guarding only what they would misread: a "<" that a ">" after it would
+// close into a tag or that could start one, and an "&" that starts a reference. "Fish & chips"
+// and "a < b" stay as they are.
 func writeHTMLishText(b *strings.Builder, s string) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case c == '<':
-			// Escape every "<" a reader could take for the start of a tag, closed or not: a
-			// later ">" from the markup written after it could close it.
-			if i+1 < len(s) && (isASCIILetter(s[i+1]) || strings.IndexByte("/!?", s[i+1]) >= 0) {
-				b.WriteString("&lt;")
-				continue
+		b.WriteByte(c)
+		switch c {
+		case '<':
+			// ffmpeg takes "<" up to the next ">" for a tag when no "<" comes between; a
+			// later ">" from the markup written after this text could close it too.
+			rest := s[i+1:]
+			if lt := strings.IndexByte(rest, '<'); lt >= 0 {
+				rest = rest[:lt]
 			}
-		case c == '&':
+			// This reader takes a "<" before a letter, "/", "!" or "?" for the start of a tag
+			// even when its ">" comes only after the next "<".
+			if strings.ContainsRune(rest, '>') || i+1 == len(s) ||
+				isASCIILetter(s[i+1]) || strings.IndexByte("/!?", s[i+1]) >= 0 {
+				b.WriteString(srtGuard)
+			}
+		case '&':
 			if _, _, ok := consumeCharRef(s, i+1, 0); ok {
-				b.WriteString("&amp;")
-				continue
+				b.WriteString(srtGuard)
 			}
 		}
-		b.WriteByte(c)
 	}
 }
 

@@ -21,6 +21,8 @@ import (
 // Cues are grouped by their xml:lang into one Track each, in order of first appearance. A file
 // with a DTD is refused (CodeDoctype), as is XML nesting deeper than maxXMLDepth (CodeTooDeep),
 // XML that is not well-formed (CodeMalformed) and a root that is not <tt> (CodeBadSignature).
+// A <p> with no timing on it or above it is skipped with CodeBadTiming, and a file whose every
+// paragraph is is refused with CodeNoCues naming the first one's line.
 func ParseTTML(r io.Reader) ([]*Track, error) {
 	tracks, _, err := parseReader(r, FormatTTML)
 	return tracks, err
@@ -50,6 +52,7 @@ type ttmlElement struct {
 	begin    time.Duration // absolute
 	end      time.Duration // absolute; meaningful when hasEnd
 	hasEnd   bool
+	timed    bool // it or an ancestor has a begin, end or dur
 	lang     string
 	preserve bool
 	style    ttmlStyle
@@ -79,6 +82,7 @@ type ttmlParser struct {
 
 	rootLanguage string
 	title        string
+	skippedLine  int // the first <p> skipped for its timing
 	tracks       []*Track
 	trackByTag   map[string]*Track
 }
@@ -106,6 +110,9 @@ func parseTTML(text string, n *notes) ([]*Track, error) {
 	}
 	if err := p.run(); err != nil {
 		return nil, err
+	}
+	if len(p.tracks) == 0 && p.skippedLine > 0 {
+		return nil, &Error{Code: CodeNoCues, Line: p.skippedLine}
 	}
 	if len(p.tracks) == 0 {
 		p.tracks = append(p.tracks, &Track{Language: p.rootLang()})
@@ -222,6 +229,7 @@ func (p *ttmlParser) start(t xml.StartElement, line int) {
 		begin:    parent.begin,
 		end:      parent.end,
 		hasEnd:   parent.hasEnd,
+		timed:    parent.timed,
 		lang:     parent.lang,
 		preserve: parent.preserve,
 		style:    parent.style,
@@ -275,12 +283,22 @@ func (p *ttmlParser) start(t xml.StartElement, line int) {
 	// Timing, relative to the parent's begin. Spans' times are not kept: WebVTT cue text has
 	// only points in time.
 	if el.local != "span" && el.local != "br" {
-		if !p.applyTiming(el, parent, t.Attr) {
+		timingOK := p.applyTiming(el, parent, t.Attr)
+		if !timingOK {
 			p.notes.add(CodeBadTiming, line)
-			if el.local == "p" {
-				el.skip = true
-				return
+		}
+		// A paragraph with no timing at all, on itself or above, would be a cue at 0 that
+		// never shows (what an untimed document means — shown the whole time — is no
+		// subtitle): it is skipped, and a file of only such paragraphs refused.
+		if el.local == "p" && (!timingOK || !el.timed && p.cue == nil) {
+			if timingOK {
+				p.notes.add(CodeBadTiming, line)
 			}
+			if p.skippedLine == 0 {
+				p.skippedLine = line
+			}
+			el.skip = true
+			return
 		}
 	}
 
@@ -348,6 +366,9 @@ func (p *ttmlParser) applyTiming(el, parent *ttmlElement, attrs []xml.Attr) bool
 			continue
 		}
 		*target, *flag = v, true
+	}
+	if hasBegin || hasEnd || hasDur {
+		el.timed = true
 	}
 	if hasBegin {
 		el.begin = addTimes(parent.begin, begin)
@@ -748,12 +769,28 @@ func needsPreserve(s string) bool {
 // ttmlContent writes a cue text tree as the content of a <p>.
 func ttmlContent(root *CueNode) string {
 	var b strings.Builder
-	var walk func(n *CueNode, depth int)
-	walk = func(n *CueNode, depth int) {
-		if depth > maxCueTextDepth {
-			return
+	open := func(n *CueNode) string {
+		switch n.Kind {
+		case NodeItalic:
+			return `<span tts:fontStyle="italic">`
+		case NodeBold:
+			return `<span tts:fontWeight="bold">`
+		case NodeUnderline:
+			return `<span tts:textDecoration="underline">`
+		case NodeClass:
+			for _, class := range n.Classes {
+				if colorClasses[class] == class {
+					return `<span tts:color="` + class + `">`
+				}
+			}
+		case NodeLanguage:
+			if tag, err := CanonicalLanguage(n.Annotation); err == nil && tag != "" {
+				return `<span xml:lang="` + xmlEscape(tag) + `">`
+			}
 		}
-		open := ""
+		return ""
+	}
+	walkCueTree(root, func(n *CueNode) {
 		switch n.Kind {
 		case NodeText:
 			for i, part := range strings.Split(n.Text, "\n") {
@@ -762,39 +799,19 @@ func ttmlContent(root *CueNode) string {
 				}
 				b.WriteString(xmlEscape(part))
 			}
-			return
-		case NodeTimestamp:
-			return
-		case NodeItalic:
-			open = `<span tts:fontStyle="italic">`
-		case NodeBold:
-			open = `<span tts:fontWeight="bold">`
-		case NodeUnderline:
-			open = `<span tts:textDecoration="underline">`
-		case NodeClass:
-			for _, class := range n.Classes {
-				if colorClasses[class] == class {
-					open = `<span tts:color="` + class + `">`
-					break
-				}
-			}
-		case NodeLanguage:
-			if tag, err := CanonicalLanguage(n.Annotation); err == nil && tag != "" {
-				open = `<span xml:lang="` + xmlEscape(tag) + `">`
-			}
 		case NodeRubyText:
 			b.WriteString("(")
-			defer b.WriteString(")")
+		default:
+			b.WriteString(open(n))
 		}
-		b.WriteString(open)
-		for _, c := range n.Children {
-			walk(c, depth+1)
-		}
-		if open != "" {
+	}, func(n *CueNode) {
+		switch {
+		case n.Kind == NodeRubyText:
+			b.WriteString(")")
+		case open(n) != "":
 			b.WriteString("</span>")
 		}
-	}
-	walk(root, 0)
+	})
 	return b.String()
 }
 

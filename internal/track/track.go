@@ -152,20 +152,10 @@ func (t *Track) SetCues(st *subtitle.Track) error {
 	return nil
 }
 
-// PlainCueText is a cue's text as a viewer reads it: markup removed, lines joined by spaces.
+// PlainCueText is a cue's text as a viewer reads it: markup removed, ruby text in parentheses
+// after its base (as subtitle.CueNode.PlainText gives it), lines joined by spaces.
 func PlainCueText(text string) string {
-	var b strings.Builder
-	var walk func(n *subtitle.CueNode)
-	walk = func(n *subtitle.CueNode) {
-		if n.Kind == subtitle.NodeText {
-			b.WriteString(n.Text)
-		}
-		for _, c := range n.Children {
-			walk(c)
-		}
-	}
-	walk(subtitle.ParseCueText(text))
-	return strings.Join(strings.Fields(b.String()), " ")
+	return strings.Join(strings.Fields(subtitle.ParseCueText(text).PlainText()), " ")
 }
 
 // Validate checks the track's fields (not its cues: see Report). Field names match the

@@ -170,3 +170,16 @@ func TestTrackValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainCueText(t *testing.T) {
+	for _, tt := range []struct{ text, want string }{
+		{"<ruby>釜山<rt>부산</rt></ruby>과 블라디보스토크", "釜山(부산)과 블라디보스토크"},
+		{"<i>two</i>\nlines  with   spaces", "two lines with spaces"},
+		{"&lt;sigh&gt; fine &amp; well", "<sigh> fine & well"},
+		{strings.Repeat("<b>", 300) + "deep" + strings.Repeat("</b>", 300), "deep"},
+	} {
+		if got := track.PlainCueText(tt.text); got != tt.want {
+			t.Errorf("PlainCueText(%.40q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}
