@@ -398,8 +398,10 @@ func TestRetryWithBackoffRecordsError(t *testing.T) {
 	if len(rs) != 3 {
 		t.Fatalf("runs = %+v, want 3", rs)
 	}
+	// River's SQLite driver rounds the times it stores and compares to the millisecond, so a
+	// retry may come up to a millisecond before its exact time; never a whole backoff early.
 	for i := 1; i < len(rs); i++ {
-		if gap := rs[i].at.Sub(rs[i-1].at); gap < time.Duration(i)*backoff {
+		if gap := rs[i].at.Sub(rs[i-1].at); gap < time.Duration(i)*backoff-2*time.Millisecond {
 			t.Errorf("retry %d came %s after the failure, want at least %s", i, gap, time.Duration(i)*backoff)
 		}
 		if rs[i].key != rs[0].key {
@@ -485,7 +487,8 @@ func TestScheduledJobRunsAtItsTime(t *testing.T) {
 	if len(rs) != 1 {
 		t.Fatalf("runs = %+v", rs)
 	}
-	if rs[0].at.Before(at) {
+	// Less a millisecond: River's SQLite driver rounds the time it compares to.
+	if rs[0].at.Before(at.Add(-time.Millisecond)) {
 		t.Errorf("ran at %s, before its time %s", rs[0].at, at)
 	}
 	// The scheduler has run (it moved the soon job); tomorrow's job is still waiting.
