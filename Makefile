@@ -16,6 +16,11 @@ build:
 test:
 	bash scripts/test.sh
 
+# test-stress runs make test STRESS_RUNS times (default 5) beside two CPU-bound processes.
+.PHONY: test-stress
+test-stress:
+	bash scripts/test-stress.sh
+
 # bench runs the two benchmarks of docs/benchmarks.md; it installs nginx (Debian's package) for
 # the delivery comparison. Flags pass through, e.g. make bench DELIVERY_FLAGS='-rounds 7'.
 bench:

@@ -73,7 +73,7 @@ func startServeProcess(t *testing.T, args ...string) *serveProcess {
 			t.Logf("serve (pid %d) log:\n%s", cmd.Process.Pid, p.log.String())
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
@@ -111,8 +111,8 @@ func (p *serveProcess) stop(t *testing.T) {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
-	case <-time.After(60 * time.Second):
-		t.Error("serve did not stop within 60 s of SIGTERM")
+	case <-time.After(2 * time.Minute):
+		t.Error("serve did not stop within 2 min of SIGTERM")
 		p.kill()
 	}
 }
@@ -220,7 +220,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 		}
 		return false
 	}
-	waitFor(t, 40*time.Second, "the encode to begin", func() bool {
+	waitFor(t, 2*time.Minute, "the encode to begin", func() bool {
 		got := get()
 		if got.Processing == video.ProcReady || got.Processing == video.ProcFailed {
 			t.Fatalf("processing ended (%s %q) before the kill: make the clip longer", got.Processing, got.Failure)
@@ -241,11 +241,13 @@ func TestServeKilledMidEncode(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A job is rescued once it has run longer than --rescue-after; that must also be longer
-	// than the encode, or a live encode would be rescued too.
-	const rescueAfter = 30 * time.Second
+	// than the encode, or a live encode would be rescued too. The re-encode runs under the same
+	// --job-timeout, so both leave room for a machine busy with other work: a timed-out
+	// re-encode would be a third attempt.
+	const rescueAfter = 90 * time.Second
 	time.Sleep(time.Until(job.AttemptedAt.Add(rescueAfter + 200*time.Millisecond)))
 	second := startServeProcess(t, append(args, "--job-timeout", rescueAfter.String(), "--rescue-after", rescueAfter.String())...)
-	waitFor(t, 60*time.Second, "processing after the restart", func() bool {
+	waitFor(t, 2*rescueAfter, "processing after the restart", func() bool {
 		got := get()
 		if got.Processing == video.ProcFailed {
 			t.Fatalf("processing failed after the restart: %q", got.Failure)
@@ -275,7 +277,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "the scheduled publication", func() bool { return get().State == video.StatePublished })
+	waitFor(t, 2*time.Minute, "the scheduled publication", func() bool { return get().State == video.StatePublished })
 	second.stop(t)
 
 	got := get()

@@ -39,7 +39,7 @@ func TestDemoWatchPageInBrowser(t *testing.T) {
 		}
 		want := lang + ":3:true"
 		var got string
-		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && got != want; time.Sleep(100 * time.Millisecond) {
+		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline) && got != want; time.Sleep(100 * time.Millisecond) {
 			var err error
 			if got, err = chromedp.Run(ctx, chromedp.Evaluate[string](state)); err != nil {
 				t.Fatal(err)
@@ -72,7 +72,7 @@ func demoBrowser(t *testing.T) context.Context {
 	if err := chromedp.Do(browserCtx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(browserCtx, 120*time.Second)
+	ctx, cancel := context.WithTimeout(browserCtx, 10*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }

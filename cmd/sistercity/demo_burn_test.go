@@ -77,7 +77,7 @@ func TestDemoBurnedVersion(t *testing.T) {
 	}
 
 	download := "/admin/tracks/" + trackID + "/burn.mp4"
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		_, body = b.get(page)
 		if strings.Contains(body, `href="`+download+`"`) && strings.Contains(body, "Ready") {

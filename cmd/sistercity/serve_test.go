@@ -56,7 +56,7 @@ func startServe(t *testing.T, args ...string) (base string, stdout *syncBuffer, 
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, stdout, stderr) }()
 	base = "http://" + addr
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		resp, err := http.Get(base + "/healthz")
 		if err == nil {
@@ -82,8 +82,8 @@ func startServe(t *testing.T, args ...string) (base string, stdout *syncBuffer, 
 			cancel()
 			select {
 			case code = <-done:
-			case <-time.After(30 * time.Second):
-				t.Error("serve did not stop within 30 s of SIGTERM")
+			case <-time.After(2 * time.Minute):
+				t.Error("serve did not stop within 2 min of SIGTERM")
 			}
 		})
 		return code

@@ -21,7 +21,7 @@ func TestWorkerCommand(t *testing.T) {
 	done := make(chan int, 1)
 	var logs syncBuffer
 	go func() { done <- run(ctx, args, &out, &logs) }()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for !strings.Contains(logs.String(), "runs no jobs") && !strings.Contains(logs.String(), "workers started") {
 		select {
 		case code := <-done:
@@ -39,7 +39,7 @@ func TestWorkerCommand(t *testing.T) {
 		if code != 0 {
 			t.Errorf("worker exited with %d\n%s", code, logs.String())
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatal("worker did not stop")
 	}
 }

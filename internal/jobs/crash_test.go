@@ -23,7 +23,7 @@ const (
 )
 
 // crashChild is a worker process whose encode job starts, records its run and hangs, until
-// the test kills it with SIGKILL. It exits by itself after a minute should the test die first.
+// the test kills it with SIGKILL. It exits by itself after ten minutes should the test die first.
 func crashChild() int {
 	ctx := context.Background()
 	d, err := db.Open(ctx, os.Getenv(childURLEnv), os.Getenv(childDirEnv))
@@ -52,8 +52,8 @@ func crashChild() int {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 1
 	}
-	time.Sleep(time.Minute)
-	fmt.Fprintln(os.Stderr, "child: not killed within a minute")
+	time.Sleep(10 * time.Minute)
+	fmt.Fprintln(os.Stderr, "child: not killed within ten minutes")
 	return 1
 }
 
@@ -70,7 +70,10 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 	must(t, err)
 	createTestTables(t, d)
 
-	const rescueAfter = time.Second
+	// The rescued attempt runs under the same JobTimeout (it may not exceed RescueStuckJobsAfter),
+	// so both are long enough for that attempt's two writes on a loaded machine: a timed-out
+	// attempt would be a third run.
+	const rescueAfter = 20 * time.Second
 	cfg := fastConfig()
 	cfg.JobTimeout, cfg.RescueStuckJobsAfter = rescueAfter, rescueAfter
 	cfg.Backoff = func(int) time.Duration { return 10 * time.Millisecond }
@@ -93,7 +96,7 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 			t.Logf("worker process log:\n%s", childLog.String())
 		}
 	})
-	eventually(t, 20*time.Second, "the worker process to start the job", func() bool { return len(e.runs(ins.ID)) == 1 })
+	eventually(t, waitLong, "the worker process to start the job", func() bool { return len(e.runs(ins.ID)) == 1 })
 
 	must(t, child.Process.Signal(os.Kill))
 	_ = child.Wait()
@@ -112,7 +115,7 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 	time.Sleep(time.Until(in.AttemptedAt.Add(rescueAfter + 100*time.Millisecond)))
 
 	e.start()
-	in = e.waitState(ins.ID, jobs.StateCompleted, 20*time.Second)
+	in = e.waitState(ins.ID, jobs.StateCompleted, waitLong)
 	rs := e.runs(ins.ID)
 	if len(rs) != 2 || rs[0].attempt != 1 || rs[1].attempt != 2 || rs[0].key != rs[1].key {
 		t.Errorf("runs = %+v, want attempts 1 (killed) and 2 with one key", rs)

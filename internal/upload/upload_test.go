@@ -222,7 +222,7 @@ func (e *env) interrupt(path string, offset int, data []byte, n int, extra strin
 	}
 	conn.Close()
 	bin := filepath.Join(e.opts.Dir, filepath.Base(path))
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if fi, err := os.Stat(bin); err == nil && fi.Size() == int64(offset+n) {
 			return
 		}

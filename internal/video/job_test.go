@@ -57,11 +57,11 @@ func TestProcessingThroughTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		_ = q.Stop(sctx)
 	})
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		got, err := Get(ctx, deps.DB.R, v.ID)
 		if err != nil {

@@ -94,7 +94,7 @@ func runBurnWorker(t *testing.T, e *testEnv) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		_ = q.Stop(ctx)
 	})
@@ -102,7 +102,7 @@ func runBurnWorker(t *testing.T, e *testEnv) {
 
 func waitBurn(t *testing.T, e *testEnv, trackID int64) *track.Burn {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		b, err := track.GetBurn(context.Background(), e.db.R, trackID)
 		if err != nil {

@@ -43,7 +43,7 @@ func newBrowser(t *testing.T) context.Context {
 	if err := chromedp.Do(browserCtx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(browserCtx, 90*time.Second)
+	ctx, cancel := context.WithTimeout(browserCtx, 10*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -113,7 +113,7 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
 	bg := context.Background()
 	var processed *video.Video
-	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		processed, err = video.Get(bg, e.db.R, v.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -143,7 +143,7 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 		t.Fatalf("watch page: %v", err)
 	}
 	var state int
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		state, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("player").readyState`))
 		if err != nil {
 			t.Fatal(err)

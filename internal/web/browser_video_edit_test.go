@@ -109,7 +109,7 @@ func TestBrowserVideoEdit(t *testing.T) {
 	}
 	want := ru.T("video.processing.ready") + "|hidden"
 	var got string
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && got != want; time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline) && got != want; time.Sleep(200 * time.Millisecond) {
 		if got, err = chromedp.Run(bctx, chromedp.Evaluate[string](status)); err != nil {
 			t.Fatal(err)
 		}

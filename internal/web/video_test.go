@@ -251,7 +251,7 @@ func TestBrowserWatchPagePlays(t *testing.T) {
 		t.Helper()
 		var state int
 		var src string
-		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 			var err error
 			state, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("player").readyState`))
 			if err != nil {

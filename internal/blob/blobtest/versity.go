@@ -141,8 +141,9 @@ func binary(t testing.TB) string {
 }
 
 func waitHealthy(endpoint string, exited <-chan error) error {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(20 * time.Second)
+	// Generous: versitygw starts slowly on a machine busy with the rest of the suite.
+	client := &http.Client{Timeout: 10 * time.Second}
+	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		resp, err := client.Get(endpoint + "/health")
 		if err == nil {
@@ -157,7 +158,7 @@ func waitHealthy(endpoint string, exited <-chan error) error {
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
-	return errors.New("versitygw did not answer /health within 20s")
+	return errors.New("versitygw did not answer /health within 2 minutes")
 }
 
 // stop asks versitygw to finish, and kills it if it does not.
