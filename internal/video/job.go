@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"sistercity/internal/db"
 	"sistercity/internal/jobs"
 )
 
@@ -94,10 +95,33 @@ func Register(q *jobs.Queue, deps Deps) error {
 		return err
 	}
 	return jobs.Register(q, jobs.WorkFunc[PublishArgs](func(ctx context.Context, job *jobs.Job[PublishArgs]) error {
+		if err := waitForSchedule(ctx, deps.DB.R, job.Args.VideoID); err != nil {
+			return err
+		}
 		return deps.DB.InTx(ctx, func(tx *sql.Tx) error {
 			return PublishDue(ctx, tx, job.Args.VideoID, time.Now())
 		})
 	}))
+}
+
+// waitForSchedule waits out the moment by which the queue may start a publication job before
+// its time (it keeps times to the millisecond on SQLite), so that the job publishes instead of
+// finding the video not yet due and leaving it scheduled.
+func waitForSchedule(ctx context.Context, q db.Querier, id int64) error {
+	v, err := Get(ctx, q, id)
+	if err != nil {
+		return err
+	}
+	early := time.Until(v.ScheduledAt)
+	if v.State != StateScheduled || early <= 0 || early > time.Second {
+		return nil
+	}
+	select {
+	case <-time.After(early):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // PublishDue publishes video id if it is still scheduled and its time has come; otherwise it
