@@ -26,7 +26,9 @@ var ErrRateLimited = errors.New("auth: too many attempts")
 // LimitError refuses a sign-in for RetryAfter; errors.Is(err, ErrRateLimited) holds for it.
 type LimitError struct{ RetryAfter time.Duration }
 
-func (e *LimitError) Error() string        { return fmt.Sprintf("auth: too many attempts, retry in %s", e.RetryAfter) }
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("auth: too many attempts, retry in %s", e.RetryAfter)
+}
 func (e *LimitError) Is(target error) bool { return target == ErrRateLimited }
 
 // Sign-in limits. Failures are counted within rateWindow in the database, so that the limits

@@ -220,10 +220,10 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// isTimeout tells whether err is a body that did not arrive in time.
+// isTimeout tells whether err is a body that did not arrive in time: the connection's read
+// deadline, not a context's (a slow query is no fault of the client).
 func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+	return errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // timedOut answers a request whose body did not arrive in time, and closes the connection.

@@ -198,6 +198,8 @@ func classify(err error) (int, i18n.Msg) {
 		return pe.Status, pe.Msg
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, i18n.M("error.too_large")
+	case isTimeout(err): // a body that came too slowly (limits.go)
+		return http.StatusRequestTimeout, i18n.M("limits.timeout")
 	case isNotFound(err):
 		return http.StatusNotFound, i18n.M("error.not_found")
 	case isStale(err):
