@@ -116,6 +116,7 @@ func (s *bucketStore) Serve(w http.ResponseWriter, r *http.Request, key, content
 	if err != nil {
 		return err
 	}
+	r = tidyRanges(r, a.Size)
 	rr := &rangeReader{ctx: r.Context(), b: s.b, attrs: a}
 	// With an If-Range other than the ETag, ServeContent may well send the whole object, and
 	// a read bounded to the range would then cost a second request.

@@ -101,7 +101,7 @@ func (s *dirStore) Serve(w http.ResponseWriter, r *http.Request, key, contentTyp
 		h.Set("Content-Type", contentType)
 	}
 	h.Set("ETag", fileETag(fi))
-	http.ServeContent(w, r, "", fi.ModTime(), f)
+	http.ServeContent(w, tidyRanges(r, fi.Size()), "", fi.ModTime(), f)
 	return nil
 }
 

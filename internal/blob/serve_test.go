@@ -51,7 +51,25 @@ func part(from, to int) func([]byte) []byte {
 
 const served = 5000 // size of the object the serving tests read
 
+// manyRanges is a Range header of n ranges, the i-th given by f(i).
+func manyRanges(n int, f func(i int) string) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = f(i)
+	}
+	return "bytes=" + strings.Join(parts, ",")
+}
+
 var serveCases = []serveCase{
+	// Ranges are merged and capped, so that a response is never larger than the object.
+	{name: "repeated ranges merged", header: hdr("Range", manyRanges(500, func(int) string { return "0-0" })), status: 206,
+		body: part(0, 1), headers: map[string]string{"Content-Range": "bytes 0-0/5000", "Content-Length": "1"}},
+	{name: "overlapping and touching ranges merged", header: hdr("Range", "bytes=10-19,0-9,5-14"), status: 206,
+		body: part(0, 20), headers: map[string]string{"Content-Range": "bytes 0-19/5000", "Content-Length": "20"}},
+	{name: "too many ranges: the whole object", header: hdr("Range", manyRanges(17, func(i int) string { return strconv.Itoa(2*i) + "-" + strconv.Itoa(2*i) })),
+		status: 200, body: all, headers: map[string]string{"Content-Length": "5000", "Content-Range": ""}},
+	{name: "a 64 KB Range header: the whole object", header: hdr("Range", manyRanges(16000, func(int) string { return "0-0" })),
+		status: 200, body: all, headers: map[string]string{"Content-Length": "5000", "Content-Range": ""}},
 	{name: "whole", header: hdr(), status: 200, body: all,
 		headers: map[string]string{"Content-Type": "video/mp4", "Content-Length": "5000", "Accept-Ranges": "bytes"}},
 	{name: "HEAD", method: "HEAD", header: hdr(), status: 200,

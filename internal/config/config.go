@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -62,6 +63,24 @@ type Config struct {
 	// TranslateKey is the API key sent to TranslateURL; never logged.
 	TranslateKey string
 
+	// TrustedProxies lists the CIDRs (comma-separated) of reverse proxies whose
+	// ForwardedHeader is believed for the client's address; empty believes no one.
+	TrustedProxies string
+	// ForwardedHeader is the header the trusted proxies set: X-Forwarded-For or Forwarded.
+	ForwardedHeader string
+	// Proxies is TrustedProxies parsed, filled by Validate.
+	Proxies []netip.Prefix
+	// BodyTimeout bounds the reading of a request's body; UploadBodyTimeout replaces it for
+	// tus upload chunks and for multipart forms once their sender's role and CSRF token have
+	// been checked.
+	BodyTimeout       time.Duration
+	UploadBodyTimeout time.Duration
+	// MaxLargeBodies caps the multipart and JSON bodies read at once; one more is answered 503.
+	MaxLargeBodies int
+	// MetricsToken turns /metrics on, for requests with "Authorization: Bearer TOKEN"; empty
+	// leaves /metrics off.
+	MetricsToken string
+
 	envErrs []error // malformed SISTERCITY_* values, reported by Validate
 }
 
@@ -82,6 +101,11 @@ func Default() Config {
 		MaxUploadBytes:   10 << 30,
 		UploadExpiry:     24 * time.Hour,
 		UploadIdleExpiry: 2 * time.Hour,
+
+		ForwardedHeader:   "X-Forwarded-For",
+		BodyTimeout:       time.Minute,
+		UploadBodyTimeout: 15 * time.Minute,
+		MaxLargeBodies:    8,
 	}
 }
 
@@ -110,6 +134,12 @@ func Bind(fs *flag.FlagSet, cfg *Config) {
 	fs.StringVar(&cfg.TranslateKey, "translate-key", env("TRANSLATE_KEY", cfg.TranslateKey), "API key for --translate-url (SISTERCITY_TRANSLATE_KEY)")
 	fs.DurationVar(&cfg.EncodeHeartbeat, "encode-heartbeat", envDuration(cfg, "ENCODE_HEARTBEAT", cfg.EncodeHeartbeat), "how often a running encode records that it is alive (SISTERCITY_ENCODE_HEARTBEAT)")
 	fs.DurationVar(&cfg.EncodeStaleAfter, "encode-stale-after", envDuration(cfg, "ENCODE_STALE_AFTER", cfg.EncodeStaleAfter), "an encode silent this long is taken as dead and queued anew; a few heartbeats (SISTERCITY_ENCODE_STALE_AFTER)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("TRUSTED_PROXIES", cfg.TrustedProxies), "comma-separated CIDRs of reverse proxies whose --forwarded-header gives the client's address; empty = none (SISTERCITY_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.ForwardedHeader, "forwarded-header", env("FORWARDED_HEADER", cfg.ForwardedHeader), "header the trusted proxies set: X-Forwarded-For or Forwarded (SISTERCITY_FORWARDED_HEADER)")
+	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", envDuration(cfg, "BODY_TIMEOUT", cfg.BodyTimeout), "longest wait for a request body (SISTERCITY_BODY_TIMEOUT)")
+	fs.DurationVar(&cfg.UploadBodyTimeout, "upload-body-timeout", envDuration(cfg, "UPLOAD_BODY_TIMEOUT", cfg.UploadBodyTimeout), "longest wait for an upload chunk or a checked file form (SISTERCITY_UPLOAD_BODY_TIMEOUT)")
+	fs.IntVar(&cfg.MaxLargeBodies, "max-large-bodies", envParse(cfg, "MAX_LARGE_BODIES", cfg.MaxLargeBodies, strconv.Atoi), "file forms and JSON bodies read at once; more get 503 (SISTERCITY_MAX_LARGE_BODIES)")
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("METRICS_TOKEN", cfg.MetricsToken), "serve /metrics to requests with this bearer token; empty = /metrics off (SISTERCITY_METRICS_TOKEN)")
 	fs.DurationVar(&cfg.RescueAfter, "rescue-after", envDuration(cfg, "RESCUE_AFTER", cfg.RescueAfter), "a job running this long is taken as abandoned by a dead process and retried; at least --job-timeout (SISTERCITY_RESCUE_AFTER)")
 }
 
@@ -179,6 +209,7 @@ func (c *Config) Validate() error {
 	if c.TranslateURL != "" && !strings.HasPrefix(c.TranslateURL, "http://") && !strings.HasPrefix(c.TranslateURL, "https://") {
 		errs = append(errs, errors.New("--translate-url: want http://… or https://… (or leave it empty)"))
 	}
+	errs = append(errs, c.validateLimits()...)
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if strings.HasPrefix(c.BaseURL, "https://") {
 		c.SecureCookies = true
@@ -216,4 +247,45 @@ func envParse[T any](cfg *Config, name string, def T, parse func(string) (T, err
 		return def
 	}
 	return x
+}
+
+// validateLimits checks the settings of the client address and the request limits, and parses
+// TrustedProxies into Proxies.
+func (c *Config) validateLimits() []error {
+	var errs []error
+	c.Proxies = nil
+	for part := range strings.SplitSeq(c.TrustedProxies, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			a, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not a CIDR (e.g. 10.0.0.0/8) or an address", part))
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.Proxies = append(c.Proxies, p.Masked())
+	}
+	switch strings.ToLower(c.ForwardedHeader) {
+	case "x-forwarded-for":
+		c.ForwardedHeader = "X-Forwarded-For"
+	case "forwarded":
+		c.ForwardedHeader = "Forwarded"
+	default:
+		errs = append(errs, fmt.Errorf("--forwarded-header %q: want X-Forwarded-For or Forwarded", c.ForwardedHeader))
+	}
+	if c.BodyTimeout < 100*time.Millisecond {
+		errs = append(errs, errors.New("--body-timeout must be at least 100ms"))
+	}
+	if c.UploadBodyTimeout < c.BodyTimeout {
+		errs = append(errs, errors.New("--upload-body-timeout must be at least --body-timeout"))
+	}
+	if c.MaxLargeBodies < 1 {
+		errs = append(errs, errors.New("--max-large-bodies must be at least 1"))
+	}
+	return errs
 }

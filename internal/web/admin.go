@@ -53,7 +53,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
-	u, err := auth.Authenticate(r.Context(), s.db, username, password, clientAddr(r))
+	u, err := auth.Check(r.Context(), s.db, auth.Attempt{Username: username, Password: password,
+		Addr: clientAddr(r), Proof: signInProof(r)})
 	if err != nil {
 		p := s.adminPage(w, r, "admin.sign_in.title")
 		data := signInData{Username: username, Next: next}
@@ -61,6 +62,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.Is(err, auth.ErrRateLimited):
 			data.Failed = p.L.T("error.rate_limited")
+			if secs := retryAfter(w, err); secs > 0 {
+				data.Failed = p.L.N("limits.wait", secs)
+			}
 			status = http.StatusTooManyRequests
 		case errors.Is(err, auth.ErrBadCredentials):
 			data.Failed = p.L.T("admin.sign_in.failed")
@@ -76,6 +80,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.keepSignInProof(w, r, u)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
@@ -125,8 +130,12 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "admin/home", p)
 }
 
-// clientAddr is the remote address without the port, for sign-in limits.
+// clientAddr is the client's address without the port, behind trusted proxies too (limits.go),
+// for sign-in limits and logs.
 func clientAddr(r *http.Request) string {
+	if a, ok := r.Context().Value(keyClient).(string); ok {
+		return a
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -89,11 +89,15 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
+		if sw.status >= 500 && clientGone(r) {
+			sw.status = statusClientClosed
+		}
 		d := time.Since(start)
 		s.metrics.observe(info.pattern, r.Method, sw.status, d)
 		s.log.LogAttrs(r.Context(), levelFor(sw.status), "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", info.pattern),
-			slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", d))
+			slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", d),
+			slog.String("client", clientAddr(r)))
 	})
 }
 
@@ -161,9 +165,18 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		var err error
 		if ct == "multipart/form-data" {
-			r.Body = http.MaxBytesReader(w, r.Body, s.maxMultipartBytes())
-			err = r.ParseMultipartForm(8 << 20)
+			release, ok := s.admitMultipart(w, r) // role, CSRF and a place before the body is read
+			if !ok {
+				return
+			}
+			defer release()
+			err = r.ParseMultipartForm(multipartMemory)
 		} else if ct == "application/json" {
+			release, ok := s.admitLargeBody(w, r)
+			if !ok {
+				return
+			}
+			defer release()
 			// Read by the handler, which reports a body over the limit in its own terms.
 			r.Body = http.MaxBytesReader(w, r.Body, maxJSONBytes)
 		} else if !tusChunk(r) {
@@ -172,6 +185,10 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		}
 		if err != nil {
 			var tooBig *http.MaxBytesError
+			if isTimeout(err) {
+				s.timedOut(w, r)
+				return
+			}
 			if errors.As(err, &tooBig) {
 				s.fail(w, r, problem.New(http.StatusRequestEntityTooLarge, "error.too_large"))
 				return
@@ -246,6 +263,8 @@ func safeNext(next string) string {
 
 func levelFor(status int) slog.Level {
 	switch {
+	case status == statusClientClosed:
+		return slog.LevelInfo
 	case status >= 500:
 		return slog.LevelError
 	case status >= 400:

@@ -3,12 +3,14 @@ package web
 import (
 	"context"
 	"database/sql"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
 	"sistercity/internal/civil"
+	"sistercity/internal/config"
 	"sistercity/internal/register"
 )
 
@@ -96,13 +98,21 @@ func TestUnknownPagesAre404InTheReadersLanguage(t *testing.T) {
 }
 
 func TestHealthAndMetrics(t *testing.T) {
-	e := newTestEnv(t)
+	e := newLimitsEnv(t, func(c *config.Config) { c.MetricsToken = "s3cret" }, nil)
 	c := e.client()
 	if resp, body := c.get("/healthz"); resp.StatusCode != 200 || body != "ok\n" {
 		t.Fatalf("healthz: %d %q", resp.StatusCode, body)
 	}
 	c.get("/en/partners")
-	_, body := c.get("/metrics")
+	req, _ := http.NewRequest("GET", e.ts.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body := string(b)
 	for _, want := range []string{
 		`sistercity_http_requests_total{method="GET",route="GET /en/partners",status="200"} 1`,
 		"sistercity_http_request_duration_seconds_bucket",

@@ -175,6 +175,11 @@ func (s *Server) langOf(r *http.Request) string {
 // fail renders err as an error page in the request's language, with the fitting status. Only
 // messages from the catalog reach the reader; the cause goes to the log.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if clientGone(r) { // nobody to answer: a 499 in the log, not an error
+		s.log.Debug("client closed the request", "path", r.URL.Path, "err", err)
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	status, msg := classify(err)
 	if status >= 500 {
 		s.log.Error("request failed", "path", r.URL.Path, "err", err)
@@ -193,6 +198,8 @@ func classify(err error) (int, i18n.Msg) {
 		return pe.Status, pe.Msg
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, i18n.M("error.too_large")
+	case isTimeout(err): // a body that came too slowly (limits.go)
+		return http.StatusRequestTimeout, i18n.M("limits.timeout")
 	case isNotFound(err):
 		return http.StatusNotFound, i18n.M("error.not_found")
 	case isStale(err):

@@ -34,6 +34,7 @@ type Server struct {
 	log      *slog.Logger
 	pages    map[string]*template.Template
 	metrics  *metrics
+	lim      *limiter
 	routes   []route
 	handler  http.Handler
 	// now returns the current time; tests may pin it.
@@ -75,6 +76,7 @@ func New(o Options) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.sessions = newSessions(o.DB, o.Config)
+	s.sessions.ErrorFunc = s.sessionError
 	reg := o.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -93,9 +95,10 @@ func New(o Options) (*Server, error) {
 	for _, rt := range s.routes {
 		mux.Handle(rt.pattern, s.guard(rt))
 	}
-	mux.Handle("GET /metrics", s.metrics.handler(reg))
+	mux.Handle("GET /metrics", s.metricsHandler(s.metrics.handler(reg)))
 	mux.HandleFunc("/", s.notFound)
-	s.handler = s.recoverer(s.instrument(securityHeaders(s.sessions.LoadAndSave(s.csrf(mux)))))
+	s.lim = s.newLimiter()
+	s.handler = s.recoverer(s.limits(s.instrument(securityHeaders(s.sessions.LoadAndSave(s.csrf(mux))))))
 	return s, nil
 }
 
