@@ -86,6 +86,7 @@ func (s *Server) cachePublic(w http.ResponseWriter, r *http.Request, body []byte
 	h.Set("ETag", etag)
 	h.Set("Last-Modified", mod.Format(http.TimeFormat))
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(s.cfg.PublicMaxAge/time.Second)))
+	addVary(h, "Accept-Encoding")
 	if notModified(r, etag, mod) {
 		h.Del("Content-Type")
 		h.Del("Content-Length")
