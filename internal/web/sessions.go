@@ -32,7 +32,7 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 		if err != nil {
 			s.log.Warn("session not loaded", "err", err)
 			if ctx, err = s.sessions.Load(r.Context(), ""); err != nil {
-				s.fail(w, r, err)
+				http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 				return
 			}
 		}
