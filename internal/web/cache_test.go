@@ -221,7 +221,7 @@ func TestSignInFormNeedsNoSession(t *testing.T) {
 		e.srv.now = func() time.Time { return fixedNow.Add(-csrfTokenLife - time.Minute) }
 		defer func() { e.srv.now = old }()
 		req := httptest.NewRequest("GET", "/", nil)
-		for _, c := range a.http.Jar.Cookies(mustURL(e.ts.URL)) {
+		for _, c := range a.http.Jar.Cookies(mustURL(e.ts.URL + "/admin/sign-in")) {
 			req.AddCookie(c)
 		}
 		return e.srv.anonCSRFToken(csrfNonce(req))

@@ -139,8 +139,9 @@ func (s *Server) pageCSRF(r *http.Request, p *page) string {
 	return s.anonCSRFToken(nonce)
 }
 
-// setCSRFCookie gives the visitor the nonce their page's forms are signed for.
+// setCSRFCookie gives the visitor the nonce their page's forms are signed for. It goes only
+// with requests to the admin, where the sign-in form posts, so public requests stay cookie-free.
 func (s *Server) setCSRFCookie(w http.ResponseWriter, nonce string) {
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: nonce, Path: "/", MaxAge: int(csrfCookieLife / time.Second),
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: nonce, Path: "/admin/", MaxAge: int(csrfCookieLife / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
 }
