@@ -224,3 +224,8 @@ func newToken() string {
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// Anonymous tells whether no user is bound to the session.
+func Anonymous(ctx context.Context, sm *scs.SessionManager) bool {
+	return sm.GetInt64(ctx, sessionUserID) == 0
+}

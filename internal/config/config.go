@@ -28,6 +28,9 @@ type Config struct {
 	LogLevel    string // debug, info, warn, error
 
 	SessionLifetime time.Duration
+	// PublicMaxAge is how long browsers and caches may keep a public page before they ask
+	// again; an edit shows after at most this long.
+	PublicMaxAge time.Duration
 	// MaxDocumentBytes limits one uploaded partnership document.
 	MaxDocumentBytes int64
 	// SecureCookies marks cookies Secure; on by default when BaseURL is https.
@@ -92,6 +95,7 @@ func Default() Config {
 		LogFormat:        "text",
 		LogLevel:         "info",
 		SessionLifetime:  12 * time.Hour,
+		PublicMaxAge:     time.Minute,
 		MaxDocumentBytes: 20 << 20,
 		Workers:          2,
 		JobTimeout:       2 * time.Hour,
@@ -121,6 +125,7 @@ func Bind(fs *flag.FlagSet, cfg *Config) {
 	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", cfg.LogFormat), "log format: text or json (SISTERCITY_LOG_FORMAT)")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("LOG_LEVEL", cfg.LogLevel), "log level: debug, info, warn, error (SISTERCITY_LOG_LEVEL)")
 	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", envDuration(cfg, "SESSION_LIFETIME", cfg.SessionLifetime), "how long a sign-in lasts (SISTERCITY_SESSION_LIFETIME)")
+	fs.DurationVar(&cfg.PublicMaxAge, "public-max-age", envDuration(cfg, "PUBLIC_MAX_AGE", cfg.PublicMaxAge), "how long browsers and caches may keep a public page (SISTERCITY_PUBLIC_MAX_AGE)")
 	fs.Int64Var(&cfg.MaxDocumentBytes, "max-document-bytes", envInt(cfg, "MAX_DOCUMENT_BYTES", cfg.MaxDocumentBytes), "largest partnership document accepted (SISTERCITY_MAX_DOCUMENT_BYTES)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", envBool(cfg, "SECURE_COOKIES", cfg.SecureCookies), "mark cookies Secure (SISTERCITY_SECURE_COOKIES; on when --base-url is https)")
 	fs.IntVar(&cfg.Workers, "workers", envParse(cfg, "WORKERS", cfg.Workers, strconv.Atoi), "jobs run at once by this process; 0 = only enqueue (SISTERCITY_WORKERS)")
@@ -172,6 +177,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionLifetime < time.Minute {
 		errs = append(errs, errors.New("--session-lifetime must be at least 1m"))
+	}
+	if c.PublicMaxAge < 0 || c.PublicMaxAge > 24*time.Hour {
+		errs = append(errs, errors.New("--public-max-age must be between 0s and 24h"))
 	}
 	if c.MaxDocumentBytes <= 0 {
 		errs = append(errs, errors.New("--max-document-bytes must be positive"))

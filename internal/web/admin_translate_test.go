@@ -232,7 +232,7 @@ func TestTranslationWorkflow(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("editor page: %d\n%s", resp.StatusCode, body)
 	}
-	for _, want := range []string{"부산 친구", "블라디보스토크", "Alt</kbd>+<kbd>S", "cue-editor.js", "cue-editor.css", `id="save-status"`, "부산 응원 영상"} {
+	for _, want := range []string{"부산 친구", "블라디보스토크", "Alt</kbd>+<kbd>S", staticURL("cue-editor.js"), staticURL("cue-editor.css"), `id="save-status"`, "부산 응원 영상"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("editor page lacks %q", want)
 		}

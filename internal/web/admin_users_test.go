@@ -34,7 +34,7 @@ func TestAdminUsers(t *testing.T) {
 	// Created without a password: one is generated and shown once, and it works.
 	resp, body := admin.post("/admin/users", url.Values{"username": {"Ana"}, "display_name": {"Ana Kim"}, "role": {"editor"}})
 	m := shownPasswordRe.FindStringSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil || resp.Header.Get("Cache-Control") != "no-store" {
+	if resp.StatusCode != http.StatusOK || m == nil || resp.Header.Get("Cache-Control") != privateNoStore {
 		t.Fatalf("create user: %d\n%s", resp.StatusCode, body)
 	}
 	e.client().signIn("ana", m[1], http.StatusSeeOther)

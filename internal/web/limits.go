@@ -302,7 +302,7 @@ func (s *Server) admitMultipart(w http.ResponseWriter, r *http.Request) (release
 			return nil, false
 		}
 	}
-	if !auth.CheckCSRF(r.Context(), s.sessions, token) {
+	if !s.checkCSRF(r, token) {
 		s.fail(w, r, problem.New(http.StatusForbidden, "error.csrf"))
 		return nil, false
 	}

@@ -203,7 +203,7 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		if token == "" {
 			token = r.PostFormValue("csrf_token")
 		}
-		if !auth.CheckCSRF(r.Context(), s.sessions, token) {
+		if !s.checkCSRF(r, token) {
 			s.fail(w, r, problem.New(http.StatusForbidden, "error.csrf"))
 			return
 		}

@@ -8,7 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"path"
+	"strconv"
 	"strings"
 
 	"sistercity/internal/auth"
@@ -35,6 +35,8 @@ func parseTemplates() (map[string]*template.Template, error) {
 			return false
 		},
 		"ymd": func(d civil.Date) string { return d.String() },
+		// static is the content-hashed URL of a static file: {{static "style.css"}}.
+		"static": staticURL,
 		// pair passes the page and one item to a partial template.
 		"pair": func(page, item any) map[string]any { return map[string]any{"Page": page, "Item": item} },
 		// deleting describes an edit page's delete section for the partial "delete-section".
@@ -79,13 +81,29 @@ type page struct {
 	Langs   []langLink
 	Title   string
 	User    *auth.User
-	CSRF    string
 	Admin   bool
 	Canon   string // canonical path
 	Errors  problem.Fields
 	Message string // a notice shown above the content
 	Today   civil.Date
 	Data    any
+
+	// csrf makes the forms' token; it runs only when a template shows a form (CSRF), so a
+	// page without one neither needs a session nor sets a cookie.
+	csrf     func() string
+	csrfTok  string
+	csrfUsed bool
+	newNonce string // a CSRF nonce the visitor gets as a cookie with this page
+}
+
+// CSRF is the token a form of the page carries. A page that shows one is never shared by
+// caches: the token belongs to the visitor.
+func (p *page) CSRF() string {
+	if !p.csrfUsed && p.csrf != nil {
+		p.csrfTok = p.csrf()
+	}
+	p.csrfUsed = true
+	return p.csrfTok
 }
 
 // FieldErrors renders the messages about one field.
@@ -105,9 +123,9 @@ func (s *Server) newPage(r *http.Request, lang, title string) *page {
 		Lang:  l.Lang,
 		Title: title,
 		User:  userFrom(r),
-		CSRF:  auth.CSRFToken(r.Context(), s.sessions),
 		Today: civil.Of(s.now()),
 	}
+	p.csrf = func() string { return s.pageCSRF(r, p) }
 	p.Admin = strings.HasPrefix(r.URL.Path, "/admin")
 	rest := r.URL.Path
 	if !p.Admin {
@@ -132,7 +150,8 @@ func (s *Server) newPage(r *http.Request, lang, title string) *page {
 	return p
 }
 
-// render writes a page with status.
+// render writes a page with status. A public page for an anonymous visitor gets validators and
+// a public Cache-Control (cachePublic); every other page is private, no-store.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	t, ok := s.pages[name]
 	if !ok {
@@ -146,9 +165,20 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", p.Lang)
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", p.Lang)
+	if p.newNonce != "" {
+		s.setCSRFCookie(w, p.newNonce)
+	}
+	if s.publicPage(w, r, status, p) {
+		if s.cachePublic(w, r, buf.Bytes()) {
+			return
+		}
+	} else {
+		h.Set("Cache-Control", privateNoStore)
+	}
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
@@ -213,26 +243,4 @@ func classify(err error) (int, i18n.Msg) {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, problem.New(http.StatusNotFound, "error.not_found"))
-}
-
-// static serves the embedded CSS, JavaScript and images with a long cache lifetime; their URLs
-// carry the build's version, so a new release is fetched anew.
-func (s *Server) static() http.Handler {
-	sub, _ := fs.Sub(assets, "static")
-	fileServer := http.FileServerFS(sub)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("file")
-		if name == "" || strings.HasSuffix(name, "/") || path.Clean(name) != name {
-			s.notFound(w, r)
-			return
-		}
-		if _, err := fs.Stat(sub, name); err != nil {
-			s.notFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		r2 := r.Clone(r.Context())
-		r2.URL.Path = "/" + name
-		fileServer.ServeHTTP(w, r2)
-	})
 }

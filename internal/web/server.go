@@ -37,6 +37,9 @@ type Server struct {
 	lim      *limiter
 	routes   []route
 	handler  http.Handler
+	// csrfSecret signs the CSRF tokens of anonymous forms; lastMod dates public pages.
+	csrfSecret []byte
+	lastMod    lastModified
 	// now returns the current time; tests may pin it.
 	now func() time.Time
 }
@@ -76,7 +79,13 @@ func New(o Options) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.sessions = newSessions(o.DB, o.Config)
-	s.sessions.ErrorFunc = s.sessionError
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	secret, err := loadCSRFSecret(ctx, o.DB)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	s.csrfSecret = secret
 	reg := o.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -98,7 +107,7 @@ func New(o Options) (*Server, error) {
 	mux.Handle("GET /metrics", s.metricsHandler(s.metrics.handler(reg)))
 	mux.HandleFunc("/", s.notFound)
 	s.lim = s.newLimiter()
-	s.handler = s.recoverer(s.limits(s.instrument(securityHeaders(s.sessions.LoadAndSave(s.csrf(mux))))))
+	s.handler = s.recoverer(s.limits(s.instrument(securityHeaders(compress(s.loadSession(s.csrf(mux)))))))
 	return s, nil
 }
 
