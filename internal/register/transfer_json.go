@@ -327,7 +327,7 @@ func (wp *wirePartnership) row(pl Place, probs *problems) *Row {
 }
 
 // WriteJSON writes the register in the JSON format: everything but documents.
-func WriteJSON(w io.Writer, reg *Register) error {
+func WriteJSON(w io.Writer, reg *Snapshot) error {
 	out := wireFile{Format: JSONFormatName, Version: JSONVersion, Partnerships: []wirePartnership{}}
 	var homeID int64
 	if reg.Home != nil {
