@@ -353,6 +353,9 @@ func TestTranslationWorkflow(t *testing.T) {
 		t.Fatalf("return: %d\n%s", resp.StatusCode, body)
 	}
 	resp, body = f.translator.get(edit + "/edit")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("edit page after the return: %d", resp.StatusCode)
+	}
 	if tr := f.track(id); tr.Status != track.StatusDraft || !strings.Contains(body, "во второй реплике") {
 		t.Errorf("translator does not see the comment (status %s)", tr.Status)
 	}
