@@ -85,16 +85,6 @@ type wirePartnership struct {
 	Partner           *wireCity    `json:"partner"`
 }
 
-// ReadJSON reads a register file in the JSON format. Like ReadCSV, it fails only when the file
-// as a whole cannot be read; problems in single items are reported by Import.
-func ReadJSON(r io.Reader) (*File, error) {
-	data, err := readLimited(r)
-	if err != nil {
-		return nil, err
-	}
-	return readJSON(data)
-}
-
 // ReadCityJSON reads one city written as in the JSON format ("home_city" of an export), to be
 // given as ImportOptions.HomeCity.
 func ReadCityJSON(r io.Reader) (*City, error) {
