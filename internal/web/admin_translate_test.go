@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/config"
 	"sistercity/internal/subtitle"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
@@ -526,7 +527,11 @@ func TestTranslationMachine(t *testing.T) {
 	lt := &libreStandIn{}
 	ts := httptest.NewServer(lt)
 	defer ts.Close()
-	f.e.srv.cfg.TranslateURL, f.e.srv.cfg.TranslateKey = ts.URL, key
+	machine, err := newMachine(config.Config{TranslateURL: ts.URL, TranslateKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.e.srv.machine = machine
 
 	// Created machine-translated.
 	id := f.createTranslation(url.Values{"lang": {"ru"}, "translator": {itoa64(f.translatorID)}, "machine": {"1"}})
