@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the whole suite on SQLite, then again on PostgreSQL, with the browser test in
-# both. Installs what is missing (PostgreSQL, Chromium, fonts, versitygw) and starts a PostgreSQL
-# server when none is running, stopping it afterwards.
+# Runs the linters (scripts/lint.sh), then every test: the whole suite on SQLite, then again on
+# PostgreSQL, with the browser test in both. Installs what is missing (PostgreSQL, Chromium,
+# fonts, versitygw) and starts a PostgreSQL server when none is running, stopping it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -59,6 +59,8 @@ echo "== go vet =="
 go vet ./...
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
+# staticcheck and ESLint over the whole tree; any finding fails the run before the tests.
+bash scripts/lint.sh
 
 # Each pass runs the whole suite verbosely into a log; the terminal gets each package's result,
 # the failures in full, and a closing count.

@@ -472,7 +472,7 @@ func checkServer(ctx context.Context, u string, content []byte, wantCache string
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != c.status {
-			return "", fmt.Errorf("Range %s If-Range %q: status %d, want %d", c.rng, c.ifRange, resp.StatusCode, c.status)
+			return "", fmt.Errorf("range %s if-range %q: status %d, want %d", c.rng, c.ifRange, resp.StatusCode, c.status)
 		}
 	}
 	return etag, nil

@@ -13,6 +13,9 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+	// Go's zone database, built in: the zones of the register and of the forms are known on a
+	// host that has none of its own.
+	_ "time/tzdata"
 
 	"sistercity/internal/config"
 	"sistercity/internal/db"

@@ -192,7 +192,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	reg, err := register.LoadRegister(ctx, tx)
+	reg, err := register.Load(ctx, tx)
 	_ = tx.Rollback()
 	if err != nil {
 		return err

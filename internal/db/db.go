@@ -33,9 +33,6 @@ const (
 // ErrNotFound is returned by lookups that find nothing.
 var ErrNotFound = errors.New("not found")
 
-// ErrConflict is returned when a write breaks a uniqueness rule.
-var ErrConflict = errors.New("conflict")
-
 // DB is the application's database. For SQLite it keeps two pools: writes go through a single
 // connection with immediate transactions (SQLite allows one writer; more connections only
 // produce SQLITE_BUSY), reads through several. For PostgreSQL both are the same pool.
@@ -218,6 +215,14 @@ func Collect[T any](ctx context.Context, q Querier, query string, args []any, sc
 		return err
 	})
 	return out, err
+}
+
+// NullID is id for a nullable reference column: NULL for 0.
+func NullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }
 
 // OneRow checks the result of an optimistic update — UPDATE table … WHERE id = $n AND

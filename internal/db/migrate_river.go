@@ -40,7 +40,8 @@ func (d *DB) migrateRiver(ctx context.Context) (int, error) {
 		// transaction); SQLite's DDL is transactional.
 		err = d.InTx(ctx, func(tx *sql.Tx) error {
 			var err error
-			res, err = m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil) //nolint:staticcheck // see above
+			//lint:ignore SA1019 MigrateTx is what SQLite needs, see above
+			res, err = m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil)
 			return err
 		})
 	} else {

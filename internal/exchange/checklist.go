@@ -67,7 +67,7 @@ func AddItem(ctx context.Context, tx *sql.Tx, c *ChecklistItem) error {
 	now := time.Now().UTC()
 	err := tx.QueryRowContext(ctx, `INSERT INTO activity_checklist (activity_id, item, label, assignee_user_id, assignee_name,
 		due_on, done, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id`,
-		c.ActivityID, c.Item, c.Label, nullID(c.AssigneeUserID), c.AssigneeName, c.DueOn, c.Done, now).Scan(&c.ID)
+		c.ActivityID, c.Item, c.Label, db.NullID(c.AssigneeUserID), c.AssigneeName, c.DueOn, c.Done, now).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("exchange: add checklist item to %d: %w", c.ActivityID, err)
 	}
@@ -100,11 +100,11 @@ func UpdateItem(ctx context.Context, tx *sql.Tx, c *ChecklistItem) error {
 	res, err := tx.ExecContext(ctx, `UPDATE activity_checklist SET item = $1, label = $2, assignee_user_id = $3,
 		assignee_name = $4, due_on = $5, done = $6, version = version + 1, updated_at = $7
 		WHERE id = $8 AND activity_id = $9 AND version = $10`,
-		c.Item, c.Label, nullID(c.AssigneeUserID), c.AssigneeName, c.DueOn, c.Done, time.Now().UTC(), c.ID, c.ActivityID, c.Version)
+		c.Item, c.Label, db.NullID(c.AssigneeUserID), c.AssigneeName, c.DueOn, c.Done, time.Now().UTC(), c.ID, c.ActivityID, c.Version)
 	if err != nil {
 		return fmt.Errorf("exchange: update checklist item %d: %w", c.ID, err)
 	}
-	if err := checkOneRow(ctx, tx, res, "activity_checklist", c.ID); err != nil {
+	if err := db.OneRow(ctx, tx, res, "activity_checklist", c.ID, ErrStale); err != nil {
 		return err
 	}
 	c.Version++

@@ -362,7 +362,7 @@ func CheckLinks(ctx context.Context, q db.Querier, a *Activity, l *i18n.Localize
 // The caller validates first.
 func Create(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, reason string, userID int64) error {
 	now := time.Now().UTC()
-	args := []any{a.Kind, nullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Venue, a.Mode, a.FirstMode, a.Status}
+	args := []any{a.Kind, db.NullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Venue, a.Mode, a.FirstMode, a.Status}
 	for _, m := range []Moment{a.Planned.Start, a.Planned.End, a.Actual.Start, a.Actual.End} {
 		args = append(args, momentArgs(m)...)
 	}
@@ -391,7 +391,7 @@ func Update(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, 
 		return db.NotFound(err, fmt.Sprintf("exchange: activity %d", a.ID))
 	}
 	now := time.Now().UTC()
-	args := []any{a.Kind, nullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Venue, a.Mode, a.FirstMode, a.Status}
+	args := []any{a.Kind, db.NullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Venue, a.Mode, a.FirstMode, a.Status}
 	for _, m := range []Moment{a.Planned.Start, a.Planned.End, a.Actual.Start, a.Actual.End} {
 		args = append(args, momentArgs(m)...)
 	}
@@ -406,7 +406,7 @@ func Update(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, 
 	if err != nil {
 		return fmt.Errorf("exchange: update activity %d: %w", a.ID, err)
 	}
-	if err := checkOneRow(ctx, tx, res, "activities", a.ID); err != nil {
+	if err := db.OneRow(ctx, tx, res, "activities", a.ID, ErrStale); err != nil {
 		return err
 	}
 	a.Version++
@@ -424,25 +424,13 @@ func Update(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, 
 	return writeChildren(ctx, tx, a)
 }
 
-// checkOneRow turns an update that touched no row into db.ErrNotFound or ErrStale.
-func checkOneRow(ctx context.Context, tx *sql.Tx, res sql.Result, table string, id int64) error {
-	return db.OneRow(ctx, tx, res, table, id, ErrStale)
-}
-
 func addHistory(ctx context.Context, tx *sql.Tx, id int64, h StatusChange, userID int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO activity_status_history (activity_id, status, changed_on, reason, recorded_at, user_id)
-		VALUES ($1, $2, $3, $4, $5, $6)`, id, h.Status, h.ChangedOn, h.Reason, time.Now().UTC(), nullID(userID))
+		VALUES ($1, $2, $3, $4, $5, $6)`, id, h.Status, h.ChangedOn, h.Reason, time.Now().UTC(), db.NullID(userID))
 	if err != nil {
 		return fmt.Errorf("exchange: activity %d history: %w", id, err)
 	}
 	return nil
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 func writeChildren(ctx context.Context, tx *sql.Tx, a *Activity) error {
@@ -496,34 +484,6 @@ func Delete(ctx context.Context, tx *sql.Tx, id int64) ([]string, error) {
 		return nil, fmt.Errorf("exchange: activity %d: %w", id, db.ErrNotFound)
 	}
 	return keys, nil
-}
-
-// AddDocument records an uploaded document of an activity whose bytes are already stored.
-func AddDocument(ctx context.Context, tx *sql.Tx, activityID int64, d *Document, userID int64) error {
-	return attach.Add(ctx, tx, attach.Activity, activityID, d, userID)
-}
-
-// GetDocument returns one document of an activity.
-func GetDocument(ctx context.Context, q db.Querier, activityID, id int64) (*Document, error) {
-	return attach.Get(ctx, q, attach.Activity, activityID, id)
-}
-
-// DeleteDocument removes a document record; the caller removes its bytes after commit.
-func DeleteDocument(ctx context.Context, tx *sql.Tx, activityID, id int64) error {
-	return attach.Delete(ctx, tx, attach.Activity, activityID, id)
-}
-
-// LastChange returns when an activity was last created or changed; zero when there is none.
-func LastChange(ctx context.Context, q db.Querier) (time.Time, error) {
-	var t time.Time
-	err := q.QueryRowContext(ctx, "SELECT updated_at FROM activities ORDER BY updated_at DESC LIMIT 1").Scan(&t)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, nil
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("exchange: last change: %w", err)
-	}
-	return t.UTC(), nil
 }
 
 // FindByTitle returns the id of an activity with this title in lang, or db.ErrNotFound. The

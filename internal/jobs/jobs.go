@@ -1,12 +1,14 @@
-// Package jobs is sistercity's durable job queue: transcoding, subtitle rendering, federation
-// delivery and scheduled publishing run as jobs kept in the application's own database, so that
-// a job is enqueued in the same transaction as the record it processes and survives restarts.
+// Package jobs is sistercity's durable job queue: processing an uploaded video (video.process),
+// publishing a scheduled one (video.publish) and burning subtitles into a rendition
+// (track.burn) run as jobs kept in the application's own database, so that a job is enqueued in
+// the same transaction as the record it processes and survives restarts.
 //
 // It wraps River (github.com/riverqueue/river) over database/sql, with one transaction type on
 // both databases: riversqlite on the single SQLite write connection, riverdatabasesql on
 // PostgreSQL with a pgx listener for LISTEN/NOTIFY pickup. River's tables are created by
 // db.Migrate. Feature packages see only this package's small API: Register a Worker for an Args
-// type, Insert inside their transaction, and List, Get, Retry or Cancel for the admin pages.
+// type and Insert inside their transaction. List, Get, Retry and Cancel read and steer jobs by
+// id; today only tests call them (there is no jobs page in the admin yet).
 //
 // Workers must be idempotent. A job runs at least once, not exactly once: a process killed
 // mid-job leaves it running until RescueStuckJobsAfter has passed, then it runs again, from the

@@ -33,11 +33,6 @@ func TranscodeArgs(in string, outs []string, plan []Rendition, enc Encoder) []st
 	return args
 }
 
-// EncodeArgs is ffmpeg's argument list for encoding one rendition of in into out.
-func EncodeArgs(in, out string, r Rendition, enc Encoder) []string {
-	return TranscodeArgs(in, []string{out}, []Rendition{r}, enc)
-}
-
 // renditionArgs are the output options of one rendition.
 func renditionArgs(r Rendition, enc Encoder) []string {
 	args := []string{"-map", "0:" + strconv.Itoa(r.VideoStream)}

@@ -181,3 +181,12 @@ func TestStderrTail(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", err.Error(), want)
 	}
 }
+
+// EncodeArgs is ffmpeg's argument list for encoding one rendition of in into out alone, the
+// way the per-rendition benchmark runs it.
+func EncodeArgs(in, out string, r Rendition, enc Encoder) []string {
+	return TranscodeArgs(in, []string{out}, []Rendition{r}, enc)
+}
+
+// StandardHeights are the usual nominal resolutions, in lines, for planning tests.
+func StandardHeights() []int { return []int{240, 360, 480, 720, 1080, 1440, 2160} }

@@ -34,9 +34,6 @@ type Rendition struct {
 	Duration time.Duration
 }
 
-// StandardHeights are the nominal resolutions the video index knows, in lines.
-func StandardHeights() []int { return []int{240, 360, 480, 720, 1080, 1440, 2160} }
-
 // DefaultHeights are the renditions made when the caller asks for none in particular: from one
 // that plays on a poor mobile connection to full HD. 1440p and 4K are left out because the
 // messages are watched on phones, and every rendition costs encoding time on the city's server.

@@ -246,10 +246,11 @@ func TestStore(t *testing.T) {
 	if !errors.Is(err, ErrDuplicate) {
 		t.Errorf("a second KR–RU relation: %v", err)
 	}
-	got, err := Between(ctx, dbh.R, d("2020-01-01"), d("2020-12-31"))
+	sources, err := Load(ctx, dbh.R)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := sources.Between(d("2020-01-01"), d("2020-12-31"))
 	kinds := map[string]int{}
 	for _, o := range got {
 		kinds[o.Kind]++

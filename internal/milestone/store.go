@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"sistercity/internal/civil"
 	"sistercity/internal/db"
 	"sistercity/internal/register"
 )
@@ -43,15 +42,6 @@ func Load(ctx context.Context, q db.Querier) (*Sources, error) {
 		return nil, err
 	}
 	return NewSources(home, ps, rels, ms), nil
-}
-
-// Between lists the milestones from from to to, both included.
-func Between(ctx context.Context, q db.Querier, from, to civil.Date) ([]Occurrence, error) {
-	s, err := Load(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return s.Between(from, to), nil
 }
 
 // Relations returns every recorded relation, oldest first.
@@ -124,7 +114,7 @@ func UpdateRelation(ctx context.Context, tx *sql.Tx, r *Relation) error {
 	if err != nil {
 		return fmt.Errorf("milestone: update relation %d: %w", r.ID, err)
 	}
-	if err := checkOneRow(ctx, tx, res, "diplomatic_relations", r.ID); err != nil {
+	if err := db.OneRow(ctx, tx, res, "diplomatic_relations", r.ID, ErrStale); err != nil {
 		return err
 	}
 	r.Version++
@@ -200,7 +190,7 @@ func Get(ctx context.Context, q db.Querier, id int64) (*Milestone, error) {
 func Create(ctx context.Context, tx *sql.Tx, m *Milestone) error {
 	now := time.Now().UTC()
 	err := tx.QueryRowContext(ctx, `INSERT INTO milestones (on_date, yearly, partnership_id, version, created_at, updated_at)
-		VALUES ($1, $2, $3, 1, $4, $4) RETURNING id`, m.On, m.Yearly, nullID(m.PartnershipID), now).Scan(&m.ID)
+		VALUES ($1, $2, $3, 1, $4, $4) RETURNING id`, m.On, m.Yearly, db.NullID(m.PartnershipID), now).Scan(&m.ID)
 	if err != nil {
 		return fmt.Errorf("milestone: create: %w", err)
 	}
@@ -212,11 +202,11 @@ func Create(ctx context.Context, tx *sql.Tx, m *Milestone) error {
 func Update(ctx context.Context, tx *sql.Tx, m *Milestone) error {
 	res, err := tx.ExecContext(ctx, `UPDATE milestones SET on_date = $1, yearly = $2, partnership_id = $3,
 		version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6`,
-		m.On, m.Yearly, nullID(m.PartnershipID), time.Now().UTC(), m.ID, m.Version)
+		m.On, m.Yearly, db.NullID(m.PartnershipID), time.Now().UTC(), m.ID, m.Version)
 	if err != nil {
 		return fmt.Errorf("milestone: update %d: %w", m.ID, err)
 	}
-	if err := checkOneRow(ctx, tx, res, "milestones", m.ID); err != nil {
+	if err := db.OneRow(ctx, tx, res, "milestones", m.ID, ErrStale); err != nil {
 		return err
 	}
 	m.Version++
@@ -250,18 +240,6 @@ func deleteRow(ctx context.Context, tx *sql.Tx, table string, id int64) error {
 		return fmt.Errorf("milestone: %s %d: %w", table, id, db.ErrNotFound)
 	}
 	return nil
-}
-
-// checkOneRow turns an update that touched no row into db.ErrNotFound or ErrStale.
-func checkOneRow(ctx context.Context, tx *sql.Tx, res sql.Result, table string, id int64) error {
-	return db.OneRow(ctx, tx, res, table, id, ErrStale)
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 // LastChange returns when anything milestones are derived from last changed: the register's

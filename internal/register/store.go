@@ -156,7 +156,7 @@ func UpdateCity(ctx context.Context, tx *sql.Tx, c *City) error {
 	if err != nil {
 		return fmt.Errorf("register: update city %d: %w", c.ID, err)
 	}
-	if err := checkOneRow(ctx, tx, res, "cities", c.ID); err != nil {
+	if err := db.OneRow(ctx, tx, res, "cities", c.ID, ErrStale); err != nil {
 		return err
 	}
 	c.Version++
@@ -166,11 +166,6 @@ func UpdateCity(ctx context.Context, tx *sql.Tx, c *City) error {
 		}
 	}
 	return writeCityChildren(ctx, tx, c)
-}
-
-// checkOneRow turns an update that touched no row into db.ErrNotFound or ErrStale.
-func checkOneRow(ctx context.Context, tx *sql.Tx, res sql.Result, table string, id int64) error {
-	return db.OneRow(ctx, tx, res, table, id, ErrStale)
 }
 
 func writeCityChildren(ctx context.Context, tx *sql.Tx, c *City) error {
@@ -361,7 +356,7 @@ func UpdatePartnership(ctx context.Context, tx *sql.Tx, p *Partnership, changedO
 	if err != nil {
 		return fmt.Errorf("register: update partnership %d: %w", p.ID, err)
 	}
-	if err := checkOneRow(ctx, tx, res, "partnerships", p.ID); err != nil {
+	if err := db.OneRow(ctx, tx, res, "partnerships", p.ID, ErrStale); err != nil {
 		return err
 	}
 	p.Version++
@@ -380,18 +375,11 @@ func UpdatePartnership(ctx context.Context, tx *sql.Tx, p *Partnership, changedO
 
 func addHistory(ctx context.Context, tx *sql.Tx, id int64, h StatusChange, userID int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO partnership_status_history (partnership_id, status, changed_on, reason, recorded_at, user_id)
-		VALUES ($1, $2, $3, $4, $5, $6)`, id, h.Status, h.ChangedOn, h.Reason, time.Now().UTC(), nullID(userID))
+		VALUES ($1, $2, $3, $4, $5, $6)`, id, h.Status, h.ChangedOn, h.Reason, time.Now().UTC(), db.NullID(userID))
 	if err != nil {
 		return fmt.Errorf("register: partnership %d history: %w", id, err)
 	}
 	return nil
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 func writePartnershipChildren(ctx context.Context, tx *sql.Tx, p *Partnership) error {
@@ -429,21 +417,6 @@ func DeletePartnership(ctx context.Context, tx *sql.Tx, id int64) ([]string, err
 		return nil, fmt.Errorf("register: partnership %d: %w", id, db.ErrNotFound)
 	}
 	return keys, nil
-}
-
-// AddDocument records an uploaded document of a partnership whose bytes are already stored.
-func AddDocument(ctx context.Context, tx *sql.Tx, partnershipID int64, d *Document, userID int64) error {
-	return attach.Add(ctx, tx, attach.Partnership, partnershipID, d, userID)
-}
-
-// GetDocument returns one document of a partnership.
-func GetDocument(ctx context.Context, q db.Querier, partnershipID, id int64) (*Document, error) {
-	return attach.Get(ctx, q, attach.Partnership, partnershipID, id)
-}
-
-// DeleteDocument removes a document record; the caller removes its bytes after commit.
-func DeleteDocument(ctx context.Context, tx *sql.Tx, partnershipID, id int64) error {
-	return attach.Delete(ctx, tx, attach.Partnership, partnershipID, id)
 }
 
 // SetDateClaim records (or replaces) the date cityID gives for a partnership.

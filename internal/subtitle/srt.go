@@ -247,14 +247,6 @@ func allDigits(s string) bool {
 	return true
 }
 
-// cutAny is strings.Cut at the first of several separators.
-func cutAny(s, seps string) (before, after string, found bool) {
-	if i := strings.IndexAny(s, seps); i >= 0 {
-		return s[:i], s[i+1:], true
-	}
-	return s, "", false
-}
-
 // WriteSRT writes t as a SubRip file: numbered cues, "00:00:01,000 --> 00:00:04,000" times, and
 // the text with <i>, <b>, <u> and <font color> for the WebVTT markup SubRip players know; other
 // markup is dropped and its text kept. Text that would read as markup or as a timing line is

@@ -27,13 +27,6 @@ func scan(row interface{ Scan(...any) error }) (*Track, error) {
 	return &t, nil
 }
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 // Get loads track id.
 func Get(ctx context.Context, q db.Querier, id int64) (*Track, error) {
 	t, err := scan(q.QueryRowContext(ctx, "SELECT "+columns+" FROM subtitle_tracks WHERE id = $1", id))
@@ -80,7 +73,7 @@ func Create(ctx context.Context, tx *sql.Tx, t *Track) error {
 	err := tx.QueryRowContext(ctx, `INSERT INTO subtitle_tracks (video_id, lang, kind, label, is_default, status,
 		source_track_id, translator_id, origin, vtt, plain_text, search_text, cue_count, done_count, review_comment, version,
 		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16) RETURNING id`,
-		t.VideoID, t.Lang, t.Kind, t.Label, t.Default, t.Status, nullID(t.SourceTrackID), nullID(t.TranslatorID),
+		t.VideoID, t.Lang, t.Kind, t.Label, t.Default, t.Status, db.NullID(t.SourceTrackID), db.NullID(t.TranslatorID),
 		t.Origin, t.VTT, t.PlainText, strings.ToLower(t.PlainText), t.CueCount, t.DoneCount, t.ReviewComment, now).Scan(&t.ID)
 	if err != nil {
 		return fmt.Errorf("track: create: %w", err)
@@ -95,12 +88,12 @@ func Update(ctx context.Context, tx *sql.Tx, t *Track) error {
 	res, err := tx.ExecContext(ctx, `UPDATE subtitle_tracks SET lang = $1, kind = $2, label = $3, is_default = $4,
 		translator_id = $5, origin = $6, vtt = $7, plain_text = $8, search_text = $9, cue_count = $10,
 		done_count = $11, version = version + 1, updated_at = $12 WHERE id = $13 AND version = $14`,
-		t.Lang, t.Kind, t.Label, t.Default, nullID(t.TranslatorID), t.Origin, t.VTT, t.PlainText, strings.ToLower(t.PlainText), t.CueCount,
+		t.Lang, t.Kind, t.Label, t.Default, db.NullID(t.TranslatorID), t.Origin, t.VTT, t.PlainText, strings.ToLower(t.PlainText), t.CueCount,
 		t.DoneCount, time.Now().UTC(), t.ID, t.Version)
 	if err != nil {
 		return fmt.Errorf("track: update %d: %w", t.ID, err)
 	}
-	if err := checkOneRow(ctx, tx, res, t.ID); err != nil {
+	if err := db.OneRow(ctx, tx, res, "subtitle_tracks", t.ID, ErrStale); err != nil {
 		return err
 	}
 	t.Version++
@@ -150,11 +143,11 @@ func Move(ctx context.Context, tx *sql.Tx, t *Track, action string, userID int64
 	if err != nil {
 		return fmt.Errorf("track: %d %s: %w", t.ID, action, err)
 	}
-	if err := checkOneRow(ctx, tx, res, t.ID); err != nil {
+	if err := db.OneRow(ctx, tx, res, "subtitle_tracks", t.ID, ErrStale); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO subtitle_reviews (track_id, user_id, action, comment, created_at)
-		VALUES ($1, $2, $3, $4, $5)`, t.ID, nullID(userID), action, comment, now.UTC()); err != nil {
+		VALUES ($1, $2, $3, $4, $5)`, t.ID, db.NullID(userID), action, comment, now.UTC()); err != nil {
 		return fmt.Errorf("track: %d history: %w", t.ID, err)
 	}
 	t.Status, t.ReviewComment = step.to, review
@@ -228,9 +221,4 @@ func SearchVideos(ctx context.Context, q db.Querier, query string, limit int) ([
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
-}
-
-// checkOneRow turns an update that touched no row into db.ErrNotFound or ErrStale.
-func checkOneRow(ctx context.Context, tx *sql.Tx, res sql.Result, id int64) error {
-	return db.OneRow(ctx, tx, res, "subtitle_tracks", id, ErrStale)
 }

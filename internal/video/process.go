@@ -53,8 +53,9 @@ func KeyPrefix(id int64) string { return "videos/" + fmt.Sprint(id) + "/" }
 // SourceKey is where an uploaded source of video id is stored.
 func SourceKey(id int64, name string) string { return "sources/" + fmt.Sprint(id) + "/" + name }
 
-// sourceInfo is the summary of the probe kept with the video.
-type sourceInfo struct {
+// SourceSummary is the summary of the source's probe that processing keeps with the video
+// (Video.SourceInfo, as JSON); Video.Source reads it back.
+type SourceSummary struct {
 	Format     string  `json:"format"`
 	Width      int     `json:"width"`
 	Height     int     `json:"height"`
@@ -268,7 +269,7 @@ func processVideo(ctx context.Context, deps Deps, id int64, r run) (err error) {
 		return fmt.Errorf("video: process %d: store: %w", id, err)
 	}
 
-	si := sourceInfo{Format: info.Format, DurationMS: info.Duration.Milliseconds(), Size: info.Size, BitRate: info.BitRate,
+	si := SourceSummary{Format: info.Format, DurationMS: info.Duration.Milliseconds(), Size: info.Size, BitRate: info.BitRate,
 		Audio: len(info.Audio), Subtitles: subtitleStreams(info)}
 	if info.Video != nil {
 		si.Width, si.Height = info.Video.DisplaySize()

@@ -48,13 +48,6 @@ func nullTime(t time.Time) any {
 	return t.UTC()
 }
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 // Get loads a video with its texts, links and renditions.
 func Get(ctx context.Context, q db.Querier, id int64) (*Video, error) {
 	v, err := scanVideo(q.QueryRowContext(ctx, "SELECT "+videoColumns+" FROM videos WHERE id = $1", id))
@@ -218,7 +211,7 @@ func Create(ctx context.Context, tx *sql.Tx, v *Video) error {
 	err := tx.QueryRowContext(ctx, `INSERT INTO videos (original_lang, origin_city_id, state, published_at, scheduled_at,
 		source_key, processing, version, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id`,
-		v.OriginalLang, nullID(v.OriginCityID), v.State, nullTime(v.PublishedAt), nullTime(v.ScheduledAt),
+		v.OriginalLang, db.NullID(v.OriginCityID), v.State, nullTime(v.PublishedAt), nullTime(v.ScheduledAt),
 		v.SourceKey, v.Processing, now).Scan(&v.ID)
 	if err != nil {
 		return fmt.Errorf("video: create: %w", err)
@@ -232,11 +225,11 @@ func Create(ctx context.Context, tx *sql.Tx, v *Video) error {
 func Update(ctx context.Context, tx *sql.Tx, v *Video) error {
 	res, err := tx.ExecContext(ctx, `UPDATE videos SET original_lang = $1, origin_city_id = $2, scheduled_at = $3,
 		version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6`,
-		v.OriginalLang, nullID(v.OriginCityID), nullTime(v.ScheduledAt), time.Now().UTC(), v.ID, v.Version)
+		v.OriginalLang, db.NullID(v.OriginCityID), nullTime(v.ScheduledAt), time.Now().UTC(), v.ID, v.Version)
 	if err != nil {
 		return fmt.Errorf("video: update %d: %w", v.ID, err)
 	}
-	if err := checkOneRow(ctx, tx, res, v.ID); err != nil {
+	if err := db.OneRow(ctx, tx, res, "videos", v.ID, ErrStale); err != nil {
 		return err
 	}
 	v.Version++
@@ -268,11 +261,6 @@ func writeChildren(ctx context.Context, tx *sql.Tx, v *Video) error {
 	return nil
 }
 
-// checkOneRow turns an update that touched no row into db.ErrNotFound or ErrStale.
-func checkOneRow(ctx context.Context, tx *sql.Tx, res sql.Result, id int64) error {
-	return db.OneRow(ctx, tx, res, "videos", id, ErrStale)
-}
-
 // ErrTransition is returned by SetState for a move the workflow does not allow, or a publication
 // of a video that has no renditions yet.
 var ErrTransition = errors.New("video: state change not allowed")
@@ -298,7 +286,7 @@ func SetState(ctx context.Context, tx *sql.Tx, v *Video, to string, now time.Tim
 	if err != nil {
 		return fmt.Errorf("video: %d state: %w", v.ID, err)
 	}
-	if err := checkOneRow(ctx, tx, res, v.ID); err != nil {
+	if err := db.OneRow(ctx, tx, res, "videos", v.ID, ErrStale); err != nil {
 		return err
 	}
 	v.State, v.PublishedAt = to, pub
@@ -314,25 +302,6 @@ func AttachSource(ctx context.Context, tx *sql.Tx, id int64, key string) error {
 		return fmt.Errorf("video: %d attach source: %w", id, err)
 	}
 	return nil
-}
-
-// DueScheduled lists the IDs of scheduled videos whose time has come.
-func DueScheduled(ctx context.Context, q db.Querier, now time.Time) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id FROM videos WHERE state = $1 AND scheduled_at <= $2 ORDER BY id`,
-		StateScheduled, now.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("video: due: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // FindDemo returns the ID of the video made by the demo under key, or db.ErrNotFound.

@@ -49,16 +49,21 @@ func subtitleStreams(info *media.Info) []SubtitleStream {
 // false when the summary predates their recording (or there is none): then ProbeSource finds
 // them.
 func (v *Video) RecordedSubtitles() ([]SubtitleStream, bool) {
-	if v.SourceInfo == "" {
+	si, ok := v.Source()
+	if !ok || si.Subtitles == nil {
 		return nil, false
 	}
-	var si struct {
-		Subtitles *[]SubtitleStream `json:"subtitle_streams"`
+	return si.Subtitles, true
+}
+
+// Source reads the summary of the source's probe that processing stored, and false when
+// there is none (or it cannot be read).
+func (v *Video) Source() (SourceSummary, bool) {
+	var si SourceSummary
+	if v.SourceInfo == "" || json.Unmarshal([]byte(v.SourceInfo), &si) != nil {
+		return SourceSummary{}, false
 	}
-	if err := json.Unmarshal([]byte(v.SourceInfo), &si); err != nil || si.Subtitles == nil {
-		return nil, false
-	}
-	return *si.Subtitles, true
+	return si, true
 }
 
 // FetchSource gives v's stored source as a local file (the store's own, or a copy in dir) and

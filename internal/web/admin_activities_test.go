@@ -80,7 +80,7 @@ func TestAdminActivityLifecycle(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="planned_start_zone"`) {
 		t.Fatalf("new activity form: %d", resp.StatusCode)
 	}
-	resp, body = editor.post("/admin/activities", busanDayValues(p.ID))
+	resp, _ = editor.post("/admin/activities", busanDayValues(p.ID))
 	id := idFrom(t, resp)
 	a, err := exchange.Get(ctx, e.db.R, id)
 	if err != nil {

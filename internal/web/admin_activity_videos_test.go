@@ -74,6 +74,9 @@ func TestAdminActivityVideos(t *testing.T) {
 		t.Fatalf("videos: %+v, %v", a, err)
 	}
 	resp, body = editor.get(base)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("edit page: %d", resp.StatusCode)
+	}
 	if !strings.Contains(body, `href="/en/videos/`+itoa64(published.ID)+`"`) || !strings.Contains(body, base+"/videos/"+itoa64(draft.ID)+"/delete") {
 		t.Errorf("edit page lists no linked video:\n%s", body)
 	}

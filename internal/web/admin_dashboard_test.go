@@ -59,7 +59,7 @@ func TestAdminRelationsAndMilestones(t *testing.T) {
 	// A yearly milestone of the partnership, with titles in two languages.
 	m := url.Values{"title_en": {"Busan office opens in Vladivostok"}, "title_ko": {"블라디보스토크 사무소 개소"},
 		"on": {"2010-11-15"}, "yearly": {"1"}, "partnership_id": {itoa64(p.ID)}}
-	resp, body = editor.post("/admin/milestones", m)
+	resp, _ = editor.post("/admin/milestones", m)
 	id := idFrom(t, resp)
 	got, err := milestone.Get(ctx, e.db.R, id)
 	if err != nil || !got.Yearly || got.PartnershipID != p.ID || len(got.Texts) != 2 {

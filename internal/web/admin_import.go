@@ -194,7 +194,7 @@ func (s *Server) exportRegister(format string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		reg, err := register.LoadRegister(ctx, tx)
+		reg, err := register.Load(ctx, tx)
 		_ = tx.Rollback()
 		if err != nil {
 			s.fail(w, r, err)

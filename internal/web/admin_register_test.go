@@ -115,7 +115,7 @@ func TestAdminCityLifecycle(t *testing.T) {
 		t.Fatalf("new city form: %d", resp.StatusCode)
 	}
 
-	resp, body = editor.post("/admin/cities", stPetersburgForm())
+	resp, _ = editor.post("/admin/cities", stPetersburgForm())
 	id := idFrom(t, resp)
 	c, err := register.GetCity(ctx, e.db.R, id)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"sistercity/internal/attach"
 	"sistercity/internal/auth"
 	"sistercity/internal/civil"
 	"sistercity/internal/register"
@@ -46,7 +47,7 @@ func (f *roleFixture) addDocument() int64 {
 	if err := f.e.srv.docs.Put(ctx, d.StorageKey, strings.NewReader(string(pdf(100)))); err != nil {
 		f.e.t.Fatal(err)
 	}
-	f.e.inTx(func(tx *sql.Tx) error { return register.AddDocument(ctx, tx, f.partnership, d, 0) })
+	f.e.inTx(func(tx *sql.Tx) error { return attach.Add(ctx, tx, attach.Partnership, f.partnership, d, 0) })
 	return d.ID
 }
 

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/language/display"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/config"
 	"sistercity/internal/db"
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
@@ -52,16 +53,17 @@ func (s *Server) translateRoutes() []route {
 	}
 }
 
-// translator is the configured machine translation, nil when it is off.
-func (s *Server) translator() translate.Translator {
-	if s.cfg.TranslateURL == "" {
-		return nil
+// newMachine builds the configured machine translation once, at start-up: nil when it is off,
+// an error when --translate-url cannot be used.
+func newMachine(cfg config.Config) (translate.Translator, error) {
+	if cfg.TranslateURL == "" {
+		return nil, nil
 	}
-	lt, err := translate.NewLibreTranslate(s.cfg.TranslateURL, s.cfg.TranslateKey)
+	lt, err := translate.NewLibreTranslate(cfg.TranslateURL, cfg.TranslateKey)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("--translate-url %q: %w", cfg.TranslateURL, err)
 	}
-	return lt
+	return lt, nil
 }
 
 // mayWork tells whether u may open, edit and submit t: editors any track, a translator only the
@@ -533,9 +535,9 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, status int
 	d.CanSubmit = d.Editable
 	d.CanReview = editor && t.Status == track.StatusInReview
 	d.CanReopen = editor && t.Status == track.StatusApproved
-	d.Machine = d.Editable && ws.source != nil && s.translator() != nil
+	d.Machine = d.Editable && ws.source != nil && s.machine != nil
 	d.CanTranslate = editor
-	d.MachineOn = s.translator() != nil
+	d.MachineOn = s.machine != nil
 	if ws.source != nil {
 		d.SourceLang, d.SourceName, d.SourceID = ws.source.Lang, langName(l, ws.source.Lang), ws.source.ID
 	}
@@ -751,7 +753,7 @@ func (s *Server) translationCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	notice := "created"
 	if r.PostFormValue("machine") != "" {
-		if tr := s.translator(); tr != nil {
+		if tr := s.machine; tr != nil {
 			texts := make([]string, len(srcCues.Cues))
 			for i, c := range srcCues.Cues {
 				texts[i] = track.PlainCueText(c.Text)
@@ -818,7 +820,7 @@ func machineFailure(err error) (int, string) {
 // through the configured service; nothing changes when the service fails.
 func (s *Server) trackMachineTranslate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	tr := s.translator()
+	tr := s.machine
 	if tr == nil {
 		s.notFound(w, r)
 		return

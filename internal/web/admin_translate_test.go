@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/config"
 	"sistercity/internal/subtitle"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
@@ -353,6 +354,9 @@ func TestTranslationWorkflow(t *testing.T) {
 		t.Fatalf("return: %d\n%s", resp.StatusCode, body)
 	}
 	resp, body = f.translator.get(edit + "/edit")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("edit page after the return: %d", resp.StatusCode)
+	}
 	if tr := f.track(id); tr.Status != track.StatusDraft || !strings.Contains(body, "во второй реплике") {
 		t.Errorf("translator does not see the comment (status %s)", tr.Status)
 	}
@@ -523,7 +527,11 @@ func TestTranslationMachine(t *testing.T) {
 	lt := &libreStandIn{}
 	ts := httptest.NewServer(lt)
 	defer ts.Close()
-	f.e.srv.cfg.TranslateURL, f.e.srv.cfg.TranslateKey = ts.URL, key
+	machine, err := newMachine(config.Config{TranslateURL: ts.URL, TranslateKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.e.srv.machine = machine
 
 	// Created machine-translated.
 	id := f.createTranslation(url.Values{"lang": {"ru"}, "translator": {itoa64(f.translatorID)}, "machine": {"1"}})

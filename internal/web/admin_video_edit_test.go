@@ -246,7 +246,8 @@ func publishJobs(t *testing.T, e *testEnv) []jobs.Info {
 
 func TestVideoEditScheduling(t *testing.T) {
 	e := newTestEnv(t)
-	_, _, p := seedVladivostok(t, e)
+	home, _, p := seedVladivostok(t, e)
+	setCityZone(t, e, home.ID, "Asia/Seoul") // the form types and shows times in the home city's zone
 	v := seedVideo(t, e, p, video.StateDraft, ruOnly)
 	editor := e.userClient(auth.RoleEditor)
 	path := "/admin/videos/" + itoa64(v.ID)

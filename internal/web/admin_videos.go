@@ -43,8 +43,6 @@ func (s *Server) videoAdminRoutes() []route {
 const (
 	maxVideoTexts = 30  // language rows; more than any office translates a message into
 	maxVideoLinks = 200 // partnerships read from one form; a city has fewer
-	// defaultVideoZone is the zone of a scheduled time when the home city has none.
-	defaultVideoZone = "Asia/Seoul"
 	// scheduleLayout is what <input type="datetime-local"> sends.
 	scheduleLayout = "2006-01-02T15:04"
 )
@@ -385,10 +383,9 @@ func (s *Server) videoContext(ctx context.Context, l *i18n.Localizer) (videoCont
 	if home := vc.cities[vc.home]; home != nil {
 		vc.homeName = home.Name(l.Lang)
 	}
+	// Times are typed in the home city's zone unless the form names another; UTC while the
+	// home city has none.
 	vc.zone, _ = s.homeZone(ctx, l.Lang)
-	if vc.zone == nil {
-		vc.zone, _ = time.LoadLocation(defaultVideoZone)
-	}
 	if vc.zone == nil {
 		vc.zone = time.UTC
 	}
@@ -425,7 +422,9 @@ func (s *Server) renderVideo(w http.ResponseWriter, r *http.Request, status int,
 	for _, st := range []string{video.StatePlanned, video.StateDraft} {
 		data.States = append(data.States, option{st, l.T("video.state." + st)})
 	}
-	zones := map[string]bool{defaultVideoZone: true, "Asia/Vladivostok": true, "Europe/Moscow": true, "UTC": true, vc.zone.String(): true}
+	// The zones suggested are the home city's, those of the cities in the register, and UTC; any
+	// other zone of Go's zone database may be typed (scheduleOf checks it).
+	zones := map[string]bool{"UTC": true, vc.zone.String(): true}
 	for id, c := range vc.cities {
 		if c.Timezone != "" {
 			zones[c.Timezone] = true
@@ -465,7 +464,7 @@ func (s *Server) renderVideo(w http.ResponseWriter, r *http.Request, status int,
 				URL:        base + path.Base(rd.Key),
 			})
 		}
-		data.Source = sourceFacts(l, v.SourceInfo)
+		data.Source = sourceFacts(l, v)
 		if v.State == video.StateScheduled && !v.ScheduledAt.IsZero() {
 			data.Scheduled = l.T("video.edit.at_zone", "datetime", l.DateTime(v.ScheduledAt, vc.zone), "zone", vc.zone.String())
 		}
@@ -479,22 +478,9 @@ func megabytes(l *i18n.Localizer, n int64) string {
 }
 
 // sourceFacts lists what the probe found in the source, from the summary processing stored.
-func sourceFacts(l *i18n.Localizer, info string) []sourceFact {
-	if info == "" {
-		return nil
-	}
-	var si struct {
-		Format     string  `json:"format"`
-		Width      int     `json:"width"`
-		Height     int     `json:"height"`
-		Codec      string  `json:"codec"`
-		FrameRate  float64 `json:"frame_rate"`
-		DurationMS int64   `json:"duration_ms"`
-		Size       int64   `json:"size"`
-		BitRate    int64   `json:"bit_rate"`
-		Audio      int     `json:"audio_streams"`
-	}
-	if err := json.Unmarshal([]byte(info), &si); err != nil {
+func sourceFacts(l *i18n.Localizer, v *video.Video) []sourceFact {
+	si, ok := v.Source()
+	if !ok {
 		return nil
 	}
 	facts := []sourceFact{

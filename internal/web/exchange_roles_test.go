@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"sistercity/internal/attach"
 	"sistercity/internal/auth"
 	"sistercity/internal/civil"
 	"sistercity/internal/exchange"
@@ -36,7 +37,7 @@ func (f *exchangeFixture) minutes(activity int64) int64 {
 	if err := f.e.srv.docs.Put(ctx, d.StorageKey, strings.NewReader(string(pdf(100)))); err != nil {
 		f.e.t.Fatal(err)
 	}
-	f.e.inTx(func(tx *sql.Tx) error { return exchange.AddDocument(ctx, tx, activity, d, 0) })
+	f.e.inTx(func(tx *sql.Tx) error { return attach.Add(ctx, tx, attach.Activity, activity, d, 0) })
 	return d.ID
 }
 

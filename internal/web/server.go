@@ -18,6 +18,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
+	"sistercity/internal/translate"
 	"sistercity/internal/upload"
 )
 
@@ -40,6 +41,8 @@ type Server struct {
 	// csrfSecret signs the CSRF tokens of anonymous forms; lastMod dates public pages.
 	csrfSecret []byte
 	lastMod    lastModified
+	// machine is the machine translation, built once by New; nil when it is off.
+	machine translate.Translator
 	// now returns the current time; tests may pin it.
 	now func() time.Time
 }
@@ -60,9 +63,15 @@ type Options struct {
 	Now func() time.Time
 }
 
-// New builds a Server and its routes. It fails when a template is missing or broken.
+// New builds a Server and its routes. It fails when a template is missing or broken, or when
+// the machine translation's URL cannot be used.
 func New(o Options) (*Server, error) {
+	machine, err := newMachine(o.Config)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
+		machine:  machine,
 		cfg:      o.Config,
 		db:       o.DB,
 		cat:      o.Catalog,

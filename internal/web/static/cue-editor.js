@@ -168,7 +168,7 @@ function init(root) {
     }
     dirty = false;
     setStatus(msg("saving"), "saving");
-    let resp = null;
+    let resp;
     try {
       resp = await fetch(`/admin/tracks/${encodeURIComponent(trackID)}/cues`, {
         method: "POST",

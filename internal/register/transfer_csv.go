@@ -546,7 +546,7 @@ func normaliseWikidata(v string) string {
 // WriteCSV writes the register in the CSV format, one row per partnership. What CSV cannot
 // carry (contacts, signatories, status history, the home city's own date claims) is left out;
 // use WriteJSON for a complete copy.
-func WriteCSV(w io.Writer, reg *Register) error {
+func WriteCSV(w io.Writer, reg *Snapshot) error {
 	var nameLangs, descLangs []string
 	for _, p := range reg.Partnerships {
 		for _, t := range p.PartnerCity.Texts {

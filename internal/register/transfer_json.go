@@ -85,16 +85,6 @@ type wirePartnership struct {
 	Partner           *wireCity    `json:"partner"`
 }
 
-// ReadJSON reads a register file in the JSON format. Like ReadCSV, it fails only when the file
-// as a whole cannot be read; problems in single items are reported by Import.
-func ReadJSON(r io.Reader) (*File, error) {
-	data, err := readLimited(r)
-	if err != nil {
-		return nil, err
-	}
-	return readJSON(data)
-}
-
 // ReadCityJSON reads one city written as in the JSON format ("home_city" of an export), to be
 // given as ImportOptions.HomeCity.
 func ReadCityJSON(r io.Reader) (*City, error) {
@@ -327,7 +317,7 @@ func (wp *wirePartnership) row(pl Place, probs *problems) *Row {
 }
 
 // WriteJSON writes the register in the JSON format: everything but documents.
-func WriteJSON(w io.Writer, reg *Register) error {
+func WriteJSON(w io.Writer, reg *Snapshot) error {
 	out := wireFile{Format: JSONFormatName, Version: JSONVersion, Partnerships: []wirePartnership{}}
 	var homeID int64
 	if reg.Home != nil {

@@ -21,7 +21,7 @@ func TestCSVExportNeutralisesFormulas(t *testing.T) {
 	mustImport(t, a, busanCSV(t), "", busanOptions())
 	ctx := context.Background()
 	err := a.InTx(ctx, func(tx *sql.Tx) error {
-		reg, err := register.LoadRegister(ctx, tx)
+		reg, err := register.Load(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func TestCSVExportNeutralisesFormulas(t *testing.T) {
 	if res.PartnershipsCreated != 29 {
 		t.Fatalf("import into an empty database: %+v", res)
 	}
-	reg, err := register.LoadRegister(ctx, b.R)
+	reg, err := register.Load(ctx, b.R)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,7 @@ package register
 
 // Import and export of the whole register, as CSV or JSON.
 //
-// Reading a file (ReadCSV, ReadJSON, Read) and importing it (Import) are separate steps: reading
+// Reading a file (ReadCSV or Read) and importing it (Import) are separate steps: reading
 // turns bytes into Rows and notes every cell it cannot read; Import matches the rows against
 // the database, validates what would be stored with City.Validate and Partnership.Validate,
 // and reports every problem of the file at once, each with its line (CSV) or item (JSON) and
@@ -271,14 +271,6 @@ type File struct {
 
 	home  *Row     // JSON: the home city the file was exported from
 	probs problems // cells that could not be read, reported by Import with the rest
-}
-
-// HomeCity returns the home city a JSON file carries, or nil.
-func (f *File) HomeCity() *City {
-	if f.home == nil {
-		return nil
-	}
-	return &f.home.Partner
 }
 
 // ImportOptions tune an import.

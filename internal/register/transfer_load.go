@@ -12,22 +12,22 @@ import (
 	"sistercity/internal/db"
 )
 
-// Register is the whole partner register as it is exported: the home city and its
+// Snapshot is the whole partner register as it is exported: the home city and its
 // partnerships, each with its partner city, signatories, areas, status history and date
 // claims. Documents are not part of it.
-type Register struct {
+type Snapshot struct {
 	Home         *City          // with texts and contacts; nil when the site has no home city yet
 	Partnerships []*Partnership // with PartnerCity loaded, oldest first
 }
 
-// LoadRegister reads the register for export in a few queries. Use a transaction for a
+// Load reads the register for export in a few queries. Use a transaction for a
 // consistent picture.
-func LoadRegister(ctx context.Context, q db.Querier) (*Register, error) {
+func Load(ctx context.Context, q db.Querier) (*Snapshot, error) {
 	st, err := loadState(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	reg := &Register{}
+	reg := &Snapshot{}
 	if st.homeID == 0 {
 		return reg, nil
 	}

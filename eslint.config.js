@@ -1,0 +1,26 @@
+// ESLint for the browser modules in internal/web/static: ESLint's recommended rules, the
+// browser's globals, ES modules. scripts/lint.sh installs the packages into .tools/eslint.
+const { createRequire } = require("node:module");
+const path = require("node:path");
+
+const tools = process.env.SISTERCITY_ESLINT_TOOLS || path.join(__dirname, ".tools/eslint");
+const load = createRequire(path.join(tools, "package.json"));
+const js = load("@eslint/js");
+const globals = load("globals");
+
+module.exports = [
+  js.configs.recommended,
+  {
+    files: ["internal/web/static/**/*.js"],
+    languageOptions: {
+      ecmaVersion: 2024,
+      sourceType: "module",
+      globals: globals.browser,
+    },
+    rules: {
+      eqeqeq: ["error", "always"],
+      "no-var": "error",
+      "prefer-const": "error",
+    },
+  },
+];
