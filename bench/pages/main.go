@@ -57,6 +57,7 @@ type options struct {
 	warmup       time.Duration
 	rounds       int
 	settle       time.Duration
+	idle         time.Duration
 	startTimeout time.Duration
 	variants     string
 	partner      string
@@ -81,7 +82,8 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 2*time.Second, "length of a measured round")
 	flag.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "length of the uncounted warm-up round per page, variant and server")
 	flag.IntVar(&o.rounds, "rounds", 3, "measured rounds per page, variant and server (alternating)")
-	flag.DurationVar(&o.settle, "settle", 3*time.Second, "idle time before resident memory is read, after start-up and after the load")
+	flag.DurationVar(&o.settle, "settle", 3*time.Second, "idle time after start-up before resident memory is read")
+	flag.DurationVar(&o.idle, "idle", 65*time.Second, "idle time after the load before resident memory is read again (serve returns freed memory after 30–60 s idle)")
 	flag.DurationVar(&o.startTimeout, "start-timeout", 3*time.Minute, "longest serve --demo may take to listen (it encodes the demo video)")
 	flag.StringVar(&o.variants, "variants", varAnon+","+varGzip+","+varAdmin, "variants to measure: "+varAnon+" (anonymous), "+varGzip+" (anonymous, Accept-Encoding: gzip), "+varAdmin+" (signed-in admin)")
 	flag.StringVar(&o.partner, "partner", "", "path of the partner page (default: the first one /ko/partners links)")
@@ -261,7 +263,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	time.Sleep(o.settle)
+	time.Sleep(o.idle)
 	memEnd, err := procMemory(sc.Cmd.Process.Pid)
 	if err != nil {
 		return err
@@ -270,7 +272,7 @@ func run(ctx context.Context, o options) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  after start-up with the demo, idle %s:\tVmRSS %.1f MB\tVmHWM %.1f MB\n", o.settle, mb(memStart.rss), mb(memStart.hwm))
 	fmt.Fprintf(tw, "  at the end of the load:\tVmRSS %.1f MB\tVmHWM %.1f MB\n", mb(peak.rss), mb(peak.hwm))
-	fmt.Fprintf(tw, "  after the load, idle %s:\tVmRSS %.1f MB\tVmHWM %.1f MB\n", o.settle, mb(memEnd.rss), mb(memEnd.hwm))
+	fmt.Fprintf(tw, "  after the load, idle %s:\tVmRSS %.1f MB\tVmHWM %.1f MB\n", o.idle, mb(memEnd.rss), mb(memEnd.hwm))
 	tw.Flush()
 	fmt.Printf("load average after: %s\n", benchkit.LoadAvg())
 	return nil
