@@ -21,12 +21,14 @@ test:
 test-stress:
 	bash scripts/test-stress.sh
 
-# bench runs the two benchmarks of docs/benchmarks.md; it installs nginx (Debian's package) for
-# the delivery comparison. Flags pass through, e.g. make bench DELIVERY_FLAGS='-rounds 7'.
+# bench runs the benchmarks of docs/benchmarks.md; it installs nginx (Debian's package) for
+# the delivery and pages comparisons. Flags pass through, e.g. make bench DELIVERY_FLAGS='-rounds 7'
+# PAGES_FLAGS='-duration 5s -rounds 5'.
 bench:
 	@. scripts/lib.sh && need_go && need_pkg /usr/sbin/nginx:nginx ffmpeg:ffmpeg
 	go run ./bench/delivery $(DELIVERY_FLAGS)
 	go run ./bench/processing $(PROCESSING_FLAGS)
+	go run ./bench/pages $(PAGES_FLAGS)
 
 vet:
 	go vet ./...

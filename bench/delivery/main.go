@@ -22,7 +22,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -47,6 +46,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"sistercity/bench/internal/benchkit"
 )
 
 // mediaKey is where the file lives under nginx's root and in the store-only side's store.
@@ -133,7 +134,7 @@ func run(ctx context.Context, o options) error {
 	if o.side != sideWeb && o.side != sideStore {
 		return fmt.Errorf("-side %q: want %s or %s", o.side, sideWeb, sideStore)
 	}
-	nginxBin, err := findNginx(o.nginx)
+	nginxBin, err := benchkit.FindNginx(o.nginx)
 	if err != nil {
 		return err
 	}
@@ -175,7 +176,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	defer ng.stop()
+	defer ng.Stop()
 
 	sc := server{name: "sistercity", url: o.targetURL}
 	scNote := "an already running sistercity: " + o.targetURL
@@ -184,15 +185,15 @@ func run(ctx context.Context, o options) error {
 		if err != nil {
 			return err
 		}
-		defer p.stop()
-		sc.url = p.url
+		defer p.Stop()
+		sc.url = p.URL
 		scNote = "blob.Store.Serve (local store) behind a bare net/http server, own process"
 		if o.side == sideWeb {
 			scNote = "the whole web server (web.New on SQLite, all middleware, request log to a file), " +
 				"GET /media/videos/{id}/{file} of a published video, own process"
 		}
 	}
-	nx := server{name: "nginx", url: "http://" + ng.addr + "/media/" + mediaKey}
+	nx := server{name: "nginx", url: "http://" + ng.Addr + "/media/" + mediaKey}
 
 	for _, s := range []*server{&nx, &sc} {
 		// A running sistercity sets its own Cache-Control; the rest must hold for it too.
@@ -206,8 +207,8 @@ func run(ctx context.Context, o options) error {
 	}
 
 	fmt.Printf("delivery benchmark — %s\n", time.Now().UTC().Format(time.RFC3339))
-	fmt.Printf("machine: %s, %d CPUs (GOMAXPROCS %d), load average before: %s\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), loadAvg())
-	fmt.Printf("nginx: %s, sendfile on, worker_processes %s, listen options %q\n", nginxVersion(nginxBin), o.nginxWorkers, o.listenOpts)
+	fmt.Printf("machine: %s, %d CPUs (GOMAXPROCS %d), load average before: %s\n", benchkit.CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), benchkit.LoadAvg())
+	fmt.Printf("nginx: %s, sendfile on, worker_processes %s, listen options %q\n", benchkit.NginxVersion(nginxBin), o.nginxWorkers, o.listenOpts)
 	fmt.Printf("sistercity: %s\n", scNote)
 	fmt.Printf("URLs: nginx %s, sistercity %s\n", nx.url, sc.url)
 	fmt.Printf("file: %d bytes; %d clients; %d requests per round (ranges %s–%s, 1 in %d whole-file GET, 1 in %d ranges with If-Range); %d rounds each, alternating\n\n",
@@ -241,7 +242,7 @@ func run(ctx context.Context, o options) error {
 				n += " capped"
 			}
 			fmt.Printf(row, strconv.Itoa(i+1), s.name, n, f2(r.elapsed.Seconds()), strconv.FormatFloat(r.reqPerSec(), 'f', 0, 64),
-				f1(r.mbPerSec()), f1(ms(r.p50)), f1(ms(r.p99)))
+				f1(r.mbPerSec()), f1(benchkit.Ms(r.p50)), f1(benchkit.Ms(r.p99)))
 		}
 	}
 
@@ -251,7 +252,7 @@ func run(ctx context.Context, o options) error {
 	for _, s := range []server{nx, sc} {
 		rs := results[s.name]
 		p50, p99 := pooledPercentiles(rs)
-		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.1f\t\n", s.name, median(rs, result.reqPerSec), median(rs, result.mbPerSec), ms(p50), ms(p99))
+		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.1f\t\n", s.name, median(rs, result.reqPerSec), median(rs, result.mbPerSec), benchkit.Ms(p50), benchkit.Ms(p99))
 	}
 	tw.Flush()
 	var pair []float64
@@ -259,8 +260,8 @@ func run(ctx context.Context, o options) error {
 		pair = append(pair, results["sistercity"][i].mbPerSec()/results["nginx"][i].mbPerSec())
 	}
 	fmt.Printf("\nthroughput ratio sistercity/nginx: %.2f (median of medians); per round: %s\n",
-		median(results["sistercity"], result.mbPerSec)/median(results["nginx"], result.mbPerSec), floats(pair))
-	fmt.Printf("load average after: %s\n", loadAvg())
+		median(results["sistercity"], result.mbPerSec)/median(results["nginx"], result.mbPerSec), benchkit.Floats(pair))
+	fmt.Printf("load average after: %s\n", benchkit.LoadAvg())
 	return nil
 }
 
@@ -371,7 +372,7 @@ func round(ctx context.Context, o options, s server, content []byte, seed uint64
 		return result{}, errors.New("no request finished before the cap")
 	}
 	slices.Sort(r.latencies)
-	r.p50, r.p99 = percentile(r.latencies, 0.50), percentile(r.latencies, 0.99)
+	r.p50, r.p99 = benchkit.Percentile(r.latencies, 0.50), benchkit.Percentile(r.latencies, 0.99)
 	return r, nil
 }
 
@@ -478,37 +479,9 @@ func checkServer(ctx context.Context, u string, content []byte, wantCache string
 	return etag, nil
 }
 
-// process is a server this program started.
-type process struct {
-	cmd  *exec.Cmd
-	addr string // nginx's
-	url  string // of the media file, for the sistercity side
-	done chan error
-}
-
-// stop ends the process and waits for it.
-func (p *process) stop() {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-func startProcess(cmd *exec.Cmd) (*process, error) {
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &process{cmd: cmd, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait() }()
-	return p, nil
-}
-
 // startSelf runs this program again as the sistercity side, which serves file, and waits for
 // it to listen.
-func startSelf(ctx context.Context, tmp, side, file string) (*process, error) {
+func startSelf(ctx context.Context, tmp, side, file string) (*benchkit.Process, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -521,22 +494,22 @@ func startSelf(ctx context.Context, tmp, side, file string) (*process, error) {
 	cmd := exec.CommandContext(ctx, self, "-side", side, "-serve-dir", dir, "-serve-file", file, "-serve-ready", ready)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	p, err := startProcess(cmd)
+	p, err := benchkit.StartProcess(cmd)
 	if err != nil {
 		return nil, err
 	}
 	// Building the web side (migrations, copying the file into the store) takes a few seconds.
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if p.url == "" {
+		if p.URL == "" {
 			if b, err := os.ReadFile(ready); err == nil && len(b) > 0 {
-				p.url = string(b)
+				p.URL = string(b)
 			}
 		}
-		if p.url != "" {
-			u, err := url.Parse(p.url)
+		if p.URL != "" {
+			u, err := url.Parse(p.URL)
 			if err != nil {
-				p.stop()
-				return nil, fmt.Errorf("sistercity side: bad URL %q", p.url)
+				p.Stop()
+				return nil, fmt.Errorf("sistercity side: bad URL %q", p.URL)
 			}
 			if c, err := net.Dial("tcp", u.Host); err == nil {
 				c.Close()
@@ -544,12 +517,12 @@ func startSelf(ctx context.Context, tmp, side, file string) (*process, error) {
 			}
 		}
 		select {
-		case err := <-p.done:
+		case err := <-p.Done():
 			return nil, fmt.Errorf("sistercity side exited: %v", err)
 		default:
 		}
 	}
-	p.stop()
+	p.Stop()
 	return nil, errors.New("sistercity side did not start")
 }
 
@@ -586,103 +559,14 @@ http {
 `
 
 // startNginx starts nginx on a free loopback port.
-func startNginx(ctx context.Context, bin, dir, root, listenOpts, workers string) (*process, error) {
-	addr, err := freePort()
+func startNginx(ctx context.Context, bin, dir, root, listenOpts, workers string) (*benchkit.Process, error) {
+	addr, err := benchkit.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	ngDir := filepath.Join(dir, "nginx")
-	if err := os.MkdirAll(filepath.Join(ngDir, "tmp"), 0o755); err != nil {
-		return nil, err
-	}
 	conf := strings.NewReplacer("{{dir}}", ngDir, "{{addr}}", addr, "{{root}}", root, "{{cache}}", cacheControl, "{{listenopts}}", listenOpts, "{{workers}}", workers).Replace(nginxConf)
-	confPath := filepath.Join(ngDir, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		return nil, err
-	}
-	// -e keeps even the start-up messages out of /var/log/nginx.
-	cmd := exec.CommandContext(ctx, bin, "-p", ngDir, "-c", confPath, "-e", filepath.Join(ngDir, "error.log"))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	p, err := startProcess(cmd)
-	if err != nil {
-		return nil, err
-	}
-	p.addr = addr
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return p, nil
-		}
-		select {
-		case err := <-p.done:
-			log, _ := os.ReadFile(filepath.Join(ngDir, "error.log"))
-			return nil, fmt.Errorf("nginx exited: %v: %s", err, log)
-		default:
-		}
-	}
-	p.stop()
-	return nil, errors.New("nginx did not start listening")
-}
-
-// freePort finds a loopback port nobody listens on. Another program could take it before nginx
-// does; then nginx fails to start and the run says so.
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func findNginx(flagValue string) (string, error) {
-	if flagValue != "" {
-		return flagValue, nil
-	}
-	if p, err := exec.LookPath("nginx"); err == nil {
-		return p, nil
-	}
-	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
-		return "/usr/sbin/nginx", nil
-	}
-	return "", errors.New("nginx not found: install Debian's nginx package (make bench does)")
-}
-
-func nginxVersion(bin string) string {
-	out, _ := exec.Command(bin, "-v").CombinedOutput()
-	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(out)), "nginx version: "))
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
-}
-
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func percentile(sorted []time.Duration, q float64) time.Duration {
-	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
+	return benchkit.StartNginx(ctx, bin, ngDir, conf, addr)
 }
 
 // pooledPercentiles are the percentiles of every request of every round.
@@ -692,7 +576,7 @@ func pooledPercentiles(rs []result) (p50, p99 time.Duration) {
 		all = append(all, r.latencies...)
 	}
 	slices.Sort(all)
-	return percentile(all, 0.50), percentile(all, 0.99)
+	return benchkit.Percentile(all, 0.50), benchkit.Percentile(all, 0.99)
 }
 
 func median(rs []result, f func(result) float64) float64 {
@@ -700,25 +584,11 @@ func median(rs []result, f func(result) float64) float64 {
 	for i, r := range rs {
 		v[i] = f(r)
 	}
-	slices.Sort(v)
-	if len(v)%2 == 1 {
-		return v[len(v)/2]
-	}
-	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	return benchkit.Median(v)
 }
 
 func f1(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
 func f2(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func floats(v []float64) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = strconv.FormatFloat(x, 'f', 2, 64)
-	}
-	return strings.Join(s, " ")
-}
 
 func sizeStr(n int64) string {
 	if n >= 1<<20 && n%(1<<20) == 0 {

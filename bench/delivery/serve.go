@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"sistercity/bench/internal/benchkit"
 	"sistercity/internal/blob"
 	"sistercity/internal/config"
 	"sistercity/internal/db"
@@ -47,7 +48,7 @@ func serveSide(ctx context.Context, side, dir, file, readyFile string) error {
 func serveWeb(ctx context.Context, dir, file, readyFile string) error {
 	cfg := config.Default()
 	cfg.DataDir = dir
-	addr, err := freePort()
+	addr, err := benchkit.FreePort()
 	if err != nil {
 		return err
 	}

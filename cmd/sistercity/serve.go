@@ -57,6 +57,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// What start-up needed and serving does not goes back to the system now (see memory.go).
+	releaseMemory()
+	go trimWhenIdle(ctx, trimEvery, log)
 	go auth.SweepEvery(ctx, d, 10*time.Minute, log)
 	go srv.SweepUploads(ctx, 10*time.Minute) // first finishes uploads a stopped server left complete
 	return srv.Run(ctx)

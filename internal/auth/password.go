@@ -41,6 +41,16 @@ func HashPassword(password string) (string, error) {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
+// unmatchableHash returns a hash in HashPassword's format, with its parameters, whose key is
+// random bytes rather than the hash of a password.
+func unmatchableHash() string {
+	salt, key := make([]byte, saltLen), make([]byte, argonKeyLen)
+	rand.Read(salt)
+	rand.Read(key)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
 var errBadHash = errors.New("auth: malformed password hash")
 
 // CheckPassword tells whether password matches hash, in constant time.
