@@ -25,12 +25,11 @@ import (
 // publicFixture is a site with something on every public page: two partners, a published video
 // with an approved track.
 type publicFixture struct {
-	e          *testEnv
-	vlad, spb  int64 // partner city IDs
-	video      *video.Video
-	track      *track.Track
-	editor     *client
-	spbVersion string
+	e         *testEnv
+	vlad, spb int64 // partner city IDs
+	video     *video.Video
+	track     *track.Track
+	editor    *client
 }
 
 func newPublicFixture(t *testing.T) *publicFixture {
