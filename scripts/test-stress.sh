@@ -2,7 +2,7 @@
 # Runs `make test` (scripts/test.sh) STRESS_RUNS times in a row (default 5) while two CPU-bound
 # processes compete for the machine, as on a busy CI box: a test that depends on timing shows up
 # here. Prints each run's closing count and stops at the first failing run, keeping its logs
-# (/tmp/sistercity-test-*.log). The load ends with the script, however it ends.
+# (in $SISTERCITY_TEST_LOGS, default /tmp). The load ends with the script, however it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

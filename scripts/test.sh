@@ -55,6 +55,9 @@ else
 fi
 
 export CI="${CI:-}"
+# The passes' logs; SISTERCITY_TEST_LOGS moves them so that two checkouts can test at once.
+logs=${SISTERCITY_TEST_LOGS:-/tmp}
+mkdir -p "$logs"
 echo "== go vet =="
 go vet ./...
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
@@ -65,7 +68,7 @@ bash scripts/lint.sh
 # Each pass runs the whole suite verbosely into a log; the terminal gets each package's result,
 # the failures in full, and a closing count.
 run_pass() {
-  local name=$1 url=$2 log=/tmp/sistercity-test-$1.log status=0
+  local name=$1 url=$2 log=$logs/sistercity-test-$1.log status=0
   shift 2
   echo "== tests on $name =="
   SISTERCITY_TEST_DATABASE_URL="$url" go test -race -count=1 -timeout 25m -v "$@" >"$log" 2>&1 || status=$?
@@ -89,9 +92,9 @@ run_pass postgres "$pg_url" $db_pkgs
 # race detector, which runs a tenth of it above.
 echo "== anonymous flood without the race detector =="
 go test -count=1 -run 'TestAnonymousVisitorsMakeNoSessions$' ./internal/web || overall=1
-skipped=$(cat /tmp/sistercity-test-sqlite.log /tmp/sistercity-test-postgres.log | grep -cE '^\s*--- SKIP' || true)
+skipped=$(cat "$logs/sistercity-test-sqlite.log" "$logs/sistercity-test-postgres.log" | grep -cE '^\s*--- SKIP' || true)
 if [ -n "$CI" ] && [ "$skipped" -gt 0 ]; then
-  echo "tests were skipped under CI=true:"; grep -hE '^\s*--- SKIP' /tmp/sistercity-test-*.log; overall=1
+  echo "tests were skipped under CI=true:"; grep -hE '^\s*--- SKIP' "$logs"/sistercity-test-*.log; overall=1
 fi
 echo "tests: $passed passed, $failed failed"
 exit $overall
