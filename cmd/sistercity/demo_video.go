@@ -59,6 +59,9 @@ func loadVideoDemo(ctx context.Context, d *db.DB, store blob.Store, dataDir stri
 		return err
 	}
 	if v.Public() {
+		if err := d.InTx(ctx, func(tx *sql.Tx) error { return demoPublications(ctx, tx, id) }); err != nil {
+			return err
+		}
 		return linkDemoVideo(ctx, d, id)
 	}
 	err = d.InTx(ctx, func(tx *sql.Tx) error {
@@ -74,7 +77,7 @@ func loadVideoDemo(ctx context.Context, d *db.DB, store blob.Store, dataDir stri
 				return err
 			}
 		}
-		return nil
+		return demoPublications(ctx, tx, v.ID)
 	})
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 
 	"sistercity/internal/db"
 	"sistercity/internal/jobs"
+	"sistercity/internal/publog"
 )
 
 // ProcessArgs is the job that processes a video's source.
@@ -124,8 +125,9 @@ func waitForSchedule(ctx context.Context, q db.Querier, id int64) error {
 	}
 }
 
-// PublishDue publishes video id if it is still scheduled and its time has come; otherwise it
-// does nothing (the editor changed the schedule or the state since).
+// PublishDue publishes video id if it is still scheduled and its time has come, and records
+// it in the publication log; otherwise it does nothing (the editor changed the schedule or the
+// state since).
 func PublishDue(ctx context.Context, tx *sql.Tx, id int64, now time.Time) error {
 	v, err := Get(ctx, tx, id)
 	if err != nil {
@@ -134,5 +136,8 @@ func PublishDue(ctx context.Context, tx *sql.Tx, id int64, now time.Time) error 
 	if v.State != StateScheduled || v.ScheduledAt.After(now) {
 		return nil
 	}
-	return SetState(ctx, tx, v, StatePublished, now)
+	if err := SetState(ctx, tx, v, StatePublished, now); err != nil {
+		return err
+	}
+	return publog.RecordSitePublication(ctx, tx, id, now)
 }

@@ -17,6 +17,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
+	"sistercity/internal/publog"
 	"sistercity/internal/register"
 	"sistercity/internal/video"
 )
@@ -685,8 +686,16 @@ func (s *Server) adminVideoState(w http.ResponseWriter, r *http.Request) {
 			if err := video.EnqueuePublish(ctx, tx, s.queue, v.ID, at); err != nil {
 				return err
 			}
-		} else if err := video.SetState(ctx, tx, v, to, now); err != nil {
-			return err
+		} else {
+			was := v.State
+			if err := video.SetState(ctx, tx, v, to, now); err != nil {
+				return err
+			}
+			if to == video.StatePublished && was != video.StatePublished {
+				if err := publog.RecordSitePublication(ctx, tx, v.ID, now); err != nil {
+					return err
+				}
+			}
 		}
 		after := map[string]any{"state": v.State, "scheduled_at": v.ScheduledAt}
 		return auth.Audit(ctx, tx, userFrom(r), "state", "video", v.ID, before, after)
