@@ -346,6 +346,8 @@ type videoPageData struct {
 	Scheduled  string // the scheduled time in the form's zone, with the zone
 	// StateTo and the scheduled time are what was typed in the state form.
 	StateTo, StateAt, StateZone string
+	// Figures are the viewing figures (video_figures.go).
+	Figures *figuresView
 }
 
 type renditionRow struct {
@@ -468,6 +470,10 @@ func (s *Server) renderVideo(w http.ResponseWriter, r *http.Request, status int,
 		data.Source = sourceFacts(l, v)
 		if v.State == video.StateScheduled && !v.ScheduledAt.IsZero() {
 			data.Scheduled = l.T("video.edit.at_zone", "datetime", l.DateTime(v.ScheduledAt, vc.zone), "zone", vc.zone.String())
+		}
+		if data.Figures, err = s.videoFigures(ctx, l, v.ID); err != nil {
+			s.fail(w, r, err)
+			return
 		}
 	}
 	p.Data = data

@@ -17,7 +17,8 @@ import (
 )
 
 // statTables are the statistics' tables, by the name of their CSV file.
-var statTables = []string{"by-partner", "by-kind", "by-mode", "videos-by-partner", "videos-by-language"}
+var statTables = []string{"by-partner", "by-kind", "by-mode", "videos-by-partner", "videos-by-language",
+	"views-by-partner", "views-by-language"}
 
 // statRow is one line of a statistics table.
 type statRow struct {
@@ -40,6 +41,7 @@ type statTable struct {
 	Chart   template.HTML
 	CSV     string
 	Empty   string // what the page says when there are no rows
+	Note    string // what the table counts, when the page's introduction does not say
 }
 
 // statTables computes the statistics' tables: activities that took place per year by partner,
@@ -78,6 +80,10 @@ func (s *Server) statTables(r *http.Request, l *i18n.Localizer) ([]statTable, er
 			cities[id] = p.PartnerCity
 			cityOrder = append(cityOrder, id)
 		}
+	}
+	views, err := s.loadViewTallies(r, vids)
+	if err != nil {
+		return nil, err
 	}
 	var out []statTable
 	for _, name := range statTables {
@@ -131,6 +137,8 @@ func (s *Server) statTables(r *http.Request, l *i18n.Localizer) ([]statTable, er
 			}, nil)
 			t.Head, t.Empty = l.T("statistics.language"), l.T("statistics.videos_empty")
 			label = func(key string) labelled { return labelled{langName(l, key), l.Lang} }
+		case "views-by-partner", "views-by-language":
+			tally, label = views.table(l, name, &t, byID, cities, cityOrder)
 		}
 		t.Title = l.T("statistics.title_" + strings.ReplaceAll(name, "-", "_"))
 		if len(tally.Years) == 0 {
@@ -291,7 +299,7 @@ func (s *Server) statisticsCSV(lang string) http.HandlerFunc {
 		h := w.Header()
 		h.Set("Content-Type", "text/csv; charset=utf-8")
 		file := "activities-" + name
-		if strings.HasPrefix(name, "videos-") {
+		if strings.HasPrefix(name, "videos-") || strings.HasPrefix(name, "views-") {
 			file = name
 		}
 		h.Set("Content-Disposition", `attachment; filename="`+file+`-`+lang+`.csv"`)

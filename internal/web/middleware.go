@@ -158,6 +158,12 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if r.URL.Path == beaconPath {
+			// The viewing beacon has no session or cookie to protect and carries a signed
+			// token of its own; it reads its small body and answers 204 whatever (beacon.go).
+			next.ServeHTTP(w, r)
+			return
+		}
 		if err := crossOrigin.Check(r); err != nil {
 			s.fail(w, r, problem.New(http.StatusForbidden, "error.csrf"))
 			return

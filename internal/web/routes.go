@@ -21,6 +21,7 @@ func (s *Server) routeTable() []route {
 		{"GET /healthz", "", s.healthz},
 		{"GET /robots.txt", "", s.robots},
 		{"GET /static/{file...}", "", s.static().ServeHTTP},
+		{"POST " + beaconPath, "", s.beacon},
 
 		{"GET /admin/sign-in", "", s.signInForm},
 		{"POST /admin/sign-in", "", s.signIn},

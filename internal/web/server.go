@@ -18,6 +18,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
+	"sistercity/internal/publog"
 	"sistercity/internal/translate"
 	"sistercity/internal/upload"
 )
@@ -45,6 +46,10 @@ type Server struct {
 	machine translate.Translator
 	// now returns the current time; tests may pin it.
 	now func() time.Time
+	// publog records the publication log's once-only entries (feeds, embeds) and counts the
+	// viewing beacons, whose rate per address beaconRate keeps in memory.
+	publog     *publog.Recorder
+	beaconRate *beaconLimiter
 }
 
 // Options are the parts a Server is built from.
@@ -87,6 +92,7 @@ func New(o Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.publog, s.beaconRate = publog.NewRecorder(s.now), newBeaconLimiter()
 	s.sessions = newSessions(o.DB, o.Config)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	secret, err := loadCSRFSecret(ctx, o.DB)

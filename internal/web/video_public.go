@@ -19,6 +19,7 @@ import (
 
 	"sistercity/internal/blob"
 	"sistercity/internal/i18n"
+	"sistercity/internal/publog"
 	"sistercity/internal/register"
 	"sistercity/internal/video"
 )
@@ -256,6 +257,8 @@ type videoWatchData struct {
 	Selected   int64
 	Transcript []transcriptCue
 	ScriptLang string
+	// BeaconToken lets the player's viewing beacon count for this video (beacon.go).
+	BeaconToken string
 }
 
 // publicVideo loads video id for the public pages: a video that is neither published nor
@@ -297,7 +300,7 @@ func (s *Server) videoWatch(lang string) http.HandlerFunc {
 		p := s.newPage(r, lang, v.Title(lang))
 		card := s.newVideoCard(p, v, cities)
 		data := videoWatchData{Card: card, Description: v.Description(lang), Credits: v.Credits(lang),
-			Poster: mediaURL(v.PosterKey), Tags: v.Tags}
+			Poster: mediaURL(v.PosterKey), Tags: v.Tags, BeaconToken: s.beaconToken(v.ID, publog.ViewSite)}
 		if v.Description(lang) != "" {
 			data.DescLang = v.TitleLang(lang)
 		}
