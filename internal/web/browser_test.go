@@ -10,8 +10,8 @@ import (
 )
 
 // newBrowser starts Debian's Chromium headless for one test. The flags keep it off the network
-// (this machine has none) and away from the user's profile.
-func newBrowser(t *testing.T) context.Context {
+// (this machine has none) and away from the user's profile; extra options go after them.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -32,6 +32,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(412, 915), // a phone
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browserCtx, cancelCtx := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
