@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"sistercity/internal/auth"
@@ -92,7 +93,9 @@ func (s *Server) publogRows(r *http.Request, l *i18n.Localizer, v *video.Video) 
 			row.Name = l.T("publog.site_name")
 			row.Link = s.absoluteURL(r, "/"+l.Lang+"/videos/"+strconv.FormatInt(v.ID, 10))
 		case publog.ChannelFeed:
-			row.Link = s.absoluteURL(r, e.URL)
+			if strings.HasPrefix(e.URL, "/") && !strings.HasPrefix(e.URL, "//") { // a path on this site
+				row.Link = s.absoluteURL(r, e.URL)
+			}
 		case publog.ChannelEmbed:
 			if e.Name == publog.Unknown {
 				row.Name = l.T("publog.unknown_site")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"sistercity/internal/auth"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
 )
@@ -76,5 +77,42 @@ func TestBrowserBeaconCountsAView(t *testing.T) {
 	}
 	if f := figuresOf(t, e, v.ID); f.Total != 1 {
 		t.Errorf("a second play in the same page load counted: %d views", f.Total)
+	}
+
+	// The figures and the log, with a refused hand-recorded link, pass the audit.
+	e.userClient(auth.RoleEditor)
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(e.ts.URL+"/admin/sign-in?lang=ru"),
+		chromedp.SendKeys(chromedp.ID("username"), "u-editor"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/cities"]`)),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	base := e.ts.URL + "/admin/videos/" + itoa64(v.ID)
+	auditPage(t, ctx, base)
+	auditPage(t, ctx, base+"/publications?lang=ko")
+	err = chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("p-name").value = "Instagram";
+			document.getElementById("p-date").value = "2020-07-10";
+			document.getElementById("p-url").value = "javascript:alert(1)";
+			document.querySelector("main form.form").submit();`),
+		chromedp.WaitVisible(chromedp.CSS(`#p-url[aria-invalid="true"]`)),
+	)
+	if err != nil {
+		t.Fatalf("send the form: %v", err)
+	}
+	problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](a11yAudit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](describedByAudit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append(problems, refs...) {
+		t.Errorf("log form with a refused link: %s", p)
 	}
 }
