@@ -16,11 +16,14 @@ const quartiles = [25, 50, 75, 100];
 // comes within this many seconds of it.
 const slack = 0.25;
 
-// embedder returns the origin of the page that frames this one, or "" when it is not framed.
+// embedder returns the origin of the page that frames this one, or "" when it is not framed:
+// from document.referrer, else (a page that sends no referrer) the browser's list of ancestor
+// origins where there is one.
 function embedder() {
   if (window.top === window.self) return "";
   try {
     if (document.referrer) return new URL(document.referrer).origin;
+    if (location.ancestorOrigins && location.ancestorOrigins.length > 0) return location.ancestorOrigins[0];
   } catch {
     // An unreadable referrer counts as unknown.
   }
