@@ -24,6 +24,8 @@ for _ in 1 2; do
   yes >/dev/null &
   load_pids+=($!)
 done
+# Under the extra load a package takes longer: a hang is still caught, at 60 minutes.
+export SISTERCITY_TEST_TIMEOUT=${SISTERCITY_TEST_TIMEOUT:-60m}
 echo "stress: $runs runs of make test beside two CPU-bound processes (pids ${load_pids[*]})"
 
 for i in $(seq 1 "$runs"); do
