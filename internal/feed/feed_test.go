@@ -202,3 +202,33 @@ func TestEmptyFeeds(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWrite writes a feed of 1,000 videos, each with 2 renditions and 3 subtitle tracks, in
+// each format: the writer alone, without the database (internal/web's BenchmarkVideoFeed
+// measures a request).
+//
+//	go test ./internal/feed -run '^$' -bench Write -benchmem
+func BenchmarkWrite(b *testing.B) {
+	f := sampleFeed()
+	one := f.Entries[0]
+	one.Subtitles = append(one.Subtitles, Subtitle{URL: "https://sister.example/media/tracks/3.vtt", Type: "text/vtt", Lang: "en", Label: "English", Title: "Subtitles: English"})
+	f.Entries = nil
+	for i := range 1000 {
+		e := one
+		e.ID = "https://sister.example/en/videos/" + itoa(i)
+		e.URL = e.ID
+		f.Entries = append(f.Entries, e)
+	}
+	for _, format := range Formats {
+		b.Run(string(format), func(b *testing.B) {
+			var buf bytes.Buffer
+			for b.Loop() {
+				buf.Reset()
+				if err := Write(&buf, format, f); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(buf.Len()), "bytes/feed")
+		})
+	}
+}

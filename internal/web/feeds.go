@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"sistercity/internal/exchange"
 	"sistercity/internal/feed"
@@ -106,18 +108,18 @@ type videoFeedSpec struct {
 	home   string // the page the feed belongs to
 	title  string
 	desc   string
-	// notFoundEmpty: a feed that would list nothing does not exist (an unknown tag).
-	notFoundEmpty bool
 }
 
 // videoFeed serves /{lang}/videos/feed.{rss,atom,json}: the latest published videos, each in
 // the language of the feed or, without a translation, in the video's own (marked so).
 func (s *Server) videoFeed(lang string, format feed.Format) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		l := s.cat.Localizer(lang)
-		site := l.T("site.name")
-		s.serveVideoFeed(w, r, format, videoFeedSpec{lang: lang, path: "/" + lang + "/videos/feed", home: "/" + lang + "/videos",
-			title: l.T("feeds.videos.title", "site", site), desc: l.T("feeds.videos.description", "site", site)})
+		s.serveCachedFeed(w, r, format, func(r *http.Request) (*feed.Feed, []int64, error) {
+			l := s.cat.Localizer(lang)
+			site := l.T("site.name")
+			return s.buildVideoFeed(r, format, videoFeedSpec{lang: lang, path: "/" + lang + "/videos/feed", home: "/" + lang + "/videos",
+				title: l.T("feeds.videos.title", "site", site), desc: l.T("feeds.videos.description", "site", site)})
+		})
 	}
 }
 
@@ -125,15 +127,17 @@ func (s *Server) videoFeed(lang string, format feed.Format) http.HandlerFunc {
 // was made in. The feed's own title and description are in every language of the site.
 func (s *Server) allVideoFeed(format feed.Format) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var titles, descs []string
-		for _, lang := range s.cat.Languages() {
-			l := s.cat.Localizer(lang)
-			site := l.T("site.name")
-			titles = append(titles, l.T("feeds.all.title", "site", site))
-			descs = append(descs, l.T("feeds.all.description", "site", site))
-		}
-		s.serveVideoFeed(w, r, format, videoFeedSpec{path: "/videos/feed", home: "/",
-			title: strings.Join(titles, " / "), desc: strings.Join(descs, " / ")})
+		s.serveCachedFeed(w, r, format, func(r *http.Request) (*feed.Feed, []int64, error) {
+			var titles, descs []string
+			for _, lang := range s.cat.Languages() {
+				l := s.cat.Localizer(lang)
+				site := l.T("site.name")
+				titles = append(titles, l.T("feeds.all.title", "site", site))
+				descs = append(descs, l.T("feeds.all.description", "site", site))
+			}
+			return s.buildVideoFeed(r, format, videoFeedSpec{path: "/videos/feed", home: "/",
+				title: strings.Join(titles, " / "), desc: strings.Join(descs, " / ")})
+		})
 	}
 }
 
@@ -142,15 +146,17 @@ func (s *Server) allVideoFeed(format feed.Format) http.HandlerFunc {
 // partnerships or produced by it. A city that is no public partner is not found.
 func (s *Server) partnerVideoFeed(lang string, format feed.Format) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		city, ok := s.feedPartner(w, r)
-		if !ok {
-			return
-		}
-		l := s.cat.Localizer(lang)
-		site, name := l.T("site.name"), city.Name(lang)
-		home := "/" + lang + "/partners/" + strconv.FormatInt(city.ID, 10)
-		s.serveVideoFeed(w, r, format, videoFeedSpec{lang: lang, filter: video.Filter{CityID: city.ID}, path: home + "/videos", home: home,
-			title: l.T("feeds.partner.title", "city", name, "site", site), desc: l.T("feeds.partner.description", "city", name)})
+		s.serveCachedFeed(w, r, format, func(r *http.Request) (*feed.Feed, []int64, error) {
+			city, err := s.feedPartner(r)
+			if err != nil {
+				return nil, nil, err
+			}
+			l := s.cat.Localizer(lang)
+			site, name := l.T("site.name"), city.Name(lang)
+			home := "/" + lang + "/partners/" + strconv.FormatInt(city.ID, 10)
+			return s.buildVideoFeed(r, format, videoFeedSpec{lang: lang, filter: video.Filter{CityID: city.ID}, path: home + "/videos", home: home,
+				title: l.T("feeds.partner.title", "city", name, "site", site), desc: l.T("feeds.partner.description", "city", name)})
+		})
 	}
 }
 
@@ -163,53 +169,70 @@ func (s *Server) tagVideoFeed(lang string, format feed.Format) http.HandlerFunc 
 			s.notFound(w, r)
 			return
 		}
-		l := s.cat.Localizer(lang)
-		site := l.T("site.name")
-		s.serveVideoFeed(w, r, format, videoFeedSpec{lang: lang, filter: video.Filter{Tag: tag}, path: tagPath(lang, tag),
-			home: "/" + lang + "/videos?" + url.Values{"tag": {tag}}.Encode(), notFoundEmpty: true,
-			title: l.T("feeds.tag.title", "tag", tag, "site", site), desc: l.T("feeds.tag.description", "tag", tag)})
+		s.serveCachedFeed(w, r, format, func(r *http.Request) (*feed.Feed, []int64, error) {
+			l := s.cat.Localizer(lang)
+			site := l.T("site.name")
+			f, ids, err := s.buildVideoFeed(r, format, videoFeedSpec{lang: lang, filter: video.Filter{Tag: tag}, path: tagPath(lang, tag),
+				home:  "/" + lang + "/videos?" + url.Values{"tag": {tag}}.Encode(),
+				title: l.T("feeds.tag.title", "tag", tag, "site", site), desc: l.T("feeds.tag.description", "tag", tag)})
+			if err == nil && len(f.Entries) == 0 {
+				return nil, nil, errNotFound
+			}
+			return f, ids, err
+		})
 	}
 }
 
-// feedPartner reads the {id} of a partner feed: a city with a partnership the public may see.
-// Otherwise it answers 404 and reports false.
-func (s *Server) feedPartner(w http.ResponseWriter, r *http.Request) (*register.City, bool) {
+// feedPartner reads the {id} of a partner feed: a city with a partnership the public may see,
+// else errNotFound.
+func (s *Server) feedPartner(r *http.Request) (*register.City, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		s.notFound(w, r)
-		return nil, false
+		return nil, errNotFound
 	}
 	ps, err := s.publicPartnerships(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
-		return nil, false
+		return nil, err
 	}
 	for _, p := range ps {
 		if p.PartnerCityID == id {
-			return p.PartnerCity, true
+			return p.PartnerCity, nil
 		}
 	}
-	s.notFound(w, r)
-	return nil, false
+	return nil, errNotFound
 }
 
-// serveVideoFeed builds and serves a video feed in format.
-func (s *Server) serveVideoFeed(w http.ResponseWriter, r *http.Request, format feed.Format, spec videoFeedSpec) {
-	f, ids, err := s.buildVideoFeed(r, spec)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if spec.notFoundEmpty && len(f.Entries) == 0 {
+// serveCachedFeed serves the feed build makes in format, from the feed cache when it was built
+// less than feedCacheFor ago. build returns errNotFound for a feed that does not exist.
+func (s *Server) serveCachedFeed(w http.ResponseWriter, r *http.Request, format feed.Format, build func(*http.Request) (*feed.Feed, []int64, error)) {
+	// The origin is part of the key: without --base-url the links follow the address the
+	// request reached.
+	key := s.origin(r) + r.URL.Path
+	bf, err := s.feeds.load(key, time.Now(), func() (*builtFeed, error) {
+		// The build may be shared by requests that wait for it: one client going away must
+		// not cancel it for the others.
+		f, ids, err := build(r.WithContext(context.WithoutCancel(r.Context())))
+		if err != nil {
+			return nil, err
+		}
+		var b bytes.Buffer
+		if err := feed.Write(&b, format, f); err != nil {
+			return nil, err
+		}
+		return &builtFeed{body: b.Bytes(), lang: f.Lang, videoIDs: ids}, nil
+	})
+	switch {
+	case errors.Is(err, errNotFound):
 		s.notFound(w, r)
-		return
+	case err != nil:
+		s.fail(w, r, err)
+	default:
+		s.serveFeed(w, r, format, bf)
 	}
-	f.SelfURL = s.absoluteURL(r, spec.path+"."+string(format))
-	s.serveFeed(w, r, format, f, ids)
 }
 
 // buildVideoFeed makes the feed spec describes, and returns the IDs of the videos in it.
-func (s *Server) buildVideoFeed(r *http.Request, spec videoFeedSpec) (*feed.Feed, []int64, error) {
+func (s *Server) buildVideoFeed(r *http.Request, format feed.Format, spec videoFeedSpec) (*feed.Feed, []int64, error) {
 	ctx := r.Context()
 	flt := spec.filter
 	flt.States, flt.Limit = []string{video.StatePublished}, feedEntries
@@ -218,7 +241,7 @@ func (s *Server) buildVideoFeed(r *http.Request, spec videoFeedSpec) (*feed.Feed
 		return nil, nil, err
 	}
 	f := &feed.Feed{Title: spec.title, Description: spec.desc, Lang: spec.lang, HomeURL: s.absoluteURL(r, spec.home),
-		ID: s.absoluteURL(r, spec.path+".atom"), Author: s.cat.Localizer(cmp.Or(spec.lang, i18n.DefaultLang)).T("site.name")}
+		SelfURL: s.absoluteURL(r, spec.path+"."+string(format)), ID: s.absoluteURL(r, spec.path+".atom"), Author: s.cat.Localizer(cmp.Or(spec.lang, i18n.DefaultLang)).T("site.name")}
 	ids := make([]int64, 0, len(list))
 	for _, v := range list {
 		if len(v.Renditions) > 0 {
@@ -284,33 +307,28 @@ func (s *Server) videoEntry(r *http.Request, lang string, v *video.Video, tracks
 	return e
 }
 
-// serveFeed writes f in format, cached as the public pages are: a weak ETag of the bytes, a
+// serveFeed sends a built feed, cached as the public pages are: a weak ETag of the bytes, a
 // Last-Modified, 304 to a request whose validators still hold, public for --public-max-age (the
-// compress middleware gzips or Brotli-compresses it). videoIDs are the videos f carries.
-func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, format feed.Format, f *feed.Feed, videoIDs []int64) {
-	var b bytes.Buffer
-	if err := feed.Write(&b, format, f); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+// compress middleware gzips or Brotli-compresses it).
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, format feed.Format, bf *builtFeed) {
 	h := w.Header()
 	h.Set("Content-Type", format.ContentType())
-	if f.Lang != "" {
-		h.Set("Content-Language", f.Lang)
+	if bf.lang != "" {
+		h.Set("Content-Language", bf.lang)
 	}
 	// A feed is the same for everyone; only a request that changed its session (which sets a
 	// cookie) must not be kept by a shared cache.
 	if s.sessionUntouched(r) && len(h.Values("Set-Cookie")) == 0 {
-		if s.cachePublic(w, r, b.Bytes()) {
+		if s.cachePublic(w, r, bf.body) {
 			return
 		}
 	} else {
 		h.Set("Cache-Control", privateNoStore)
 	}
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(bf.body)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b.Bytes())
-	s.feedServed(r, videoIDs)
+	_, _ = w.Write(bf.body)
+	s.feedServed(r, bf.videoIDs)
 }
 
 // feedServed is the one place that learns which published videos a feed answer carried (a 200,
@@ -326,10 +344,16 @@ func (s *Server) feedServed(r *http.Request, videoIDs []int64) {
 // partner cities, as the partner pages' timelines show them, latest changed first.
 func (s *Server) timelineFeed(lang string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		l := s.cat.Localizer(lang)
-		site := l.T("site.name")
-		s.serveTimelineFeed(w, r, l, 0, "/"+lang+"/timeline.atom", "/"+lang+"/",
-			l.T("feeds.timeline.title", "site", site), l.T("feeds.timeline.description"))
+		s.serveCachedFeed(w, r, feed.Atom, func(r *http.Request) (*feed.Feed, []int64, error) {
+			l := s.cat.Localizer(lang)
+			f, err := s.buildTimelineFeed(r.Context(), r, l, 0)
+			if err != nil {
+				return nil, nil, err
+			}
+			s.nameTimeline(r, f, "/"+lang+"/timeline.atom", "/"+lang+"/",
+				l.T("feeds.timeline.title", "site", l.T("site.name")), l.T("feeds.timeline.description"))
+			return f, nil, nil
+		})
 	}
 }
 
@@ -337,29 +361,29 @@ func (s *Server) timelineFeed(lang string) http.HandlerFunc {
 // partner city.
 func (s *Server) partnerTimelineFeed(lang string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		city, ok := s.feedPartner(w, r)
-		if !ok {
-			return
-		}
-		l := s.cat.Localizer(lang)
-		name := city.Name(lang)
-		home := "/" + lang + "/partners/" + strconv.FormatInt(city.ID, 10)
-		s.serveTimelineFeed(w, r, l, city.ID, home+"/timeline.atom", home,
-			l.T("feeds.partner_timeline.title", "city", name, "site", l.T("site.name")), l.T("feeds.partner_timeline.description", "city", name))
+		s.serveCachedFeed(w, r, feed.Atom, func(r *http.Request) (*feed.Feed, []int64, error) {
+			city, err := s.feedPartner(r)
+			if err != nil {
+				return nil, nil, err
+			}
+			l := s.cat.Localizer(lang)
+			f, err := s.buildTimelineFeed(r.Context(), r, l, city.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			name := city.Name(lang)
+			home := "/" + lang + "/partners/" + strconv.FormatInt(city.ID, 10)
+			s.nameTimeline(r, f, home+"/timeline.atom", home,
+				l.T("feeds.partner_timeline.title", "city", name, "site", l.T("site.name")), l.T("feeds.partner_timeline.description", "city", name))
+			return f, nil, nil
+		})
 	}
 }
 
-// serveTimelineFeed builds the timeline of the activities with public partner cities (with
-// cityID only, when not 0) and serves it as Atom.
-func (s *Server) serveTimelineFeed(w http.ResponseWriter, r *http.Request, l *i18n.Localizer, cityID int64, path, home, title, desc string) {
-	f, err := s.buildTimelineFeed(r.Context(), r, l, cityID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+// nameTimeline sets a timeline feed's title, description and URLs.
+func (s *Server) nameTimeline(r *http.Request, f *feed.Feed, path, home, title, desc string) {
 	f.Title, f.Description = title, desc
 	f.HomeURL, f.SelfURL, f.ID = s.absoluteURL(r, home), s.absoluteURL(r, path), s.absoluteURL(r, path)
-	s.serveFeed(w, r, feed.Atom, f, nil)
 }
 
 func (s *Server) buildTimelineFeed(ctx context.Context, r *http.Request, l *i18n.Localizer, cityID int64) (*feed.Feed, error) {

@@ -237,6 +237,13 @@ func TestVideoFeeds(t *testing.T) {
 		got.Normalize()
 		return video.Update(ctx, tx, got)
 	})
+	// Feeds are built at most once a second (feed_cache.go): wait for the change.
+	for _, path := range []string{"/en/videos/feed.rss", "/en/videos/feed.json", "/en/videos/feed.atom"} {
+		waitFor(t, "the new title in "+path, func() bool {
+			_, b := feedGet(t, e, path, nil)
+			return bytes.Contains(b, []byte("Ура"))
+		})
+	}
 	changed, changedBody, _ := parseFeed(t, e, "/en/videos/feed.rss", "application/rss+xml; charset=utf-8")
 	if changed.Items[0].Title != hostile || bytes.Contains(changedBody, []byte("<script")) || bytes.Contains(changedBody, []byte("<b>")) ||
 		strings.Contains(changed.Items[0].Description, "<script") {
@@ -261,15 +268,19 @@ func TestVideoFeeds(t *testing.T) {
 		return video.SetState(ctx, tx, got, video.StateWithdrawn, fixedNow)
 	})
 	for _, path := range []string{"/en/videos/feed.rss", "/videos/feed.atom", "/en/partners/" + itoa64(partner.ID) + "/videos.json"} {
-		resp, body := feedGet(t, e, path, nil)
-		f, err := gofeed.NewParser().ParseString(string(body))
-		if resp.StatusCode != http.StatusOK || err != nil || len(f.Items) != 0 {
-			t.Errorf("%s after withdrawal: %d %v\n%s", path, resp.StatusCode, err, body)
-		}
+		waitFor(t, "the withdrawn video to leave "+path, func() bool {
+			resp, body := feedGet(t, e, path, nil)
+			f, err := gofeed.NewParser().ParseString(string(body))
+			if resp.StatusCode != http.StatusOK || err != nil {
+				t.Fatalf("%s after withdrawal: %d %v\n%s", path, resp.StatusCode, err, body)
+			}
+			return len(f.Items) == 0
+		})
 	}
-	if resp, _ := feedGet(t, e, "/ru/videos/tags/support/feed.atom", nil); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("tag feed after withdrawal: %d", resp.StatusCode)
-	}
+	waitFor(t, "the tag feed to go", func() bool {
+		resp, _ := feedGet(t, e, "/ru/videos/tags/support/feed.atom", nil)
+		return resp.StatusCode == http.StatusNotFound
+	})
 }
 
 // TestFeedAutodiscovery: the pages name their feeds in their heads.
