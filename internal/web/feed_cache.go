@@ -1,8 +1,13 @@
 package web
 
 import (
+	"bytes"
+	"io"
 	"sync"
 	"time"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
 )
 
 // Feed readers poll, many of them the same few feeds, and building a feed reads the database
@@ -22,6 +27,43 @@ type builtFeed struct {
 	body     []byte
 	lang     string  // the feed's language, for Content-Language; "" for many
 	videoIDs []int64 // the videos the feed carries
+
+	// The body compressed, made once on the first request that accepts each coding, rather
+	// than by the compress middleware on every request.
+	gzipOnce, brOnce sync.Once
+	gzip, br         []byte
+}
+
+// encoded is the body in a content coding, gzip or br.
+func (f *builtFeed) encoded(c contentCoding) []byte {
+	switch c {
+	case codingGzip:
+		f.gzipOnce.Do(func() {
+			zw := gzipWriters.Get().(*gzip.Writer)
+			f.gzip = compressWith(zw, f.body)
+			gzipWriters.Put(zw)
+		})
+		return f.gzip
+	case codingBrotli:
+		f.brOnce.Do(func() {
+			bw := brotliWriters.Get().(*brotli.Writer)
+			f.br = compressWith(bw, f.body)
+			brotliWriters.Put(bw)
+		})
+		return f.br
+	}
+	return f.body
+}
+
+// compressWith compresses b with a pooled writer of the compress middleware, which it leaves
+// reset for the pool.
+func compressWith(c compressor, b []byte) []byte {
+	var buf bytes.Buffer
+	c.Reset(&buf)
+	_, _ = c.Write(b) // writes to a bytes.Buffer do not fail
+	_ = c.Close()
+	c.Reset(io.Discard)
+	return buf.Bytes()
 }
 
 // feedCache keeps built feeds by URL (and origin) for feedCacheFor.

@@ -325,9 +325,17 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, format feed.F
 	} else {
 		h.Set("Cache-Control", privateNoStore)
 	}
-	h.Set("Content-Length", strconv.Itoa(len(bf.body)))
+	// Compressed as the compress middleware would (which lets an answer with a
+	// Content-Encoding pass), but once per built feed; the weak ETag stands for every coding.
+	addVary(h, "Accept-Encoding")
+	body := bf.body
+	if c := negotiateCoding(r.Header.Get("Accept-Encoding")); c != codingIdentity && r.Method != http.MethodHead && len(body) >= minCompressBytes {
+		body = bf.encoded(c)
+		h.Set("Content-Encoding", c.String())
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(bf.body)
+	_, _ = w.Write(body)
 	s.feedServed(r, bf.videoIDs)
 }
 

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
 	"github.com/mmcdole/gofeed"
 	gojson "github.com/mmcdole/gofeed/json"
 
@@ -219,6 +220,13 @@ func TestVideoFeeds(t *testing.T) {
 		t.Error(err)
 	} else if plain, _ := io.ReadAll(zr); !bytes.Equal(plain, body) {
 		t.Errorf("gzip body differs")
+	}
+	br, brBody := feedGet(t, e, "/en/videos/feed.rss", map[string]string{"Accept-Encoding": "br"})
+	if plain, err := io.ReadAll(brotli.NewReader(bytes.NewReader(brBody))); br.Header.Get("Content-Encoding") != "br" || err != nil || !bytes.Equal(plain, body) {
+		t.Errorf("brotli: %v %v", br.Header, err)
+	}
+	if gz.Header.Get("ETag") != etag || br.Header.Get("Vary") != "Accept-Encoding" || resp.Header.Get("Vary") != "Accept-Encoding" {
+		t.Errorf("validators or Vary differ between codings: %v / %v / %v", resp.Header, gz.Header, br.Header)
 	}
 	// A forged Host never reaches the feed's links.
 	if _, forged := feedGet(t, e, "/en/videos/feed.rss", map[string]string{"Host": "evil.example"}); bytes.Contains(forged, []byte("evil.example")) {
