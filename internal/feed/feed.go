@@ -8,7 +8,6 @@
 package feed
 
 import (
-	"strconv"
 	"strings"
 	"time"
 )
@@ -162,6 +161,3 @@ func seconds(d time.Duration) int64 {
 	}
 	return max(int64(d.Round(time.Second)/time.Second), 1)
 }
-
-func itoa(n int) string     { return strconv.Itoa(n) }
-func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -9,6 +9,7 @@ package feed
 import (
 	"bytes"
 	"encoding/xml"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -215,7 +216,7 @@ func BenchmarkWrite(b *testing.B) {
 	f.Entries = nil
 	for i := range 1000 {
 		e := one
-		e.ID = "https://sister.example/en/videos/" + itoa(i)
+		e.ID = "https://sister.example/en/videos/" + strconv.Itoa(i)
 		e.URL = e.ID
 		f.Entries = append(f.Entries, e)
 	}
