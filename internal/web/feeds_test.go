@@ -369,3 +369,16 @@ func TestTimelineFeed(t *testing.T) {
 		t.Errorf("timeline of a city that is no partner: %d", resp.StatusCode)
 	}
 }
+
+// TestBrowserFeedLinksAccessibility audits, in Chromium, the pages that show links to feeds: the
+// video index (also filtered by tag and by partner city) and a partner page with a video.
+func TestBrowserFeedLinksAccessibility(t *testing.T) {
+	e := newTestEnv(t)
+	_, partner, p := seedVladivostok(t, e)
+	seedVideo(t, e, p, video.StatePublished, ruOnly)
+	ctx := newBrowser(t)
+	pid := itoa64(partner.ID)
+	for _, path := range []string{"/en/videos", "/ko/videos?tag=support", "/ru/videos?city=" + pid, "/en/partners/" + pid, "/ko/partners/" + pid} {
+		auditPage(t, ctx, e.ts.URL+path)
+	}
+}
