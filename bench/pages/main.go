@@ -3,8 +3,9 @@
 //
 // It builds sistercity and starts `sistercity serve --demo` on SQLite in a temporary data
 // directory, as `make run` does, and reads its resident memory once the demo is loaded. It
-// fetches each page once — /ko/, /ko/partners, a partner page, /ko/videos, a watch page and
-// /ko/calendar.ics by default — and saves the exact bytes: as an anonymous visitor without
+// fetches each page once — /ko/, /ko/partners, a partner page, /ko/videos, a watch page,
+// /ko/calendar.ics and the RSS feed /ko/videos/feed.rss by default (-only picks some) — and saves
+// the exact bytes: as an anonymous visitor without
 // compression; with Accept-Encoding: gzip (the gzip bytes sistercity sends if it compresses,
 // otherwise the page gzipped here, which nginx's gzip_static sends); and as the demo's admin,
 // signed in through the sign-in form. nginx (Debian's package, a generated configuration in the
@@ -63,6 +64,8 @@ type options struct {
 	partner      string
 	watch        string
 	feed         string
+	rss          string
+	only         string
 	nginx        string
 	nginxWorkers string
 	verbose      bool
@@ -89,6 +92,8 @@ func main() {
 	flag.StringVar(&o.partner, "partner", "", "path of the partner page (default: the first one /ko/partners links)")
 	flag.StringVar(&o.watch, "watch", "", "path of the watch page (default: the first one /ko/videos links)")
 	flag.StringVar(&o.feed, "feed", "/ko/calendar.ics", "path of the feed or calendar")
+	flag.StringVar(&o.rss, "rss", "/ko/videos/feed.rss", "path of the RSS feed of the videos")
+	flag.StringVar(&o.only, "only", "", "comma-separated paths of the pages above to measure (default: all), e.g. /ko/videos/feed.rss")
 	flag.StringVar(&o.nginx, "nginx", "", "nginx binary (default: nginx on PATH, else /usr/sbin/nginx)")
 	flag.StringVar(&o.nginxWorkers, "nginx-workers", "auto", "nginx's worker_processes")
 	flag.BoolVar(&o.verbose, "v", false, "print every round")
@@ -163,7 +168,7 @@ func run(ctx context.Context, o options) error {
 
 	anon := &http.Client{Transport: &http.Transport{Proxy: nil, DisableCompression: true}}
 	defer anon.CloseIdleConnections()
-	paths := []string{"/ko/", "/ko/partners", o.partner, "/ko/videos", o.watch, o.feed}
+	paths := []string{"/ko/", "/ko/partners", o.partner, "/ko/videos", o.watch, o.feed, o.rss}
 	if paths[2] == "" {
 		if paths[2], err = firstLink(ctx, anon, base+"/ko/partners", `href="(/ko/partners/\d+)"`); err != nil {
 			return err
@@ -172,6 +177,13 @@ func run(ctx context.Context, o options) error {
 	if paths[4] == "" {
 		if paths[4], err = firstLink(ctx, anon, base+"/ko/videos", `href="(/ko/videos/\d+)"`); err != nil {
 			return err
+		}
+	}
+	if o.only != "" {
+		want := strings.Split(o.only, ",")
+		paths = slices.DeleteFunc(paths, func(p string) bool { return !slices.Contains(want, p) })
+		if len(paths) == 0 {
+			return fmt.Errorf("-only %q names none of the pages", o.only)
 		}
 	}
 	var cookie string

@@ -222,3 +222,33 @@ func SearchVideos(ctx context.Context, q db.Querier, query string, limit int) ([
 	}
 	return ids, rows.Err()
 }
+
+// ApprovedForVideos lists the approved tracks of the given videos by video, each video's in the
+// order of ForVideo. Only the fields a list of tracks shows are loaded — not the cues (VTT,
+// PlainText), which feeds of many videos do not need.
+func ApprovedForVideos(ctx context.Context, q db.Querier, videoIDs []int64) (map[int64][]*Track, error) {
+	out := map[int64][]*Track{}
+	if len(videoIDs) == 0 {
+		return out, nil
+	}
+	args := []any{StatusApproved}
+	ph := make([]string, len(videoIDs))
+	for i, id := range videoIDs {
+		args = append(args, id)
+		ph[i] = "$" + strconv.Itoa(i+2)
+	}
+	err := db.Each(ctx, q, `SELECT id, video_id, lang, kind, label, is_default, status, updated_at FROM subtitle_tracks
+		WHERE status = $1 AND video_id IN (`+strings.Join(ph, ", ")+`) ORDER BY video_id, kind, lang, id`, args, func(r *sql.Rows) error {
+		var t Track
+		if err := r.Scan(&t.ID, &t.VideoID, &t.Lang, &t.Kind, &t.Label, &t.Default, &t.Status, &t.UpdatedAt); err != nil {
+			return err
+		}
+		t.UpdatedAt = t.UpdatedAt.UTC()
+		out[t.VideoID] = append(out[t.VideoID], &t)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("track: approved for videos: %w", err)
+	}
+	return out, nil
+}

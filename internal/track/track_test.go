@@ -183,3 +183,44 @@ func TestPlainCueText(t *testing.T) {
 		}
 	}
 }
+
+// TestApprovedForVideos lists the approved tracks of several videos at once, by video, in
+// ForVideo's order, without their cues; drafts and other videos' tracks stay out.
+func TestApprovedForVideos(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t)
+	a, b, other := newVideo(t, d), newVideo(t, d), newVideo(t, d)
+	add := func(vid int64, lang, status string) {
+		tr := &track.Track{VideoID: vid, Lang: lang, Kind: subtitle.KindSubtitles, Label: lang, Status: status}
+		if err := tr.SetCues(parse(t, sampleVTT)); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.InTx(ctx, func(tx *sql.Tx) error { return track.Create(ctx, tx, tr) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(a, "ru", track.StatusApproved)
+	add(a, "ko", track.StatusApproved)
+	add(a, "en", track.StatusDraft)
+	add(b, "en", track.StatusApproved)
+	add(other, "ko", track.StatusApproved)
+	got, err := track.ApprovedForVideos(ctx, d.R, []int64{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	langs := func(ts []*track.Track) (out []string) {
+		for _, tr := range ts {
+			out = append(out, tr.Lang)
+			if tr.VTT != "" || tr.UpdatedAt.IsZero() || tr.ID == 0 {
+				t.Errorf("track %d: VTT loaded or fields missing: %+v", tr.ID, tr)
+			}
+		}
+		return out
+	}
+	if len(got) != 2 || strings.Join(langs(got[a]), ",") != "ko,ru" || strings.Join(langs(got[b]), ",") != "en" {
+		t.Errorf("got %v", got)
+	}
+	if none, err := track.ApprovedForVideos(ctx, d.R, nil); err != nil || len(none) != 0 {
+		t.Errorf("no videos: %v %v", none, err)
+	}
+}

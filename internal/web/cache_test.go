@@ -91,6 +91,14 @@ func (f *publicFixture) publicURLs(t *testing.T) []string {
 			}
 		case rest == "videos/{id}":
 			us = []string{"/" + lang + "/videos/" + id(f.video.ID)}
+		case strings.HasPrefix(pattern, "/videos/feed."):
+			us = []string{pattern}
+		case strings.HasPrefix(rest, "videos/feed."), rest == "timeline.atom":
+			us = []string{"/" + lang + "/" + rest}
+		case strings.HasPrefix(rest, "videos/tags/{tag}/feed."):
+			us = []string{"/" + lang + "/" + strings.Replace(rest, "{tag}", "support", 1)}
+		case strings.HasPrefix(rest, "partners/{id}/videos."), rest == "partners/{id}/timeline.atom":
+			us = []string{"/" + lang + "/" + strings.Replace(rest, "{id}", id(f.vlad), 1)}
 		default:
 			t.Fatalf("public route %s has no URL in this test", rt.pattern)
 		}

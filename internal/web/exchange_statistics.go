@@ -249,6 +249,7 @@ func (s *Server) statisticsPage(lang string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := s.newPage(r, lang, "")
 		p.Title = p.L.T("statistics.title")
+		p.Feeds = []feedLink{timelineFeedLink(p.L, "/"+lang+"/timeline.atom", p.L.T("feeds.timeline.title", "site", p.L.T("site.name")))}
 		tables, err := s.statTables(r, p.L)
 		if err != nil {
 			s.fail(w, r, err)

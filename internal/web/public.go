@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,6 +98,7 @@ func (s *Server) home(lang string) http.HandlerFunc {
 		}
 		p := s.newPage(r, lang, "")
 		p.Title = p.L.T("home.title")
+		p.Feeds = siteFeedLinks(p.L)
 		data := struct {
 			Oldest, Newest     *partnerCard
 			Sister, Friendship int
@@ -184,6 +186,8 @@ type partnerPageData struct {
 	Timeline     []timelineEvent
 	Claims       []string
 	Videos       []videoCard
+	VideoFeeds   []feedLink
+	TimelineFeed feedLink
 }
 
 func (s *Server) partnerPage(lang string) http.HandlerFunc {
@@ -243,6 +247,8 @@ func (s *Server) partnerPage(lang string) http.HandlerFunc {
 			return
 		}
 		data.Timeline = append(data.Timeline, exchangeEvents...)
+		data.VideoFeeds, data.TimelineFeed = partnerFeedLinks(p.L, id, data.Name)
+		p.Feeds = append(slices.Clone(data.VideoFeeds), data.TimelineFeed)
 		if data.Videos, err = s.partnerVideos(ctx, p, id); err != nil {
 			s.fail(w, r, err)
 			return

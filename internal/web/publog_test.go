@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -324,18 +323,29 @@ func TestBeaconFlood(t *testing.T) {
 func TestFeedServedThroughServer(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	var id int64
-	e.inTx(func(tx *sql.Tx) error {
-		return tx.QueryRow(`INSERT INTO videos (original_lang, state, created_at, updated_at) VALUES ('ru', 'published', $1, $1) RETURNING id`,
-			fixedNow).Scan(&id)
-	})
-	for range 3 {
-		if err := e.srv.publog.FeedServed(context.Background(), e.db, []int64{id}, "/ru/videos.rss", "ru"); err != nil {
-			t.Fatal(err)
+	_, _, p := seedVladivostok(t, e)
+	v := seedVideo(t, e, p, video.StatePublished, ruOnly)
+	// Served three times and once more in another feed: one entry per feed, each at the time
+	// of its first serving.
+	for _, path := range []string{"/ru/videos/feed.rss", "/ru/videos/feed.rss", "/ru/videos/feed.rss", "/videos/feed.json"} {
+		if resp, _ := feedGet(t, e, path, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
 		}
 	}
-	es, _ := publog.List(context.Background(), e.db.R, id)
-	if len(es) != 1 || es[0].Channel != publog.ChannelFeed || !es[0].At.Equal(fixedNow) {
+	es, err := publog.List(context.Background(), e.db.R, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeds := map[string]string{}
+	for _, en := range es {
+		if en.Channel == publog.ChannelFeed {
+			if _, dup := feeds[en.Name]; dup {
+				t.Errorf("feed %s logged twice", en.Name)
+			}
+			feeds[en.Name] = en.Lang
+		}
+	}
+	if len(feeds) != 2 || feeds["/ru/videos/feed.rss"] != "ru" || feeds["/videos/feed.json"] != "" {
 		t.Errorf("feed entries: %+v", es)
 	}
 }

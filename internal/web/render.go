@@ -82,7 +82,8 @@ type page struct {
 	Title   string
 	User    *auth.User
 	Admin   bool
-	Canon   string // canonical path
+	Canon   string     // canonical path
+	Feeds   []feedLink // feeds of this page, named in its head for feed readers to discover
 	Errors  problem.Fields
 	Message string // a notice shown above the content
 	Today   civil.Date

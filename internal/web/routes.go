@@ -30,6 +30,7 @@ func (s *Server) routeTable() []route {
 	}
 	rs = append(rs, s.adminRoutes()...)
 	rs = append(rs, s.videoMediaRoutes()...)
+	rs = append(rs, s.allLanguagesFeedRoutes()...)
 	// The public site, once per language: /ko/…, /ru/…, /en/…. An unknown prefix matches
 	// nothing and gets the not-found page.
 	for _, lang := range s.cat.Languages() {
@@ -40,6 +41,7 @@ func (s *Server) routeTable() []route {
 		)
 		rs = append(rs, s.exchangePublicRoutes(lang)...)
 		rs = append(rs, s.videoPublicRoutes(lang)...)
+		rs = append(rs, s.feedRoutes(lang)...)
 	}
 	return rs
 }

@@ -42,6 +42,8 @@ type Server struct {
 	// csrfSecret signs the CSRF tokens of anonymous forms; lastMod dates public pages.
 	csrfSecret []byte
 	lastMod    lastModified
+	// feeds keeps built feeds for a second (feed_cache.go).
+	feeds feedCache
 	// machine is the machine translation, built once by New; nil when it is off.
 	machine translate.Translator
 	// now returns the current time; tests may pin it.

@@ -128,6 +128,8 @@ type videoIndexData struct {
 	Hits       []transcriptHit
 	Page, Last int
 	Prev, Next string
+	// Feeds are the feeds of what the index shows: a tag's, a partner city's, or all videos'.
+	Feeds []feedLink
 }
 
 type cityOption struct {
@@ -201,6 +203,18 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 				seen[c.ID] = true
 				data.Cities = append(data.Cities, cityOption{ID: c.ID, Name: c.Name(lang)})
 			}
+		}
+		site := p.L.T("site.name")
+		data.Feeds = videoFeedLinks(p.L, "/"+lang+"/videos/feed", p.L.T("feeds.videos.title", "site", site))
+		p.Feeds = data.Feeds
+		switch {
+		case f.Tag != "" && total > 0: // a tag no published video carries has no feed
+			tag := strings.ToLower(f.Tag)
+			data.Feeds = videoFeedLinks(p.L, tagPath(lang, tag), p.L.T("feeds.tag.title", "tag", tag, "site", site))
+			p.Feeds = append(p.Feeds, data.Feeds...)
+		case seen[f.CityID]:
+			data.Feeds, _ = partnerFeedLinks(p.L, f.CityID, cities[f.CityID].Name(lang))
+			p.Feeds = append(p.Feeds, data.Feeds...)
 		}
 		link := func(n int) string {
 			v := url.Values{}
