@@ -259,7 +259,7 @@ func (e *env) checkAttached(vid int64, data []byte) {
 	if len(page.Jobs) != 1 || !strings.Contains(string(page.Jobs[0].Args), strconv.FormatInt(vid, 10)) {
 		e.t.Fatalf("processing jobs: %+v, want one for video %d", page.Jobs, vid)
 	}
-	log, err := auth.AuditLog(ctx, e.db.R, "video", 10, 0)
+	log, err := auth.AuditLog(ctx, e.db.R, auth.EntityVideo, 10, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -572,7 +572,7 @@ func (e *env) checkUntouched(id int64, source, path string) {
 	if err != nil || len(page.Jobs) != 0 {
 		e.t.Errorf("processing jobs after a refused upload: %d (%v)", len(page.Jobs), err)
 	}
-	if log, _ := auth.AuditLog(ctx, e.db.R, "video", 5, 0); len(log) != 0 {
+	if log, _ := auth.AuditLog(ctx, e.db.R, auth.EntityVideo, 5, 0); len(log) != 0 {
 		e.t.Errorf("audited: %+v", log)
 	}
 	if resp := e.do("HEAD", path, nil, nil); resp.StatusCode != http.StatusNotFound {

@@ -59,7 +59,7 @@ func activityCount(t *testing.T, e *testEnv) int {
 	return len(list)
 }
 
-func auditCount(t *testing.T, e *testEnv, entity string) int {
+func auditCount(t *testing.T, e *testEnv, entity auth.Entity) int {
 	t.Helper()
 	entries, err := auth.AuditLog(context.Background(), e.db.R, entity, 1000, 0)
 	if err != nil {
@@ -96,7 +96,7 @@ func TestAdminActivityLifecycle(t *testing.T) {
 	if len(a.History) != 1 || a.History[0].ChangedOn != civil.MustParse("2020-01-20") || a.History[0].Reason != "Part of the Eurasian campaign" {
 		t.Errorf("first history entry: %+v", a.History)
 	}
-	if n := auditCount(t, e, "activity"); n != 1 {
+	if n := auditCount(t, e, auth.EntityActivity); n != 1 {
 		t.Errorf("audit entries: %d", n)
 	}
 	_, body = editor.get("/admin/activities/" + itoa64(id))

@@ -309,7 +309,7 @@ func (s *Server) adminTrackUpdate(w http.ResponseWriter, r *http.Request) {
 		if err := track.Update(ctx, tx, &t); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "update", "subtitle_track", t.ID, trackAuditOf(stored), trackAuditOf(&t))
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntitySubtitleTrack, t.ID, trackAuditOf(stored), trackAuditOf(&t))
 	})
 	if err != nil {
 		s.fail(w, r, trackError(err))
@@ -330,7 +330,7 @@ func (s *Server) adminTrackDelete(w http.ResponseWriter, r *http.Request) {
 		if err := track.Delete(ctx, tx, stored.ID); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "delete", "subtitle_track", stored.ID, trackAuditOf(stored), nil)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntitySubtitleTrack, stored.ID, trackAuditOf(stored), nil)
 	})
 	if err != nil {
 		s.fail(w, r, trackError(err))

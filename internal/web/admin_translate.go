@@ -391,7 +391,7 @@ func (s *Server) trackCuesSave(w http.ResponseWriter, r *http.Request) {
 		if err := track.SaveCues(ctx, tx, t); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "edit_cues", "subtitle_track", t.ID, before, trackAuditOf(t))
+		return auth.Audit(ctx, tx, u, auth.ActionEditCues, auth.EntitySubtitleTrack, t.ID, before, trackAuditOf(t))
 	})
 	if err != nil {
 		s.failJSON(w, r, l, err)
@@ -667,7 +667,7 @@ func (s *Server) trackReview(action string) http.HandlerFunc {
 				trackRecord
 				Comment string `json:"comment,omitempty"`
 			}{trackAuditOf(t), comment}
-			return auth.Audit(ctx, tx, u, action, "subtitle_track", t.ID, before, after)
+			return auth.Audit(ctx, tx, u, auth.Action(action), auth.EntitySubtitleTrack, t.ID, before, after)
 		})
 		switch {
 		case errors.Is(err, track.ErrStale):
@@ -786,7 +786,7 @@ func (s *Server) translationCreate(w http.ResponseWriter, r *http.Request) {
 		if err := track.Create(ctx, tx, t); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "create", "subtitle_track", t.ID, nil, trackAuditOf(t))
+		return auth.Audit(ctx, tx, u, auth.ActionCreate, auth.EntitySubtitleTrack, t.ID, nil, trackAuditOf(t))
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -889,7 +889,7 @@ func (s *Server) trackMachineTranslate(w http.ResponseWriter, r *http.Request) {
 		if err := track.SaveCues(ctx, tx, t); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "machine_translate", "subtitle_track", t.ID, before, trackAuditOf(t))
+		return auth.Audit(ctx, tx, u, auth.ActionMachineTranslate, auth.EntitySubtitleTrack, t.ID, before, trackAuditOf(t))
 	})
 	switch {
 	case errors.Is(err, track.ErrStale), errors.Is(err, track.ErrNotEditable):

@@ -396,8 +396,8 @@ func TestTranslationWorkflow(t *testing.T) {
 	if !strings.Contains(body, "во второй реплике") || !strings.Contains(body, edit+"/reopen") {
 		t.Errorf("editor page lacks the history or the reopen button")
 	}
-	entries, _ := auth.AuditLog(ctx, e.db.R, "subtitle_track", 100, 0)
-	actions := map[string]int{}
+	entries, _ := auth.AuditLog(ctx, e.db.R, auth.EntitySubtitleTrack, 100, 0)
+	actions := map[auth.Action]int{}
 	for _, en := range entries {
 		actions[en.Action]++
 	}

@@ -122,10 +122,10 @@ func TestAdminUsers(t *testing.T) {
 		t.Fatalf("the demoted admin still manages users: %d", resp.StatusCode)
 	}
 
-	entries, _ := auth.AuditLog(ctx, e.db.R, "user", 50, 0)
+	entries, _ := auth.AuditLog(ctx, e.db.R, auth.EntityUser, 50, 0)
 	var actions []string
 	for _, a := range entries {
-		actions = append(actions, a.Action)
+		actions = append(actions, string(a.Action))
 		if strings.Contains(a.Before+a.After, "argon2") {
 			t.Fatal("the audit log holds a password hash")
 		}

@@ -119,7 +119,7 @@ func TestVideoEditCreateAndEdit(t *testing.T) {
 	if v.Version != 2 || len(v.Texts) != 2 || v.Title("en") != "A message from Vladivostok" {
 		t.Fatalf("edited video = version %d, texts %+v", v.Version, v.Texts)
 	}
-	entries, err := auth.AuditLog(context.Background(), e.db.R, "video", 10, 0)
+	entries, err := auth.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

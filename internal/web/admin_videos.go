@@ -577,7 +577,7 @@ func (s *Server) saveVideo(w http.ResponseWriter, r *http.Request, f videoForm, 
 			if err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, u, "create", "video", v.ID, nil, after)
+			return auth.Audit(ctx, tx, u, auth.ActionCreate, auth.EntityVideo, v.ID, nil, after)
 		}
 		before, err := video.Get(ctx, tx, v.ID)
 		if err != nil {
@@ -595,7 +595,7 @@ func (s *Server) saveVideo(w http.ResponseWriter, r *http.Request, f videoForm, 
 		if err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "update", "video", v.ID, before, after)
+		return auth.Audit(ctx, tx, u, auth.ActionUpdate, auth.EntityVideo, v.ID, before, after)
 	})
 	switch {
 	case errors.Is(err, video.ErrStale):
@@ -689,7 +689,7 @@ func (s *Server) adminVideoState(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		after := map[string]any{"state": v.State, "scheduled_at": v.ScheduledAt}
-		return auth.Audit(ctx, tx, userFrom(r), "state", "video", v.ID, before, after)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionState, auth.EntityVideo, v.ID, before, after)
 	})
 	switch {
 	case errors.Is(err, video.ErrTransition):
@@ -743,7 +743,7 @@ func (s *Server) adminVideoReprocess(w http.ResponseWriter, r *http.Request) {
 		if !queued {
 			return problem.New(http.StatusConflict, "video.edit.not_retryable")
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "reprocess", "video", id,
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionReprocess, auth.EntityVideo, id,
 			map[string]string{"processing": v.Processing, "failure": v.Failure},
 			map[string]string{"processing": video.ProcWaiting})
 	})

@@ -232,7 +232,7 @@ func TestAdminVideoStateChange(t *testing.T) {
 	if got.State != video.StatePublished || !got.PublishedAt.Equal(fixedNow) {
 		t.Errorf("after publishing: %s %v", got.State, got.PublishedAt)
 	}
-	entries, err := auth.AuditLog(context.Background(), e.db.R, "video", 10, 0)
+	entries, err := auth.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 10, 0)
 	if err != nil || len(entries) != 2 {
 		t.Errorf("audit entries: %d %v", len(entries), err)
 	}
