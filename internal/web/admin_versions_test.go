@@ -190,7 +190,7 @@ func TestVersionBurnAndDownload(t *testing.T) {
 	// The track is reopened, corrected and approved again: the file shows an older text.
 	e.inTx(func(tx *sql.Tx) error {
 		for _, a := range []string{track.ActionReopen, track.ActionSubmit, track.ActionApprove} {
-			if err := track.Move(ctx, tx, ko, a, 0, "", time.Now()); err != nil {
+			if err := track.Apply(ctx, tx, a, track.Step{Track: ko, Version: ko.Version, At: time.Now()}); err != nil {
 				return err
 			}
 		}

@@ -325,10 +325,10 @@ func TestTrackHostileCueText(t *testing.T) {
 	list := importFile(t, c, v.ID, "hostile.en.srt", []byte(hostileSRT), url.Values{"lang_0": {"en"}, "kind_0": {"subtitles"}, "default_0": {"1"}})
 	tr := list[0]
 	e.inTx(func(tx *sql.Tx) error {
-		if err := track.Move(context.Background(), tx, tr, track.ActionSubmit, 0, "", fixedNow); err != nil {
+		if err := track.Submit(context.Background(), tx, track.Step{Track: tr, Version: tr.Version, At: fixedNow}); err != nil {
 			return err
 		}
-		return track.Move(context.Background(), tx, tr, track.ActionApprove, 0, "", fixedNow)
+		return track.Approve(context.Background(), tx, track.Step{Track: tr, Version: tr.Version, At: fixedNow})
 	})
 	// A label typed in the admin is text too.
 	resp, _ = c.post("/admin/videos/"+itoa64(v.ID)+"/tracks/"+itoa64(tr.ID), url.Values{"lang": {"en"}, "kind": {"subtitles"},
