@@ -107,10 +107,14 @@ func Schedule(ctx context.Context, tx *sql.Tx, q *jobs.Queue, c Change, at time.
 }
 
 // Publish makes the video public and listed now; it needs its renditions (ErrTransition).
-func Publish(ctx context.Context, tx *sql.Tx, c Change) error { return Move(ctx, tx, c, StatePublished) }
+func Publish(ctx context.Context, tx *sql.Tx, c Change) error {
+	return Move(ctx, tx, c, StatePublished)
+}
 
 // Withdraw takes the video off the public site.
-func Withdraw(ctx context.Context, tx *sql.Tx, c Change) error { return Move(ctx, tx, c, StateWithdrawn) }
+func Withdraw(ctx context.Context, tx *sql.Tx, c Change) error {
+	return Move(ctx, tx, c, StateWithdrawn)
+}
 
 // Move moves the video to state to as the workflow allows (ErrTransition otherwise), audited.
 // Scheduling needs a time and a job: Schedule.

@@ -199,7 +199,9 @@ func TestEditReschedules(t *testing.T) {
 	t.Parallel()
 	f := newWorkflowFixture(t)
 	v := f.video(t, StateInReview, true)
-	if err := f.inTx(func(ctx context.Context, tx *sql.Tx) error { return Schedule(ctx, tx, f.q, f.change(v), f.now.Add(time.Hour)) }); err != nil {
+	if err := f.inTx(func(ctx context.Context, tx *sql.Tx) error {
+		return Schedule(ctx, tx, f.q, f.change(v), f.now.Add(time.Hour))
+	}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
