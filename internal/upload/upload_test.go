@@ -28,6 +28,7 @@ import (
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/video"
 )
 
@@ -222,12 +223,13 @@ func (e *env) interrupt(path string, offset int, data []byte, n int, extra strin
 	}
 	conn.Close()
 	bin := filepath.Join(e.opts.Dir, filepath.Base(path))
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if fi, err := os.Stat(bin); err == nil && fi.Size() == int64(offset+n) {
-			return
+	poll.Until(e.t, fmt.Sprintf("the server to keep the %d bytes sent before the connection dropped", n), func() (bool, string) {
+		fi, err := os.Stat(bin)
+		if err != nil {
+			return false, err.Error()
 		}
-	}
-	e.t.Fatalf("the server did not keep the %d bytes sent before the connection dropped", n)
+		return fi.Size() == int64(offset+n), fmt.Sprintf("%d bytes kept", fi.Size())
+	})
 }
 
 // checkAttached checks that video v holds data as its source, waits for processing with one

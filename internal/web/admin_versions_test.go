@@ -16,6 +16,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/subtitle"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
@@ -102,20 +103,18 @@ func runBurnWorker(t *testing.T, e *testEnv) {
 
 func waitBurn(t *testing.T, e *testEnv, trackID int64) *track.Burn {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		b, err := track.GetBurn(context.Background(), e.db.R, trackID)
-		if err != nil {
+	var b *track.Burn
+	poll.Within(t, 5*time.Minute, "the burned-in version", func() (bool, string) {
+		var err error
+		if b, err = track.GetBurn(context.Background(), e.db.R, trackID); err != nil {
 			t.Fatal(err)
 		}
-		if b.Status == track.BurnReady {
-			return b
+		if b.Status == track.BurnFailed {
+			t.Fatalf("burn failed: %q", b.Failure)
 		}
-		if b.Status == track.BurnFailed || time.Now().After(deadline) {
-			t.Fatalf("burn %s %q", b.Status, b.Failure)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return b.Status == track.BurnReady, b.Status
+	})
+	return b
 }
 
 // TestVersionBurnAndDownload requests the Korean version of a video as an editor, lets a worker

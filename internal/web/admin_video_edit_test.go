@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/video"
 )
 
@@ -99,15 +101,16 @@ func TestVideoEditCreateAndEdit(t *testing.T) {
 	// The edit page shows every text and links to the upload page.
 	_, body = editor.get("/admin/videos/" + itoa64(id))
 	for _, want := range []string{"블라디보스토크 응원 영상", "Vladivostok&#39;s message of support", `href="/admin/videos/` + itoa64(id) + `/upload"`,
-		`data-video-status="` + itoa64(id) + `"`, "No source file yet", `name="version" value="1"`} {
+		`data-video-status="` + itoa64(id) + `"`, "No source file yet", `name="version" value="` + itoa64(v.Version) + `"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("edit page lacks %s", want)
 		}
 	}
 
 	// Edit: drop the Korean row, change a title; the version moves on and the audit has both.
+	created := v
 	form := videoCreateForm(partner.ID, p.ID)
-	form.Set("version", "1")
+	form.Set("version", itoa64(created.Version))
 	form.Del("texts.1.lang")
 	form.Del("texts.1.title")
 	form.Set("texts.2.title", "A message from Vladivostok")
@@ -116,31 +119,31 @@ func TestVideoEditCreateAndEdit(t *testing.T) {
 		t.Fatalf("edit: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 	v = getVideo(t, e, id)
-	if v.Version != 2 || len(v.Texts) != 2 || v.Title("en") != "A message from Vladivostok" {
+	if v.Version != created.Version+1 || len(v.Texts) != 2 || v.Title("en") != "A message from Vladivostok" {
 		t.Fatalf("edited video = version %d, texts %+v", v.Version, v.Texts)
 	}
 	entries, err := auth.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 2 || entries[0].Action != "update" || !strings.Contains(entries[0].Before, "블라디보스토크") ||
-		strings.Contains(entries[0].After, "블라디보스토크") || entries[1].Action != "create" {
+	if len(entries) != 2 || entries[0].Action != auth.ActionUpdate || !strings.Contains(entries[0].Before, "블라디보스토크") ||
+		strings.Contains(entries[0].After, "블라디보스토크") || entries[1].Action != auth.ActionCreate {
 		t.Errorf("audit = %+v", entries)
 	}
 
-	// A second editor still holding version 1: 409, the typed form back, nothing saved.
+	// A second editor still holding the version as created: 409, the typed form back, nothing saved.
 	form.Set("texts.2.title", "Typed by someone late")
 	resp, body = editor.post("/admin/videos/"+itoa64(id), form)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Typed by someone late") ||
 		!strings.Contains(body, "Someone else changed this record") || !strings.Contains(body, "Open the current version") {
 		t.Errorf("stale edit: %d\n%s", resp.StatusCode, body)
 	}
-	if got := getVideo(t, e, id); got.Version != 2 || got.Title("en") != "A message from Vladivostok" {
+	if got := getVideo(t, e, id); got.Version != v.Version || got.Title("en") != "A message from Vladivostok" {
 		t.Errorf("a stale edit changed the video: %+v", got)
 	}
 
 	// "Add a language" sends the form back with one more row and saves nothing.
-	form.Set("version", "2")
+	form.Set("version", itoa64(v.Version))
 	form.Set("add_text", "1")
 	resp, body = editor.post("/admin/videos/"+itoa64(id), form)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="texts.0.lang"`) || !strings.Contains(body, `name="texts.1.lang"`) ||
@@ -153,7 +156,7 @@ func TestVideoEditCreateAndEdit(t *testing.T) {
 		t.Errorf("remove a row: the row is still there or the others are gone")
 	}
 	form.Del("add_text")
-	if got := getVideo(t, e, id); got.Version != 2 {
+	if got := getVideo(t, e, id); got.Version != v.Version {
 		t.Errorf("adding a row saved the video")
 	}
 	// Saved with the English row ticked for removal: only the Russian text stays.
@@ -327,22 +330,15 @@ func TestVideoEditScheduling(t *testing.T) {
 		defer cancel()
 		_ = q.Stop(ctx)
 	})
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		done := 0
-		for _, j := range publishJobs(t, e) {
+	poll.Until(t, "both publication jobs to complete", func() (bool, string) {
+		done, list := 0, publishJobs(t, e)
+		for _, j := range list {
 			if j.State == jobs.StateCompleted {
 				done++
 			}
 		}
-		if done == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("publication jobs: %+v", publishJobs(t, e))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return done == 2, fmt.Sprintf("%+v", list)
+	})
 	got := getVideo(t, e, v.ID)
 	if got.State != video.StatePublished || got.PublishedAt.IsZero() {
 		t.Errorf("after the jobs: %s, published at %v", got.State, got.PublishedAt)
