@@ -412,6 +412,7 @@ type editorCueRow struct {
 
 // reviewRow is one step of the review history.
 type reviewRow struct {
+	Code    string // the step, track.ActionSubmit, …
 	When    string
 	Who     string
 	Action  string
@@ -584,7 +585,7 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, status int
 		if who == "" {
 			who = l.T("translate.history.nobody")
 		}
-		d.History = append(d.History, reviewRow{When: l.DateTime(h.CreatedAt, time.UTC), Who: who,
+		d.History = append(d.History, reviewRow{Code: h.Action, When: l.DateTime(h.CreatedAt, time.UTC), Who: who,
 			Action: l.T("translate.action." + h.Action), Comment: h.Comment})
 	}
 	if key, ok := editorNotices[r.URL.Query().Get("notice")]; ok && status == http.StatusOK {
