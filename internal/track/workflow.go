@@ -48,15 +48,6 @@ func Return(ctx context.Context, tx *sql.Tx, s Step) error { return review(ctx, 
 // Reopen takes an approved track off the public site, back to draft.
 func Reopen(ctx context.Context, tx *sql.Tx, s Step) error { return review(ctx, tx, ActionReopen, s) }
 
-// Apply takes the review step named by action (ActionSubmit, …): for callers that take the
-// step's name from a route or a message.
-func Apply(ctx context.Context, tx *sql.Tx, action string, s Step) error {
-	if _, ok := transitions[action]; !ok {
-		return fmt.Errorf("track: review step %q: %w", action, ErrTransition)
-	}
-	return review(ctx, tx, action, s)
-}
-
 // reviewRecord is the audit entry of a review step: the track after it, with the comment.
 type reviewRecord struct {
 	Record

@@ -192,11 +192,6 @@ func TestReviewRefusals(t *testing.T) {
 	if got, hist, audit := f.stored(t, inReview); got.Status != track.StatusInReview || len(hist)+len(audit) != 0 {
 		t.Errorf("a refused step changed the track: %s, %d history, %d audit", got.Status, len(hist), len(audit))
 	}
-	if err := f.d.InTx(context.Background(), func(tx *sql.Tx) error {
-		return track.Apply(context.Background(), tx, "publish", track.Step{Track: inReview, Version: inReview.Version})
-	}); !errors.Is(err, track.ErrTransition) {
-		t.Errorf("an unknown step: %v", err)
-	}
 }
 
 // machine is a translation service in the test: it writes each text in capitals, or fails.

@@ -38,10 +38,10 @@ func (s *Server) translateRoutes() []route {
 		{"GET /admin/tracks/{id}/edit", auth.RoleTranslator, s.trackEditor},
 		{"GET /admin/tracks/{id}/cues.json", auth.RoleTranslator, s.trackCuesJSON},
 		{"POST /admin/tracks/{id}/cues", auth.RoleTranslator, s.trackCuesSave},
-		{"POST /admin/tracks/{id}/submit", auth.RoleTranslator, s.trackReview(track.ActionSubmit)},
-		{"POST /admin/tracks/{id}/approve", auth.RoleEditor, s.trackReview(track.ActionApprove)},
-		{"POST /admin/tracks/{id}/return", auth.RoleEditor, s.trackReview(track.ActionReturn)},
-		{"POST /admin/tracks/{id}/reopen", auth.RoleEditor, s.trackReview(track.ActionReopen)},
+		{"POST /admin/tracks/{id}/submit", auth.RoleTranslator, s.trackReview(track.ActionSubmit, track.Submit)},
+		{"POST /admin/tracks/{id}/approve", auth.RoleEditor, s.trackReview(track.ActionApprove, track.Approve)},
+		{"POST /admin/tracks/{id}/return", auth.RoleEditor, s.trackReview(track.ActionReturn, track.Return)},
+		{"POST /admin/tracks/{id}/reopen", auth.RoleEditor, s.trackReview(track.ActionReopen, track.Reopen)},
 		{"POST /admin/tracks/{id}/machine-translate", auth.RoleTranslator, s.trackMachineTranslate},
 	}
 }
@@ -604,8 +604,9 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, status int
 
 // trackReview moves a track through the review: submit (its translator or an editor), approve,
 // return with a comment, reopen (editors). The rules are track's (Submit, Approve, Return,
-// Reopen); a refusal shows the editor page with the reason.
-func (s *Server) trackReview(action string) http.HandlerFunc {
+// Reopen), passed as step, named action in the notice; a refusal shows the editor page with
+// the reason.
+func (s *Server) trackReview(action string, step func(context.Context, *sql.Tx, track.Step) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		t, err := s.loadWorkTrack(ctx, r)
@@ -619,7 +620,7 @@ func (s *Server) trackReview(action string) http.HandlerFunc {
 		}
 		comment := formValue(r, "comment")
 		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-			return track.Apply(ctx, tx, action, track.Step{Track: t, Version: version, Actor: userFrom(r), Comment: comment, At: s.now()})
+			return step(ctx, tx, track.Step{Track: t, Version: version, Actor: userFrom(r), Comment: comment, At: s.now()})
 		})
 		var fields problem.Fields
 		switch {

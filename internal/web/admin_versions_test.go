@@ -188,8 +188,8 @@ func TestVersionBurnAndDownload(t *testing.T) {
 
 	// The track is reopened, corrected and approved again: the file shows an older text.
 	e.inTx(func(tx *sql.Tx) error {
-		for _, a := range []string{track.ActionReopen, track.ActionSubmit, track.ActionApprove} {
-			if err := track.Apply(ctx, tx, a, track.Step{Track: ko, Version: ko.Version, At: time.Now()}); err != nil {
+		for _, step := range []func(context.Context, *sql.Tx, track.Step) error{track.Reopen, track.Submit, track.Approve} {
+			if err := step(ctx, tx, track.Step{Track: ko, Version: ko.Version, At: time.Now()}); err != nil {
 				return err
 			}
 		}

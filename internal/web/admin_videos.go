@@ -610,8 +610,13 @@ func (s *Server) adminVideoState(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(errs) == 0 {
 		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-			if to == video.StateScheduled {
+			switch to {
+			case video.StateScheduled:
 				return video.Schedule(ctx, tx, s.queue, change, at)
+			case video.StatePublished:
+				return video.Publish(ctx, tx, change)
+			case video.StateWithdrawn:
+				return video.Withdraw(ctx, tx, change)
 			}
 			return video.Move(ctx, tx, change, to)
 		})
