@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -569,6 +570,14 @@ func (s *libreStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"translatedText": out})
 }
 
+// shown is how the page shows the catalog's message key in lang: the test names the message,
+// not its wording.
+func (e *testEnv) shown(lang, key string) string {
+	return template.HTMLEscapeString(e.srv.cat.Localizer(lang).T(key))
+}
+
+// TestTranslationMachine follows a translation made and filled through a machine translation
+// service (a local stand-in for LibreTranslate), one step per subtest.
 func TestTranslationMachine(t *testing.T) {
 	f := newTranslateFixture(t)
 	const key = "lt-key-7f3a9c"
@@ -580,100 +589,115 @@ func TestTranslationMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.e.srv.machine = machine
-
-	// Created machine-translated.
 	id := f.createTranslation(url.Values{"lang": {"ru"}, "translator": {itoa64(f.translatorID)}, "machine": {"1"}})
-	tr := f.track(id)
-	if tr.DoneCount != 3 || !strings.Contains(tr.PlainText, "Друзья из Пусана") || !strings.Contains(tr.PlainText, "Владивосток & <Приморье>") {
-		t.Fatalf("machine-translated track: %d done\n%s", tr.DoneCount, tr.VTT)
-	}
-	if strings.Contains(tr.VTT, "<Приморье>") {
-		t.Errorf("translated text not escaped as cue text:\n%s", tr.VTT)
-	}
 	edit := "/admin/tracks/" + itoa64(id)
-
-	// Empty a cue and fill it again from the editor's button.
-	resp, _ := f.translator.postJSON(edit+"/cues", saveBody(tr.Version,
-		cueIn{500, 2000, "Мои друзья"}, cueIn{2500, 4000, ""}, cueIn{4500, 6000, ""}))
-	if resp.StatusCode != 200 {
-		t.Fatalf("autosave: %d", resp.StatusCode)
+	fill := func(c *client) *http.Response {
+		resp, _ := c.post(edit+"/machine-translate", url.Values{"version": {itoa64(f.version(id))}})
+		return resp
 	}
-	_, page := f.translator.get(edit + "/edit")
-	if !strings.Contains(page, edit+"/machine-translate") {
-		t.Error("no machine translation button")
-	}
-
-	// The service fails: a clear message in the user's language, nothing changed, no 5xx but 503.
-	f.translator.lang = "ko"
-	for _, tc := range []struct {
-		fail, want int
-		text       string
-	}{
-		{http.StatusForbidden, http.StatusServiceUnavailable, "요청을 거부했습니다"},
-		{http.StatusTooManyRequests, http.StatusTooManyRequests, "바쁩니다"},
-		{http.StatusBadRequest, http.StatusUnprocessableEntity, "언어 조합"},
-		{http.StatusInternalServerError, http.StatusServiceUnavailable, "응답하지 않습니다"},
-	} {
-		lt.mu.Lock()
-		lt.fail = tc.fail
-		lt.mu.Unlock()
-		resp, body := f.translator.post(edit+"/machine-translate", url.Values{"version": {itoa64(tr.Version + 1)}})
-		if resp.StatusCode != tc.want || !strings.Contains(body, tc.text) {
-			t.Errorf("service answers %d: %d, want %d with %q", tc.fail, resp.StatusCode, tc.want, tc.text)
-		}
-		if strings.Contains(body, key) {
-			t.Errorf("service answers %d: the page shows the key", tc.fail)
+	step := func(name string, fn func(t *testing.T)) {
+		if !t.Run(name, fn) {
+			t.FailNow()
 		}
 	}
-	if got := f.track(id); got.Version != tr.Version+1 || got.DoneCount != 1 {
-		t.Errorf("a failed machine translation changed the track: v%d, %d done", got.Version, got.DoneCount)
-	}
-	lt.mu.Lock()
-	lt.fail = 0
-	lt.mu.Unlock()
 
-	resp, body := f.translator.post(edit+"/machine-translate", url.Values{"version": {itoa64(tr.Version + 1)}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("machine translation: %d\n%s", resp.StatusCode, body)
-	}
-	got := f.track(id)
-	if got.DoneCount != 3 || !strings.Contains(got.PlainText, "Мои друзья") || !strings.Contains(got.PlainText, "Здравствуйте") {
-		t.Errorf("after machine translation: %d done\n%s", got.DoneCount, got.PlainText)
-	}
-	// Nothing left to fill.
-	if resp, _ := f.translator.post(edit+"/machine-translate", url.Values{"version": {itoa64(got.Version)}}); resp.StatusCode != http.StatusSeeOther ||
-		!strings.Contains(resp.Header.Get("Location"), "mt_nothing") {
-		t.Errorf("nothing to fill: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	// Another translator may not use it on this track.
-	if resp, _ := f.other.post(edit+"/machine-translate", url.Values{"version": {itoa64(got.Version)}}); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("machine translation by another translator: %d", resp.StatusCode)
-	}
+	step("a translation is made machine-translated, its text escaped as cue text", func(t *testing.T) {
+		tr := f.track(id)
+		if tr.DoneCount != 3 || !strings.Contains(tr.PlainText, "Друзья из Пусана") || !strings.Contains(tr.PlainText, "Владивосток & <Приморье>") {
+			t.Fatalf("machine-translated track: %d done\n%s", tr.DoneCount, tr.VTT)
+		}
+		if strings.Contains(tr.VTT, "<Приморье>") {
+			t.Errorf("translated text not escaped as cue text:\n%s", tr.VTT)
+		}
+	})
 
-	// The key went to the service with every request, and nowhere else.
-	lt.mu.Lock()
-	for _, k := range lt.keys {
-		if k != key {
-			t.Errorf("service received key %q", k)
+	step("a draft with empty cues offers the button", func(t *testing.T) {
+		resp, _ := f.translator.postJSON(edit+"/cues", saveBody(f.version(id),
+			cueIn{500, 2000, "Мои друзья"}, cueIn{2500, 4000, ""}, cueIn{4500, 6000, ""}))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("autosave: %d", resp.StatusCode)
 		}
-	}
-	if len(lt.keys) < 6 {
-		t.Errorf("%d requests reached the service", len(lt.keys))
-	}
-	lt.mu.Unlock()
-	entries, _ := auth.AuditLog(context.Background(), f.e.db.R, "", 200, 0)
-	for _, en := range entries {
-		if strings.Contains(en.Before+en.After, key) {
-			t.Errorf("audit entry %s shows the key", en.Action)
+		if _, page := f.translator.get(edit + "/edit"); !strings.Contains(page, `action="`+edit+`/machine-translate"`) {
+			t.Error("no machine translation button")
 		}
-	}
-	for _, c := range []*client{f.translator, f.editor} {
-		for _, p := range []string{edit + "/edit", "/admin/translations", edit + "/cues.json"} {
-			if _, body := c.get(p); strings.Contains(body, key) {
-				t.Errorf("%s shows the key", p)
+	})
+
+	step("a failing service gives a message in the user's language, never a 500, and changes nothing", func(t *testing.T) {
+		before := f.track(id)
+		f.translator.lang = "ko"
+		defer func() { f.translator.lang = "" }()
+		for _, tc := range []struct {
+			fail, want int
+			msg        string
+		}{
+			{http.StatusForbidden, http.StatusServiceUnavailable, "translate.mt.refused"},
+			{http.StatusTooManyRequests, http.StatusTooManyRequests, "translate.mt.busy"},
+			{http.StatusBadRequest, http.StatusUnprocessableEntity, "translate.mt.unsupported"},
+			{http.StatusInternalServerError, http.StatusServiceUnavailable, "translate.mt.unavailable"},
+		} {
+			lt.mu.Lock()
+			lt.fail = tc.fail
+			lt.mu.Unlock()
+			resp, body := f.translator.post(edit+"/machine-translate", url.Values{"version": {itoa64(f.version(id))}})
+			if resp.StatusCode != tc.want || !strings.Contains(body, f.e.shown("ko", tc.msg)) {
+				t.Errorf("service answers %d: %d, want %d with %s", tc.fail, resp.StatusCode, tc.want, tc.msg)
+			}
+			if strings.Contains(body, key) {
+				t.Errorf("service answers %d: the page shows the key", tc.fail)
 			}
 		}
-	}
+		lt.mu.Lock()
+		lt.fail = 0
+		lt.mu.Unlock()
+		if got := f.track(id); got.Version != before.Version || got.DoneCount != 1 {
+			t.Errorf("a failed machine translation changed the track: v%d, %d done", got.Version, got.DoneCount)
+		}
+	})
+
+	step("the service fills the empty cues and keeps the translator's", func(t *testing.T) {
+		if resp := fill(f.translator); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("machine translation: %d", resp.StatusCode)
+		}
+		got := f.track(id)
+		if got.DoneCount != 3 || !strings.Contains(got.PlainText, "Мои друзья") || !strings.Contains(got.PlainText, "Здравствуйте") {
+			t.Errorf("after machine translation: %d done\n%s", got.DoneCount, got.PlainText)
+		}
+	})
+
+	step("with nothing left to fill it says so; another translator may not use it", func(t *testing.T) {
+		if resp := fill(f.translator); resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "notice=mt_nothing") {
+			t.Errorf("nothing to fill: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if resp := fill(f.other); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("machine translation by another translator: %d", resp.StatusCode)
+		}
+	})
+
+	step("the key went to the service with every request, and nowhere else", func(t *testing.T) {
+		lt.mu.Lock()
+		for _, k := range lt.keys {
+			if k != key {
+				t.Errorf("service received key %q", k)
+			}
+		}
+		if len(lt.keys) < 6 {
+			t.Errorf("%d requests reached the service", len(lt.keys))
+		}
+		lt.mu.Unlock()
+		entries, _ := auth.AuditLog(context.Background(), f.e.db.R, "", 200, 0)
+		for _, en := range entries {
+			if strings.Contains(en.Before+en.After, key) {
+				t.Errorf("audit entry %s shows the key", en.Action)
+			}
+		}
+		for _, c := range []*client{f.translator, f.editor} {
+			for _, p := range []string{edit + "/edit", "/admin/translations", edit + "/cues.json"} {
+				if _, body := c.get(p); strings.Contains(body, key) {
+					t.Errorf("%s shows the key", p)
+				}
+			}
+		}
+	})
 }
 
 // TestTranslationAutosaveLongTrack: a track as long as a track may be (track.MaxCues cues of
