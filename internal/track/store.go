@@ -83,7 +83,7 @@ func Create(ctx context.Context, tx *sql.Tx, t *Track) error {
 }
 
 // Update saves t's fields and cues if nobody changed the track since t.Version was read. The
-// status changes through Move.
+// status changes through the review steps of workflow.go.
 func Update(ctx context.Context, tx *sql.Tx, t *Track) error {
 	res, err := tx.ExecContext(ctx, `UPDATE subtitle_tracks SET lang = $1, kind = $2, label = $3, is_default = $4,
 		translator_id = $5, origin = $6, vtt = $7, plain_text = $8, search_text = $9, cue_count = $10,
