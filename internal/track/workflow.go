@@ -266,3 +266,82 @@ func translationLabel(tag string) string {
 	}
 	return name
 }
+
+// Errors of FillByMachine.
+var (
+	// ErrNoSource: the track translates no track, or its source was deleted.
+	ErrNoSource = errors.New("track: no source track to translate from")
+	// ErrMachine wraps the machine translation service's failure (a *translate.Error, or
+	// translate.ErrUnavailable or ErrBadResponse).
+	ErrMachine = errors.New("track: machine translation failed")
+)
+
+// FillByMachine fills the empty cues of the draft translation t, read at version, with the
+// machine's translation of the source text shown at the same time, audited. Cues with text keep
+// it. It reports how many cues it filled; none when nothing was empty. The machine is asked
+// before the transaction, which only stores; when it fails (ErrMachine) nothing changes.
+func FillByMachine(ctx context.Context, d *db.DB, t *Track, version int64, m translate.Translator, actor *auth.User) (int, error) {
+	switch {
+	case t.SourceTrackID == 0:
+		return 0, fmt.Errorf("track: %d: %w", t.ID, ErrNoSource)
+	case t.Status != StatusDraft:
+		return 0, fmt.Errorf("track: %d is %s: %w", t.ID, t.Status, ErrNotEditable)
+	case version != t.Version:
+		return 0, fmt.Errorf("track: %d from version %d, now %d: %w", t.ID, version, t.Version, ErrStale)
+	}
+	src, err := Get(ctx, d.R, t.SourceTrackID)
+	if errors.Is(err, db.ErrNotFound) {
+		return 0, fmt.Errorf("track: %d: %w", t.ID, ErrNoSource)
+	}
+	if err != nil {
+		return 0, err
+	}
+	srcCues, err := src.Cues()
+	if err != nil {
+		return 0, err
+	}
+	cues, err := t.Cues()
+	if err != nil {
+		return 0, err
+	}
+	srcText := SourceTexts(srcCues, cues)
+	var todo []int
+	var texts []string
+	for i, c := range cues.Cues {
+		if PlainCueText(c.Text) == "" && strings.TrimSpace(srcText[i]) != "" {
+			todo = append(todo, i)
+			texts = append(texts, srcText[i])
+		}
+	}
+	if len(todo) == 0 {
+		return 0, nil
+	}
+	mctx, cancel := context.WithTimeout(ctx, MaxMachineTime)
+	got, err := m.Translate(mctx, texts, src.Lang, t.Lang)
+	cancel()
+	if err == nil && len(got) != len(texts) {
+		err = fmt.Errorf("%d texts for %d: %w", len(got), len(texts), translate.ErrBadResponse)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("track: %d from %s to %s: %w: %w", t.ID, src.Lang, t.Lang, ErrMachine, err)
+	}
+	for j, i := range todo {
+		cues.Cues[i].Text = MachineCueText(got[j])
+	}
+	before := AuditOf(t)
+	filled := *t
+	if err := filled.SetCues(cues); err != nil {
+		return 0, err
+	}
+	err = d.InTx(ctx, func(tx *sql.Tx) error {
+		if err := SaveCues(ctx, tx, &filled); err != nil {
+			return err
+		}
+		return auth.Audit(ctx, tx, actor, auth.ActionMachineTranslate, auth.EntitySubtitleTrack, t.ID, before, AuditOf(&filled))
+	})
+	if err != nil {
+		return 0, err
+	}
+	*t = filled
+	return len(todo), nil
+}

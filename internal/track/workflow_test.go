@@ -295,3 +295,61 @@ func TestNewTranslation(t *testing.T) {
 		}
 	})
 }
+
+// TestFillByMachine: the machine fills the empty cues of a draft translation and keeps the
+// translator's, audited; a failing service, a stale version, a track in review or one without
+// a source change nothing.
+func TestFillByMachine(t *testing.T) {
+	t.Parallel()
+	f := newWorkflowFixture(t)
+	ctx := context.Background()
+	src := f.track(t, sampleVTT, track.StatusApproved)
+	tr, _, err := track.NewTranslation(ctx, f.d, src, track.TranslationOrder{Lang: "ru", Actor: f.editor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cues, _ := tr.Cues()
+	cues.Cues[0].Text = "Пусан и Владивосток"
+	if err := tr.SetCues(cues); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.d.InTx(ctx, func(tx *sql.Tx) error { return track.SaveCues(ctx, tx, tr) }); err != nil {
+		t.Fatal(err)
+	}
+	fill := func(tr *track.Track, version int64, m machine) (int, error) {
+		return track.FillByMachine(ctx, f.d, tr, version, m, f.editor)
+	}
+
+	down := errors.New("service down")
+	if _, err := fill(tr, tr.Version, machine{err: down}); !errors.Is(err, track.ErrMachine) || !errors.Is(err, down) {
+		t.Errorf("failing service: %v", err)
+	}
+	if _, err := fill(tr, tr.Version-1, machine{}); !errors.Is(err, track.ErrStale) {
+		t.Errorf("stale: %v", err)
+	}
+	if _, err := fill(src, src.Version, machine{}); !errors.Is(err, track.ErrNoSource) {
+		t.Errorf("no source: %v", err)
+	}
+	if got, _, audit := f.stored(t, tr); got.Version != tr.Version || got.DoneCount != 1 || len(audit) != 1 {
+		t.Fatalf("a refused fill changed the track: v%d/%d, %d done, %d audit", got.Version, tr.Version, got.DoneCount, len(audit))
+	}
+
+	n, err := fill(tr, tr.Version, machine{})
+	if err != nil || n != 1 {
+		t.Fatalf("fill: %d, %v", n, err)
+	}
+	got, _, audit := f.stored(t, tr)
+	if got.DoneCount != 2 || !strings.Contains(got.PlainText, "Пусан и Владивосток") || !strings.Contains(got.PlainText, "<ko→ru>") ||
+		got.Version != tr.Version || audit[0].Action != auth.ActionMachineTranslate {
+		t.Errorf("after the fill: v%d, %d done, %q, audit %+v", got.Version, got.DoneCount, got.PlainText, audit[0])
+	}
+	if n, err := fill(tr, tr.Version, machine{}); err != nil || n != 0 {
+		t.Errorf("nothing left: %d, %v", n, err)
+	}
+	if err := f.step(track.Submit, tr, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fill(tr, tr.Version, machine{}); !errors.Is(err, track.ErrNotEditable) {
+		t.Errorf("in review: %v", err)
+	}
+}

@@ -705,7 +705,7 @@ func machineFailure(err error) (int, string) {
 }
 
 // trackMachineTranslate fills the empty cues of a draft translation from its source track
-// through the configured service; nothing changes when the service fails.
+// through the configured service (track.FillByMachine); nothing changes when the service fails.
 func (s *Server) trackMachineTranslate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	tr := s.machine
@@ -718,77 +718,34 @@ func (s *Server) trackMachineTranslate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || version <= 0 {
-		s.fail(w, r, badRequest())
+	version, ok := s.formVersion(w, r)
+	if !ok {
 		return
 	}
-	switch {
-	case t.SourceTrackID == 0:
-		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.no_source"})
-		return
-	case t.Status != track.StatusDraft:
-		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.not_editable"})
-		return
-	case version != t.Version:
-		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.stale"})
-		return
-	}
-	ws, err := s.workStateOf(ctx, t)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if ws.source == nil {
-		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.no_source"})
-		return
-	}
-	var todo []int
-	var texts []string
-	for i, c := range ws.cues.Cues {
-		if track.PlainCueText(c.Text) == "" && strings.TrimSpace(ws.srcCue[i]) != "" {
-			todo = append(todo, i)
-			texts = append(texts, ws.srcCue[i])
-		}
-	}
-	if len(todo) == 0 {
-		http.Redirect(w, r, fmt.Sprintf("/admin/tracks/%d/edit?notice=mt_nothing", t.ID), http.StatusSeeOther)
-		return
-	}
-	mtCtx, cancel := context.WithTimeout(ctx, track.MaxMachineTime)
-	defer cancel()
-	got, err := tr.Translate(mtCtx, texts, ws.source.Lang, t.Lang)
-	if err != nil {
-		s.log.Warn("machine translation", "track", t.ID, "from", ws.source.Lang, "to", t.Lang, "err", err)
-		status, key := machineFailure(err)
-		s.renderEditor(w, r, status, t, editorOpts{message: key})
-		return
-	}
-	for j, i := range todo {
-		ws.cues.Cues[i].Text = track.MachineCueText(got[j])
-	}
-	before := track.AuditOf(t)
-	if err := t.SetCues(ws.cues); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	u := userFrom(r)
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := track.SaveCues(ctx, tx, t); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, u, auth.ActionMachineTranslate, auth.EntitySubtitleTrack, t.ID, before, track.AuditOf(t))
-	})
-	switch {
-	case errors.Is(err, track.ErrStale), errors.Is(err, track.ErrNotEditable):
+	filled, err := track.FillByMachine(ctx, s.db, t, version, tr, userFrom(r))
+	conflict := func(key string) {
 		fresh, gerr := track.Get(ctx, s.db.R, t.ID)
 		if gerr != nil {
 			s.fail(w, r, gerr)
 			return
 		}
-		s.renderEditor(w, r, http.StatusConflict, fresh, editorOpts{message: "translate.error.stale"})
+		s.renderEditor(w, r, http.StatusConflict, fresh, editorOpts{message: key})
+	}
+	switch {
+	case errors.Is(err, track.ErrNoSource):
+		conflict("translate.error.no_source")
+	case errors.Is(err, track.ErrNotEditable):
+		conflict("translate.error.not_editable")
+	case errors.Is(err, track.ErrStale):
+		conflict("translate.error.stale")
+	case errors.Is(err, track.ErrMachine):
+		s.log.Warn("machine translation", "track", t.ID, "to", t.Lang, "err", err)
+		status, key := machineFailure(err)
+		s.renderEditor(w, r, status, t, editorOpts{message: key})
 	case err != nil:
 		s.fail(w, r, err)
+	case filled == 0:
+		http.Redirect(w, r, fmt.Sprintf("/admin/tracks/%d/edit?notice=mt_nothing", t.ID), http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, fmt.Sprintf("/admin/tracks/%d/edit?notice=mt_done", t.ID), http.StatusSeeOther)
 	}
