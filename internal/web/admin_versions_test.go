@@ -145,7 +145,7 @@ func TestVersionBurnAndDownload(t *testing.T) {
 	if _, body := editor.get(page + "?notice=requested"); !strings.Contains(body, "Waiting for its turn") || !strings.Contains(body, `http-equiv="refresh"`) {
 		t.Errorf("waiting burn not shown:\n%s", body)
 	}
-	if entries, err := auth.AuditLog(ctx, e.db.R, auth.EntitySubtitleTrack, 10, 0); err != nil || len(entries) != 1 || entries[0].Action != "burn" {
+	if entries, err := auth.AuditLog(ctx, e.db.R, auth.EntitySubtitleTrack, 10, 0); err != nil || len(entries) != 1 || entries[0].Action != auth.ActionBurn {
 		t.Errorf("audit: %+v %v", entries, err)
 	}
 
