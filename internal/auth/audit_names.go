@@ -16,7 +16,8 @@ const (
 	EntityDocument           Entity = "document" // a partnership's document
 	EntityMilestone          Entity = "milestone"
 	EntityPartnership        Entity = "partnership"
-	EntityRegister           Entity = "register" // a whole import of the register
+	EntityPublication        Entity = "publication" // an entry of the publication log
+	EntityRegister           Entity = "register"    // a whole import of the register
 	EntitySettings           Entity = "settings"
 	EntitySubtitleTrack      Entity = "subtitle_track"
 	EntityUser               Entity = "user"
