@@ -21,6 +21,7 @@ import (
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/video"
 )
 
@@ -73,25 +74,25 @@ func startServeProcess(t *testing.T, args ...string) *serveProcess {
 			t.Logf("serve (pid %d) log:\n%s", cmd.Process.Pid, p.log.String())
 		}
 	})
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
+	poll.Until(t, "serve to answer /healthz", func() (bool, string) {
 		select {
 		case <-p.done:
 			t.Fatalf("serve exited before answering\n%s", p.log.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not answer /healthz\n%s", p.log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+		return healthy("http://" + addr), p.log.String()
+	})
+	return p
+}
+
+// healthy tells whether the server at base answers /healthz with 200.
+func healthy(base string) bool {
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		return false
 	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // kill ends the process with SIGKILL, as a power cut or the OOM killer would, and waits for it.
@@ -117,16 +118,10 @@ func (p *serveProcess) stop(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds or timeout passes.
+// waitFor is poll.Within for a condition with nothing to say about its state.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	poll.Within(t, timeout, what, func() (bool, string) { return cond(), "not yet" })
 }
 
 // TestServeKilledMidEncode is the promise of the durable queue at the level of the binary:

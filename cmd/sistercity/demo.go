@@ -60,7 +60,7 @@ func loadDemo(ctx context.Context, d *db.DB, stdout io.Writer, log *slog.Logger)
 			if res.CitiesCreated+res.CitiesUpdated+res.PartnershipsCreated+res.PartnershipsUpdated == 0 {
 				return nil
 			}
-			return auth.Audit(ctx, tx, nil, "import", "register", 0, nil, res.Summary())
+			return auth.Audit(ctx, tx, nil, auth.ActionImport, auth.EntityRegister, 0, nil, res.Summary())
 		})
 		if err != nil {
 			return fmt.Errorf("demo: %s: %w", name, explain(err))
@@ -90,7 +90,7 @@ func ensureAdmin(ctx context.Context, d *db.DB, stdout io.Writer, log *slog.Logg
 		if err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, nil, "create", "user", u.ID, nil, map[string]string{"username": "admin", "role": "admin"})
+		return auth.Audit(ctx, tx, nil, auth.ActionCreate, auth.EntityUser, u.ID, nil, map[string]string{"username": "admin", "role": "admin"})
 	})
 	if err != nil {
 		return fmt.Errorf("demo: create admin: %w", err)

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"sistercity/internal/poll"
 )
 
 // TestDemoWatchPageInBrowser opens the demo's own video, on `serve --demo`, in Debian's
@@ -38,16 +41,13 @@ func TestDemoWatchPageInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := lang + ":3:true"
-		var got string
-		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline) && got != want; time.Sleep(100 * time.Millisecond) {
-			var err error
-			if got, err = chromedp.Run(ctx, chromedp.Evaluate[string](state)); err != nil {
+		poll.Until(t, fmt.Sprintf("/%s%s to show a track and play (%q)", lang, link[1], want), func() (bool, string) {
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[string](state))
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-		if got != want {
-			t.Errorf("/%s%s: showing track and playability %q, want %q", lang, link[1], got, want)
-		}
+			return got == want, got
+		})
 	}
 }
 

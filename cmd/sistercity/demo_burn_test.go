@@ -18,6 +18,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/subtitle"
 	"sistercity/internal/track"
 )
@@ -77,17 +78,13 @@ func TestDemoBurnedVersion(t *testing.T) {
 	}
 
 	download := "/admin/tracks/" + trackID + "/burn.mp4"
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
+	poll.Within(t, 5*time.Minute, "the burned-in version's download link", func() (bool, string) {
 		_, body = b.get(page)
-		if strings.Contains(body, `href="`+download+`"`) && strings.Contains(body, "Ready") {
-			break
+		if strings.Contains(body, "Burning in failed") {
+			t.Fatalf("the burned-in version failed:\n%s", body)
 		}
-		if strings.Contains(body, "Burning in failed") || time.Now().After(deadline) {
-			t.Fatalf("the burned-in version did not become ready:\n%s", body)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		return strings.Contains(body, `href="`+download+`"`) && strings.Contains(body, "Ready"), body
+	})
 	resp, err = b.c.Get(base + download)
 	if err != nil {
 		t.Fatal(err)

@@ -188,7 +188,7 @@ func loadExchangeDemo(ctx context.Context, d *db.DB, log *slog.Logger) error {
 			if err := milestone.CreateRelation(ctx, tx, r); err != nil {
 				return err
 			}
-			if err := auth.Audit(ctx, tx, nil, "create", "diplomatic_relation", r.ID, nil, r); err != nil {
+			if err := auth.Audit(ctx, tx, nil, auth.ActionCreate, auth.EntityDiplomaticRelation, r.ID, nil, r); err != nil {
 				return err
 			}
 			created++
@@ -267,7 +267,7 @@ func loadExchangeDemo(ctx context.Context, d *db.DB, log *slog.Logger) error {
 			if err != nil {
 				return err
 			}
-			if err := auth.Audit(ctx, tx, nil, "create", "activity", a.ID, nil, after); err != nil {
+			if err := auth.Audit(ctx, tx, nil, auth.ActionCreate, auth.EntityActivity, a.ID, nil, after); err != nil {
 				return err
 			}
 			if da.key != "" {

@@ -108,7 +108,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		for k, v := range res.Summary() {
 			after[k] = v
 		}
-		return auth.Audit(ctx, tx, nil, "import", "register", res.HomeCityID, nil, after)
+		return auth.Audit(ctx, tx, nil, auth.ActionImport, auth.EntityRegister, res.HomeCityID, nil, after)
 	})
 	if err != nil {
 		return fileProblems(l, stderr, name, err)

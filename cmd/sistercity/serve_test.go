@@ -15,6 +15,7 @@ import (
 	"sistercity/internal/civil"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
+	"sistercity/internal/poll"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test to share.
@@ -56,25 +57,14 @@ func startServe(t *testing.T, args ...string) (base string, stdout *syncBuffer, 
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, stdout, stderr) }()
 	base = "http://" + addr
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
+	poll.Until(t, "serve to answer /healthz", func() (bool, string) {
 		select {
 		case code := <-done:
 			t.Fatalf("serve exited with %d before answering\n%s", code, stderr.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not answer /healthz\n%s", stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return healthy(base), stderr.String()
+	})
 	var once sync.Once
 	code := -1
 	stop = func() int {

@@ -62,7 +62,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, nil, "create", "user", u.ID, nil, map[string]string{"username": u.Username, "role": string(u.Role)})
+			return auth.Audit(ctx, tx, nil, auth.ActionCreate, auth.EntityUser, u.ID, nil, map[string]string{"username": u.Username, "role": string(u.Role)})
 		})
 		if err != nil {
 			return explain(err)
@@ -80,7 +80,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if err := auth.SetRole(ctx, tx, u.ID, auth.Role(*role)); err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, nil, "set_role", "user", u.ID, map[string]string{"role": string(u.Role)}, map[string]string{"role": *role})
+			return auth.Audit(ctx, tx, nil, auth.ActionSetRole, auth.EntityUser, u.ID, map[string]string{"role": string(u.Role)}, map[string]string{"role": *role})
 		})
 		if err != nil {
 			return explain(err)
@@ -99,7 +99,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if err := auth.SetPassword(ctx, tx, u.ID, password); err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, nil, "reset_password", "user", u.ID, nil, nil)
+			return auth.Audit(ctx, tx, nil, auth.ActionResetPassword, auth.EntityUser, u.ID, nil, nil)
 		})
 		if err != nil {
 			return explain(err)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sistercity/internal/poll"
 )
 
 func TestWorkerCommand(t *testing.T) {
@@ -21,18 +23,14 @@ func TestWorkerCommand(t *testing.T) {
 	done := make(chan int, 1)
 	var logs syncBuffer
 	go func() { done <- run(ctx, args, &out, &logs) }()
-	deadline := time.Now().Add(2 * time.Minute)
-	for !strings.Contains(logs.String(), "runs no jobs") && !strings.Contains(logs.String(), "workers started") {
+	poll.Until(t, "the worker to start", func() (bool, string) {
 		select {
 		case code := <-done:
 			t.Fatalf("worker exited with %d\n%s", code, logs.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("worker did not start\n%s", logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return strings.Contains(logs.String(), "runs no jobs") || strings.Contains(logs.String(), "workers started"), logs.String()
+	})
 	cancel()
 	select {
 	case code := <-done:

@@ -16,8 +16,8 @@ type AuditEntry struct {
 	At       time.Time
 	UserID   int64
 	Username string
-	Action   string // create, update, delete, sign_in, …
-	Entity   string // city, partnership, user, …
+	Action   Action
+	Entity   Entity
 	EntityID int64
 	Before   string // JSON
 	After    string // JSON
@@ -25,7 +25,7 @@ type AuditEntry struct {
 
 // Audit records a change inside the transaction that makes it, so the log and the data never
 // disagree. before and after are stored as JSON; nil stores nothing.
-func Audit(ctx context.Context, tx *sql.Tx, actor *User, action, entity string, entityID int64, before, after any) error {
+func Audit(ctx context.Context, tx *sql.Tx, actor *User, action Action, entity Entity, entityID int64, before, after any) error {
 	enc := func(v any) (string, error) {
 		if v == nil {
 			return "", nil
@@ -47,7 +47,7 @@ func Audit(ctx context.Context, tx *sql.Tx, actor *User, action, entity string, 
 		uid, name = actor.ID, actor.Username
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, before, after)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, time.Now().UTC(), uid, name, action, entity, entityID, b, a)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, time.Now().UTC(), uid, name, string(action), string(entity), entityID, b, a)
 	if err != nil {
 		return fmt.Errorf("auth: audit: %w", err)
 	}
@@ -56,9 +56,9 @@ func Audit(ctx context.Context, tx *sql.Tx, actor *User, action, entity string, 
 
 // AuditLog returns up to limit entries, newest first, starting after offset; entity filters
 // when not empty.
-func AuditLog(ctx context.Context, q db.Querier, entity string, limit, offset int) ([]AuditEntry, error) {
+func AuditLog(ctx context.Context, q db.Querier, entity Entity, limit, offset int) ([]AuditEntry, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, at, COALESCE(user_id, 0), username, action, entity, COALESCE(entity_id, 0), before, after
-		FROM audit_log WHERE ($1 = '' OR entity = $1) ORDER BY id DESC LIMIT $2 OFFSET $3`, entity, limit, offset)
+		FROM audit_log WHERE ($1 = '' OR entity = $1) ORDER BY id DESC LIMIT $2 OFFSET $3`, string(entity), limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("auth: audit log: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/jobs"
+	"sistercity/internal/poll"
 )
 
 func TestMain(m *testing.M) {
@@ -276,15 +277,10 @@ func (e *env) waitState(id int64, state jobs.State, timeout time.Duration) jobs.
 	return in
 }
 
+// eventually is poll.Within for a condition with nothing to say about its state.
 func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll.Within(t, timeout, what, func() (bool, string) { return cond(), "not yet" })
 }
 
 func must(t testing.TB, err error) {

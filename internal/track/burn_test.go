@@ -146,7 +146,7 @@ func TestBurnVersion(t *testing.T) {
 
 	// The track is reopened: the burn shows an older text, and no new one can be asked for.
 	err = f.d.InTx(ctx, func(tx *sql.Tx) error {
-		return track.Move(ctx, tx, f.track, track.ActionReopen, 0, "typo", time.Now())
+		return track.Reopen(ctx, tx, track.Step{Track: f.track, Version: f.track.Version, Comment: "typo", At: time.Now()})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -83,7 +83,7 @@ func Create(ctx context.Context, tx *sql.Tx, t *Track) error {
 }
 
 // Update saves t's fields and cues if nobody changed the track since t.Version was read. The
-// status changes through Move.
+// status changes through the review steps of workflow.go.
 func Update(ctx context.Context, tx *sql.Tx, t *Track) error {
 	res, err := tx.ExecContext(ctx, `UPDATE subtitle_tracks SET lang = $1, kind = $2, label = $3, is_default = $4,
 		translator_id = $5, origin = $6, vtt = $7, plain_text = $8, search_text = $9, cue_count = $10,
@@ -119,17 +119,13 @@ func clearOtherDefaults(ctx context.Context, tx *sql.Tx, t *Track) error {
 	return nil
 }
 
-// Move applies a review action (ActionSubmit, ActionApprove, ActionReturn, ActionReopen) by
-// user userID with comment, checking t.Version, and records it in the history. The caller
-// checks that the track's validation report does not block submitting or approving.
-func Move(ctx context.Context, tx *sql.Tx, t *Track, action string, userID int64, comment string, now time.Time) error {
+// move applies a review action (ActionSubmit, ActionApprove, ActionReturn, ActionReopen) by
+// user userID with comment, checking t.Version, and records it in the history. The use cases
+// of workflow.go check the rules before it: Submit, Approve, Return, Reopen.
+func move(ctx context.Context, tx *sql.Tx, t *Track, action string, userID int64, comment string, now time.Time) error {
 	step, ok := transitions[action]
 	if !ok || step.from != t.Status {
 		return fmt.Errorf("track: %d %s from %s: %w", t.ID, action, t.Status, ErrTransition)
-	}
-	comment = strings.TrimSpace(comment)
-	if len([]rune(comment)) > MaxComment {
-		comment = string([]rune(comment)[:MaxComment])
 	}
 	review := t.ReviewComment
 	switch action {

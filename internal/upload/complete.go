@@ -141,7 +141,7 @@ func (h *Handler) complete(ctx context.Context, id string) error {
 			if err := video.EnqueueProcessing(ctx, tx, h.o.Queue, vid); err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, actor, "upload_source", "video", vid, sourceRecord{SourceKey: previous},
+			return auth.Audit(ctx, tx, actor, auth.ActionUploadSource, auth.EntityVideo, vid, sourceRecord{SourceKey: previous},
 				sourceRecord{SourceKey: key, Filename: name, Size: info.Size, Upload: id, By: info.MetaData[metaUsername]})
 		})
 		if err != nil {

@@ -28,6 +28,7 @@ import (
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/video"
 )
 
@@ -222,12 +223,13 @@ func (e *env) interrupt(path string, offset int, data []byte, n int, extra strin
 	}
 	conn.Close()
 	bin := filepath.Join(e.opts.Dir, filepath.Base(path))
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if fi, err := os.Stat(bin); err == nil && fi.Size() == int64(offset+n) {
-			return
+	poll.Until(e.t, fmt.Sprintf("the server to keep the %d bytes sent before the connection dropped", n), func() (bool, string) {
+		fi, err := os.Stat(bin)
+		if err != nil {
+			return false, err.Error()
 		}
-	}
-	e.t.Fatalf("the server did not keep the %d bytes sent before the connection dropped", n)
+		return fi.Size() == int64(offset+n), fmt.Sprintf("%d bytes kept", fi.Size())
+	})
 }
 
 // checkAttached checks that video v holds data as its source, waits for processing with one
@@ -259,7 +261,7 @@ func (e *env) checkAttached(vid int64, data []byte) {
 	if len(page.Jobs) != 1 || !strings.Contains(string(page.Jobs[0].Args), strconv.FormatInt(vid, 10)) {
 		e.t.Fatalf("processing jobs: %+v, want one for video %d", page.Jobs, vid)
 	}
-	log, err := auth.AuditLog(ctx, e.db.R, "video", 10, 0)
+	log, err := auth.AuditLog(ctx, e.db.R, auth.EntityVideo, 10, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -572,7 +574,7 @@ func (e *env) checkUntouched(id int64, source, path string) {
 	if err != nil || len(page.Jobs) != 0 {
 		e.t.Errorf("processing jobs after a refused upload: %d (%v)", len(page.Jobs), err)
 	}
-	if log, _ := auth.AuditLog(ctx, e.db.R, "video", 5, 0); len(log) != 0 {
+	if log, _ := auth.AuditLog(ctx, e.db.R, auth.EntityVideo, 5, 0); len(log) != 0 {
 		e.t.Errorf("audited: %+v", log)
 	}
 	if resp := e.do("HEAD", path, nil, nil); resp.StatusCode != http.StatusNotFound {

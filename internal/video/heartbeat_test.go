@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 )
 
 // realtimeX264 is x264 fed at the clip's own pace (ffmpeg's realtime filter): an encode that
@@ -38,23 +40,18 @@ func insertOnly(t *testing.T, deps Deps) *jobs.Queue {
 	return q
 }
 
-// waitVideo polls video id until cond holds, for at most a generous minute.
+// waitVideo polls video id until cond holds (poll.Until).
 func waitVideo(t *testing.T, deps Deps, id int64, what string, cond func(*Video) bool) *Video {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		v, err := Get(context.Background(), deps.DB.R, id)
-		if err != nil {
+	var v *Video
+	poll.Until(t, what, func() (bool, string) {
+		var err error
+		if v, err = Get(context.Background(), deps.DB.R, id); err != nil {
 			t.Fatal(err)
 		}
-		if cond(v) {
-			return v
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s: processing %s %q", what, v.Processing, v.Failure)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return cond(v), fmt.Sprintf("processing %s %q", v.Processing, v.Failure)
+	})
+	return v
 }
 
 func retryNow(t *testing.T, deps Deps, q *jobs.Queue, id int64, cutoff time.Time) bool {
@@ -235,20 +232,13 @@ func TestRescueStalledThroughTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	poll.Until(t, "the leftover job to complete", func() (bool, string) {
 		j, err := q.Get(ctx, leftover.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if j.State == jobs.StateCompleted {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the leftover job is %s", j.State)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return j.State == jobs.StateCompleted, string(j.State)
+	})
 	after, err := Get(ctx, deps.DB.R, dead.ID)
 	if err != nil {
 		t.Fatal(err)

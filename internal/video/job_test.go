@@ -3,6 +3,7 @@ package video
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 )
 
 // TestProcessingThroughTheQueue attaches a source and enqueues its processing in one
@@ -61,18 +63,14 @@ func TestProcessingThroughTheQueue(t *testing.T) {
 		defer cancel()
 		_ = q.Stop(sctx)
 	})
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
+	poll.Within(t, 5*time.Minute, "the queued processing to record one rendition", func() (bool, string) {
 		got, err := Get(ctx, deps.DB.R, v.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Processing == ProcReady && len(got.Renditions) == 1 {
-			break
+		if got.Processing == ProcFailed {
+			t.Fatalf("processing failed: %q", got.Failure)
 		}
-		if got.Processing == ProcFailed || time.Now().After(deadline) {
-			t.Fatalf("processing %s %q", got.Processing, got.Failure)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return got.Processing == ProcReady && len(got.Renditions) == 1, fmt.Sprintf("%s, %d renditions", got.Processing, len(got.Renditions))
+	})
 }

@@ -717,7 +717,7 @@ func (s *Server) saveActivity(w http.ResponseWriter, r *http.Request, f activity
 			if err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, u, "create", "activity", a.ID, nil, after)
+			return auth.Audit(ctx, tx, u, auth.ActionCreate, auth.EntityActivity, a.ID, nil, after)
 		}
 		before, err := exchange.Get(ctx, tx, a.ID)
 		if err != nil {
@@ -730,7 +730,7 @@ func (s *Server) saveActivity(w http.ResponseWriter, r *http.Request, f activity
 		if err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "update", "activity", a.ID, before, after)
+		return auth.Audit(ctx, tx, u, auth.ActionUpdate, auth.EntityActivity, a.ID, before, after)
 	})
 	if links, ok := problem.AsFields(err); ok {
 		s.renderActivity(w, r, http.StatusUnprocessableEntity, f, view, links, "")

@@ -59,7 +59,7 @@ func activityCount(t *testing.T, e *testEnv) int {
 	return len(list)
 }
 
-func auditCount(t *testing.T, e *testEnv, entity string) int {
+func auditCount(t *testing.T, e *testEnv, entity auth.Entity) int {
 	t.Helper()
 	entries, err := auth.AuditLog(context.Background(), e.db.R, entity, 1000, 0)
 	if err != nil {
@@ -96,7 +96,7 @@ func TestAdminActivityLifecycle(t *testing.T) {
 	if len(a.History) != 1 || a.History[0].ChangedOn != civil.MustParse("2020-01-20") || a.History[0].Reason != "Part of the Eurasian campaign" {
 		t.Errorf("first history entry: %+v", a.History)
 	}
-	if n := auditCount(t, e, "activity"); n != 1 {
+	if n := auditCount(t, e, auth.EntityActivity); n != 1 {
 		t.Errorf("audit entries: %d", n)
 	}
 	_, body = editor.get("/admin/activities/" + itoa64(id))
@@ -111,8 +111,9 @@ func TestAdminActivityLifecycle(t *testing.T) {
 	}
 
 	// Switched to online because of COVID-19: the history grows, the mode first planned stays.
+	read := a.Version
 	v := busanDayValues(p.ID)
-	v.Set("version", "1")
+	v.Set("version", itoa64(read))
 	v.Set("status", "switched_online")
 	v.Set("mode", "online")
 	v.Set("first_mode", "in_person")
@@ -132,13 +133,13 @@ func TestAdminActivityLifecycle(t *testing.T) {
 		t.Errorf("the page does not tell the switch and its reason")
 	}
 
-	// Someone still holding version 1 gets a 409 with the form as typed; nothing changes.
+	// Someone still holding the version first read gets a 409 with the form as typed; nothing changes.
 	v.Set("venue", "Stale venue")
 	resp, body = editor.post("/admin/activities/"+itoa64(id), v)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Stale venue") {
 		t.Fatalf("stale edit: %d", resp.StatusCode)
 	}
-	if a, _ := exchange.Get(ctx, e.db.R, id); a.Venue != "Vladivostok" || a.Version != 2 {
+	if a, _ := exchange.Get(ctx, e.db.R, id); a.Venue != "Vladivostok" || a.Version != read+1 {
 		t.Errorf("stale edit saved: %+v", a)
 	}
 
@@ -278,15 +279,15 @@ func TestAdminChecklist(t *testing.T) {
 		t.Errorf("done=maybe: %d", resp.StatusCode)
 	}
 	got, _ := exchange.GetItem(ctx, e.db.R, id, gifts.ID)
-	if !got.Done || got.Version != 2 {
+	if !got.Done || got.Version != gifts.Version+1 {
 		t.Fatalf("after done: %+v", got)
 	}
-	// The edit form of version 1 is now stale.
-	resp, _ = editor.post(itemPath, url.Values{"version": {"1"}, "item": {"gifts"}, "assignee_name": {"Protocol team"}})
+	// The edit form read before it was marked done is now stale.
+	resp, _ = editor.post(itemPath, url.Values{"version": {itoa64(gifts.Version)}, "item": {"gifts"}, "assignee_name": {"Protocol team"}})
 	if resp.StatusCode != http.StatusConflict {
 		t.Errorf("stale item: %d", resp.StatusCode)
 	}
-	resp, body = editor.post(itemPath, url.Values{"version": {"2"}, "item": {"gifts"}, "assignee_name": {"Protocol team"},
+	resp, body = editor.post(itemPath, url.Values{"version": {itoa64(got.Version)}, "item": {"gifts"}, "assignee_name": {"Protocol team"},
 		"label": {"Busan souvenirs"}, "done": {"1"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("edit item: %d\n%s", resp.StatusCode, body)

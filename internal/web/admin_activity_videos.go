@@ -60,7 +60,7 @@ func (s *Server) activityVideoLink(w http.ResponseWriter, r *http.Request) {
 		if err != nil || !made {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "create", "activity_video", aid, nil, activityVideoRecord{aid, vid})
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionCreate, auth.EntityActivityVideo, aid, nil, activityVideoRecord{aid, vid})
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -82,7 +82,7 @@ func (s *Server) activityVideoUnlink(w http.ResponseWriter, r *http.Request) {
 		if err := exchange.UnlinkVideo(ctx, tx, aid, vid); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "delete", "activity_video", aid, activityVideoRecord{aid, vid}, nil)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntityActivityVideo, aid, activityVideoRecord{aid, vid}, nil)
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -46,7 +46,7 @@ func TestAdminActivityVideos(t *testing.T) {
 			t.Fatalf("link: %d\n%s", resp.StatusCode, body)
 		}
 	}
-	if n := auditCount(t, e, "activity_video"); n != 1 {
+	if n := auditCount(t, e, auth.EntityActivityVideo); n != 1 {
 		t.Errorf("audit entries = %d, want 1", n)
 	}
 	resp, _ = editor.post(base+"/videos", url.Values{"video": {itoa64(draft.ID)}})
@@ -101,7 +101,7 @@ func TestAdminActivityVideos(t *testing.T) {
 	if resp, _ := editor.post(base+"/videos/"+itoa64(draft.ID)+"/delete", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("second unlink: %d", resp.StatusCode)
 	}
-	if n := auditCount(t, e, "activity_video"); n != 3 {
+	if n := auditCount(t, e, auth.EntityActivityVideo); n != 3 {
 		t.Errorf("audit entries = %d, want 3", n)
 	}
 	if a, _ = exchange.Get(ctx, e.db.R, id); len(a.Videos) != 1 || a.Videos[0].ID != published.ID {

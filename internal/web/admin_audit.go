@@ -26,7 +26,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 	if len(entity) > 40 {
 		entity = ""
 	}
-	entries, err := auth.AuditLog(r.Context(), s.db.R, entity, auditPageSize+1, (pageNo-1)*auditPageSize)
+	entries, err := auth.AuditLog(r.Context(), s.db.R, auth.Entity(entity), auditPageSize+1, (pageNo-1)*auditPageSize)
 	if err != nil {
 		s.fail(w, r, err)
 		return

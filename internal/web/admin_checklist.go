@@ -161,7 +161,7 @@ func (s *Server) checklistAdd(w http.ResponseWriter, r *http.Request) {
 		if err := exchange.AddItem(ctx, tx, c); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "create", "checklist_item", c.ID, nil, c)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionCreate, auth.EntityChecklistItem, c.ID, nil, c)
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -182,7 +182,7 @@ func (s *Server) checklistStandard(w http.ResponseWriter, r *http.Request) {
 		if err != nil || len(added) == 0 {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "create", "checklist_item", stored.ID, nil, added)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionCreate, auth.EntityChecklistItem, stored.ID, nil, added)
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -285,7 +285,7 @@ func (s *Server) checklistUpdate(w http.ResponseWriter, r *http.Request) {
 		if err := exchange.UpdateItem(ctx, tx, c); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "update", "checklist_item", c.ID, stored, c)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntityChecklistItem, c.ID, stored, c)
 	})
 	switch {
 	case errors.Is(err, exchange.ErrStale):
@@ -323,7 +323,7 @@ func (s *Server) checklistDone(w http.ResponseWriter, r *http.Request) {
 		if err := exchange.UpdateItem(ctx, tx, c); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "update", "checklist_item", c.ID, before, c)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntityChecklistItem, c.ID, before, c)
 	})
 	if err != nil {
 		s.fail(w, r, conflictOr(err))
@@ -342,7 +342,7 @@ func (s *Server) checklistDelete(w http.ResponseWriter, r *http.Request) {
 		if err := exchange.DeleteItem(ctx, tx, a.ID, stored.ID); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "delete", "checklist_item", stored.ID, stored, nil)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntityChecklistItem, stored.ID, stored, nil)
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -406,7 +406,7 @@ func (s *Server) cityCreate(w http.ResponseWriter, r *http.Request) {
 		if err := register.CreateCity(ctx, tx, c); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "create", "city", c.ID, nil, c)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionCreate, auth.EntityCity, c.ID, nil, c)
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -447,7 +447,7 @@ func (s *Server) cityUpdate(w http.ResponseWriter, r *http.Request) {
 		if err := register.UpdateCity(ctx, tx, c); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "update", "city", id, before, c)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntityCity, id, before, c)
 	})
 	switch {
 	case errors.Is(err, register.ErrStale):
@@ -477,7 +477,7 @@ func (s *Server) cityDelete(w http.ResponseWriter, r *http.Request) {
 		if err := register.DeleteCity(ctx, tx, id); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "delete", "city", id, before, nil)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntityCity, id, before, nil)
 	})
 	switch {
 	case errors.Is(err, register.ErrInUse):
@@ -515,7 +515,7 @@ func (s *Server) setHomeCity(w http.ResponseWriter, r *http.Request) {
 		if err := register.SetHomeCity(ctx, tx, id); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "set_home_city", "settings", 0, before, map[string]int64{"home_city_id": id})
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionSetHomeCity, auth.EntitySettings, 0, before, map[string]int64{"home_city_id": id})
 	})
 	switch {
 	case isNotFound(err):

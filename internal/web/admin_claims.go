@@ -70,7 +70,7 @@ func (s *Server) claimSave(w http.ResponseWriter, r *http.Request) {
 				claim = c
 			}
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "set", "date_claim", claim.ID, before, claimRecord{stored.ID, claim})
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionSet, auth.EntityDateClaim, claim.ID, before, claimRecord{stored.ID, claim})
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -100,7 +100,7 @@ func (s *Server) claimDelete(w http.ResponseWriter, r *http.Request) {
 		if err := register.DeleteDateClaim(ctx, tx, stored.ID, id); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "delete", "date_claim", id, before, nil)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntityDateClaim, id, before, nil)
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -97,7 +97,7 @@ func TestAdminRelationsAndMilestones(t *testing.T) {
 	if resp, _ := editor.post("/admin/relations/"+itoa64(r.ID)+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("delete relation: %d", resp.StatusCode)
 	}
-	if n := auditCount(t, e, "diplomatic_relation") + auditCount(t, e, "milestone"); n != 6 {
+	if n := auditCount(t, e, auth.EntityDiplomaticRelation) + auditCount(t, e, auth.EntityMilestone); n != 6 {
 		t.Errorf("%d audit entries for relations and milestones, want 6", n)
 	}
 }

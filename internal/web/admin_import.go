@@ -142,7 +142,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 		for k, v := range res.Summary() {
 			after[k] = v
 		}
-		return auth.Audit(ctx, tx, u, "import", "register", res.HomeCityID, nil, after)
+		return auth.Audit(ctx, tx, u, auth.ActionImport, auth.EntityRegister, res.HomeCityID, nil, after)
 	})
 	if err != nil {
 		s.importFailed(w, r, p, data, err)

@@ -232,7 +232,7 @@ func (s *Server) saveMilestone(w http.ResponseWriter, r *http.Request, f milesto
 			if err := milestone.Create(ctx, tx, m); err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, u, "create", "milestone", m.ID, nil, m)
+			return auth.Audit(ctx, tx, u, auth.ActionCreate, auth.EntityMilestone, m.ID, nil, m)
 		}
 		before, err := milestone.Get(ctx, tx, m.ID)
 		if err != nil {
@@ -241,7 +241,7 @@ func (s *Server) saveMilestone(w http.ResponseWriter, r *http.Request, f milesto
 		if err := milestone.Update(ctx, tx, m); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "update", "milestone", m.ID, before, m)
+		return auth.Audit(ctx, tx, u, auth.ActionUpdate, auth.EntityMilestone, m.ID, before, m)
 	})
 	switch {
 	case errors.Is(err, milestone.ErrStale):
@@ -355,7 +355,7 @@ func (s *Server) saveRelation(w http.ResponseWriter, r *http.Request, f relation
 			if err := milestone.CreateRelation(ctx, tx, rel); err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, u, "create", "diplomatic_relation", rel.ID, nil, rel)
+			return auth.Audit(ctx, tx, u, auth.ActionCreate, auth.EntityDiplomaticRelation, rel.ID, nil, rel)
 		}
 		before, err := milestone.GetRelation(ctx, tx, rel.ID)
 		if err != nil {
@@ -364,7 +364,7 @@ func (s *Server) saveRelation(w http.ResponseWriter, r *http.Request, f relation
 		if err := milestone.UpdateRelation(ctx, tx, rel); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "update", "diplomatic_relation", rel.ID, before, rel)
+		return auth.Audit(ctx, tx, u, auth.ActionUpdate, auth.EntityDiplomaticRelation, rel.ID, before, rel)
 	})
 	switch {
 	case errors.Is(err, milestone.ErrDuplicate):

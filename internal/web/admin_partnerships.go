@@ -383,7 +383,7 @@ func (s *Server) partnershipCreate(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "create", "partnership", p.ID, nil, after)
+		return auth.Audit(ctx, tx, u, auth.ActionCreate, auth.EntityPartnership, p.ID, nil, after)
 	})
 	switch {
 	case errors.Is(err, register.ErrDuplicate):
@@ -447,7 +447,7 @@ func (s *Server) partnershipUpdate(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "update", "partnership", p.ID, before, after)
+		return auth.Audit(ctx, tx, u, auth.ActionUpdate, auth.EntityPartnership, p.ID, before, after)
 	})
 	switch {
 	case errors.Is(err, register.ErrDuplicate):

@@ -172,7 +172,7 @@ func (s *Server) adminPublicationAdd(w http.ResponseWriter, r *http.Request) {
 		if e.ID == 0 { // the video went away meanwhile
 			return publog.ErrNotFound
 		}
-		return auth.Audit(ctx, tx, u, "create", "publication", e.ID, nil, e)
+		return auth.Audit(ctx, tx, u, auth.ActionCreate, auth.EntityPublication, e.ID, nil, e)
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -202,7 +202,7 @@ func (s *Server) adminPublicationDelete(w http.ResponseWriter, r *http.Request) 
 		if err := publog.DeleteManual(ctx, tx, v.ID, id); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "delete", "publication", id, before, nil)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntityPublication, id, before, nil)
 	})
 	if errors.Is(err, publog.ErrNotFound) {
 		s.notFound(w, r)

@@ -36,7 +36,7 @@ func (s *Server) registerRoutes() []route {
 		{"POST /admin/partnerships", auth.RoleEditor, s.partnershipCreate},
 		{"GET /admin/partnerships/{id}", auth.RoleViewer, s.partnershipEdit},
 		{"POST /admin/partnerships/{id}", auth.RoleEditor, s.partnershipUpdate},
-		{"POST /admin/partnerships/{id}/delete", auth.RoleEditor, deleteRecord(s, "partnership", "/admin/partnerships?notice=deleted", register.GetPartnership, register.DeletePartnership)},
+		{"POST /admin/partnerships/{id}/delete", auth.RoleEditor, deleteRecord(s, auth.EntityPartnership, "/admin/partnerships?notice=deleted", register.GetPartnership, register.DeletePartnership)},
 
 		{"POST /admin/partnerships/{id}/documents", auth.RoleEditor, s.upload(s.partnershipDocuments())},
 		{"GET /admin/partnerships/{id}/documents/{doc}", auth.RoleViewer, s.download(s.partnershipDocuments())},

@@ -122,36 +122,37 @@ func TestAdminCityLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Name("ru") != "Санкт-Петербург" || c.Name("de") != "Sankt Petersburg" || *c.Population != 5384342 ||
-		c.FoundedOn != civil.MustParse("1703-05-27") || len(c.Contacts) != 1 || c.Version != 1 {
+		c.FoundedOn != civil.MustParse("1703-05-27") || len(c.Contacts) != 1 {
 		t.Fatalf("stored city: %+v", c)
 	}
+	read := c.Version
 	resp, body = editor.get(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "The record has been created.") ||
-		!strings.Contains(body, `name="version" value="1"`) || !strings.Contains(body, `value="Sankt Petersburg"`) {
+		!strings.Contains(body, `name="version" value="`+itoa64(read)+`"`) || !strings.Contains(body, `value="Sankt Petersburg"`) {
 		t.Fatalf("edit page after create: %d\n%s", resp.StatusCode, body)
 	}
 
 	// Save with the version read: accepted, version moves on.
-	resp, _ = editor.post("/admin/cities/"+itoa64(id), with(stPetersburgForm(), "version", "1", "population", "5398064"))
+	resp, _ = editor.post("/admin/cities/"+itoa64(id), with(stPetersburgForm(), "version", itoa64(read), "population", "5398064"))
 	if idFrom(t, resp) != id {
 		t.Fatal("update did not redirect to the city")
 	}
 	c, _ = register.GetCity(ctx, e.db.R, id)
-	if *c.Population != 5398064 || c.Version != 2 {
+	if *c.Population != 5398064 || c.Version != read+1 {
 		t.Fatalf("after update: population %d version %d", *c.Population, c.Version)
 	}
 
 	// The same old version again: someone else's change would be lost, so 409 and nothing saved.
-	resp, body = editor.post("/admin/cities/"+itoa64(id), with(stPetersburgForm(), "version", "1", "population", "1"))
+	resp, body = editor.post("/admin/cities/"+itoa64(id), with(stPetersburgForm(), "version", itoa64(read), "population", "1"))
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Someone else changed this record") {
 		t.Fatalf("stale save: %d", resp.StatusCode)
 	}
-	if c, _ = register.GetCity(ctx, e.db.R, id); *c.Population != 5398064 || c.Version != 2 {
+	if c, _ = register.GetCity(ctx, e.db.R, id); *c.Population != 5398064 || c.Version != read+1 {
 		t.Fatalf("stale save changed the city: %d v%d", *c.Population, c.Version)
 	}
 
 	// The audit log keeps both sides of the update.
-	entries, err := auth.AuditLog(ctx, e.db.R, "city", 10, 0)
+	entries, err := auth.AuditLog(ctx, e.db.R, auth.EntityCity, 10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,11 +257,11 @@ func TestAdminCityValidation(t *testing.T) {
 		t.Fatalf("name with NUL: %v %+v", err, c)
 	}
 	// An invalid edit changes nothing either.
-	resp, _ = editor.post("/admin/cities/"+itoa64(partner.ID), with(stPetersburgForm(), "version", "1", "founded_on", "2999-01-01"))
+	resp, _ = editor.post("/admin/cities/"+itoa64(partner.ID), with(stPetersburgForm(), "version", itoa64(partner.Version), "founded_on", "2999-01-01"))
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("invalid edit: %d", resp.StatusCode)
 	}
-	if c, _ := register.GetCity(context.Background(), e.db.R, partner.ID); c.Name("en") != "Vladivostok" || c.Version != 1 {
+	if c, _ := register.GetCity(context.Background(), e.db.R, partner.ID); c.Name("en") != "Vladivostok" || c.Version != partner.Version {
 		t.Fatalf("invalid edit saved: %+v", c)
 	}
 	// A form without its version is not a form of this site.
@@ -339,7 +340,8 @@ func TestAdminPartnershipLifecycle(t *testing.T) {
 	}
 
 	// A change of status goes into the history with its date and reason.
-	edit := with(partnershipValues(spb.ID), "version", "1", "status", "dormant", "status_changed_on", "2020-03-01",
+	read := p.Version
+	edit := with(partnershipValues(spb.ID), "version", itoa64(read), "status", "dormant", "status_changed_on", "2020-03-01",
 		"status_reason", "Exchanges paused by COVID-19")
 	resp, _ = editor.post("/admin/partnerships/"+itoa64(id), edit)
 	if idFrom(t, resp) != id {
@@ -358,13 +360,13 @@ func TestAdminPartnershipLifecycle(t *testing.T) {
 	if resp, _ := editor.post("/admin/partnerships/"+itoa64(id), with(edit, "status", "ended")); resp.StatusCode != http.StatusConflict {
 		t.Fatalf("stale partnership save: %d", resp.StatusCode)
 	}
-	if resp, _ := editor.post("/admin/partnerships/"+itoa64(id), with(edit, "version", "2", "status", "ended", "status_changed_on", "2020-08-01")); resp.StatusCode != http.StatusUnprocessableEntity {
+	if resp, _ := editor.post("/admin/partnerships/"+itoa64(id), with(edit, "version", itoa64(read+1), "status", "ended", "status_changed_on", "2020-08-01")); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("status change in the future: %d", resp.StatusCode)
 	}
-	if resp, body := editor.post("/admin/partnerships/"+itoa64(id), with(edit, "version", "2", "partner_city_id", itoa64(vlad.ID))); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "already have a partnership") {
+	if resp, body := editor.post("/admin/partnerships/"+itoa64(id), with(edit, "version", itoa64(read+1), "partner_city_id", itoa64(vlad.ID))); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "already have a partnership") {
 		t.Fatalf("edit into a duplicate: %d", resp.StatusCode)
 	}
-	if p, _ = register.GetPartnership(ctx, e.db.R, id); p.Status != "dormant" || p.Version != 2 || p.PartnerCityID != spb.ID {
+	if p, _ = register.GetPartnership(ctx, e.db.R, id); p.Status != "dormant" || p.Version != read+1 || p.PartnerCityID != spb.ID {
 		t.Fatalf("a refused edit changed the partnership: %+v", p)
 	}
 
@@ -375,7 +377,7 @@ func TestAdminPartnershipLifecycle(t *testing.T) {
 	if got := e.countRows("partnerships"); got != n-1 {
 		t.Fatalf("after delete: %d partnerships", got)
 	}
-	entries, _ := auth.AuditLog(ctx, e.db.R, "partnership", 10, 0)
+	entries, _ := auth.AuditLog(ctx, e.db.R, auth.EntityPartnership, 10, 0)
 	if len(entries) != 3 || entries[0].Action != "delete" || !strings.Contains(entries[0].Before, "Exchanges paused") || entries[0].After != "" {
 		t.Fatalf("partnership audit: %+v", entries)
 	}
@@ -536,7 +538,7 @@ func TestAdminDocuments(t *testing.T) {
 	if resp, _ := viewer.get(base + "/documents/" + itoa64(d.ID)); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("download of a deleted document: %d", resp.StatusCode)
 	}
-	entries, _ := auth.AuditLog(context.Background(), e.db.R, "document", 10, 0)
+	entries, _ := auth.AuditLog(context.Background(), e.db.R, auth.EntityDocument, 10, 0)
 	if len(entries) != 2 || entries[0].Action != "delete" || !strings.Contains(entries[1].After, `"sha256"`) {
 		t.Fatalf("document audit: %+v", entries)
 	}
@@ -612,7 +614,7 @@ func TestAdminDateClaims(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || e.countRows("partnership_date_claims") != 0 {
 		t.Fatalf("delete claim: %d", resp.StatusCode)
 	}
-	if entries, _ := auth.AuditLog(context.Background(), e.db.R, "date_claim", 10, 0); len(entries) != 2 {
+	if entries, _ := auth.AuditLog(context.Background(), e.db.R, auth.EntityDateClaim, 10, 0); len(entries) != 2 {
 		t.Fatalf("claim audit: %+v", entries)
 	}
 }

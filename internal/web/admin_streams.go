@@ -214,7 +214,7 @@ func (s *Server) adminStreamImport(w http.ResponseWriter, r *http.Request) {
 		if err := track.Create(ctx, tx, t); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "create", "subtitle_track", t.ID, nil,
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionCreate, auth.EntitySubtitleTrack, t.ID, nil,
 			streamRecord{t.Lang, string(t.Kind), t.Label, t.Origin, t.CueCount})
 	})
 	if err != nil {

@@ -92,7 +92,7 @@ func TestStreamImportFromMKV(t *testing.T) {
 			t.Errorf("track %s: %+v", tr.Lang, tr)
 		}
 	}
-	if entries, err := auth.AuditLog(ctx, e.db.R, "subtitle_track", 10, 0); err != nil || len(entries) != 2 || entries[0].Action != "create" {
+	if entries, err := auth.AuditLog(ctx, e.db.R, auth.EntitySubtitleTrack, 10, 0); err != nil || len(entries) != 2 || entries[0].Action != auth.ActionCreate {
 		t.Errorf("audit: %+v %v", entries, err)
 	}
 	if _, body := editor.get(page); strings.Count(body, ">Imported<") != 2 || !strings.Contains(body, "Import again") {

@@ -398,7 +398,7 @@ func (s *Server) adminTrackImportConfirm(w http.ResponseWriter, r *http.Request)
 			if err := track.Create(ctx, tx, t); err != nil {
 				return err
 			}
-			if err := auth.Audit(ctx, tx, u, "create", "subtitle_track", t.ID, nil, trackAuditOf(t)); err != nil {
+			if err := auth.Audit(ctx, tx, u, auth.ActionCreate, auth.EntitySubtitleTrack, t.ID, nil, track.AuditOf(t)); err != nil {
 				return err
 			}
 		}

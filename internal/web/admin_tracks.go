@@ -256,30 +256,6 @@ func trackError(err error) error {
 	return err
 }
 
-// trackRecord is a track as the audit log keeps it: its metadata and counts, not its cues, which
-// are too long to copy at every autosave; the version says which state they were in.
-type trackRecord struct {
-	ID            int64  `json:"id"`
-	VideoID       int64  `json:"video_id"`
-	Lang          string `json:"lang"`
-	Kind          string `json:"kind"`
-	Label         string `json:"label"`
-	Default       bool   `json:"default"`
-	Status        string `json:"status"`
-	Origin        string `json:"origin"`
-	SourceTrackID int64  `json:"source_track_id,omitempty"`
-	TranslatorID  int64  `json:"translator_id,omitempty"`
-	Cues          int    `json:"cues"`
-	Done          int    `json:"done"`
-	Version       int64  `json:"version"`
-}
-
-func trackAuditOf(t *track.Track) trackRecord {
-	return trackRecord{ID: t.ID, VideoID: t.VideoID, Lang: t.Lang, Kind: string(t.Kind), Label: t.Label, Default: t.Default,
-		Status: t.Status, Origin: t.Origin, SourceTrackID: t.SourceTrackID, TranslatorID: t.TranslatorID,
-		Cues: t.CueCount, Done: t.DoneCount, Version: t.Version}
-}
-
 // adminTrackUpdate saves a track's language, kind, label and default flag. A form read before
 // someone else's change gets 409.
 func (s *Server) adminTrackUpdate(w http.ResponseWriter, r *http.Request) {
@@ -309,7 +285,7 @@ func (s *Server) adminTrackUpdate(w http.ResponseWriter, r *http.Request) {
 		if err := track.Update(ctx, tx, &t); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "update", "subtitle_track", t.ID, trackAuditOf(stored), trackAuditOf(&t))
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntitySubtitleTrack, t.ID, track.AuditOf(stored), track.AuditOf(&t))
 	})
 	if err != nil {
 		s.fail(w, r, trackError(err))
@@ -330,7 +306,7 @@ func (s *Server) adminTrackDelete(w http.ResponseWriter, r *http.Request) {
 		if err := track.Delete(ctx, tx, stored.ID); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "delete", "subtitle_track", stored.ID, trackAuditOf(stored), nil)
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntitySubtitleTrack, stored.ID, track.AuditOf(stored), nil)
 	})
 	if err != nil {
 		s.fail(w, r, trackError(err))

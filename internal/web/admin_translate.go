@@ -6,16 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
 
 	"sistercity/internal/auth"
 	"sistercity/internal/config"
@@ -33,9 +29,6 @@ import (
 const (
 	maxEditorCueRunes = 1000
 	maxEditorCueTime  = 99 * time.Hour
-	// maxMachineTime bounds a whole machine translation, all its batches, so a slow service
-	// cannot hold a request for long.
-	maxMachineTime = 2 * time.Minute
 )
 
 func (s *Server) translateRoutes() []route {
@@ -45,10 +38,10 @@ func (s *Server) translateRoutes() []route {
 		{"GET /admin/tracks/{id}/edit", auth.RoleTranslator, s.trackEditor},
 		{"GET /admin/tracks/{id}/cues.json", auth.RoleTranslator, s.trackCuesJSON},
 		{"POST /admin/tracks/{id}/cues", auth.RoleTranslator, s.trackCuesSave},
-		{"POST /admin/tracks/{id}/submit", auth.RoleTranslator, s.trackReview(track.ActionSubmit)},
-		{"POST /admin/tracks/{id}/approve", auth.RoleEditor, s.trackReview(track.ActionApprove)},
-		{"POST /admin/tracks/{id}/return", auth.RoleEditor, s.trackReview(track.ActionReturn)},
-		{"POST /admin/tracks/{id}/reopen", auth.RoleEditor, s.trackReview(track.ActionReopen)},
+		{"POST /admin/tracks/{id}/submit", auth.RoleTranslator, s.trackReview(track.ActionSubmit, track.Submit)},
+		{"POST /admin/tracks/{id}/approve", auth.RoleEditor, s.trackReview(track.ActionApprove, track.Approve)},
+		{"POST /admin/tracks/{id}/return", auth.RoleEditor, s.trackReview(track.ActionReturn, track.Return)},
+		{"POST /admin/tracks/{id}/reopen", auth.RoleEditor, s.trackReview(track.ActionReopen, track.Reopen)},
 		{"POST /admin/tracks/{id}/machine-translate", auth.RoleTranslator, s.trackMachineTranslate},
 	}
 }
@@ -381,7 +374,7 @@ func (s *Server) trackCuesSave(w http.ResponseWriter, r *http.Request) {
 		s.failJSON(w, r, l, err)
 		return
 	}
-	before := trackAuditOf(t)
+	before := track.AuditOf(t)
 	if err := t.SetCues(st); err != nil {
 		s.failJSON(w, r, l, err)
 		return
@@ -391,7 +384,7 @@ func (s *Server) trackCuesSave(w http.ResponseWriter, r *http.Request) {
 		if err := track.SaveCues(ctx, tx, t); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, u, "edit_cues", "subtitle_track", t.ID, before, trackAuditOf(t))
+		return auth.Audit(ctx, tx, u, auth.ActionEditCues, auth.EntitySubtitleTrack, t.ID, before, track.AuditOf(t))
 	})
 	if err != nil {
 		s.failJSON(w, r, l, err)
@@ -419,6 +412,7 @@ type editorCueRow struct {
 
 // reviewRow is one step of the review history.
 type reviewRow struct {
+	Code    string // the step, track.ActionSubmit, …
 	When    string
 	Who     string
 	Action  string
@@ -591,7 +585,7 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, status int
 		if who == "" {
 			who = l.T("translate.history.nobody")
 		}
-		d.History = append(d.History, reviewRow{When: l.DateTime(h.CreatedAt, time.UTC), Who: who,
+		d.History = append(d.History, reviewRow{Code: h.Action, When: l.DateTime(h.CreatedAt, time.UTC), Who: who,
 			Action: l.T("translate.action." + h.Action), Comment: h.Comment})
 	}
 	if key, ok := editorNotices[r.URL.Query().Get("notice")]; ok && status == http.StatusOK {
@@ -609,9 +603,10 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, status int
 }
 
 // trackReview moves a track through the review: submit (its translator or an editor), approve,
-// return with a comment, reopen (editors). Submitting and approving are refused while the
-// track's validation report has errors; warnings do not block.
-func (s *Server) trackReview(action string) http.HandlerFunc {
+// return with a comment, reopen (editors). The rules are track's (Submit, Approve, Return,
+// Reopen), passed as step, named action in the notice; a refusal shows the editor page with
+// the reason.
+func (s *Server) trackReview(action string, step func(context.Context, *sql.Tx, track.Step) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		t, err := s.loadWorkTrack(ctx, r)
@@ -619,56 +614,15 @@ func (s *Server) trackReview(action string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-		if err != nil || version <= 0 {
-			s.fail(w, r, badRequest())
+		version, ok := s.formVersion(w, r)
+		if !ok {
 			return
 		}
 		comment := formValue(r, "comment")
-		if version != t.Version {
-			s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.stale", returnComment: comment})
-			return
-		}
-		if action == track.ActionReturn && comment == "" {
-			var f problem.Fields
-			f.Add("comment", "translate.error.comment_required")
-			s.renderEditor(w, r, http.StatusUnprocessableEntity, t, editorOpts{errs: f})
-			return
-		}
-		if utf8.RuneCountInString(comment) > track.MaxComment {
-			var f problem.Fields
-			f.Add("comment", "translate.error.comment_long", "max", track.MaxComment)
-			s.renderEditor(w, r, http.StatusUnprocessableEntity, t, editorOpts{errs: f, returnComment: comment})
-			return
-		}
-		if action == track.ActionSubmit || action == track.ActionApprove {
-			v, err := video.Get(ctx, s.db.R, t.VideoID)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			rep, err := t.Report(v.Duration)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			if rep.Blocking() {
-				s.renderEditor(w, r, http.StatusUnprocessableEntity, t, editorOpts{message: "translate.error.blocked"})
-				return
-			}
-		}
-		u := userFrom(r)
-		before := trackAuditOf(t)
 		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-			if err := track.Move(ctx, tx, t, action, u.ID, comment, s.now()); err != nil {
-				return err
-			}
-			after := struct {
-				trackRecord
-				Comment string `json:"comment,omitempty"`
-			}{trackAuditOf(t), comment}
-			return auth.Audit(ctx, tx, u, action, "subtitle_track", t.ID, before, after)
+			return step(ctx, tx, track.Step{Track: t, Version: version, Actor: userFrom(r), Comment: comment, At: s.now()})
 		})
+		var fields problem.Fields
 		switch {
 		case errors.Is(err, track.ErrStale):
 			fresh, gerr := track.Get(ctx, s.db.R, t.ID)
@@ -677,8 +631,12 @@ func (s *Server) trackReview(action string) http.HandlerFunc {
 				return
 			}
 			s.renderEditor(w, r, http.StatusConflict, fresh, editorOpts{message: "translate.error.stale", returnComment: comment})
+		case errors.As(err, &fields):
+			s.renderEditor(w, r, http.StatusUnprocessableEntity, t, editorOpts{errs: fields, returnComment: comment})
 		case errors.Is(err, track.ErrTransition):
 			s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.transition"})
+		case errors.Is(err, track.ErrBlocked):
+			s.renderEditor(w, r, http.StatusUnprocessableEntity, t, editorOpts{message: "translate.error.blocked"})
 		case err != nil:
 			s.fail(w, r, err)
 		default:
@@ -687,17 +645,9 @@ func (s *Server) trackReview(action string) http.HandlerFunc {
 	}
 }
 
-// translationLabel names a language in itself ("русский"), the label a player's menu shows.
-func translationLabel(tag string) string {
-	name := display.Self.Name(language.Make(tag))
-	if name == "" {
-		return tag
-	}
-	return name
-}
-
-// translationCreate makes a draft translation of the track: the same cues and timings with
-// empty text, or with machine-translated text when asked for and configured.
+// translationCreate makes a draft translation of the track (track.NewTranslation): the same
+// cues and timings with empty text, or with machine-translated text when asked for and
+// configured.
 func (s *Server) translationCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id, ok := pathID(r, "id")
@@ -711,93 +661,31 @@ func (s *Server) translationCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rawLang, rawTranslator := formValue(r, "lang"), formValue(r, "translator")
-	var f problem.Fields
-	lang, err := subtitle.CanonicalLanguage(rawLang)
-	switch {
-	case err != nil || lang == "" || len(rawLang) > 35:
-		f.Add("lang", "track.error.lang")
-	case lang == src.Lang:
-		f.Add("lang", "translate.error.same_lang")
-	}
-	var translatorID int64
+	order := track.TranslationOrder{Lang: rawLang, Actor: userFrom(r)}
 	if rawTranslator != "" && rawTranslator != "0" {
-		uid, err := strconv.ParseInt(rawTranslator, 10, 64)
-		var tu *auth.User
-		if err == nil && uid > 0 {
-			tu, err = auth.GetUser(ctx, s.db.R, uid)
-		}
-		if err != nil || tu == nil || tu.Disabled || !tu.Role.AtLeast(auth.RoleTranslator) {
-			f.Add("translator", "translate.error.translator")
-		} else {
-			translatorID = tu.ID
+		if order.TranslatorID, err = strconv.ParseInt(rawTranslator, 10, 64); err != nil || order.TranslatorID <= 0 {
+			order.TranslatorID = -1 // no account: refused as any unknown one
 		}
 	}
-	if len(f) > 0 {
-		s.renderEditor(w, r, http.StatusUnprocessableEntity, src, editorOpts{errs: f, newLang: rawLang, newTranslator: rawTranslator})
+	if r.PostFormValue("machine") != "" {
+		order.Machine = s.machine
+	}
+	t, machineErr, err := track.NewTranslation(ctx, s.db, src, order)
+	var fields problem.Fields
+	switch {
+	case errors.As(err, &fields):
+		s.renderEditor(w, r, http.StatusUnprocessableEntity, src, editorOpts{errs: fields, newLang: rawLang, newTranslator: rawTranslator})
 		return
-	}
-	srcCues, err := src.Cues()
-	if err != nil {
+	case err != nil:
 		s.fail(w, r, err)
 		return
-	}
-	kind := src.Kind
-	if kind == subtitle.KindCaptions {
-		kind = subtitle.KindSubtitles // captions describe sounds too; their translation is subtitles
-	}
-	st := &subtitle.Track{Language: lang, Kind: kind, Label: translationLabel(lang)}
-	for _, c := range srcCues.Cues {
-		cc := *c
-		cc.Text, cc.ID, cc.SourceLine = "", "", 0
-		st.Cues = append(st.Cues, &cc)
 	}
 	notice := "created"
-	if r.PostFormValue("machine") != "" {
-		if tr := s.machine; tr != nil {
-			texts := make([]string, len(srcCues.Cues))
-			for i, c := range srcCues.Cues {
-				texts[i] = track.PlainCueText(c.Text)
-			}
-			mtCtx, cancel := context.WithTimeout(ctx, maxMachineTime)
-			got, err := tr.Translate(mtCtx, texts, src.Lang, lang)
-			cancel()
-			if err != nil {
-				s.log.Warn("machine translation", "track", src.ID, "to", lang, "err", err)
-				notice = "mt_failed"
-			} else {
-				for i, text := range got {
-					st.Cues[i].Text = machineCueText(text)
-				}
-			}
-		}
-	}
-	t := &track.Track{VideoID: src.VideoID, Lang: lang, Kind: kind, Label: st.Label, Status: track.StatusDraft,
-		SourceTrackID: src.ID, TranslatorID: translatorID}
-	if err := t.Validate(); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := t.SetCues(st); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	u := userFrom(r)
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := track.Create(ctx, tx, t); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, u, "create", "subtitle_track", t.ID, nil, trackAuditOf(t))
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	if machineErr != nil {
+		s.log.Warn("machine translation", "track", src.ID, "to", t.Lang, "err", machineErr)
+		notice = "mt_failed"
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/tracks/%d/edit?notice=%s", t.ID, notice), http.StatusSeeOther)
-}
-
-// machineCueText turns plain text from the machine translation into WebVTT cue text.
-func machineCueText(plain string) string {
-	return strings.TrimSpace(html.EscapeString(strings.ReplaceAll(plain, "\x00", "")))
 }
 
 // machineFailure says what the user reads when the machine translation fails, and with which
@@ -817,7 +705,7 @@ func machineFailure(err error) (int, string) {
 }
 
 // trackMachineTranslate fills the empty cues of a draft translation from its source track
-// through the configured service; nothing changes when the service fails.
+// through the configured service (track.FillByMachine); nothing changes when the service fails.
 func (s *Server) trackMachineTranslate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	tr := s.machine
@@ -830,77 +718,34 @@ func (s *Server) trackMachineTranslate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || version <= 0 {
-		s.fail(w, r, badRequest())
+	version, ok := s.formVersion(w, r)
+	if !ok {
 		return
 	}
-	switch {
-	case t.SourceTrackID == 0:
-		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.no_source"})
-		return
-	case t.Status != track.StatusDraft:
-		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.not_editable"})
-		return
-	case version != t.Version:
-		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.stale"})
-		return
-	}
-	ws, err := s.workStateOf(ctx, t)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if ws.source == nil {
-		s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.no_source"})
-		return
-	}
-	var todo []int
-	var texts []string
-	for i, c := range ws.cues.Cues {
-		if track.PlainCueText(c.Text) == "" && strings.TrimSpace(ws.srcCue[i]) != "" {
-			todo = append(todo, i)
-			texts = append(texts, ws.srcCue[i])
-		}
-	}
-	if len(todo) == 0 {
-		http.Redirect(w, r, fmt.Sprintf("/admin/tracks/%d/edit?notice=mt_nothing", t.ID), http.StatusSeeOther)
-		return
-	}
-	mtCtx, cancel := context.WithTimeout(ctx, maxMachineTime)
-	defer cancel()
-	got, err := tr.Translate(mtCtx, texts, ws.source.Lang, t.Lang)
-	if err != nil {
-		s.log.Warn("machine translation", "track", t.ID, "from", ws.source.Lang, "to", t.Lang, "err", err)
-		status, key := machineFailure(err)
-		s.renderEditor(w, r, status, t, editorOpts{message: key})
-		return
-	}
-	for j, i := range todo {
-		ws.cues.Cues[i].Text = machineCueText(got[j])
-	}
-	before := trackAuditOf(t)
-	if err := t.SetCues(ws.cues); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	u := userFrom(r)
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := track.SaveCues(ctx, tx, t); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, u, "machine_translate", "subtitle_track", t.ID, before, trackAuditOf(t))
-	})
-	switch {
-	case errors.Is(err, track.ErrStale), errors.Is(err, track.ErrNotEditable):
+	filled, err := track.FillByMachine(ctx, s.db, t, version, tr, userFrom(r))
+	conflict := func(key string) {
 		fresh, gerr := track.Get(ctx, s.db.R, t.ID)
 		if gerr != nil {
 			s.fail(w, r, gerr)
 			return
 		}
-		s.renderEditor(w, r, http.StatusConflict, fresh, editorOpts{message: "translate.error.stale"})
+		s.renderEditor(w, r, http.StatusConflict, fresh, editorOpts{message: key})
+	}
+	switch {
+	case errors.Is(err, track.ErrNoSource):
+		conflict("translate.error.no_source")
+	case errors.Is(err, track.ErrNotEditable):
+		conflict("translate.error.not_editable")
+	case errors.Is(err, track.ErrStale):
+		conflict("translate.error.stale")
+	case errors.Is(err, track.ErrMachine):
+		s.log.Warn("machine translation", "track", t.ID, "to", t.Lang, "err", err)
+		status, key := machineFailure(err)
+		s.renderEditor(w, r, status, t, editorOpts{message: key})
 	case err != nil:
 		s.fail(w, r, err)
+	case filled == 0:
+		http.Redirect(w, r, fmt.Sprintf("/admin/tracks/%d/edit?notice=mt_nothing", t.ID), http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, fmt.Sprintf("/admin/tracks/%d/edit?notice=mt_done", t.ID), http.StatusSeeOther)
 	}

@@ -112,7 +112,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "create", "user", u.ID, nil, recordOf(u))
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionCreate, auth.EntityUser, u.ID, nil, recordOf(u))
 	})
 	switch {
 	case errors.Is(err, auth.ErrUsernameTaken):
@@ -140,7 +140,7 @@ func (s *Server) showPassword(w http.ResponseWriter, r *http.Request, d password
 
 // changeUser runs change on the account of the request's {id} in one transaction with its
 // audit entry, refusing changes that would leave no enabled admin.
-func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, action, notice string,
+func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, action auth.Action, notice string,
 	change func(ctx context.Context, tx *sql.Tx, u *auth.User) error) {
 	id, ok := pathID(r, "id")
 	if !ok {
@@ -171,7 +171,7 @@ func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, action, noti
 				return errLastAdmin
 			}
 		}
-		return auth.Audit(ctx, tx, userFrom(r), action, "user", id, recordOf(before), recordOf(after))
+		return auth.Audit(ctx, tx, userFrom(r), action, auth.EntityUser, id, recordOf(before), recordOf(after))
 	})
 	switch {
 	case errors.Is(err, errLastAdmin):
@@ -191,13 +191,13 @@ func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, action, noti
 
 func (s *Server) userSetRole(w http.ResponseWriter, r *http.Request) {
 	role := auth.Role(formValue(r, "role"))
-	s.changeUser(w, r, "set_role", "role", func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
+	s.changeUser(w, r, auth.ActionSetRole, "role", func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
 		return auth.SetRole(ctx, tx, u.ID, role)
 	})
 }
 
 func (s *Server) userDisable(w http.ResponseWriter, r *http.Request) {
-	s.changeUser(w, r, "disable", "disabled", func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
+	s.changeUser(w, r, auth.ActionDisable, "disabled", func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
 		if u.ID == userFrom(r).ID {
 			return errSelfDisable
 		}
@@ -206,7 +206,7 @@ func (s *Server) userDisable(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) userEnable(w http.ResponseWriter, r *http.Request) {
-	s.changeUser(w, r, "enable", "enabled", func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
+	s.changeUser(w, r, auth.ActionEnable, "enabled", func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
 		return auth.SetDisabled(ctx, tx, u.ID, false)
 	})
 }
@@ -233,7 +233,7 @@ func (s *Server) userResetPassword(w http.ResponseWriter, r *http.Request) {
 		if target, err = auth.GetUser(ctx, tx, id); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "reset_password", "user", id, recordOf(u), recordOf(target))
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionResetPassword, auth.EntityUser, id, recordOf(u), recordOf(target))
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -156,7 +156,7 @@ func (s *Server) adminTrackBurn(w http.ResponseWriter, r *http.Request) {
 		if err := track.RequestBurn(ctx, tx, s.queue, t, s.now()); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "burn", "subtitle_track", t.ID, nil, burnRecord{t.ID, t.Lang, t.Version})
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionBurn, auth.EntitySubtitleTrack, t.ID, nil, burnRecord{t.ID, t.Lang, t.Version})
 	})
 	switch {
 	case errors.Is(err, track.ErrNotApproved):

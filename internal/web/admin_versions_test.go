@@ -16,6 +16,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/subtitle"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
@@ -102,20 +103,18 @@ func runBurnWorker(t *testing.T, e *testEnv) {
 
 func waitBurn(t *testing.T, e *testEnv, trackID int64) *track.Burn {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		b, err := track.GetBurn(context.Background(), e.db.R, trackID)
-		if err != nil {
+	var b *track.Burn
+	poll.Within(t, 5*time.Minute, "the burned-in version", func() (bool, string) {
+		var err error
+		if b, err = track.GetBurn(context.Background(), e.db.R, trackID); err != nil {
 			t.Fatal(err)
 		}
-		if b.Status == track.BurnReady {
-			return b
+		if b.Status == track.BurnFailed {
+			t.Fatalf("burn failed: %q", b.Failure)
 		}
-		if b.Status == track.BurnFailed || time.Now().After(deadline) {
-			t.Fatalf("burn %s %q", b.Status, b.Failure)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return b.Status == track.BurnReady, b.Status
+	})
+	return b
 }
 
 // TestVersionBurnAndDownload requests the Korean version of a video as an editor, lets a worker
@@ -146,7 +145,7 @@ func TestVersionBurnAndDownload(t *testing.T) {
 	if _, body := editor.get(page + "?notice=requested"); !strings.Contains(body, "Waiting for its turn") || !strings.Contains(body, `http-equiv="refresh"`) {
 		t.Errorf("waiting burn not shown:\n%s", body)
 	}
-	if entries, err := auth.AuditLog(ctx, e.db.R, "subtitle_track", 10, 0); err != nil || len(entries) != 1 || entries[0].Action != "burn" {
+	if entries, err := auth.AuditLog(ctx, e.db.R, auth.EntitySubtitleTrack, 10, 0); err != nil || len(entries) != 1 || entries[0].Action != auth.ActionBurn {
 		t.Errorf("audit: %+v %v", entries, err)
 	}
 
@@ -189,8 +188,8 @@ func TestVersionBurnAndDownload(t *testing.T) {
 
 	// The track is reopened, corrected and approved again: the file shows an older text.
 	e.inTx(func(tx *sql.Tx) error {
-		for _, a := range []string{track.ActionReopen, track.ActionSubmit, track.ActionApprove} {
-			if err := track.Move(ctx, tx, ko, a, 0, "", time.Now()); err != nil {
+		for _, step := range []func(context.Context, *sql.Tx, track.Step) error{track.Reopen, track.Submit, track.Approve} {
+			if err := step(ctx, tx, track.Step{Track: ko, Version: ko.Version, At: time.Now()}); err != nil {
 				return err
 			}
 		}

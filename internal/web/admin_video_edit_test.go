@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/video"
 )
 
@@ -99,15 +101,16 @@ func TestVideoEditCreateAndEdit(t *testing.T) {
 	// The edit page shows every text and links to the upload page.
 	_, body = editor.get("/admin/videos/" + itoa64(id))
 	for _, want := range []string{"블라디보스토크 응원 영상", "Vladivostok&#39;s message of support", `href="/admin/videos/` + itoa64(id) + `/upload"`,
-		`data-video-status="` + itoa64(id) + `"`, "No source file yet", `name="version" value="1"`} {
+		`data-video-status="` + itoa64(id) + `"`, "No source file yet", `name="version" value="` + itoa64(v.Version) + `"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("edit page lacks %s", want)
 		}
 	}
 
 	// Edit: drop the Korean row, change a title; the version moves on and the audit has both.
+	created := v
 	form := videoCreateForm(partner.ID, p.ID)
-	form.Set("version", "1")
+	form.Set("version", itoa64(created.Version))
 	form.Del("texts.1.lang")
 	form.Del("texts.1.title")
 	form.Set("texts.2.title", "A message from Vladivostok")
@@ -116,31 +119,31 @@ func TestVideoEditCreateAndEdit(t *testing.T) {
 		t.Fatalf("edit: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 	v = getVideo(t, e, id)
-	if v.Version != 2 || len(v.Texts) != 2 || v.Title("en") != "A message from Vladivostok" {
+	if v.Version != created.Version+1 || len(v.Texts) != 2 || v.Title("en") != "A message from Vladivostok" {
 		t.Fatalf("edited video = version %d, texts %+v", v.Version, v.Texts)
 	}
-	entries, err := auth.AuditLog(context.Background(), e.db.R, "video", 10, 0)
+	entries, err := auth.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 2 || entries[0].Action != "update" || !strings.Contains(entries[0].Before, "블라디보스토크") ||
-		strings.Contains(entries[0].After, "블라디보스토크") || entries[1].Action != "create" {
+	if len(entries) != 2 || entries[0].Action != auth.ActionUpdate || !strings.Contains(entries[0].Before, "블라디보스토크") ||
+		strings.Contains(entries[0].After, "블라디보스토크") || entries[1].Action != auth.ActionCreate {
 		t.Errorf("audit = %+v", entries)
 	}
 
-	// A second editor still holding version 1: 409, the typed form back, nothing saved.
+	// A second editor still holding the version as created: 409, the typed form back, nothing saved.
 	form.Set("texts.2.title", "Typed by someone late")
 	resp, body = editor.post("/admin/videos/"+itoa64(id), form)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Typed by someone late") ||
 		!strings.Contains(body, "Someone else changed this record") || !strings.Contains(body, "Open the current version") {
 		t.Errorf("stale edit: %d\n%s", resp.StatusCode, body)
 	}
-	if got := getVideo(t, e, id); got.Version != 2 || got.Title("en") != "A message from Vladivostok" {
+	if got := getVideo(t, e, id); got.Version != v.Version || got.Title("en") != "A message from Vladivostok" {
 		t.Errorf("a stale edit changed the video: %+v", got)
 	}
 
 	// "Add a language" sends the form back with one more row and saves nothing.
-	form.Set("version", "2")
+	form.Set("version", itoa64(v.Version))
 	form.Set("add_text", "1")
 	resp, body = editor.post("/admin/videos/"+itoa64(id), form)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="texts.0.lang"`) || !strings.Contains(body, `name="texts.1.lang"`) ||
@@ -153,7 +156,7 @@ func TestVideoEditCreateAndEdit(t *testing.T) {
 		t.Errorf("remove a row: the row is still there or the others are gone")
 	}
 	form.Del("add_text")
-	if got := getVideo(t, e, id); got.Version != 2 {
+	if got := getVideo(t, e, id); got.Version != v.Version {
 		t.Errorf("adding a row saved the video")
 	}
 	// Saved with the English row ticked for removal: only the Russian text stays.
@@ -244,6 +247,8 @@ func publishJobs(t *testing.T, e *testEnv) []jobs.Info {
 	return page.Jobs
 }
 
+// TestVideoEditScheduling follows one video from review to its scheduled publication by the
+// queue, one step per subtest; a failed step stops the steps after it.
 func TestVideoEditScheduling(t *testing.T) {
 	e := newTestEnv(t)
 	home, _, p := seedVladivostok(t, e)
@@ -251,118 +256,121 @@ func TestVideoEditScheduling(t *testing.T) {
 	v := seedVideo(t, e, p, video.StateDraft, ruOnly)
 	editor := e.userClient(auth.RoleEditor)
 	path := "/admin/videos/" + itoa64(v.ID)
-	state := func(version int64, to, at string) (*http.Response, string) {
+	// state posts the state form from the version the database has now, moved by delta.
+	state := func(delta int64, to, at string) (*http.Response, string) {
+		version := getVideo(t, e, v.ID).Version + delta
 		return editor.post(path+"/state", url.Values{"version": {itoa64(version)}, "state": {to}, "scheduled_at": {at},
 			"zone": {"Asia/Seoul"}, "return": {"edit"}})
 	}
-	if resp, body := state(v.Version, video.StateInReview, ""); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("to review: %d\n%s", resp.StatusCode, body)
+	// details is the details form as read now, with scheduled_at typed.
+	details := func(scheduledAt string) url.Values {
+		return url.Values{"version": {itoa64(getVideo(t, e, v.ID).Version)}, "original_lang": {"ru"}, "texts.0.lang": {"ru"},
+			"texts.0.title": {ruOnly.Title}, "zone": {"Asia/Seoul"}, "scheduled_at": {scheduledAt}, "partnerships": {itoa64(p.ID)}}
 	}
-	v = getVideo(t, e, v.ID)
-
-	// In the past (09:00 in Seoul is 00:00 UTC, the clock is at 12:00 UTC): 422, nothing changes.
-	resp, body := state(v.Version, video.StateScheduled, "2020-07-10T09:00")
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "The scheduled time has passed") ||
-		!strings.Contains(body, `id="err-state_scheduled_at"`) || !strings.Contains(body, `value="2020-07-10T09:00"`) {
-		t.Errorf("past: %d\n%s", resp.StatusCode, body)
-	}
-	// No time at all: 422 too.
-	if resp, _ := state(v.Version, video.StateScheduled, ""); resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("no time: %d", resp.StatusCode)
-	}
-	// A stale version: 409, and no job.
-	if resp, _ := state(v.Version-1, video.StateScheduled, "2020-07-11T09:00"); resp.StatusCode != http.StatusConflict {
-		t.Errorf("stale: %d", resp.StatusCode)
-	}
-	if got := getVideo(t, e, v.ID); got.State != video.StateInReview || !got.ScheduledAt.IsZero() || len(publishJobs(t, e)) != 0 {
-		t.Fatalf("a refused schedule changed something: %s %v, %d jobs", got.State, got.ScheduledAt, len(publishJobs(t, e)))
+	at := time.Date(2020, 7, 11, 0, 0, 0, 0, time.UTC) // 09:00 in Seoul
+	step := func(name string, fn func(t *testing.T)) {
+		if !t.Run(name, fn) {
+			t.FailNow()
+		}
 	}
 
-	// Ahead: scheduled, its publication enqueued with the change.
-	resp, body = state(v.Version, video.StateScheduled, "2020-07-11T09:00")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path+"?notice=scheduled" {
-		t.Fatalf("schedule: %d\n%s", resp.StatusCode, body)
-	}
-	v = getVideo(t, e, v.ID)
-	at := time.Date(2020, 7, 11, 0, 0, 0, 0, time.UTC)
-	js := publishJobs(t, e)
-	if v.State != video.StateScheduled || !v.ScheduledAt.Equal(at) || len(js) != 1 || !js[0].ScheduledAt.Equal(at) {
-		t.Fatalf("scheduled: %s at %v; jobs %+v", v.State, v.ScheduledAt, js)
-	}
-	_, body = editor.get(path + "?notice=scheduled")
-	if !strings.Contains(body, "it will be published at the chosen time") || !strings.Contains(body, `value="2020-07-11T09:00"`) {
-		t.Errorf("the page does not show the schedule")
-	}
-
-	// Another time from the form: enqueued again; to the past: refused.
-	form := url.Values{"version": {itoa64(v.Version)}, "original_lang": {"ru"}, "texts.0.lang": {"ru"}, "texts.0.title": {ruOnly.Title},
-		"zone": {"Asia/Seoul"}, "scheduled_at": {"2020-07-09T09:00"}, "partnerships": {itoa64(p.ID)}}
-	if resp, _ := editor.post(path, form); resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("edit to the past: %d", resp.StatusCode)
-	}
-	form.Set("scheduled_at", "2020-07-12T10:00")
-	if resp, body := editor.post(path, form); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("new time: %d\n%s", resp.StatusCode, body)
-	}
-	if js := publishJobs(t, e); len(js) != 2 || !js[0].ScheduledAt.Equal(at.Add(25*time.Hour)) {
-		t.Fatalf("after a new time: jobs %+v", js)
-	}
-
-	// A worker runs the jobs (their time is long past for the real clock): published once; the
-	// other job finds nothing to do.
-	deps := video.Deps{DB: e.db, Store: e.srv.docs, WorkDir: t.TempDir()}
-	q, err := jobs.New(e.db, jobs.Config{Workers: 1, FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := video.Register(q, deps); err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		_ = q.Stop(ctx)
+	step("a schedule in the past, without a time or from a stale version is refused", func(t *testing.T) {
+		if resp, body := state(0, video.StateInReview, ""); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("to review: %d\n%s", resp.StatusCode, body)
+		}
+		// 09:00 in Seoul is 00:00 UTC, and the clock is at 12:00 UTC.
+		resp, body := state(0, video.StateScheduled, "2020-07-10T09:00")
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-state_scheduled_at"`) ||
+			!strings.Contains(body, `value="2020-07-10T09:00"`) {
+			t.Errorf("past: %d\n%s", resp.StatusCode, body)
+		}
+		if resp, body := state(0, video.StateScheduled, ""); resp.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(body, `id="err-state_scheduled_at"`) {
+			t.Errorf("no time: %d", resp.StatusCode)
+		}
+		if resp, _ := state(-1, video.StateScheduled, "2020-07-11T09:00"); resp.StatusCode != http.StatusConflict {
+			t.Errorf("stale: %d", resp.StatusCode)
+		}
+		if got := getVideo(t, e, v.ID); got.State != video.StateInReview || !got.ScheduledAt.IsZero() || len(publishJobs(t, e)) != 0 {
+			t.Fatalf("a refused schedule changed something: %s %v, %d jobs", got.State, got.ScheduledAt, len(publishJobs(t, e)))
+		}
 	})
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		done := 0
-		for _, j := range publishJobs(t, e) {
-			if j.State == jobs.StateCompleted {
-				done++
+
+	step("a time ahead schedules the video and enqueues its publication", func(t *testing.T) {
+		resp, body := state(0, video.StateScheduled, "2020-07-11T09:00")
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path+"?notice=scheduled" {
+			t.Fatalf("schedule: %d\n%s", resp.StatusCode, body)
+		}
+		got := getVideo(t, e, v.ID)
+		js := publishJobs(t, e)
+		if got.State != video.StateScheduled || !got.ScheduledAt.Equal(at) || len(js) != 1 || !js[0].ScheduledAt.Equal(at) {
+			t.Fatalf("scheduled: %s at %v; jobs %+v", got.State, got.ScheduledAt, js)
+		}
+		if _, body := editor.get(path + "?notice=scheduled"); !strings.Contains(body, `value="2020-07-11T09:00"`) {
+			t.Errorf("the page does not show the schedule")
+		}
+	})
+
+	step("another time from the details form is enqueued again; a past one is refused", func(t *testing.T) {
+		if resp, _ := editor.post(path, details("2020-07-09T09:00")); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("edit to the past: %d", resp.StatusCode)
+		}
+		if resp, body := editor.post(path, details("2020-07-12T10:00")); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("new time: %d\n%s", resp.StatusCode, body)
+		}
+		if js := publishJobs(t, e); len(js) != 2 || !js[0].ScheduledAt.Equal(at.Add(25*time.Hour)) {
+			t.Fatalf("after a new time: jobs %+v", js)
+		}
+	})
+
+	step("the queue publishes it once; the job for the old time does nothing", func(t *testing.T) {
+		// Their time is long past for the real clock.
+		deps := video.Deps{DB: e.db, Store: e.srv.docs, WorkDir: t.TempDir()}
+		q, err := jobs.New(e.db, jobs.Config{Workers: 1, FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
+			slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := video.Register(q, deps); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			_ = q.Stop(ctx)
+		}()
+		poll.Until(t, "both publication jobs to complete", func() (bool, string) {
+			done, list := 0, publishJobs(t, e)
+			for _, j := range list {
+				if j.State == jobs.StateCompleted {
+					done++
+				}
 			}
+			return done == 2, fmt.Sprintf("%+v", list)
+		})
+		if got := getVideo(t, e, v.ID); got.State != video.StatePublished || got.PublishedAt.IsZero() {
+			t.Errorf("after the jobs: %s, published at %v", got.State, got.PublishedAt)
 		}
-		if done == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("publication jobs: %+v", publishJobs(t, e))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	got := getVideo(t, e, v.ID)
-	if got.State != video.StatePublished || got.PublishedAt.IsZero() {
-		t.Errorf("after the jobs: %s, published at %v", got.State, got.PublishedAt)
-	}
-
-	// A published video keeps its past time, here stored with seconds: the form shows it to
-	// the minute, and saving the form unchanged neither refuses it nor changes it.
-	past := time.Date(2020, 7, 1, 3, 4, 5, 678e6, time.UTC)
-	e.inTx(func(tx *sql.Tx) error {
-		got.ScheduledAt = past
-		return video.Update(context.Background(), tx, got)
 	})
-	form.Set("version", itoa64(got.Version))
-	form.Set("scheduled_at", "2020-07-01T12:04") // in Seoul
-	if resp, body := editor.post(path, form); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("unchanged past time: %d\n%s", resp.StatusCode, body)
-	}
-	if got := getVideo(t, e, v.ID); !got.ScheduledAt.Equal(past) {
-		t.Errorf("an unchanged time became %v", got.ScheduledAt)
-	}
+
+	step("a published video's past time, saved unchanged, is kept to the second", func(t *testing.T) {
+		// Stored with seconds: the form shows it to the minute.
+		past := time.Date(2020, 7, 1, 3, 4, 5, 678e6, time.UTC)
+		e.inTx(func(tx *sql.Tx) error {
+			got := getVideo(t, e, v.ID)
+			got.ScheduledAt = past
+			return video.Update(context.Background(), tx, got)
+		})
+		if resp, body := editor.post(path, details("2020-07-01T12:04")); resp.StatusCode != http.StatusSeeOther { // in Seoul
+			t.Fatalf("unchanged past time: %d\n%s", resp.StatusCode, body)
+		}
+		if got := getVideo(t, e, v.ID); !got.ScheduledAt.Equal(past) {
+			t.Errorf("an unchanged time became %v", got.ScheduledAt)
+		}
+	})
 }
 
 func TestVideoEditStatusAndReprocess(t *testing.T) {

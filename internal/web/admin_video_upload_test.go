@@ -26,6 +26,7 @@ import (
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/video"
 )
 
@@ -199,12 +200,13 @@ func (tc *tusClient) interrupt(path string, offset int, data []byte, n int) {
 	}
 	conn.Close()
 	bin := filepath.Join(e.srv.cfg.DataDir, "uploads", filepath.Base(path))
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if fi, err := os.Stat(bin); err == nil && fi.Size() == int64(offset+n) {
-			return
+	poll.Until(e.t, fmt.Sprintf("the server to keep the %d bytes sent before the connection dropped", n), func() (bool, string) {
+		fi, err := os.Stat(bin)
+		if err != nil {
+			return false, err.Error()
 		}
-	}
-	e.t.Fatalf("the server did not keep the %d bytes sent before the connection dropped", n)
+		return fi.Size() == int64(offset+n), fmt.Sprintf("%d bytes kept", fi.Size())
+	})
 }
 
 // checkUploaded checks that v's source is data, stored in the media store, waiting for
@@ -267,7 +269,7 @@ func TestUploadInterruptedThroughAdmin(t *testing.T) {
 		off = tc.patch(path, off, data[off:min(off+chunk, len(data))])
 	}
 	v = e.checkUploaded(v.ID, data)
-	log, err := auth.AuditLog(context.Background(), e.db.R, "video", 5, 0)
+	log, err := auth.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 5, 0)
 	if err != nil || len(log) != 1 || log[0].Action != "upload_source" || log[0].Username != "u-editor" {
 		t.Fatalf("audit: %+v %v", log, err)
 	}

@@ -17,7 +17,6 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
-	"sistercity/internal/publog"
 	"sistercity/internal/register"
 	"sistercity/internal/video"
 )
@@ -554,9 +553,8 @@ func (s *Server) adminVideoUpdate(w http.ResponseWriter, r *http.Request) {
 	s.saveVideo(w, r, f, stored)
 }
 
-// saveVideo validates the form and saves it in one transaction with its audit entry. A video
-// that is scheduled and gets another time has its publication enqueued again in the same
-// transaction; the job for the old time finds the video not due and does nothing.
+// saveVideo validates the form and saves it through video.Add or video.Edit, which audit it and
+// enqueue the publication again when a scheduled video gets another time.
 func (s *Server) saveVideo(w http.ResponseWriter, r *http.Request, f videoForm, stored *video.Video) {
 	if f.rowAdded(r) {
 		s.renderVideo(w, r, http.StatusOK, f, stored, nil, "")
@@ -577,32 +575,9 @@ func (s *Server) saveVideo(w http.ResponseWriter, r *http.Request, f videoForm, 
 	u := userFrom(r)
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if stored == nil {
-			if err := video.Create(ctx, tx, v); err != nil {
-				return err
-			}
-			after, err := video.Get(ctx, tx, v.ID)
-			if err != nil {
-				return err
-			}
-			return auth.Audit(ctx, tx, u, "create", "video", v.ID, nil, after)
+			return video.Add(ctx, tx, v, u)
 		}
-		before, err := video.Get(ctx, tx, v.ID)
-		if err != nil {
-			return err
-		}
-		if err := video.Update(ctx, tx, v); err != nil {
-			return err
-		}
-		if before.State == video.StateScheduled && !v.ScheduledAt.Equal(before.ScheduledAt) {
-			if err := video.EnqueuePublish(ctx, tx, s.queue, v.ID, v.ScheduledAt); err != nil {
-				return err
-			}
-		}
-		after, err := video.Get(ctx, tx, v.ID)
-		if err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, u, "update", "video", v.ID, before, after)
+		return video.Edit(ctx, tx, s.queue, v, u)
 	})
 	switch {
 	case errors.Is(err, video.ErrStale):
@@ -616,10 +591,10 @@ func (s *Server) saveVideo(w http.ResponseWriter, r *http.Request, f videoForm, 
 	}
 }
 
-// adminVideoState moves a video to another publishing state: checked against the workflow and
-// the version the editor saw, in one transaction with its audit entry. Scheduling takes the
-// time typed beside the state (or the one stored), which must lie ahead, and enqueues the
-// publication in the same transaction. A refusal shows the video's page with the reason.
+// adminVideoState moves a video to another publishing state through video.Schedule (with the
+// time typed beside the state, or the one stored) or video.Move, which check the workflow and
+// the version the editor saw, enqueue the publication and audit the change. A refusal shows
+// the video's page with the reason.
 func (s *Server) adminVideoState(w http.ResponseWriter, r *http.Request) {
 	stored, ok := s.loadVideo(w, r)
 	if !ok {
@@ -632,27 +607,34 @@ func (s *Server) adminVideoState(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	now := s.now()
-	sf := videoForm{ScheduledAt: formValue(r, "scheduled_at"), Zone: formValue(r, "zone")}
+	change := video.Change{ID: stored.ID, Version: version, Actor: userFrom(r), Now: s.now()}
 	var errs problem.Fields
 	var at time.Time
 	if to == video.StateScheduled {
-		if at = sf.scheduleOf(&errs); at.IsZero() {
-			at = stored.ScheduledAt
+		sf := videoForm{ScheduledAt: formValue(r, "scheduled_at"), Zone: formValue(r, "zone")}
+		at = sf.scheduleOf(&errs)
+	}
+	if len(errs) == 0 {
+		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+			switch to {
+			case video.StateScheduled:
+				return video.Schedule(ctx, tx, s.queue, change, at)
+			case video.StatePublished:
+				return video.Publish(ctx, tx, change)
+			case video.StateWithdrawn:
+				return video.Withdraw(ctx, tx, change)
+			}
+			return video.Move(ctx, tx, change, to)
+		})
+		if f, ok := problem.AsFields(err); ok {
+			errs, err = f, nil
 		}
-		switch {
-		case len(errs) > 0:
-		case at.IsZero():
-			errs.Add("scheduled_at", "video.error.schedule_missing")
-		case !at.After(now):
-			errs.Add("scheduled_at", "video.edit.schedule_past")
-		}
+	}
+	showStored := func(status int, errs problem.Fields, key string) {
 		// The state form's fields are named apart from the details form's on the same page.
 		for i := range errs {
 			errs[i].Field = "state_" + errs[i].Field
 		}
-	}
-	showStored := func(status int, errs problem.Fields, key string) {
 		p := s.adminPage(w, r, "")
 		vc, err := s.videoContext(ctx, p.L)
 		if err != nil {
@@ -666,47 +648,9 @@ func (s *Server) adminVideoState(w http.ResponseWriter, r *http.Request) {
 		}
 		s.renderVideo(w, r, status, videoFormOf(current, vc.zone), current, errs, key)
 	}
-	if len(errs) > 0 {
-		showStored(http.StatusUnprocessableEntity, errs, "")
-		return
-	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		v, err := video.Get(ctx, tx, stored.ID)
-		if err != nil {
-			return err
-		}
-		if v.Version != version {
-			return video.ErrStale
-		}
-		before := map[string]any{"state": v.State, "scheduled_at": v.ScheduledAt}
-		if to == video.StateScheduled {
-			if !at.Equal(v.ScheduledAt) {
-				v.ScheduledAt = at
-				if err := video.Update(ctx, tx, v); err != nil {
-					return err
-				}
-			}
-			if err := video.SetState(ctx, tx, v, to, now); err != nil {
-				return err
-			}
-			if err := video.EnqueuePublish(ctx, tx, s.queue, v.ID, at); err != nil {
-				return err
-			}
-		} else {
-			was := v.State
-			if err := video.SetState(ctx, tx, v, to, now); err != nil {
-				return err
-			}
-			if to == video.StatePublished && was != video.StatePublished {
-				if err := publog.RecordSitePublication(ctx, tx, v.ID, now); err != nil {
-					return err
-				}
-			}
-		}
-		after := map[string]any{"state": v.State, "scheduled_at": v.ScheduledAt}
-		return auth.Audit(ctx, tx, userFrom(r), "state", "video", v.ID, before, after)
-	})
 	switch {
+	case len(errs) > 0:
+		showStored(http.StatusUnprocessableEntity, errs, "")
 	case errors.Is(err, video.ErrTransition):
 		showStored(http.StatusUnprocessableEntity, nil, "video.error.transition")
 	case errors.Is(err, video.ErrStale):
@@ -732,9 +676,9 @@ func (s *Server) encodeStaleAfter() time.Duration {
 	return video.DefaultStaleAfter
 }
 
-// adminVideoReprocess runs the processing of a video's source again, now, after it failed or
-// while its run is stalled (no heartbeat for --encode-stale-after): the video waits again and
-// a job is enqueued in the same transaction. A stalled run that is still alive somewhere loses
+// adminVideoReprocess runs the processing of a video's source again (video.Reprocess), now,
+// after it failed or while its run is stalled (no heartbeat for --encode-stale-after): the
+// video waits again and a job is enqueued in the same transaction. A stalled run that is still alive somewhere loses
 // its hold on the video and records nothing.
 func (s *Server) adminVideoReprocess(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r, "id")
@@ -744,23 +688,7 @@ func (s *Server) adminVideoReprocess(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		v, err := video.Get(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if v.SourceKey == "" {
-			return problem.New(http.StatusUnprocessableEntity, "video.edit.no_source")
-		}
-		queued, err := video.Retry(ctx, tx, s.queue, id, s.now().Add(-s.encodeStaleAfter()))
-		if err != nil {
-			return err
-		}
-		if !queued {
-			return problem.New(http.StatusConflict, "video.edit.not_retryable")
-		}
-		return auth.Audit(ctx, tx, userFrom(r), "reprocess", "video", id,
-			map[string]string{"processing": v.Processing, "failure": v.Failure},
-			map[string]string{"processing": video.ProcWaiting})
+		return video.Reprocess(ctx, tx, s.queue, id, s.now().Add(-s.encodeStaleAfter()), userFrom(r))
 	})
 	if err != nil {
 		s.fail(w, r, err)

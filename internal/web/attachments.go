@@ -45,7 +45,8 @@ const maxDocTitle = 200
 type attachments struct {
 	owner attach.Owner
 	// entity names the records in the audit log; ownerField names the owner in its entries.
-	entity, ownerField string
+	entity     auth.Entity
+	ownerField string
 	// keyPrefix is where the bytes are stored: keyPrefix/ownerID/random.
 	keyPrefix string
 	// page is the owner's admin page; files is the path of its files under it.
@@ -61,7 +62,7 @@ type attachments struct {
 
 func (s *Server) partnershipDocuments() attachments {
 	return attachments{
-		owner: attach.Partnership, entity: "document", ownerField: "partnership_id", keyPrefix: "documents",
+		owner: attach.Partnership, entity: auth.EntityDocument, ownerField: "partnership_id", keyPrefix: "documents",
 		page:    func(id int64) string { return fmt.Sprintf("/admin/partnerships/%d", id) },
 		files:   "documents",
 		section: "documents", heading: "partner.documents", caption: "admin.documents.caption", legend: "admin.documents.upload",
@@ -77,7 +78,7 @@ func (s *Server) partnershipDocuments() attachments {
 
 func (s *Server) activityMinutes() attachments {
 	return attachments{
-		owner: attach.Activity, entity: "activity_document", ownerField: "activity_id", keyPrefix: "activities",
+		owner: attach.Activity, entity: auth.EntityActivityDocument, ownerField: "activity_id", keyPrefix: "activities",
 		page:    func(id int64) string { return fmt.Sprintf("/admin/activities/%d", id) },
 		files:   "minutes",
 		section: "minutes", heading: "admin.activities.minutes", caption: "admin.activities.minutes_caption", legend: "admin.activities.minutes_upload",
@@ -215,7 +216,7 @@ func (s *Server) upload(a attachments) http.HandlerFunc {
 			if err := attach.Add(ctx, tx, a.owner, ownerID, d, u.ID); err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, u, "create", a.entity, d.ID, nil, a.record(ownerID, d))
+			return auth.Audit(ctx, tx, u, auth.ActionCreate, a.entity, d.ID, nil, a.record(ownerID, d))
 		})
 		if err != nil {
 			s.deleteBlobs(r, d.StorageKey)
@@ -265,7 +266,7 @@ func (s *Server) remove(a attachments) http.HandlerFunc {
 			if err := attach.Delete(ctx, tx, a.owner, ownerID, id); err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, userFrom(r), "delete", a.entity, id, a.record(ownerID, d), nil)
+			return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, a.entity, id, a.record(ownerID, d), nil)
 		})
 		if err != nil {
 			s.fail(w, r, err)

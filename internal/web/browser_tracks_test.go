@@ -2,16 +2,17 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"golang.org/x/text/encoding/charmap"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/poll"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
 )
@@ -26,18 +27,13 @@ const showingTrack = `(() => {
 // waitEval evaluates expr until it gives want, failing the test after a while.
 func waitEval(t *testing.T, ctx context.Context, expr, want string) {
 	t.Helper()
-	var got string
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		var err error
-		got, err = chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	poll.Until(t, fmt.Sprintf("%s to give %q", strings.TrimSpace(expr), want), func() (bool, string) {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got == want {
-			return
-		}
-	}
-	t.Fatalf("%s gives %q, want %q", strings.TrimSpace(expr), got, want)
+		return got == want, got
+	})
 }
 
 // TestBrowserTrackChoiceAndTranscript opens the Russian watch page of a video with Korean,

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/video"
 )
 
@@ -113,18 +115,15 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
 	bg := context.Background()
 	var processed *video.Video
-	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		processed, err = video.Get(bg, e.db.R, v.ID)
-		if err != nil {
+	poll.Within(t, 5*time.Minute, "the uploaded video to be processed", func() (bool, string) {
+		if processed, err = video.Get(bg, e.db.R, v.ID); err != nil {
 			t.Fatal(err)
 		}
-		if processed.Processing == video.ProcReady || processed.Processing == video.ProcFailed {
-			break
+		if processed.Processing == video.ProcFailed {
+			t.Fatalf("processing failed: %s", processed.Failure)
 		}
-	}
-	if processed.Processing != video.ProcReady {
-		t.Fatalf("processing: %q %s", processed.Processing, processed.Failure)
-	}
+		return processed.Processing == video.ProcReady, processed.Processing
+	})
 	e.inTx(func(tx *sql.Tx) error {
 		for _, st := range []string{video.StateInReview, video.StatePublished} {
 			if err := video.SetState(bg, tx, processed, st, fixedNow); err != nil {
@@ -142,20 +141,14 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 	if err != nil {
 		t.Fatalf("watch page: %v", err)
 	}
-	var state int
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		state, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("player").readyState`))
+	poll.Until(t, "the uploaded video to play (readyState ≥ 3, HAVE_FUTURE_DATA)", func() (bool, string) {
+		state, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("player").readyState`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if state >= 3 {
-			break
-		}
-	}
-	if state < 3 {
 		src, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("player").currentSrc`))
-		t.Fatalf("the uploaded video's readyState is %d on %s, want ≥ 3 (HAVE_FUTURE_DATA)", state, src)
-	}
+		return state >= 3, fmt.Sprintf("readyState %d on %s", state, src)
+	})
 	if src, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("player").currentSrc`)); !strings.Contains(src, "/media/") {
 		t.Errorf("the player plays %q, not a stored rendition", src)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"sistercity/internal/auth"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/video"
 )
 
@@ -108,13 +110,11 @@ func TestBrowserVideoEdit(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := ru.T("video.processing.ready") + "|hidden"
-	var got string
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline) && got != want; time.Sleep(200 * time.Millisecond) {
-		if got, err = chromedp.Run(bctx, chromedp.Evaluate[string](status)); err != nil {
+	poll.Until(t, fmt.Sprintf("the page to show %q after processing", want), func() (bool, string) {
+		got, err := chromedp.Run(bctx, chromedp.Evaluate[string](status))
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if got != want {
-		t.Errorf("after processing the page shows %q, want %q", got, want)
-	}
+		return got == want, got
+	})
 }

@@ -22,7 +22,7 @@ func (s *Server) exchangeRoutes() []route {
 		{"POST /admin/activities", auth.RoleEditor, s.activityCreate},
 		{"GET /admin/activities/{id}", auth.RoleViewer, s.activityEdit},
 		{"POST /admin/activities/{id}", auth.RoleEditor, s.activityUpdate},
-		{"POST /admin/activities/{id}/delete", auth.RoleEditor, deleteRecord(s, "activity", "/admin/activities?notice=deleted", exchange.Get, exchange.Delete)},
+		{"POST /admin/activities/{id}/delete", auth.RoleEditor, deleteRecord(s, auth.EntityActivity, "/admin/activities?notice=deleted", exchange.Get, exchange.Delete)},
 
 		{"POST /admin/activities/{id}/minutes", auth.RoleEditor, s.upload(s.activityMinutes())},
 		{"GET /admin/activities/{id}/minutes/{doc}", auth.RoleViewer, s.download(s.activityMinutes())},
@@ -43,13 +43,13 @@ func (s *Server) exchangeRoutes() []route {
 		{"POST /admin/milestones", auth.RoleEditor, s.milestoneCreate},
 		{"GET /admin/milestones/{id}", auth.RoleViewer, s.milestoneEdit},
 		{"POST /admin/milestones/{id}", auth.RoleEditor, s.milestoneUpdate},
-		{"POST /admin/milestones/{id}/delete", auth.RoleEditor, deleteRecord(s, "milestone", "/admin/milestones?notice=deleted", milestone.Get, noFiles(milestone.Delete))},
+		{"POST /admin/milestones/{id}/delete", auth.RoleEditor, deleteRecord(s, auth.EntityMilestone, "/admin/milestones?notice=deleted", milestone.Get, noFiles(milestone.Delete))},
 
 		{"GET /admin/relations/new", auth.RoleEditor, s.relationNew},
 		{"POST /admin/relations", auth.RoleEditor, s.relationCreate},
 		{"GET /admin/relations/{id}", auth.RoleViewer, s.relationEdit},
 		{"POST /admin/relations/{id}", auth.RoleEditor, s.relationUpdate},
-		{"POST /admin/relations/{id}/delete", auth.RoleEditor, deleteRecord(s, "diplomatic_relation", "/admin/milestones?notice=deleted#relations", milestone.GetRelation, noFiles(milestone.DeleteRelation))},
+		{"POST /admin/relations/{id}/delete", auth.RoleEditor, deleteRecord(s, auth.EntityDiplomaticRelation, "/admin/milestones?notice=deleted#relations", milestone.GetRelation, noFiles(milestone.DeleteRelation))},
 	}
 }
 

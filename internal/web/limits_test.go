@@ -24,6 +24,7 @@ import (
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
+	"sistercity/internal/poll"
 )
 
 // syncBuffer is a log destination the server and the test share.
@@ -190,16 +191,10 @@ func TestLargeMultipartRefusedBeforeBodyIsRead(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds, failing after a generous bound.
+// waitFor is poll.Until for a condition with nothing to say about its state.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll.Until(t, what, func() (bool, string) { return cond(), "not yet" })
 }
 
 // Only --max-large-bodies multipart bodies are read at once; one more is answered 503 with

@@ -41,7 +41,7 @@ func (s *Server) formVersion(w http.ResponseWriter, r *http.Request) (int64, boo
 // deleteRecord is the handler that deletes the record named by {id}: read, deleted and audited
 // as entity in one transaction, then the stored files del names removed (after the commit, so
 // a failed transaction never leaves a record without its file), then a redirect to done.
-func deleteRecord[T any](s *Server, entity, done string, get func(context.Context, db.Querier, int64) (T, error),
+func deleteRecord[T any](s *Server, entity auth.Entity, done string, get func(context.Context, db.Querier, int64) (T, error),
 	del func(context.Context, *sql.Tx, int64) (files []string, err error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, ok := pathID(r, "id")
@@ -59,7 +59,7 @@ func deleteRecord[T any](s *Server, entity, done string, get func(context.Contex
 			if files, err = del(ctx, tx, id); err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, userFrom(r), "delete", entity, id, before, nil)
+			return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, entity, id, before, nil)
 		})
 		if err != nil {
 			s.fail(w, r, err)

@@ -325,10 +325,10 @@ func TestTrackHostileCueText(t *testing.T) {
 	list := importFile(t, c, v.ID, "hostile.en.srt", []byte(hostileSRT), url.Values{"lang_0": {"en"}, "kind_0": {"subtitles"}, "default_0": {"1"}})
 	tr := list[0]
 	e.inTx(func(tx *sql.Tx) error {
-		if err := track.Move(context.Background(), tx, tr, track.ActionSubmit, 0, "", fixedNow); err != nil {
+		if err := track.Submit(context.Background(), tx, track.Step{Track: tr, Version: tr.Version, At: fixedNow}); err != nil {
 			return err
 		}
-		return track.Move(context.Background(), tx, tr, track.ActionApprove, 0, "", fixedNow)
+		return track.Approve(context.Background(), tx, track.Step{Track: tr, Version: tr.Version, At: fixedNow})
 	})
 	// A label typed in the admin is text too.
 	resp, _ = c.post("/admin/videos/"+itoa64(v.ID)+"/tracks/"+itoa64(tr.ID), url.Values{"lang": {"en"}, "kind": {"subtitles"},
@@ -519,19 +519,20 @@ func TestTrackAdminPage(t *testing.T) {
 	}
 	c := e.userClient(auth.RoleEditor)
 	path := "/admin/videos/" + itoa64(v.ID) + "/tracks/" + itoa64(tr.ID)
-	resp, _ := c.post(path, url.Values{"lang": {"ru-RU"}, "kind": {"captions"}, "label": {"Русский"}, "default": {"1"}, "version": {"1"}})
+	read := tr.Version
+	resp, _ := c.post(path, url.Values{"lang": {"ru-RU"}, "kind": {"captions"}, "label": {"Русский"}, "default": {"1"}, "version": {itoa64(read)}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %d", resp.StatusCode)
 	}
 	got, _ := track.Get(context.Background(), e.db.R, tr.ID)
-	if got.Lang != "ru-RU" || got.Kind != subtitle.KindCaptions || got.Label != "Русский" || !got.Default || got.Version != 2 {
+	if got.Lang != "ru-RU" || got.Kind != subtitle.KindCaptions || got.Label != "Русский" || !got.Default || got.Version != read+1 {
 		t.Errorf("saved: %+v", got)
 	}
-	resp, body = c.post(path, url.Values{"lang": {"ru"}, "kind": {"subtitles"}, "version": {"1"}})
+	resp, body = c.post(path, url.Values{"lang": {"ru"}, "kind": {"subtitles"}, "version": {itoa64(read)}})
 	if resp.StatusCode != http.StatusConflict {
 		t.Errorf("stale form: %d\n%s", resp.StatusCode, body)
 	}
-	resp, body = c.post(path, url.Values{"lang": {"русский"}, "kind": {"subtitles"}, "version": {"2"}})
+	resp, body = c.post(path, url.Values{"lang": {"русский"}, "kind": {"subtitles"}, "version": {itoa64(got.Version)}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Enter a language tag") {
 		t.Errorf("bad tag: %d", resp.StatusCode)
 	}

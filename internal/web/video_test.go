@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 
 	"sistercity/internal/auth"
 	"sistercity/internal/media"
+	"sistercity/internal/poll"
 	"sistercity/internal/register"
 	"sistercity/internal/video"
 )
@@ -232,7 +234,7 @@ func TestAdminVideoStateChange(t *testing.T) {
 	if got.State != video.StatePublished || !got.PublishedAt.Equal(fixedNow) {
 		t.Errorf("after publishing: %s %v", got.State, got.PublishedAt)
 	}
-	entries, err := auth.AuditLog(context.Background(), e.db.R, "video", 10, 0)
+	entries, err := auth.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 10, 0)
 	if err != nil || len(entries) != 2 {
 		t.Errorf("audit entries: %d %v", len(entries), err)
 	}
@@ -249,20 +251,14 @@ func TestBrowserWatchPagePlays(t *testing.T) {
 	auditPage(t, ctx, page)
 	waitReady := func(wantSrc string) {
 		t.Helper()
-		var state int
-		var src string
-		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			var err error
-			state, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("player").readyState`))
+		poll.Until(t, "the player to have data (readyState ≥ 2, HAVE_CURRENT_DATA) of "+wantSrc, func() (bool, string) {
+			state, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("player").readyState`))
 			if err != nil {
 				t.Fatal(err)
 			}
-			src, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("player").currentSrc`))
-			if state >= 2 && strings.HasSuffix(src, wantSrc) {
-				return
-			}
-		}
-		t.Fatalf("video readyState %d on %s, want ≥ 2 (HAVE_CURRENT_DATA) on %s", state, src, wantSrc)
+			src, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("player").currentSrc`))
+			return state >= 2 && strings.HasSuffix(src, wantSrc), fmt.Sprintf("readyState %d on %s", state, src)
+		})
 	}
 	waitReady(mediaURL(v.Default().Key))
 	// The rendition choice switches the source, and the smaller file plays too.

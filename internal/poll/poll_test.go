@@ -1,0 +1,45 @@
+package poll_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"sistercity/internal/poll"
+)
+
+func TestUntilReturnsOnceDone(t *testing.T) {
+	n := 0
+	poll.Until(t, "the third check", func() (bool, string) { n++; return n == 3, "" })
+	if n != 3 {
+		t.Errorf("%d checks", n)
+	}
+}
+
+// recorder is a testing.TB that keeps the failure instead of failing.
+type recorder struct {
+	testing.TB
+	failed string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.failed = fmt.Sprintf(format, args...)
+	panic(r)
+}
+
+func TestWithinFailsWithWhatAndState(t *testing.T) {
+	rec := &recorder{TB: t}
+	func() {
+		defer func() {
+			if p := recover(); p != rec {
+				panic(p)
+			}
+		}()
+		poll.Within(rec, 50*time.Millisecond, "a thing that never comes", func() (bool, string) { return false, "still waiting" })
+	}()
+	if !strings.Contains(rec.failed, "for a thing that never comes; last seen: still waiting") {
+		t.Errorf("failure %q", rec.failed)
+	}
+}
