@@ -19,5 +19,6 @@ func (s *Server) adminRoutes() []route {
 	rs = append(rs, s.trackAdminRoutes()...)
 	rs = append(rs, s.translateRoutes()...)
 	rs = append(rs, s.videoUploadRoutes()...)
+	rs = append(rs, s.embedSettingsRoutes()...)
 	return rs
 }

@@ -132,7 +132,7 @@ func TestVideoWatchPageAndMedia(t *testing.T) {
 			t.Errorf("watch page lacks %s", want)
 		}
 	}
-	if strings.Count(body, "</script>") != 2 { // the JSON-LD and the module, nothing from the title
+	if strings.Count(body, "</script>") != 3 { // the JSON-LD and the two modules, nothing from the title
 		t.Errorf("a title closed a script element")
 	}
 	best := v.Renditions[len(v.Renditions)-1]
