@@ -15,6 +15,7 @@ import (
 
 	"sistercity/internal/auth"
 	"sistercity/internal/i18n"
+	"sistercity/internal/media"
 	"sistercity/internal/publish"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
@@ -391,4 +392,53 @@ func manyOrigins(n int) string {
 		b.WriteString("https://site" + strconv.Itoa(i) + ".example\n")
 	}
 	return b.String()
+}
+
+// TestShareBurnedVersion checks that a ready burned-in version of an approved track is offered
+// on the watch page's share panel and downloads from the public site, and that nothing else
+// under /media/versions/ does.
+func TestShareBurnedVersion(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	v := seedEmbedVideo(t, e)
+	tracks, err := track.ForVideo(ctx, e.db.R, v.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ru *track.Track
+	for _, tr := range tracks {
+		if tr.Lang == "ru" {
+			ru = tr
+		}
+	}
+	draft := addTrack(t, e, v.ID, "ja", track.StatusDraft, false, "こんにちは")
+	_, body := e.client().get("/en/videos/" + itoa64(v.ID))
+	if strings.Contains(body, "/media/versions/") {
+		t.Errorf("a version offered before one is burned")
+	}
+	e.inTx(func(tx *sql.Tx) error { return track.RequestBurn(ctx, tx, e.queue, ru, fixedNow) })
+	deps := track.BurnDeps{DB: e.db, Store: e.srv.docs, WorkDir: t.TempDir(), Encoder: media.X264{Preset: "ultrafast"}}
+	if err := track.BurnVersion(ctx, deps, ru.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, body = e.client().get("/en/videos/" + itoa64(v.ID))
+	link := `<a href="/media/versions/` + itoa64(ru.ID) + `.mp4" download>Download with Russian subtitles burned in</a>`
+	if !strings.Contains(body, link) {
+		t.Errorf("watch page lacks %s", link)
+	}
+	resp, b := e.client().get("/media/versions/" + itoa64(ru.ID) + ".mp4")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "video/mp4" || len(b) < 1000 ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "video-"+itoa64(v.ID)+"-ru.mp4") {
+		t.Errorf("version download: %d %v, %d bytes", resp.StatusCode, resp.Header, len(b))
+	}
+	for _, path := range []string{"/media/versions/" + itoa64(draft.ID) + ".mp4", "/media/versions/999999.mp4",
+		"/media/versions/abc.mp4", "/media/versions/" + itoa64(ru.ID) + ".mkv"} {
+		if resp, _ := e.client().get(path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	setState(t, e, v.ID, video.StateWithdrawn)
+	if resp, _ := e.client().get("/media/versions/" + itoa64(ru.ID) + ".mp4"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("version of a withdrawn video: %d", resp.StatusCode)
+	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -149,7 +150,7 @@ func (s *Server) versionMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.publicVideo(ctx, strconv.FormatInt(t.VideoID, 10)); err != nil {
-		if isNotFound(err) || err == errNotFound {
+		if isNotFound(err) || errors.Is(err, errNotFound) {
 			s.notFound(w, r)
 			return
 		}
