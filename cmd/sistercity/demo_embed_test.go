@@ -157,6 +157,25 @@ func TestDemoEmbedInBrowser(t *testing.T) {
 		}
 		waitEval(t, ctx, `String(document.getElementById("player").currentTime > 0 && document.querySelectorAll("#transcript button")[1].getAttribute("aria-current") === "true")`, "true")
 	}
+	// The watch page's share panel: the embed code follows the choice of language and
+	// subtitles, and the link can carry the playing time.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(412, 915), chromedp.Navigate(base+"/ko"+link[1]), chromedp.WaitVisible(chromedp.ID("share-embed"))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+	  for (const [id, v] of [["share-embed-lang", "en"], ["share-embed-subtitles", "ru"]]) {
+	    const s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event("change"));
+	  }
+	  const v = document.getElementById("player"); v.currentTime = 1.2;
+	  document.getElementById("share-at").click();
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEval(t, ctx, `String(document.getElementById("share-embed").value.includes('src="`+base+`/embed/videos/`+link[2]+`?lang=en&amp;subtitles=ru"'))`, "true")
+	waitEval(t, ctx, `document.getElementById("share-link").value`, base+"/ko"+link[1]+"?t=1s")
+	runAxe(t, ctx, axe, "watch page")
+
 	// The withdrawn card passes it too.
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/embed/videos/999999?lang=ru"), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
 		t.Fatal(err)

@@ -370,6 +370,12 @@ func TestWatchPageShareAndDiscovery(t *testing.T) {
 	if n := strings.Count(body, `/media/videos/`+itoa64(v.ID)+`/`); n < 2 {
 		t.Errorf("renditions to download: %d links", n)
 	}
+	// An unlisted video is shown only on its watch page: no embed code, no oEmbed.
+	unlisted := seedVideo(t, e, nil, video.StateUnlisted, ruOnly)
+	_, ub := c.get("/ru/videos/" + itoa64(unlisted.ID))
+	if strings.Contains(ub, "oembed") || strings.Contains(ub, `id="share-embed"`) || !strings.Contains(ub, `id="share-link"`) {
+		t.Errorf("unlisted watch page offers embedding")
+	}
 	// The discovery link answers.
 	m := regexp.MustCompile(`type="application/json\+oembed" href="([^"]+)"`).FindStringSubmatch(body)
 	if m == nil {

@@ -29,6 +29,9 @@ type sharePanel struct {
 	Feeds     []shareFeed
 	// OEmbedJSON and OEmbedXML are the oEmbed discovery links of the page.
 	OEmbedJSON, OEmbedXML string
+	// Embeddable is false for an unlisted video, which only its watch page shows: no embed
+	// code, no oEmbed.
+	Embeddable bool
 }
 
 type shareDownload struct {
@@ -73,7 +76,8 @@ func (s *Server) newSharePanel(ctx context.Context, r *http.Request, p *page, v 
 		EmbedURL:  s.absoluteURL(r, embedPath(v.ID)),
 		EmbedCode: s.embedCode(r, v, p.Lang, "", w, h),
 		Width:     w, Height: h,
-		Title: v.Title(p.Lang),
+		Title:      v.Title(p.Lang),
+		Embeddable: v.State == video.StatePublished,
 	}
 	oembed := s.absoluteURL(r, "/oembed?url="+url.QueryEscape(sp.PageURL))
 	sp.OEmbedJSON, sp.OEmbedXML = oembed+"&format=json", oembed+"&format=xml"

@@ -49,8 +49,10 @@ if (panel) {
 
   at.addEventListener("change", updateLink);
   if (player) player.addEventListener("timeupdate", () => { if (at.checked) updateLink(); else atTime.textContent = startParam(player.currentTime); });
-  lang.addEventListener("change", updateCode);
-  subs.addEventListener("change", updateCode);
+  if (code) { // an unlisted video offers no embed code
+    lang.addEventListener("change", updateCode);
+    subs.addEventListener("change", updateCode);
+  }
   for (const b of panel.querySelectorAll("button[data-copy]")) {
     b.addEventListener("click", () => copy(document.getElementById(b.dataset.copy)));
   }
