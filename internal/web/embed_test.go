@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"sistercity/internal/auth"
 	"sistercity/internal/i18n"
@@ -67,6 +68,7 @@ func defaultTrack(body string) string {
 // caching, and the cards of a withdrawn and an unknown video.
 func TestEmbedPage(t *testing.T) {
 	e := newTestEnv(t)
+	e.srv.embedCache.ttl.Store(0) // every answer fresh: the test changes the video between requests
 	v := seedEmbedVideo(t, e)
 	c := e.client()
 	base := "/embed/videos/" + itoa64(v.ID)
@@ -195,6 +197,7 @@ func TestEmbedPage(t *testing.T) {
 // and an empty list lets any site frame it again. Only an admin may change it.
 func TestEmbedAllowList(t *testing.T) {
 	e := newTestEnv(t)
+	e.srv.embedCache.ttl.Store(0)
 	v := seedEmbedVideo(t, e)
 	admin := e.userClient(auth.RoleAdmin)
 	path := "/admin/settings/embeds"
@@ -446,5 +449,60 @@ func TestShareBurnedVersion(t *testing.T) {
 	setState(t, e, v.ID, video.StateWithdrawn)
 	if resp, _ := e.client().get("/media/versions/" + itoa64(ru.ID) + ".mp4"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("version of a withdrawn video: %d", resp.StatusCode)
+	}
+}
+
+// TestEmbedCache checks the moment for which serve keeps the embed's anonymous answers: a
+// second request gets the same bytes and headers, a conditional one 304, a signed-in user the
+// page made for them, and a change shows once the moment has passed.
+func TestEmbedCache(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.embedCache.ttl.Store(int64(time.Hour)) // nothing expires until the test says so
+	v := seedEmbedVideo(t, e)
+	c := e.client()
+	path := "/embed/videos/" + itoa64(v.ID) + "?lang=ru&subtitles=ru"
+	first, body1 := c.get(path)
+	second, body2 := c.get(path)
+	if first.StatusCode != http.StatusOK || second.StatusCode != http.StatusOK || body1 != body2 {
+		t.Fatalf("kept answer differs: %d %d", first.StatusCode, second.StatusCode)
+	}
+	for _, h := range []string{"Content-Security-Policy", "ETag", "Last-Modified", "Cache-Control", "Content-Type", "Content-Language"} {
+		if first.Header.Get(h) == "" || first.Header.Get(h) != second.Header.Get(h) {
+			t.Errorf("%s: %q then %q", h, first.Header.Get(h), second.Header.Get(h))
+		}
+	}
+	if second.Header.Get("X-Frame-Options") != "" {
+		t.Errorf("kept answer has X-Frame-Options")
+	}
+	req, _ := http.NewRequest("GET", e.ts.URL+path, nil)
+	req.Header.Set("If-None-Match", first.Header.Get("ETag"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotModified {
+		t.Errorf("conditional request on a kept answer: %d", resp.StatusCode)
+	}
+	// The kept answer is the anonymous one: a signed-in admin gets a private page.
+	if resp, _ := e.userClient(auth.RoleAdmin).get(path); resp.Header.Get("Cache-Control") != privateNoStore {
+		t.Errorf("admin got %q", resp.Header.Get("Cache-Control"))
+	}
+	// Withdrawn while kept: still the kept page until the moment passes, then the card.
+	setState(t, e, v.ID, video.StateWithdrawn)
+	if resp, _ := c.get(path); resp.StatusCode != http.StatusOK {
+		t.Errorf("kept answer not served: %d", resp.StatusCode)
+	}
+	e.srv.embedCache.ttl.Store(int64(time.Millisecond))
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, _ := c.get(path)
+		if resp.StatusCode == http.StatusGone {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("withdrawn video still served: %d", resp.StatusCode)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

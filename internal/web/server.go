@@ -41,6 +41,8 @@ type Server struct {
 	// csrfSecret signs the CSRF tokens of anonymous forms; lastMod dates public pages.
 	csrfSecret []byte
 	lastMod    lastModified
+	// embedCache keeps the embed's anonymous answers for a moment (embed_cache.go).
+	embedCache embedCache
 	// machine is the machine translation, built once by New; nil when it is off.
 	machine translate.Translator
 	// now returns the current time; tests may pin it.
@@ -84,6 +86,7 @@ func New(o Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.embedCache.ttl.Store(int64(defaultEmbedCacheTTL))
 	if s.log == nil {
 		s.log = slog.Default()
 	}
