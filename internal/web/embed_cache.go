@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,27 @@ type embedAnswer struct {
 	body   []byte
 	etag   string
 	mod    time.Time
+	// gz and br are the body compressed, made once on the first request that accepts them
+	// (nil when compressing does not pay).
+	compressOnce sync.Once
+	gz, br       []byte
+}
+
+// encoded returns the body in the best coding the request accepts, and that coding's name ("" for
+// the body as it is).
+func (a *embedAnswer) encoded(r *http.Request) ([]byte, string) {
+	coding := negotiateCoding(r.Header.Get("Accept-Encoding"))
+	if coding == codingIdentity || len(a.body) < minCompressBytes {
+		return a.body, ""
+	}
+	a.compressOnce.Do(func() { a.gz, a.br = precompress(a.body) })
+	if coding == codingBrotli && a.br != nil {
+		return a.br, "br"
+	}
+	if coding == codingGzip && a.gz != nil {
+		return a.gz, "gzip"
+	}
+	return a.body, ""
 }
 
 func (c *embedCache) get(key string, now time.Time) *embedAnswer {
@@ -98,8 +120,17 @@ func (s *Server) cachedEmbed(next http.HandlerFunc) http.HandlerFunc {
 				w.WriteHeader(http.StatusNotModified)
 				return
 			}
+			// The compressed bytes are made once, not per request; a body with its own
+			// Content-Encoding passes the compress middleware untouched.
+			body, coding := a.encoded(r)
+			addVary(h, "Accept-Encoding")
+			if coding != "" {
+				h.Set("Content-Encoding", coding)
+				h.Del("Accept-Ranges")
+			}
+			h.Set("Content-Length", strconv.Itoa(len(body)))
 			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write(a.body)
+			_, _ = w.Write(body)
 			return
 		}
 		rec := &answerRecorder{header: h.Clone()}

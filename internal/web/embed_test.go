@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -13,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/andybalholm/brotli"
 
 	"sistercity/internal/auth"
 	"sistercity/internal/i18n"
@@ -483,6 +487,31 @@ func TestEmbedCache(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotModified {
 		t.Errorf("conditional request on a kept answer: %d", resp.StatusCode)
+	}
+	// Compressed once, sent as the request accepts: the same page.
+	for _, enc := range []string{"gzip", "br"} {
+		req, _ := http.NewRequest("GET", e.ts.URL+path, nil)
+		req.Header.Set("Accept-Encoding", enc)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var plain []byte
+		if enc == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, _ = io.ReadAll(zr)
+		} else {
+			plain, _ = io.ReadAll(brotli.NewReader(bytes.NewReader(raw)))
+		}
+		if resp.Header.Get("Content-Encoding") != enc || string(plain) != body1 || resp.Header.Get("Content-Length") != strconv.Itoa(len(raw)) ||
+			!strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
+			t.Errorf("%s: %q, %d bytes, Vary %q", enc, resp.Header.Get("Content-Encoding"), len(raw), resp.Header.Get("Vary"))
+		}
 	}
 	// The kept answer is the anonymous one: a signed-in admin gets a private page.
 	if resp, _ := e.userClient(auth.RoleAdmin).get(path); resp.Header.Get("Cache-Control") != privateNoStore {
