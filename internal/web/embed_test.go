@@ -292,8 +292,8 @@ func TestOEmbed(t *testing.T) {
 		!strings.Contains(ox.HTML, "lang=en") {
 		t.Errorf("xml: %d %+v\n%s", resp.StatusCode, ox, body)
 	}
-	resp, body = c.get("/oembed?maxheight=228&url=" + url.QueryEscape(e.ts.URL+"/embed/videos/"+itoa64(v.ID)))
-	if json.Unmarshal([]byte(body), &o) != nil || resp.StatusCode != http.StatusOK || o.Height > 228 || o.Width != 320 {
+	resp, body = c.get("/oembed?maxheight=" + strconv.Itoa(180+embedBarHeight) + "&url=" + url.QueryEscape(e.ts.URL+"/embed/videos/"+itoa64(v.ID)))
+	if json.Unmarshal([]byte(body), &o) != nil || resp.StatusCode != http.StatusOK || o.Height > 180+embedBarHeight || o.Width != 320 {
 		t.Errorf("maxheight: %d %+v", resp.StatusCode, o)
 	}
 
@@ -365,7 +365,7 @@ func TestWatchPageShareAndDiscovery(t *testing.T) {
 		`data-beacon-video="` + itoa64(v.ID) + `" data-beacon-channel="site"`,
 		`.mp4#t=1"`,
 		`id="share-link" type="url" readonly value="` + watch + `"`,
-		`&lt;iframe src=&#34;` + e.ts.URL + `/embed/videos/` + itoa64(v.ID) + `?lang=ko&#34; width=&#34;640&#34; height=&#34;408&#34;`,
+		`&lt;iframe src=&#34;` + e.ts.URL + `/embed/videos/` + itoa64(v.ID) + `?lang=ko&#34; width=&#34;640&#34; height=&#34;` + strconv.Itoa(360+embedBarHeight) + `&#34;`,
 		`<option value="ru">Русский</option>`, `<option value="off">`,
 		`href="/ko/videos/feed.rss"`, `href="/ko/videos/feed.atom"`, `href="/ko/videos/feed.json"`, `href="/videos/feed.rss"`,
 		`<select id="share-embed-lang">`,

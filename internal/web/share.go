@@ -42,9 +42,9 @@ type shareFeed struct {
 	URL, Label, Type string
 }
 
-// embedHeight is what the embed's bar of controls adds below the picture, so that an iframe of
+// embedBarHeight is what the embed's bar of controls adds below the picture, so that an iframe of
 // the video's aspect shows the whole picture and the bar.
-const embedBarHeight = 48
+const embedBarHeight = 52
 
 // embedPath is the embeddable player's path.
 func embedPath(id int64) string { return "/embed/videos/" + strconv.FormatInt(id, 10) }
