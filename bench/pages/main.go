@@ -4,8 +4,8 @@
 // It builds sistercity and starts `sistercity serve --demo` on SQLite in a temporary data
 // directory, as `make run` does, and reads its resident memory once the demo is loaded. It
 // fetches each page once — /ko/, /ko/partners, a partner page, /ko/videos, a watch page,
-// /ko/calendar.ics and the RSS feed /ko/videos/feed.rss by default (-only picks some) — and saves
-// the exact bytes: as an anonymous visitor without
+// /ko/calendar.ics, the RSS feed /ko/videos/feed.rss and the embeddable player of the watch page's
+// video by default (-only picks some) — and saves the exact bytes: as an anonymous visitor without
 // compression; with Accept-Encoding: gzip (the gzip bytes sistercity sends if it compresses,
 // otherwise the page gzipped here, which nginx's gzip_static sends); and as the demo's admin,
 // signed in through the sign-in form. nginx (Debian's package, a generated configuration in the
@@ -66,6 +66,7 @@ type options struct {
 	feed         string
 	rss          string
 	only         string
+	embed        string
 	nginx        string
 	nginxWorkers string
 	verbose      bool
@@ -94,6 +95,7 @@ func main() {
 	flag.StringVar(&o.feed, "feed", "/ko/calendar.ics", "path of the feed or calendar")
 	flag.StringVar(&o.rss, "rss", "/ko/videos/feed.rss", "path of the RSS feed of the videos")
 	flag.StringVar(&o.only, "only", "", "comma-separated paths of the pages above to measure (default: all), e.g. /ko/videos/feed.rss")
+	flag.StringVar(&o.embed, "embed", "", "path of the embeddable player (default: the watch page's video at /embed/videos/ID?lang=ko&subtitles=ru)")
 	flag.StringVar(&o.nginx, "nginx", "", "nginx binary (default: nginx on PATH, else /usr/sbin/nginx)")
 	flag.StringVar(&o.nginxWorkers, "nginx-workers", "auto", "nginx's worker_processes")
 	flag.BoolVar(&o.verbose, "v", false, "print every round")
@@ -168,7 +170,7 @@ func run(ctx context.Context, o options) error {
 
 	anon := &http.Client{Transport: &http.Transport{Proxy: nil, DisableCompression: true}}
 	defer anon.CloseIdleConnections()
-	paths := []string{"/ko/", "/ko/partners", o.partner, "/ko/videos", o.watch, o.feed, o.rss}
+	paths := []string{"/ko/", "/ko/partners", o.partner, "/ko/videos", o.watch, o.feed, o.rss, o.embed}
 	if paths[2] == "" {
 		if paths[2], err = firstLink(ctx, anon, base+"/ko/partners", `href="(/ko/partners/\d+)"`); err != nil {
 			return err
@@ -178,6 +180,9 @@ func run(ctx context.Context, o options) error {
 		if paths[4], err = firstLink(ctx, anon, base+"/ko/videos", `href="(/ko/videos/\d+)"`); err != nil {
 			return err
 		}
+	}
+	if paths[7] == "" {
+		paths[7] = "/embed/videos/" + paths[4][strings.LastIndex(paths[4], "/")+1:] + "?lang=ko&subtitles=ru"
 	}
 	if o.only != "" {
 		want := strings.Split(o.only, ",")
@@ -213,7 +218,7 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("%d keep-alive connections; rounds of %s after a %s warm-up; %d rounds per page, variant and server, alternating\n\n",
 		o.clients, o.duration, o.warmup, o.rounds)
 
-	const row = "%-18s  %-6s  %9s  %9s  %9s  %6s  %-16s  %7s  %7s\n"
+	const row = "%-36s  %-6s  %9s  %9s  %9s  %6s  %-16s  %7s  %7s\n"
 	fmt.Printf(row, "page", "variant", "bytes sc", "req/s sc", "req/s ngx", "ratio", "per round", "p99 sc", "p99 ngx")
 	for _, v := range variants {
 		for _, p := range pages {
@@ -571,9 +576,11 @@ func startNginx(ctx context.Context, bin, tmp string, pages []*page, workers str
 					return nil, nil, err
 				}
 			}
-			// try_files rather than alias: a path ending in / would be taken for a directory.
+			// try_files rather than alias: a path ending in / would be taken for a directory. A
+			// location matches the path without its query, which nginx ignores here.
+			loc, _, _ := strings.Cut(p.path, "?")
 			fmt.Fprintf(d.loc, "        location = %s { root %s; try_files /%s =404; default_type %q; }\n",
-				p.path, filepath.Dir(file), filepath.Base(file), p.ctype)
+				loc, filepath.Dir(file), filepath.Base(file), p.ctype)
 		}
 	}
 	ngDir := filepath.Join(tmp, "nginx")

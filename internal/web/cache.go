@@ -77,7 +77,16 @@ func (s *Server) publicPage(w http.ResponseWriter, r *http.Request, status int, 
 // cachePublic sets the validators and Cache-Control of a public page with this body, and
 // answers 304 when the request's validators still hold; it tells whether it did.
 func (s *Server) cachePublic(w http.ResponseWriter, r *http.Request, body []byte) bool {
-	sum := xxhash.Sum64(body)
+	return s.cachePublicWith(w, r, body, "")
+}
+
+// cachePublicWith is cachePublic for an answer that depends on extra beyond its body: a header
+// that changes with a setting, so that its ETag changes too.
+func (s *Server) cachePublicWith(w http.ResponseWriter, r *http.Request, body []byte, extra string) bool {
+	d := xxhash.New()
+	_, _ = d.Write(body)
+	_, _ = d.WriteString(extra)
+	sum := d.Sum64()
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], sum)
 	etag := `W/"` + hex.EncodeToString(b[:]) + `"`

@@ -18,6 +18,7 @@ import (
 	"github.com/andybalholm/brotli"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/media"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
 )
@@ -42,6 +43,18 @@ func newPublicFixture(t *testing.T) *publicFixture {
 		lines = append(lines, fmt.Sprintf("Строка %d: мы с вами.", i))
 	}
 	f.track = addTrack(t, e, f.video.ID, "ru", track.StatusApproved, true, lines...)
+	// Its burned-in version, which the public site offers for download.
+	ctx := context.Background()
+	e.inTx(func(tx *sql.Tx) error { return track.RequestBurn(ctx, tx, e.queue, f.track, fixedNow) })
+	burn := track.BurnDeps{DB: e.db, Store: e.srv.docs, WorkDir: t.TempDir(), Encoder: media.X264{Preset: "ultrafast"}}
+	if err := track.BurnVersion(ctx, burn, f.track.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := track.Get(ctx, e.db.R, f.track.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.track = got
 	f.editor = e.userClient(auth.RoleEditor)
 	resp, _ := f.editor.post("/admin/cities", stPetersburgForm())
 	f.spb = idFrom(t, resp)
@@ -75,6 +88,13 @@ func (f *publicFixture) publicURLs(t *testing.T) []string {
 			us = []string{mediaURL(f.video.ThumbnailKey), mediaURL(f.video.Renditions[0].Key)}
 		case pattern == "/media/tracks/{file}":
 			us = []string{trackURL(f.track)}
+		case pattern == "/media/versions/{file}":
+			us = []string{versionURL(f.track.ID)}
+		case pattern == "/embed/videos/{id}":
+			us = []string{"/embed/videos/" + id(f.video.ID), "/embed/videos/" + id(f.video.ID) + "?lang=ru&subtitles=ru&t=1&autoplay=1"}
+		case pattern == "/oembed":
+			us = []string{"/oembed?url=" + url.QueryEscape(f.e.ts.URL+"/ru/videos/"+id(f.video.ID)), "/oembed?format=xml&url=" +
+				url.QueryEscape(f.e.ts.URL+"/embed/videos/"+id(f.video.ID))}
 		case rest == "{$}":
 			us = []string{"/" + lang + "/"}
 		case rest == "partners":

@@ -89,6 +89,13 @@ type page struct {
 	Today   civil.Date
 	Data    any
 
+	// root is the template a page is executed from: "layout.html" (the site's chrome) unless a
+	// page brings its own whole document, as the embeddable player does.
+	root string
+	// cacheKey is what the answer depends on beyond its body (a header such as the embed's
+	// frame-ancestors), folded into its ETag.
+	cacheKey string
+
 	// csrf makes the forms' token; it runs only when a template shows a form (CSRF), so a
 	// page without one neither needs a session nor sets a cookie.
 	csrf     func() string
@@ -160,8 +167,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		http.Error(w, "template missing", http.StatusInternalServerError)
 		return
 	}
+	root := p.root
+	if root == "" {
+		root = "layout.html"
+	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+	if err := t.ExecuteTemplate(&buf, root, p); err != nil {
 		s.log.Error("render", "template", name, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
@@ -173,7 +184,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		s.setCSRFCookie(w, p.newNonce)
 	}
 	if s.publicPage(w, r, status, p) {
-		if s.cachePublic(w, r, buf.Bytes()) {
+		if s.cachePublicWith(w, r, buf.Bytes(), p.cacheKey) {
 			return
 		}
 	} else {

@@ -31,6 +31,8 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.adminRoutes()...)
 	rs = append(rs, s.videoMediaRoutes()...)
 	rs = append(rs, s.allLanguagesFeedRoutes()...)
+
+	rs = append(rs, s.embedRoutes()...)
 	// The public site, once per language: /ko/…, /ru/…, /en/…. An unknown prefix matches
 	// nothing and gets the not-found page.
 	for _, lang := range s.cat.Languages() {

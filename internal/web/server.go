@@ -44,6 +44,9 @@ type Server struct {
 	lastMod    lastModified
 	// feeds keeps built feeds for a second (feed_cache.go).
 	feeds feedCache
+
+	// embedCache keeps the embed's anonymous answers for a moment (embed_cache.go).
+	embedCache embedCache
 	// machine is the machine translation, built once by New; nil when it is off.
 	machine translate.Translator
 	// now returns the current time; tests may pin it.
@@ -91,6 +94,7 @@ func New(o Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.embedCache.ttl.Store(int64(defaultEmbedCacheTTL))
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -19,7 +19,7 @@ import (
 
 	"sistercity/internal/blob"
 	"sistercity/internal/i18n"
-	"sistercity/internal/publog"
+	"sistercity/internal/publish"
 	"sistercity/internal/register"
 	"sistercity/internal/video"
 )
@@ -40,6 +40,7 @@ func (s *Server) videoMediaRoutes() []route {
 	return []route{
 		{"GET /media/videos/{id}/{file}", "", s.videoMedia},
 		{"GET /media/tracks/{file}", "", s.trackMedia},
+		{"GET /media/versions/{file}", "", s.versionMedia},
 	}
 }
 
@@ -255,24 +256,16 @@ type videoSource struct {
 }
 
 type videoWatchData struct {
+	player
 	Card        videoCard
 	Description string
 	DescLang    string
 	Credits     string
-	Sources     []videoSource
-	Default     videoSource
-	Poster      string
 	Tags        []string
 	OG          map[string]string
 	OGOrder     []string
 	JSONLD      template.JS
-	// Tracks are the approved subtitle tracks; Transcript is the cues of the preselected one.
-	Tracks     []watchTrack
-	Selected   int64
-	Transcript []transcriptCue
-	ScriptLang string
-	// BeaconToken lets the player's viewing beacon count for this video (beacon.go).
-	BeaconToken string
+	Share       sharePanel
 }
 
 // publicVideo loads video id for the public pages: a video that is neither published nor
@@ -313,19 +306,16 @@ func (s *Server) videoWatch(lang string) http.HandlerFunc {
 		}
 		p := s.newPage(r, lang, v.Title(lang))
 		card := s.newVideoCard(p, v, cities)
-		data := videoWatchData{Card: card, Description: v.Description(lang), Credits: v.Credits(lang),
-			Poster: mediaURL(v.PosterKey), Tags: v.Tags, BeaconToken: s.beaconToken(v.ID, publog.ViewSite)}
+		pl, err := s.newPlayer(ctx, p, v, "site", trackChoice{Auto: true})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		// A shared link may start at a moment: ?t=1m30s.
+		pl.Start = startFragment(publish.StartAt(r.URL.Query().Get("t"), v.Duration))
+		data := videoWatchData{player: pl, Card: card, Description: v.Description(lang), Credits: v.Credits(lang), Tags: v.Tags}
 		if v.Description(lang) != "" {
 			data.DescLang = v.TitleLang(lang)
-		}
-		def := v.Default()
-		for _, rd := range v.Renditions {
-			src := videoSource{URL: mediaURL(rd.Key), Label: p.L.T("video.rendition", "lines", rd.Lines),
-				Width: rd.Width, Height: rd.Height, Default: rd.Key == def.Key}
-			data.Sources = append(data.Sources, src)
-			if src.Default {
-				data.Default = src
-			}
 		}
 		abs := func(p string) string { return s.absoluteURL(r, p) }
 		pageURL := abs(card.URL)
@@ -374,7 +364,7 @@ func (s *Server) videoWatch(lang string) http.HandlerFunc {
 			return
 		}
 		data.JSONLD = template.JS(b)
-		if err := s.watchTracks(ctx, p, v, &data); err != nil {
+		if data.Share, err = s.newSharePanel(ctx, r, p, v, pl); err != nil {
 			s.fail(w, r, err)
 			return
 		}

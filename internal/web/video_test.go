@@ -134,7 +134,7 @@ func TestVideoWatchPageAndMedia(t *testing.T) {
 			t.Errorf("watch page lacks %s", want)
 		}
 	}
-	if strings.Count(body, "</script>") != 3 { // the JSON-LD and the two modules, nothing from the title
+	if strings.Count(body, "</script>") != 4 { // the JSON-LD and three modules (player, beacon, share), nothing from the title
 		t.Errorf("a title closed a script element")
 	}
 	best := v.Renditions[len(v.Renditions)-1]

@@ -64,7 +64,7 @@ func sameLanguage(a, b string) bool {
 func preselect(tracks []*track.Track, pageLang string) *track.Track {
 	var inLang, def *track.Track
 	for _, t := range tracks {
-		if t.Kind != subtitle.KindSubtitles && t.Kind != subtitle.KindCaptions {
+		if !watchable(t) {
 			continue
 		}
 		if sameLanguage(t.Lang, pageLang) && (inLang == nil || (t.Default && !inLang.Default)) {
@@ -82,34 +82,9 @@ func preselect(tracks []*track.Track, pageLang string) *track.Track {
 
 func seconds(ms int64) string { return strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64) }
 
-// watchTracks fills in the watch page's tracks and the transcript of the preselected one.
-func (s *Server) watchTracks(ctx context.Context, p *page, v *video.Video, data *videoWatchData) error {
-	tracks, err := track.ForVideo(ctx, s.db.R, v.ID, true)
-	if err != nil {
-		return err
-	}
-	sel := preselect(tracks, p.Lang)
-	for _, t := range tracks {
-		label := t.Label
-		if label == "" {
-			label = selfLabel(t.Lang)
-		}
-		data.Tracks = append(data.Tracks, watchTrack{ID: t.ID, URL: trackURL(t), Kind: string(t.Kind), Lang: t.Lang,
-			Label: label, Default: t == sel})
-	}
-	if sel == nil {
-		return nil
-	}
-	st, err := sel.Cues()
-	if err != nil {
-		return err
-	}
-	data.Selected, data.ScriptLang = sel.ID, sel.Lang
-	for _, c := range st.Cues {
-		data.Transcript = append(data.Transcript, transcriptCue{Start: seconds(c.Start.Milliseconds()),
-			End: seconds(c.End.Milliseconds()), Time: clock(c.Start), Text: track.PlainCueText(c.Text)})
-	}
-	return nil
+// watchable tells whether a track is one a viewer chooses to read: subtitles or captions.
+func watchable(t *track.Track) bool {
+	return t.Kind == subtitle.KindSubtitles || t.Kind == subtitle.KindCaptions
 }
 
 // transcriptHit is a video of the index found by words of its transcript, with the line.

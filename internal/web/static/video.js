@@ -128,7 +128,8 @@ function setupTracks(select) {
     }
   };
 
-  const remembered = loadChoice();
+  // A track chosen by the page's address (the embed's subtitles=…) wins over a remembered one.
+  const remembered = "explicit" in select.dataset ? null : loadChoice();
   if (remembered) {
     // The viewer's own choice wins over the page's default: without the attribute the browser
     // does not turn the default track on behind our back.
