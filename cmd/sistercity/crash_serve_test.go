@@ -20,6 +20,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
 	"sistercity/internal/video"
 )
@@ -155,6 +156,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	listed := jobstest.Must(t, d)
 
 	// A source that takes x264's default preset some seconds: time to kill serve mid-encode.
 	clip := filepath.Join(t.TempDir(), "message.mp4")
@@ -192,9 +194,9 @@ func TestServeKilledMidEncode(t *testing.T) {
 		}
 		return got
 	}
-	processJob := func() jobs.Info {
+	processJob := func() jobstest.Info {
 		t.Helper()
-		page, err := queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+		page, err := listed.List(ctx, jobstest.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,7 +232,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 	first.kill()
 	killed := get()
 	job := processJob()
-	if job.State != jobs.StateRunning || killed.Processing != video.ProcProcessing {
+	if job.State != jobstest.StateRunning || killed.Processing != video.ProcProcessing {
 		t.Fatalf("after kill -9: job %s, video %s", job.State, killed.Processing)
 	}
 	t.Logf("%s: killed at %d%% (as last recorded)", dbtest.Name(), killed.Progress)
@@ -252,7 +254,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 		if got.Processing == video.ProcFailed {
 			t.Fatalf("processing failed after the restart: %q", got.Failure)
 		}
-		return got.Processing == video.ProcReady && processJob().State == jobs.StateCompleted
+		return got.Processing == video.ProcReady && processJob().State == jobstest.StateCompleted
 	})
 
 	// Publish through the queue: scheduled a moment ahead, published by serve's worker.

@@ -123,7 +123,7 @@ func addApprovedKoreanTrack(t *testing.T, dataDir, dbURL, id string) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	st, err := subtitle.ParseWebVTT(strings.NewReader("WEBVTT\n\n00:00:00.300 --> 00:00:02.500\n블라디보스토크가 부산을 응원합니다.\n"))
+	st, err := subtitle.ParseWebVTTLimit(strings.NewReader("WEBVTT\n\n00:00:00.300 --> 00:00:02.500\n블라디보스토크가 부산을 응원합니다.\n"), subtitle.DefaultMaxInputSize)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
 )
 
@@ -127,7 +128,7 @@ func TestStaleRunResultsLose(t *testing.T) {
 	}
 	// The queue got the editor's job, even though the stale run's job (none here) could still
 	// count as running.
-	page, err := q.List(ctx, jobs.Filter{Kinds: []string{ProcessArgs{}.Kind()}})
+	page, err := jobstest.Must(t, deps.DB).List(ctx, jobstest.Filter{Kinds: []string{ProcessArgs{}.Kind()}})
 	if err != nil || len(page.Jobs) != 1 {
 		t.Fatalf("jobs after the retry: %d %v", len(page.Jobs), err)
 	}
@@ -237,11 +238,11 @@ func TestRescueStalledThroughTheQueue(t *testing.T) {
 	}
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		j, err := q.Get(ctx, leftover.ID)
+		j, err := jobstest.Must(t, deps.DB).Get(ctx, leftover.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if j.State == jobs.StateCompleted {
+		if j.State == jobstest.StateCompleted {
 			break
 		}
 		if time.Now().After(deadline) {

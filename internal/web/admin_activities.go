@@ -440,21 +440,32 @@ func spanText(l *i18n.Localizer, sp exchange.Span, home *time.Location, homeName
 	return l.T("exchange.span", "start", momentText(l, start, home, homeName), "end", momentText(l, end, home, homeName))
 }
 
-// homeZone returns the home city's zone and name, for showing times there too.
-func (s *Server) homeZone(ctx context.Context, lang string) (*time.Location, string) {
+// homeZone returns the home city's zone and name, for showing times there too; a nil zone
+// while there is no home city or it has no zone. A database error is returned, not taken for
+// "no home city".
+func (s *Server) homeZone(ctx context.Context, lang string) (*time.Location, string, error) {
 	id, err := register.HomeCityID(ctx, s.db.R)
+	if errors.Is(err, register.ErrNoHomeCity) {
+		return nil, "", nil
+	}
 	if err != nil {
-		return nil, ""
+		return nil, "", err
 	}
 	c, err := register.GetCity(ctx, s.db.R, id)
-	if err != nil || c.Timezone == "" {
-		return nil, ""
+	if err != nil {
+		return nil, "", fmt.Errorf("web: home city %d: %w", id, err)
+	}
+	if c.Timezone == "" {
+		return nil, "", nil
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
-		return nil, ""
+		// The register checks a zone when it is saved; one Go's zone database no longer knows
+		// shows times in UTC, and the log says why.
+		s.log.Warn("home city's time zone unknown", "city", id, "zone", c.Timezone, "err", err)
+		return nil, "", nil
 	}
-	return loc, c.Name(lang)
+	return loc, c.Name(lang), nil
 }
 
 // renderActivity shows the activity form; v.stored is nil for a new one.
@@ -617,7 +628,11 @@ func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	home, homeName := s.homeZone(ctx, l.Lang)
+	home, homeName, err := s.homeZone(ctx, l.Lang)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	data := activityListData{CanEdit: canEdit(r), Partner: q.Get("partnership"), Year: q.Get("year"), Status: q.Get("status"),
 		Partners: opts}

@@ -60,7 +60,7 @@ func smallClip(path string) error {
 // versionTrack adds a track in lang with status to video id.
 func versionTrack(t *testing.T, e *testEnv, videoID int64, lang, status, vtt string) *track.Track {
 	t.Helper()
-	st, err := subtitle.ParseWebVTT(strings.NewReader(vtt))
+	st, err := subtitle.ParseWebVTTLimit(strings.NewReader(vtt), subtitle.DefaultMaxInputSize)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"sistercity/internal/auth"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
 	"sistercity/internal/video"
 )
@@ -235,9 +236,9 @@ func TestVideoEditValidation(t *testing.T) {
 }
 
 // publishJobs lists the publication jobs of the queue.
-func publishJobs(t *testing.T, e *testEnv) []jobs.Info {
+func publishJobs(t *testing.T, e *testEnv) []jobstest.Info {
 	t.Helper()
-	page, err := e.queue.List(context.Background(), jobs.Filter{Kinds: []string{video.PublishArgs{}.Kind()}})
+	page, err := e.jobs().List(context.Background(), jobstest.Filter{Kinds: []string{video.PublishArgs{}.Kind()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +332,7 @@ func TestVideoEditScheduling(t *testing.T) {
 	for {
 		done := 0
 		for _, j := range publishJobs(t, e) {
-			if j.State == jobs.StateCompleted {
+			if j.State == jobstest.StateCompleted {
 				done++
 			}
 		}
@@ -445,7 +446,7 @@ func TestVideoEditStatusAndReprocess(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("reprocess: %d", resp.StatusCode)
 	}
-	page, err := e.queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+	page, err := e.jobs().List(ctx, jobstest.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
 	"sistercity/internal/video"
 )
@@ -228,7 +229,7 @@ func (e *testEnv) checkUploaded(vid int64, data []byte) *video.Video {
 	if !bytes.Equal(got, data) {
 		e.t.Fatalf("stored source: %d bytes, want the %d uploaded", len(got), len(data))
 	}
-	page, err := e.queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+	page, err := e.jobs().List(ctx, jobstest.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
