@@ -752,7 +752,7 @@ func (s *Server) saveActivity(w http.ResponseWriter, r *http.Request, f activity
 		return
 	}
 	switch {
-	case errors.Is(err, exchange.ErrStale):
+	case isStale(err):
 		s.renderActivity(w, r, http.StatusConflict, f, view, nil, "error.conflict")
 	case err != nil:
 		s.fail(w, r, err)

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -288,7 +287,7 @@ func (s *Server) checklistUpdate(w http.ResponseWriter, r *http.Request) {
 		return auth.Audit(ctx, tx, userFrom(r), "update", "checklist_item", c.ID, stored, c)
 	})
 	switch {
-	case errors.Is(err, exchange.ErrStale):
+	case isStale(err):
 		s.renderChecklistItem(w, r, http.StatusConflict, a, f, nil, "error.conflict")
 	case err != nil:
 		s.fail(w, r, err)
@@ -326,7 +325,7 @@ func (s *Server) checklistDone(w http.ResponseWriter, r *http.Request) {
 		return auth.Audit(ctx, tx, userFrom(r), "update", "checklist_item", c.ID, before, c)
 	})
 	if err != nil {
-		s.fail(w, r, conflictOr(err))
+		s.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/activities/%d?notice=checklist#checklist", a.ID), http.StatusSeeOther)

@@ -450,7 +450,7 @@ func (s *Server) cityUpdate(w http.ResponseWriter, r *http.Request) {
 		return auth.Audit(ctx, tx, userFrom(r), "update", "city", id, before, c)
 	})
 	switch {
-	case errors.Is(err, register.ErrStale):
+	case isStale(err):
 		// The form comes back as typed, so nothing the user wrote is lost; saving it again
 		// needs a fresh copy of the record.
 		s.renderCity(w, r, http.StatusConflict, f, nil, "error.conflict")

@@ -244,7 +244,7 @@ func (s *Server) saveMilestone(w http.ResponseWriter, r *http.Request, f milesto
 		return auth.Audit(ctx, tx, u, "update", "milestone", m.ID, before, m)
 	})
 	switch {
-	case errors.Is(err, milestone.ErrStale):
+	case isStale(err):
 		s.renderMilestone(w, r, http.StatusConflict, f, nil, "error.conflict")
 	case err != nil:
 		s.fail(w, r, err)
@@ -370,7 +370,7 @@ func (s *Server) saveRelation(w http.ResponseWriter, r *http.Request, f relation
 	case errors.Is(err, milestone.ErrDuplicate):
 		s.renderRelation(w, r, http.StatusUnprocessableEntity, f,
 			problem.Fields{{Field: "country_b", Msg: i18n.M("milestone.validation.duplicate_relation")}}, "")
-	case errors.Is(err, milestone.ErrStale):
+	case isStale(err):
 		s.renderRelation(w, r, http.StatusConflict, f, nil, "error.conflict")
 	case err != nil:
 		s.fail(w, r, err)

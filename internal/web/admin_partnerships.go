@@ -453,7 +453,7 @@ func (s *Server) partnershipUpdate(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, register.ErrDuplicate):
 		s.renderPartnership(w, r, http.StatusUnprocessableEntity, f, view,
 			problem.Fields{{Field: "partner_city_id", Msg: i18n.M("validation.duplicate")}}, "")
-	case errors.Is(err, register.ErrStale):
+	case isStale(err):
 		s.renderPartnership(w, r, http.StatusConflict, f, view, nil, "error.conflict")
 	case err != nil:
 		s.fail(w, r, err)

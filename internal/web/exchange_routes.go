@@ -1,13 +1,11 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
 	"sistercity/internal/auth"
 	"sistercity/internal/exchange"
 	"sistercity/internal/milestone"
-	"sistercity/internal/problem"
 )
 
 // exchangeRoutes lists the admin's pages for the exchange programme: activities with their
@@ -76,17 +74,4 @@ func withExchangeNotice(p *page, r *http.Request) {
 	if key, ok := exchangeNotices[r.URL.Query().Get("notice")]; ok {
 		p.Message = p.L.T(key)
 	}
-}
-
-// isExchangeStale tells whether err is a conflict of versions in the exchange or milestones.
-func isExchangeStale(err error) bool {
-	return errors.Is(err, exchange.ErrStale) || errors.Is(err, milestone.ErrStale)
-}
-
-// conflictOr turns a conflict of versions into the 409 the register's pages give.
-func conflictOr(err error) error {
-	if isExchangeStale(err) {
-		return problem.New(http.StatusConflict, "error.conflict")
-	}
-	return err
 }

@@ -2,14 +2,12 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
 	"sistercity/internal/civil"
-	"sistercity/internal/db"
 	"sistercity/internal/exchange"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
@@ -275,6 +273,3 @@ func (s *Server) timeline(p *page, ps *register.Partnership) []timelineEvent {
 	}
 	return out
 }
-
-func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }
-func isStale(err error) bool    { return errors.Is(err, register.ErrStale) }
