@@ -46,14 +46,7 @@ func (f *checklistForm) item(activityID int64, users map[int64]bool) (*exchange.
 	var errs problem.Fields
 	c := &exchange.ChecklistItem{ID: f.ID, ActivityID: activityID, Version: f.Version, Item: f.Item, Label: f.Label,
 		AssigneeName: f.AssigneeName, Done: f.Done}
-	if f.AssigneeUser != "" {
-		id, err := strconv.ParseInt(f.AssigneeUser, 10, 64)
-		if err != nil || !users[id] {
-			errs.Add("assignee_user", "validation.choice")
-		} else {
-			c.AssigneeUserID = id
-		}
-	}
+	c.AssigneeUserID = parseChoice(&errs, "assignee_user", f.AssigneeUser, func(id int64) bool { return users[id] })
 	c.DueOn = parseDate(&errs, "due_on", f.DueOn)
 	for _, e := range c.Validate() {
 		if !errs.Has(e.Field) {

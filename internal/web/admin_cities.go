@@ -295,14 +295,6 @@ func extraIndexes(rows []textRow) []int {
 	return out
 }
 
-// nextIndex returns the first row index from n on that no row uses.
-func nextIndex(n int, used []int) int {
-	for slices.Contains(used, n) {
-		n++
-	}
-	return n
-}
-
 // padContacts adds blank contact rows: at least minContactRows, and one more than are filled.
 func padContacts(rows []contactRow) []contactRow {
 	out := slices.Clone(rows)
@@ -496,13 +488,13 @@ func (s *Server) cityDelete(w http.ResponseWriter, r *http.Request) {
 // setHomeCity makes a registered city the one this site speaks for.
 func (s *Server) setHomeCity(w http.ResponseWriter, r *http.Request) {
 	notACity := problem.Fields{{Field: "city_id", Msg: i18n.M("validation.choice")}}
-	id, err := strconv.ParseInt(formValue(r, "city_id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := formID(r, "city_id")
+	if !ok {
 		s.renderCityList(w, r, http.StatusUnprocessableEntity, notACity)
 		return
 	}
 	ctx := r.Context()
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if _, err := register.GetCity(ctx, tx, id); err != nil {
 			return err
 		}

@@ -94,14 +94,7 @@ func (f *milestoneForm) milestone(partnerships map[int64]*register.Partnership) 
 		errs.Add("on", "validation.required")
 	}
 	m.On = parseDate(&errs, "on", f.On)
-	if f.PartnershipID != "" {
-		id, err := strconv.ParseInt(f.PartnershipID, 10, 64)
-		if err != nil || partnerships[id] == nil {
-			errs.Add("partnership_id", "validation.choice")
-		} else {
-			m.PartnershipID = id
-		}
-	}
+	m.PartnershipID = parseChoice(&errs, "partnership_id", f.PartnershipID, func(id int64) bool { return partnerships[id] != nil })
 	for _, e := range m.Validate() {
 		if to, ok := formField[e.Field]; ok {
 			e.Field = to

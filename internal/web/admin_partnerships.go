@@ -99,14 +99,7 @@ func (f *partnershipForm) partnership(home int64, cities map[int64]*register.Cit
 		ID: f.ID, Version: f.Version, HomeCityID: home, Type: f.Type, SignedAt: f.SignedAt,
 		CouncilNote: f.CouncilNote, Status: f.Status, Note: f.Note, Areas: f.Areas,
 	}
-	if f.PartnerCityID != "" {
-		id, err := strconv.ParseInt(f.PartnerCityID, 10, 64)
-		if err != nil || cities[id] == nil {
-			errs.Add("partner_city_id", "validation.choice")
-		} else {
-			p.PartnerCityID = id
-		}
-	}
+	p.PartnerCityID = parseChoice(&errs, "partner_city_id", f.PartnerCityID, func(id int64) bool { return cities[id] != nil })
 	p.SignedOn = parseDate(&errs, "signed_on", f.SignedOn)
 	p.CouncilApprovedOn = parseDate(&errs, "council_approved_on", f.CouncilApprovedOn)
 	for _, s := range f.Signatories {

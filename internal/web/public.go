@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 
 	"sistercity/internal/civil"
@@ -186,8 +185,8 @@ type partnerPageData struct {
 
 func (s *Server) partnerPage(lang string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil || id <= 0 {
+		id, ok := pathID(r, "id")
+		if !ok {
 			s.notFound(w, r)
 			return
 		}
