@@ -411,7 +411,7 @@ func (s *Server) renderActivity(w http.ResponseWriter, r *http.Request, status i
 		titleKey = ""
 	}
 	p := s.adminPage(w, r, titleKey)
-	withExchangeNotice(p, r)
+	showNotice(p, r, exchangeNotices)
 	p.Errors = errs
 	l := p.L
 	data := activityPageData{Form: f, New: v.stored == nil, CanEdit: canEdit(r), Item: v.item}
@@ -549,7 +549,7 @@ type activityListData struct {
 
 func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
 	p := s.adminPage(w, r, "admin.activities.title")
-	withExchangeNotice(p, r)
+	showNotice(p, r, exchangeNotices)
 	ctx := r.Context()
 	l := p.L
 	all, err := exchange.List(ctx, s.db.R)

@@ -225,7 +225,7 @@ func (s *Server) renderCity(w http.ResponseWriter, r *http.Request, status int, 
 		titleKey = ""
 	}
 	p := s.adminPage(w, r, titleKey)
-	withNotice(p, r)
+	showNotice(p, r, adminNotices)
 	p.Errors = errs
 	data := cityPageData{Form: f, New: f.ID == 0, CanEdit: canEdit(r), Countries: countryOptions(p.L)}
 	if problemKey != "" {
@@ -339,7 +339,7 @@ func (s *Server) cityList(w http.ResponseWriter, r *http.Request) {
 // about that choice.
 func (s *Server) renderCityList(w http.ResponseWriter, r *http.Request, status int, errs problem.Fields) {
 	p := s.adminPage(w, r, "admin.cities.title")
-	withNotice(p, r)
+	showNotice(p, r, adminNotices)
 	p.Errors = errs
 	ctx := r.Context()
 	cities, err := register.Cities(ctx, s.db.R)

@@ -120,7 +120,7 @@ func (s *Server) renderMilestone(w http.ResponseWriter, r *http.Request, status 
 		titleKey = "admin.milestones.edit_title"
 	}
 	p := s.adminPage(w, r, titleKey)
-	withExchangeNotice(p, r)
+	showNotice(p, r, exchangeNotices)
 	p.Errors = errs
 	data := milestonePageData{Form: f, New: f.ID == 0, CanEdit: canEdit(r)}
 	if problemKey != "" {
@@ -168,7 +168,7 @@ type milestoneListData struct {
 
 func (s *Server) milestoneList(w http.ResponseWriter, r *http.Request) {
 	p := s.adminPage(w, r, "admin.milestones.title")
-	withExchangeNotice(p, r)
+	showNotice(p, r, exchangeNotices)
 	ctx := r.Context()
 	l := p.L
 	src, err := milestone.Load(ctx, s.db.R)
@@ -306,7 +306,7 @@ func (s *Server) renderRelation(w http.ResponseWriter, r *http.Request, status i
 		titleKey = "admin.relations.edit_title"
 	}
 	p := s.adminPage(w, r, titleKey)
-	withExchangeNotice(p, r)
+	showNotice(p, r, exchangeNotices)
 	p.Errors = errs
 	data := relationPageData{Form: f, New: f.ID == 0, CanEdit: canEdit(r), Countries: countryOptions(p.L)}
 	if problemKey != "" {

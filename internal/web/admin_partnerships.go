@@ -185,7 +185,7 @@ func (s *Server) renderPartnership(w http.ResponseWriter, r *http.Request, statu
 		titleKey = ""
 	}
 	p := s.adminPage(w, r, titleKey)
-	withNotice(p, r)
+	showNotice(p, r, adminNotices)
 	p.Errors = errs
 	data := partnershipPageData{Form: f, New: v.stored == nil, CanEdit: canEdit(r), Claim: v.claim}
 	if problemKey != "" {
@@ -296,7 +296,7 @@ type partnershipListData struct {
 
 func (s *Server) partnershipList(w http.ResponseWriter, r *http.Request) {
 	p := s.adminPage(w, r, "admin.partnerships.title")
-	withNotice(p, r)
+	showNotice(p, r, adminNotices)
 	ctx := r.Context()
 	ps, err := register.Partnerships(ctx, s.db.R)
 	if err != nil {

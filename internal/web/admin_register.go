@@ -46,27 +46,6 @@ func canEdit(r *http.Request) bool {
 	return u != nil && u.Role.AtLeast(auth.RoleEditor)
 }
 
-// notices are the success messages a redirect may ask for with ?notice=…; only these keys are
-// shown, so a link cannot make the page say anything else.
-var notices = map[string]string{
-	"saved":     "admin.notice.saved",
-	"created":   "admin.notice.created",
-	"deleted":   "admin.notice.deleted",
-	"uploaded":  "admin.notice.uploaded",
-	"home_city": "admin.notice.home_city",
-	"claim":     "admin.notice.claim",
-	"role":      "admin.users.notice.role",
-	"disabled":  "admin.users.notice.disabled",
-	"enabled":   "admin.users.notice.enabled",
-}
-
-// withNotice fills p.Message from the ?notice= of a redirect after a successful change.
-func withNotice(p *page, r *http.Request) {
-	if key, ok := notices[r.URL.Query().Get("notice")]; ok {
-		p.Message = p.L.T(key)
-	}
-}
-
 // countryOptions lists every ISO 3166-1 country with its name in the reader's language, in the
 // language's alphabetical order.
 func countryOptions(l *i18n.Localizer) []option {

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"net/http"
-
 	"sistercity/internal/auth"
 	"sistercity/internal/exchange"
 	"sistercity/internal/milestone"
@@ -59,19 +57,5 @@ func (s *Server) exchangePublicRoutes(lang string) []route {
 		{"GET /" + lang + "/partners/{id}/calendar.ics", "", s.partnerCalendarFeed(lang)},
 		{"GET /" + lang + "/statistics", "", s.statisticsPage(lang)},
 		{"GET /" + lang + "/statistics/{file}", "", s.statisticsCSV(lang)},
-	}
-}
-
-// exchangeNotices are the success messages of the exchange pages, beside the register's.
-var exchangeNotices = map[string]string{
-	"checklist": "admin.checklist.notice.saved",
-	"standard":  "admin.checklist.notice.standard",
-}
-
-// withExchangeNotice fills p.Message from the ?notice= of a redirect.
-func withExchangeNotice(p *page, r *http.Request) {
-	withNotice(p, r)
-	if key, ok := exchangeNotices[r.URL.Query().Get("notice")]; ok {
-		p.Message = p.L.T(key)
 	}
 }
