@@ -33,8 +33,9 @@ func write(t *testing.T, path, text string) {
 	}
 }
 
-// TestLintGate shows that the gate fails on a Go finding and on a JavaScript finding, naming
-// each, and passes once they are fixed.
+// TestLintGate shows that the gate fails on a Go finding, on a function no command reaches and
+// on a JavaScript finding, naming each, and passes once they are fixed; a testing package's
+// functions, which only tests call, are not findings.
 func TestLintGate(t *testing.T) {
 	config, err := os.ReadFile("../eslint.config.js")
 	if err != nil {
@@ -43,6 +44,28 @@ func TestLintGate(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "go.mod"), "module lintprobe\n\ngo 1.26\n")
 	write(t, filepath.Join(dir, "eslint.config.js"), string(config))
+	write(t, filepath.Join(dir, "cmd/probe/main.go"), `package main
+
+import (
+	"fmt"
+
+	"lintprobe"
+)
+
+func main() { fmt.Println(lintprobe.Parse("1")) }
+`)
+	write(t, filepath.Join(dir, "internal/probetest/probetest.go"), `// Package probetest serves tests only.
+package probetest
+
+// Clip is called by tests alone.
+func Clip() string { return "clip" }
+`)
+	// A function that only tests call, outside a testing package: deadcode's finding.
+	write(t, filepath.Join(dir, "listing.go"), `package lintprobe
+
+// List is called by tests alone.
+func List() []int { return []int{1} }
+`)
 	// Both findings are the kinds the tree had: a response never looked at, a dead assignment.
 	write(t, filepath.Join(dir, "probe.go"), `package lintprobe
 
@@ -67,10 +90,17 @@ func Parse(s string) int {
 	if ok {
 		t.Fatalf("lint passed a tree with findings:\n%s", out)
 	}
-	for _, want := range []string{"probe.go:6:2", "SA4006", "probe.js", "no-useless-assignment", "no-undef"} {
+	for _, want := range []string{"probe.go:6:2", "SA4006", "listing.go:4:6: unreachable func: List", "probe.js",
+		"no-useless-assignment", "no-undef"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the output does not name %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "probetest") {
+		t.Errorf("the gate counts a testing package's functions:\n%s", out)
+	}
+	if err := os.Remove(filepath.Join(dir, "listing.go")); err != nil {
+		t.Fatal(err)
 	}
 
 	write(t, filepath.Join(dir, "probe.go"), `package lintprobe

@@ -13,6 +13,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
 	"sistercity/internal/video"
 )
@@ -42,6 +43,7 @@ func TestServeKilledMidEncodeRescuedByHeartbeat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	listed := jobstest.Must(t, d)
 	clip := filepath.Join(t.TempDir(), "message.mp4")
 	if err := media.TestClip(ctx, clip, media.ClipOptions{Width: 640, Height: 360, Duration: 16 * time.Second}); err != nil {
 		t.Fatal(err)
@@ -76,9 +78,9 @@ func TestServeKilledMidEncodeRescuedByHeartbeat(t *testing.T) {
 		}
 		return got
 	}
-	processJobs := func() []jobs.Info {
+	processJobs := func() []jobstest.Info {
 		t.Helper()
-		page, err := queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+		page, err := listed.List(ctx, jobstest.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +112,7 @@ func TestServeKilledMidEncodeRescuedByHeartbeat(t *testing.T) {
 	})
 	first.kill()
 	killed := processJobs()
-	if len(killed) != 1 || killed[0].State != jobs.StateRunning || get().Processing != video.ProcProcessing {
+	if len(killed) != 1 || killed[0].State != jobstest.StateRunning || get().Processing != video.ProcProcessing {
 		t.Fatalf("after kill -9: jobs %+v, video %s", killed, get().Processing)
 	}
 
@@ -129,9 +131,9 @@ func TestServeKilledMidEncodeRescuedByHeartbeat(t *testing.T) {
 	var running, completed int
 	for _, j := range processJobs() {
 		switch {
-		case j.ID == killed[0].ID && j.State == jobs.StateRunning:
+		case j.ID == killed[0].ID && j.State == jobstest.StateRunning:
 			running++
-		case j.State == jobs.StateCompleted:
+		case j.State == jobstest.StateCompleted:
 			completed++
 		}
 	}

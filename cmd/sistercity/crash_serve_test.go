@@ -20,8 +20,9 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 	"sistercity/internal/video"
 )
 
@@ -74,7 +75,7 @@ func startServeProcess(t *testing.T, args ...string) *serveProcess {
 			t.Logf("serve (pid %d) log:\n%s", cmd.Process.Pid, p.log.String())
 		}
 	})
-	poll.Until(t, "serve to answer /healthz", func() (bool, string) {
+	polltest.Until(t, "serve to answer /healthz", func() (bool, string) {
 		select {
 		case <-p.done:
 			t.Fatalf("serve exited before answering\n%s", p.log.String())
@@ -118,10 +119,10 @@ func (p *serveProcess) stop(t *testing.T) {
 	}
 }
 
-// waitFor is poll.Within for a condition with nothing to say about its state.
+// waitFor is polltest.Within for a condition with nothing to say about its state.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	poll.Within(t, timeout, what, func() (bool, string) { return cond(), "not yet" })
+	polltest.Within(t, timeout, what, func() (bool, string) { return cond(), "not yet" })
 }
 
 // TestServeKilledMidEncode is the promise of the durable queue at the level of the binary:
@@ -150,6 +151,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	listed := jobstest.Must(t, d)
 
 	// A source that takes x264's default preset some seconds: time to kill serve mid-encode.
 	clip := filepath.Join(t.TempDir(), "message.mp4")
@@ -187,9 +189,9 @@ func TestServeKilledMidEncode(t *testing.T) {
 		}
 		return got
 	}
-	processJob := func() jobs.Info {
+	processJob := func() jobstest.Info {
 		t.Helper()
-		page, err := queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+		page, err := listed.List(ctx, jobstest.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,7 +227,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 	first.kill()
 	killed := get()
 	job := processJob()
-	if job.State != jobs.StateRunning || killed.Processing != video.ProcProcessing {
+	if job.State != jobstest.StateRunning || killed.Processing != video.ProcProcessing {
 		t.Fatalf("after kill -9: job %s, video %s", job.State, killed.Processing)
 	}
 	t.Logf("%s: killed at %d%% (as last recorded)", dbtest.Name(), killed.Progress)
@@ -247,7 +249,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 		if got.Processing == video.ProcFailed {
 			t.Fatalf("processing failed after the restart: %q", got.Failure)
 		}
-		return got.Processing == video.ProcReady && processJob().State == jobs.StateCompleted
+		return got.Processing == video.ProcReady && processJob().State == jobstest.StateCompleted
 	})
 
 	// Publish through the queue: scheduled a moment ahead, published by serve's worker.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 )
 
 // TestDemoWatchPageInBrowser opens the demo's own video, on `serve --demo`, in Debian's
@@ -41,7 +41,7 @@ func TestDemoWatchPageInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := lang + ":3:true"
-		poll.Until(t, fmt.Sprintf("/%s%s to show a track and play (%q)", lang, link[1], want), func() (bool, string) {
+		polltest.Until(t, fmt.Sprintf("/%s%s to show a track and play (%q)", lang, link[1], want), func() (bool, string) {
 			got, err := chromedp.Run(ctx, chromedp.Evaluate[string](state))
 			if err != nil {
 				t.Fatal(err)

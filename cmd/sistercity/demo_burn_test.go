@@ -18,7 +18,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/media"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 	"sistercity/internal/subtitle"
 	"sistercity/internal/track"
 )
@@ -78,7 +78,7 @@ func TestDemoBurnedVersion(t *testing.T) {
 	}
 
 	download := "/admin/tracks/" + trackID + "/burn.mp4"
-	poll.Within(t, 5*time.Minute, "the burned-in version's download link", func() (bool, string) {
+	polltest.Within(t, 5*time.Minute, "the burned-in version's download link", func() (bool, string) {
 		_, body = b.get(page)
 		if strings.Contains(body, "Burning in failed") {
 			t.Fatalf("the burned-in version failed:\n%s", body)
@@ -120,7 +120,7 @@ func addApprovedKoreanTrack(t *testing.T, dataDir, dbURL, id string) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	st, err := subtitle.ParseWebVTT(strings.NewReader("WEBVTT\n\n00:00:00.300 --> 00:00:02.500\n블라디보스토크가 부산을 응원합니다.\n"))
+	st, err := subtitle.ParseWebVTTLimit(strings.NewReader("WEBVTT\n\n00:00:00.300 --> 00:00:02.500\n블라디보스토크가 부산을 응원합니다.\n"), subtitle.DefaultMaxInputSize)
 	if err != nil {
 		t.Fatal(err)
 	}

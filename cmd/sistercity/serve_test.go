@@ -15,7 +15,7 @@ import (
 	"sistercity/internal/civil"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test to share.
@@ -57,7 +57,7 @@ func startServe(t *testing.T, args ...string) (base string, stdout *syncBuffer, 
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, stdout, stderr) }()
 	base = "http://" + addr
-	poll.Until(t, "serve to answer /healthz", func() (bool, string) {
+	polltest.Until(t, "serve to answer /healthz", func() (bool, string) {
 		select {
 		case code := <-done:
 			t.Fatalf("serve exited with %d before answering\n%s", code, stderr.String())

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 )
 
 func TestWorkerCommand(t *testing.T) {
@@ -23,7 +23,7 @@ func TestWorkerCommand(t *testing.T) {
 	done := make(chan int, 1)
 	var logs syncBuffer
 	go func() { done <- run(ctx, args, &out, &logs) }()
-	poll.Until(t, "the worker to start", func() (bool, string) {
+	polltest.Until(t, "the worker to start", func() (bool, string) {
 		select {
 		case code := <-done:
 			t.Fatalf("worker exited with %d\n%s", code, logs.String())

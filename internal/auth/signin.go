@@ -72,11 +72,6 @@ type Attempt struct {
 // CanonicalUsername is the form under which an account is stored and its failures counted.
 func CanonicalUsername(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
 
-// Authenticate checks username and password for a client at addr, counting failures.
-func Authenticate(ctx context.Context, d *db.DB, username, password, addr string) (*User, error) {
-	return Check(ctx, d, Attempt{Username: username, Password: password, Addr: addr})
-}
-
 // Check checks a sign-in attempt against the limits and the account, counting failures.
 func Check(ctx context.Context, d *db.DB, a Attempt) (*User, error) {
 	name := CanonicalUsername(a.Username)

@@ -162,3 +162,8 @@ func TestSignInGuessingDoesNotLockOutProvenBrowser(t *testing.T) {
 		t.Fatalf("proof after %d failures of its own: %v, want ErrRateLimited", maxPerAccount, err)
 	}
 }
+
+// Authenticate is Check of a sign-in without a proof, as most tests make it.
+func Authenticate(ctx context.Context, d *db.DB, username, password, addr string) (*User, error) {
+	return Check(ctx, d, Attempt{Username: username, Password: password, Addr: addr})
+}

@@ -33,6 +33,11 @@ const (
 // ErrNotFound is returned by lookups that find nothing.
 var ErrNotFound = errors.New("not found")
 
+// ErrStale is returned by an update of a record that changed since its version was read:
+// someone else saved it meanwhile. Each feature's ErrStale wraps it, so that one check
+// (errors.Is(err, db.ErrStale)) tells a conflict of versions from any package.
+var ErrStale = errors.New("changed by someone else")
+
 // DB is the application's database. For SQLite it keeps two pools: writes go through a single
 // connection with immediate transactions (SQLite allows one writer; more connections only
 // produce SQLITE_BUSY), reads through several. For PostgreSQL both are the same pool.

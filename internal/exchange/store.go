@@ -20,8 +20,8 @@ import (
 	"sistercity/internal/video"
 )
 
-// ErrStale is returned when a record changed since the editor loaded it.
-var ErrStale = errors.New("exchange: record changed by someone else")
+// ErrStale is returned when a record changed since the editor loaded it; it is a db.ErrStale.
+var ErrStale = fmt.Errorf("exchange: record %w", db.ErrStale)
 
 var errUnknownZone = errors.New("exchange: unknown time zone")
 

@@ -13,6 +13,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 )
 
 // The child process of TestKilledWorkerJobIsRescued: its environment names the database.
@@ -101,9 +102,9 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 	must(t, child.Process.Signal(os.Kill))
 	_ = child.Wait()
 	exited = true
-	in, err := e.q.Get(ctx, ins.ID)
+	in, err := e.jobs.Get(ctx, ins.ID)
 	must(t, err)
-	if in.State != jobs.StateRunning {
+	if in.State != jobstest.StateRunning {
 		t.Fatalf("after kill -9 the job is %s, want running", in.State)
 	}
 
@@ -115,7 +116,7 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 	time.Sleep(time.Until(in.AttemptedAt.Add(rescueAfter + 100*time.Millisecond)))
 
 	e.start()
-	in = e.waitState(ins.ID, jobs.StateCompleted, waitLong)
+	in = e.waitState(ins.ID, jobstest.StateCompleted, waitLong)
 	rs := e.runs(ins.ID)
 	if len(rs) != 2 || rs[0].attempt != 1 || rs[1].attempt != 2 || rs[0].key != rs[1].key {
 		t.Errorf("runs = %+v, want attempts 1 (killed) and 2 with one key", rs)

@@ -7,15 +7,14 @@
 // both databases: riversqlite on the single SQLite write connection, riverdatabasesql on
 // PostgreSQL with a pgx listener for LISTEN/NOTIFY pickup. River's tables are created by
 // db.Migrate. Feature packages see only this package's small API: Register a Worker for an Args
-// type and Insert inside their transaction. List, Get, Retry and Cancel read and steer jobs by
-// id; today only tests call them (there is no jobs page in the admin yet).
+// type and Insert inside their transaction. Tests read and steer jobs by id through jobstest
+// (there is no jobs page in the admin yet).
 //
 // Workers must be idempotent. A job runs at least once, not exactly once: a process killed
 // mid-job leaves it running until RescueStuckJobsAfter has passed, then it runs again, from the
 // start. Key side effects on the domain record (the video, the rendition, the inbox), or on
 // Job.Key, never on the job ID alone: on SQLite the ID of a job inserted in a transaction that
-// rolled back is handed to the next job, and a restored backup hands out IDs again. To record a
-// job's effects and its completion atomically, use CompleteTx.
+// rolled back is handed to the next job, and a restored backup hands out IDs again.
 package jobs
 
 import (

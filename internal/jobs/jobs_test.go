@@ -18,7 +18,8 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/jobs"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
+	"sistercity/internal/jobs/jobstest"
 )
 
 func TestMain(m *testing.M) {
@@ -80,10 +81,12 @@ func (slowArgs) Kind() string   { return "test.slow" }
 
 // env is one test's database, queue and log.
 type env struct {
-	t   *testing.T
-	d   *db.DB
-	q   *jobs.Queue
-	log *syncBuffer
+	t *testing.T
+	d *db.DB
+	q *jobs.Queue
+	// jobs reads and steers the queue's jobs by id.
+	jobs *jobstest.Jobs
+	log  *syncBuffer
 }
 
 // fastConfig keeps retries and pickup quick; tests that need more set it themselves.
@@ -114,6 +117,7 @@ func newEnvOn(t *testing.T, d *db.DB, cfg jobs.Config) *env {
 		t.Fatal(err)
 	}
 	e.q = q
+	e.jobs = jobstest.Must(t, d)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 		defer cancel()
@@ -263,12 +267,12 @@ func (e *env) start() {
 const waitLong = 2 * time.Minute
 
 // waitState polls job id until it is in state, failing the test after timeout.
-func (e *env) waitState(id int64, state jobs.State, timeout time.Duration) jobs.Info {
+func (e *env) waitState(id int64, state jobstest.State, timeout time.Duration) jobstest.Info {
 	e.t.Helper()
-	var in jobs.Info
+	var in jobstest.Info
 	eventually(e.t, timeout, fmt.Sprintf("job %d %s", id, state), func() bool {
 		var err error
-		in, err = e.q.Get(context.Background(), id)
+		in, err = e.jobs.Get(context.Background(), id)
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -277,10 +281,10 @@ func (e *env) waitState(id int64, state jobs.State, timeout time.Duration) jobs.
 	return in
 }
 
-// eventually is poll.Within for a condition with nothing to say about its state.
+// eventually is polltest.Within for a condition with nothing to say about its state.
 func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	poll.Within(t, timeout, what, func() (bool, string) { return cond(), "not yet" })
+	polltest.Within(t, timeout, what, func() (bool, string) { return cond(), "not yet" })
 }
 
 func must(t testing.TB, err error) {
@@ -324,7 +328,7 @@ func TestCommittedJobRuns(t *testing.T) {
 		return err
 	})
 	must(t, err)
-	in := e.waitState(ins.ID, jobs.StateCompleted, waitLong)
+	in := e.waitState(ins.ID, jobstest.StateCompleted, waitLong)
 	var args encodeArgs
 	must(t, json.Unmarshal(in.Args, &args))
 	if in.Kind != "test.encode" || in.Attempt != 1 || in.Errors != 0 || args.VideoID != 1 {
@@ -366,8 +370,8 @@ func TestRolledBackJobNeverRuns(t *testing.T) {
 	if next.ID == lost.ID {
 		t.Logf("%s reused the rolled-back job's ID %d", dbtest.Name(), lost.ID)
 	}
-	e.waitState(next.ID, jobs.StateCompleted, waitLong)
-	page, err := e.q.List(ctx, jobs.Filter{})
+	e.waitState(next.ID, jobstest.StateCompleted, waitLong)
+	page, err := e.jobs.List(ctx, jobstest.Filter{})
 	must(t, err)
 	if len(page.Jobs) != 1 || page.Jobs[0].ID != next.ID {
 		t.Errorf("jobs after rollback = %+v, want only job %d", page.Jobs, next.ID)
@@ -390,7 +394,7 @@ func TestRetryWithBackoffRecordsError(t *testing.T) {
 
 	// Fails twice, then succeeds: the waits grow, and each failure is on record.
 	ins := e.insert(flakyArgs{Name: "twice", Failures: 2, Message: "partner site unreachable"}, nil)
-	in := e.waitState(ins.ID, jobs.StateCompleted, waitLong)
+	in := e.waitState(ins.ID, jobstest.StateCompleted, waitLong)
 	rs := e.runs(ins.ID)
 	if len(rs) != 3 {
 		t.Fatalf("runs = %+v, want 3", rs)
@@ -415,7 +419,7 @@ func TestRetryWithBackoffRecordsError(t *testing.T) {
 	// Out of attempts: discarded, with the last error kept short (head and tail).
 	long := e.insert(flakyArgs{Name: "never", Failures: 99, Message: "ffmpeg said: ", Repeat: 1000},
 		&jobs.InsertOpts{MaxAttempts: 2})
-	in = e.waitState(long.ID, jobs.StateDiscarded, waitLong)
+	in = e.waitState(long.ID, jobstest.StateDiscarded, waitLong)
 	if in.Attempt != 2 || in.Errors != 2 {
 		t.Errorf("discarded job = attempt %d, %d errors", in.Attempt, in.Errors)
 	}
@@ -431,7 +435,7 @@ func TestPermanentFailure(t *testing.T) {
 	e := newEnv(t, fastConfig())
 	e.start()
 	ins := e.insert(flakyArgs{Name: "corrupt", Failures: 99, Message: "moov atom not found; ", Repeat: 500, Permanent: true}, nil)
-	in := e.waitState(ins.ID, jobs.StateCancelled, waitLong)
+	in := e.waitState(ins.ID, jobstest.StateCancelled, waitLong)
 	if in.Attempt != 1 || in.Errors != 1 || !strings.Contains(in.LastError, "moov atom not found") {
 		t.Errorf("job = attempt %d, %d errors, last %.60q…", in.Attempt, in.Errors, in.LastError)
 	}
@@ -442,14 +446,14 @@ func TestPanicIsAFailedAttempt(t *testing.T) {
 	e := newEnv(t, fastConfig())
 	e.start()
 	ins := e.insert(panicArgs{}, &jobs.InsertOpts{MaxAttempts: 1})
-	in := e.waitState(ins.ID, jobs.StateDiscarded, waitLong)
+	in := e.waitState(ins.ID, jobstest.StateDiscarded, waitLong)
 	if in.Errors != 1 || !strings.Contains(in.LastError, "assignment to entry in nil map") ||
 		!strings.Contains(in.LastError, "jobs_test.go") {
 		t.Errorf("panicked job = %d errors, last %q", in.Errors, in.LastError)
 	}
 	// The process and its workers are still up.
 	next := e.insert(encodeArgs{VideoID: 4}, nil)
-	e.waitState(next.ID, jobs.StateCompleted, waitLong)
+	e.waitState(next.ID, jobstest.StateCompleted, waitLong)
 }
 
 // A job scheduled for later waits for its time, and one scheduled for tomorrow waits on. Both
@@ -466,20 +470,20 @@ func TestScheduledJobRunsAtItsTime(t *testing.T) {
 	tomorrow := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Millisecond)
 	soon := e.insert(encodeArgs{VideoID: 5}, &jobs.InsertOpts{ScheduledAt: at})
 	later := e.insert(encodeArgs{VideoID: 55}, &jobs.InsertOpts{ScheduledAt: tomorrow})
-	in, err := e.q.Get(ctx, later.ID)
+	in, err := e.jobs.Get(ctx, later.ID)
 	must(t, err)
-	if in.State != jobs.StateScheduled || !in.ScheduledAt.Equal(tomorrow) {
+	if in.State != jobstest.StateScheduled || !in.ScheduledAt.Equal(tomorrow) {
 		t.Errorf("after insert: %s at %s, want scheduled at %s", in.State, in.ScheduledAt, tomorrow)
 	}
 	// The soon job is scheduled too, unless this machine took over 1.5 s to insert it; either
 	// way it keeps its time.
-	in, err = e.q.Get(ctx, soon.ID)
+	in, err = e.jobs.Get(ctx, soon.ID)
 	must(t, err)
-	if !in.ScheduledAt.Equal(at) || (in.State != jobs.StateScheduled && in.State != jobs.StateAvailable) {
+	if !in.ScheduledAt.Equal(at) || (in.State != jobstest.StateScheduled && in.State != jobstest.StateAvailable) {
 		t.Errorf("after insert: %s at %s, want scheduled at %s", in.State, in.ScheduledAt, at)
 	}
 	e.start()
-	e.waitState(soon.ID, jobs.StateCompleted, waitLong)
+	e.waitState(soon.ID, jobstest.StateCompleted, waitLong)
 	rs := e.runs(soon.ID)
 	if len(rs) != 1 {
 		t.Fatalf("runs = %+v", rs)
@@ -489,9 +493,9 @@ func TestScheduledJobRunsAtItsTime(t *testing.T) {
 		t.Errorf("ran at %s, before its time %s", rs[0].at, at)
 	}
 	// The scheduler has run (it moved the soon job); tomorrow's job is still waiting.
-	in, err = e.q.Get(ctx, later.ID)
+	in, err = e.jobs.Get(ctx, later.ID)
 	must(t, err)
-	if in.State != jobs.StateScheduled || len(e.runs(later.ID)) != 0 || e.effects("encoded video 55") != 0 {
+	if in.State != jobstest.StateScheduled || len(e.runs(later.ID)) != 0 || e.effects("encoded video 55") != 0 {
 		t.Errorf("tomorrow's job is %s with %d runs, want scheduled and not run", in.State, len(e.runs(later.ID)))
 	}
 	t.Logf("scheduled for %s, ran %s later", at.Format(time.StampMilli), rs[0].at.Sub(at))
@@ -518,12 +522,12 @@ func TestUniqueJobs(t *testing.T) {
 	// The second encoding of video 6 would be refused by its effect's key; this test is not
 	// about that.
 	must(t, e.d.InTx(context.Background(), func(tx *sql.Tx) error {
-		_, err := e.q.Cancel(context.Background(), tx, plain.ID)
+		_, err := e.jobs.Cancel(context.Background(), tx, plain.ID)
 		return err
 	}))
 	// Once the job is done, the same work may be asked for again (the video changed).
 	e.start()
-	e.waitState(first.ID, jobs.StateCompleted, waitLong)
+	e.waitState(first.ID, jobstest.StateCompleted, waitLong)
 	later := e.insert(encodeArgs{VideoID: 6}, unique)
 	if later.Duplicate {
 		t.Errorf("after completion: %+v, want a new job", later)
@@ -540,13 +544,13 @@ func TestGracefulStop(t *testing.T) {
 		e := newEnv(t, cfg)
 		e.start()
 		ins := e.insert(slowArgs{Name: "short", For: 500 * time.Millisecond}, nil)
-		e.waitState(ins.ID, jobs.StateRunning, waitLong)
+		e.waitState(ins.ID, jobstest.StateRunning, waitLong)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*waitLong)
 		defer cancel()
 		must(t, e.q.Stop(ctx))
-		in, err := e.q.Get(context.Background(), ins.ID)
+		in, err := e.jobs.Get(context.Background(), ins.ID)
 		must(t, err)
-		if in.State != jobs.StateCompleted || e.effects("slow short") != 1 {
+		if in.State != jobstest.StateCompleted || e.effects("slow short") != 1 {
 			t.Errorf("after Stop: job %s, effect %d; want completed, 1", in.State, e.effects("slow short"))
 		}
 	})
@@ -557,15 +561,15 @@ func TestGracefulStop(t *testing.T) {
 		e := newEnv(t, cfg)
 		e.start()
 		ins := e.insert(slowArgs{Name: "long", For: time.Hour}, nil)
-		e.waitState(ins.ID, jobs.StateRunning, waitLong)
+		e.waitState(ins.ID, jobstest.StateRunning, waitLong)
 		ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 		defer cancel()
 		began := time.Now()
 		must(t, e.q.Stop(ctx))
 		took := time.Since(began)
-		in, err := e.q.Get(context.Background(), ins.ID)
+		in, err := e.jobs.Get(context.Background(), ins.ID)
 		must(t, err)
-		if in.State != jobs.StateRetryable && in.State != jobs.StateAvailable {
+		if in.State != jobstest.StateRetryable && in.State != jobstest.StateAvailable {
 			t.Errorf("after Stop: job %s, want it waiting for a retry", in.State)
 		}
 		// Stop waited out the soft phase, then cut the hour-long job short (the state above
@@ -585,12 +589,12 @@ func TestInsertOnlyQueue(t *testing.T) {
 	web.start() // runs nothing
 	ins := web.insert(encodeArgs{VideoID: 8}, nil)
 	time.Sleep(300 * time.Millisecond) // three fetch polls of a worker, were there one
-	if in, err := web.q.Get(context.Background(), ins.ID); err != nil || in.State != jobs.StateAvailable {
+	if in, err := web.jobs.Get(context.Background(), ins.ID); err != nil || in.State != jobstest.StateAvailable {
 		t.Fatalf("insert-only queue: job %+v, %v; want it still available", in, err)
 	}
 	worker := newEnvOn(t, web.d, fastConfig())
 	worker.start()
-	worker.waitState(ins.ID, jobs.StateCompleted, waitLong)
+	worker.waitState(ins.ID, jobstest.StateCompleted, waitLong)
 }
 
 func TestListRetryCancel(t *testing.T) {
@@ -605,11 +609,11 @@ func TestListRetryCancel(t *testing.T) {
 	flaky := e.insert(flakyArgs{Name: "listed"}, nil).ID
 
 	// Newest first, in pages.
-	p1, err := e.q.List(ctx, jobs.Filter{Kinds: []string{"test.encode"}, Limit: 3})
+	p1, err := e.jobs.List(ctx, jobstest.Filter{Kinds: []string{"test.encode"}, Limit: 3})
 	must(t, err)
-	p2, err := e.q.List(ctx, jobs.Filter{Kinds: []string{"test.encode"}, Limit: 3, After: p1.Next})
+	p2, err := e.jobs.List(ctx, jobstest.Filter{Kinds: []string{"test.encode"}, Limit: 3, After: p1.Next})
 	must(t, err)
-	got := func(p jobs.Page) (ids []int64) {
+	got := func(p jobstest.Page) (ids []int64) {
 		for _, j := range p.Jobs {
 			ids = append(ids, j.ID)
 		}
@@ -618,45 +622,45 @@ func TestListRetryCancel(t *testing.T) {
 	if fmt.Sprint(got(p1), got(p2)) != fmt.Sprint([]int64{ids[4], ids[3], ids[2]}, []int64{ids[1], ids[0]}) || p2.Next != "" {
 		t.Errorf("pages = %v (next %q), %v (next %q)", got(p1), p1.Next, got(p2), p2.Next)
 	}
-	if p1.Jobs[0].State != jobs.StateScheduled || !p1.Jobs[0].ScheduledAt.After(time.Now()) || fmt.Sprint(p1.Jobs[0].Tags) != "[video]" {
+	if p1.Jobs[0].State != jobstest.StateScheduled || !p1.Jobs[0].ScheduledAt.After(time.Now()) || fmt.Sprint(p1.Jobs[0].Tags) != "[video]" {
 		t.Errorf("listed job = %+v", p1.Jobs[0])
 	}
-	avail, err := e.q.List(ctx, jobs.Filter{States: []jobs.State{jobs.StateAvailable}})
+	avail, err := e.jobs.List(ctx, jobstest.Filter{States: []jobstest.State{jobstest.StateAvailable}})
 	must(t, err)
 	if fmt.Sprint(got(avail)) != fmt.Sprint([]int64{flaky}) {
 		t.Errorf("available = %v, want [%d]", got(avail), flaky)
 	}
 
 	// Cancel and retry go in the caller's transaction, beside its audit entry.
-	var cancelled, retried jobs.Info
+	var cancelled, retried jobstest.Info
 	must(t, e.d.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if cancelled, err = e.q.Cancel(ctx, tx, ids[0]); err != nil {
+		if cancelled, err = e.jobs.Cancel(ctx, tx, ids[0]); err != nil {
 			return err
 		}
-		retried, err = e.q.Retry(ctx, tx, ids[1])
+		retried, err = e.jobs.Retry(ctx, tx, ids[1])
 		return err
 	}))
-	if cancelled.State != jobs.StateCancelled || retried.State != jobs.StateAvailable {
+	if cancelled.State != jobstest.StateCancelled || retried.State != jobstest.StateAvailable {
 		t.Errorf("cancel → %s, retry → %s", cancelled.State, retried.State)
 	}
 	e.start()
-	e.waitState(ids[1], jobs.StateCompleted, waitLong)
-	if in, _ := e.q.Get(ctx, ids[0]); in.State != jobs.StateCancelled {
+	e.waitState(ids[1], jobstest.StateCompleted, waitLong)
+	if in, _ := e.jobs.Get(ctx, ids[0]); in.State != jobstest.StateCancelled {
 		t.Errorf("cancelled job is now %s", in.State)
 	}
 	// A cancelled job can be retried.
 	must(t, e.d.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := e.q.Retry(ctx, tx, ids[0])
+		_, err := e.jobs.Retry(ctx, tx, ids[0])
 		return err
 	}))
-	e.waitState(ids[0], jobs.StateCompleted, waitLong)
+	e.waitState(ids[0], jobstest.StateCompleted, waitLong)
 
-	if _, err := e.q.Get(ctx, 999999); !errors.Is(err, db.ErrNotFound) {
+	if _, err := e.jobs.Get(ctx, 999999); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("Get(unknown) = %v, want ErrNotFound", err)
 	}
 	err = e.d.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := e.q.Cancel(ctx, tx, 999999)
+		_, err := e.jobs.Cancel(ctx, tx, 999999)
 		return err
 	})
 	if !errors.Is(err, db.ErrNotFound) {
@@ -703,7 +707,7 @@ func TestConcurrentInsertsWhileWorking(t *testing.T) {
 	wg.Wait()
 	close(ids)
 	for id := range ids {
-		e.waitState(id, jobs.StateCompleted, waitLong)
+		e.waitState(id, jobstest.StateCompleted, waitLong)
 	}
 	var n int
 	must(t, e.d.R.QueryRow("SELECT COUNT(*) FROM jobtest_effects").Scan(&n))
@@ -755,13 +759,13 @@ func TestCancelRunningJob(t *testing.T) {
 	e := newEnv(t, fastConfig())
 	e.start()
 	ins := e.insert(slowArgs{Name: "cancelled", For: time.Hour}, nil)
-	e.waitState(ins.ID, jobs.StateRunning, waitLong)
+	e.waitState(ins.ID, jobstest.StateRunning, waitLong)
 	ctx := context.Background()
 	must(t, e.d.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := e.q.Cancel(ctx, tx, ins.ID)
+		_, err := e.jobs.Cancel(ctx, tx, ins.ID)
 		return err
 	}))
-	in := e.waitState(ins.ID, jobs.StateCancelled, waitLong)
+	in := e.waitState(ins.ID, jobstest.StateCancelled, waitLong)
 	if e.effects("slow cancelled") != 0 || in.FinalizedAt.IsZero() {
 		t.Errorf("cancelled job = %+v", in)
 	}
@@ -784,15 +788,15 @@ func TestNewJobIsPickedUpByNotification(t *testing.T) {
 	deadline := time.Now().Add(3 * waitLong)
 	for video := int64(9); ; video++ {
 		time.Sleep(200 * time.Millisecond)
-		done, err := e.q.List(ctx, jobs.Filter{States: []jobs.State{jobs.StateCompleted}})
+		done, err := e.jobs.List(ctx, jobstest.Filter{States: []jobstest.State{jobstest.StateCompleted}})
 		must(t, err)
 		began := time.Now()
 		ins := e.insert(encodeArgs{VideoID: video}, nil)
 		picked := false
 		for !picked && time.Since(began) < waitLong/4 {
-			in, err := e.q.Get(ctx, ins.ID)
+			in, err := e.jobs.Get(ctx, ins.ID)
 			must(t, err)
-			if picked = in.State == jobs.StateCompleted; !picked {
+			if picked = in.State == jobstest.StateCompleted; !picked {
 				time.Sleep(10 * time.Millisecond)
 			}
 		}

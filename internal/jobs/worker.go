@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -10,8 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"sistercity/internal/db"
 )
@@ -79,26 +76,6 @@ func Register[T Args](q *Queue, w Worker[T]) error {
 // Permanent marks err as one that no retry will cure (a corrupt upload, a deleted record): the
 // job ends cancelled with err recorded, instead of being retried.
 func Permanent(err error) error { return river.JobCancel(err) }
-
-// CompleteTx marks job completed inside tx, so that the job's database side effects and its
-// completion commit together or not at all: a crash after the commit cannot run it again. The
-// worker then returns nil. On SQLite tx must be the worker's only open transaction.
-func CompleteTx[T Args](ctx context.Context, tx *sql.Tx, job *Job[T]) error {
-	if job.row == nil {
-		return fmt.Errorf("jobs: complete job %d: not a job handed out by a queue", job.ID)
-	}
-	var err error
-	// River needs the driver type only to name the transaction type; both are *sql.Tx.
-	if job.dialect == db.SQLite {
-		_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job.row)
-	} else {
-		_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job.row)
-	}
-	if err != nil {
-		return fmt.Errorf("jobs: complete job %d: %w", job.ID, err)
-	}
-	return nil
-}
 
 // riverWorker adapts a Worker to River's.
 type riverWorker[T Args] struct {

@@ -11,8 +11,8 @@ import (
 	"sistercity/internal/register"
 )
 
-// ErrStale is returned when a record changed since the editor loaded it.
-var ErrStale = errors.New("milestone: record changed by someone else")
+// ErrStale is returned when a record changed since the editor loaded it; it is a db.ErrStale.
+var ErrStale = fmt.Errorf("milestone: record %w", db.ErrStale)
 
 // ErrDuplicate is returned when the two countries already have a relation recorded.
 var ErrDuplicate = errors.New("milestone: duplicate relation")

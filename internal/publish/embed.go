@@ -40,16 +40,3 @@ func StartAt(t string, d time.Duration) time.Duration {
 	return at.Truncate(time.Millisecond)
 }
 
-// StartParam writes a start time as the t parameter: "1m30s", "45s".
-func StartParam(at time.Duration) string {
-	sec := int(at / time.Second)
-	var b strings.Builder
-	if h := sec / 3600; h > 0 {
-		b.WriteString(strconv.Itoa(h) + "h")
-	}
-	if m := sec / 60 % 60; m > 0 || sec >= 3600 {
-		b.WriteString(strconv.Itoa(m) + "m")
-	}
-	b.WriteString(strconv.Itoa(sec%60) + "s")
-	return b.String()
-}

@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,4 +66,18 @@ func TestFrameSize(t *testing.T) {
 	if !strings.Contains(h, `src="/embed/videos/1?lang=ru&amp;subtitles=ru"`) || !strings.Contains(h, `title="A &#34;title&#34; &lt;b&gt;"`) {
 		t.Errorf("iframe: %s", h)
 	}
+}
+
+// StartParam writes a start time as the t parameter, as share.js does: "1m30s", "45s".
+func StartParam(at time.Duration) string {
+	sec := int(at / time.Second)
+	var b strings.Builder
+	if h := sec / 3600; h > 0 {
+		b.WriteString(strconv.Itoa(h) + "h")
+	}
+	if m := sec / 60 % 60; m > 0 || sec >= 3600 {
+		b.WriteString(strconv.Itoa(m) + "m")
+	}
+	b.WriteString(strconv.Itoa(sec%60) + "s")
+	return b.String()
 }

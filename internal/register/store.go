@@ -14,8 +14,8 @@ import (
 	"sistercity/internal/db"
 )
 
-// ErrStale is returned when a record changed since the editor loaded it.
-var ErrStale = errors.New("register: record changed by someone else")
+// ErrStale is returned when a record changed since the editor loaded it; it is a db.ErrStale.
+var ErrStale = fmt.Errorf("register: record %w", db.ErrStale)
 
 // ErrInUse is returned when a city still takes part in partnerships.
 var ErrInUse = errors.New("register: city is in use")

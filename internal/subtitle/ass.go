@@ -1,23 +1,10 @@
 package subtitle
 
 import (
-	"io"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// ParseASS reads an Advanced SubStation Alpha (.ass) or SubStation Alpha (.ssa) file: the
-// Dialogue lines of its [Events] section, with columns in the order its Format line gives. Text
-// overrides become WebVTT markup where WebVTT has an equivalent ({\i1}, {\b1}, {\u1}, karaoke
-// {\k} as timestamps, {\an8} and {\pos} as cue position), the others are dropped; \N is a line
-// break, and so is \n when the script's WrapStyle is 2 (otherwise it is a space, as in libass);
-// vector drawings ({\p1}) are left out. The Name column becomes a voice span, Layer and Style go
-// to Cue.Layer and Cue.StyleName, the styles' alignment and italic, bold and underline flags
-// apply. A file without a section header is refused with CodeBadSignature.
-func ParseASS(r io.Reader) (*Track, error) {
-	return parseOneTrack(r, FormatASS)
-}
 
 // assScript is what the parser keeps of the [Script Info] and styles sections.
 type assScript struct {
@@ -41,6 +28,15 @@ var (
 	ssaDefaultEventFormat = []string{"marked", "start", "end", "style", "name", "marginl", "marginr", "marginv", "effect", "text"}
 )
 
+// parseASS reads an Advanced SubStation Alpha (.ass) or SubStation Alpha (.ssa) file: the
+// Dialogue lines of its [Events] section, with columns in the order its Format line gives. Text
+// overrides become WebVTT markup where WebVTT has an equivalent ({\i1}, {\b1}, {\u1}, karaoke
+// {\k} as timestamps, {\an8} and {\pos} as cue position), the others are dropped; \N is a line
+// break, and so is \n when the script's WrapStyle is 2 (otherwise it is a space, as in libass);
+// vector drawings ({\p1}) are left out. The Name column becomes a voice span, Layer and Style go
+// to Cue.Layer and Cue.StyleName, the styles' alignment and italic, bold and underline flags
+// apply. A file without a section header is refused with CodeBadSignature.
+// It works on decoded, LF-only text: ParseFormat(FormatASS, …) decodes a file and calls it.
 func parseASS(text string, n *notes) (*Track, error) {
 	script := &assScript{styles: map[string]*assStyle{}, stylesFold: map[string]*assStyle{}}
 	track := &Track{}

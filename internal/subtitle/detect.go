@@ -2,7 +2,6 @@ package subtitle
 
 import (
 	"bytes"
-	"io"
 	"path"
 	"strings"
 )
@@ -136,11 +135,11 @@ func hasTTRoot(s string) bool {
 }
 
 // Parse reads a subtitle file of any supported format: Detect picks the format from data and
-// name, Decode the text from data with enc (EncodingAuto to detect it, or an encoding the user
+// name, decodeText the text from data with enc (EncodingAuto to detect it, or an encoding the user
 // chose), and the format's parser the tracks — one for most formats, one per language for SAMI
 // and TTML. A track whose file does not name its language takes the one the file name gives
 // ("message.ko.srt"). Cue text is always sanitised WebVTT cue text (see SanitizeCueText) —
-// for WebVTT too, unlike ParseWebVTT, which keeps the text as browsers read it — so nothing in an
+// for WebVTT too, unlike ParseWebVTTLimit, which keeps the text as browsers read it — so nothing in an
 // upload can put markup on a page; repaired markup is noted in the warnings. The error is an *Error: CodeTooLarge beyond DefaultMaxInputSize,
 // CodeUnknownFormat, CodeUnknownEncoding, CodeBinary, or the parser's.
 func Parse(name string, data []byte, enc Encoding) ([]*Track, DetectedInfo, error) {
@@ -215,25 +214,6 @@ func oneTrack(t *Track, err error) ([]*Track, error) {
 		return nil, err
 	}
 	return []*Track{t}, nil
-}
-
-// parseReader reads r within DefaultMaxInputSize and parses it as format f, detecting the
-// encoding.
-func parseReader(r io.Reader, f Format) ([]*Track, DetectedInfo, error) {
-	data, err := readLimited(r, DefaultMaxInputSize)
-	if err != nil {
-		return nil, DetectedInfo{Format: f}, err
-	}
-	return ParseFormat(f, data, EncodingAuto)
-}
-
-// parseOneTrack is parseReader for the formats that hold one track.
-func parseOneTrack(r io.Reader, f Format) (*Track, error) {
-	tracks, _, err := parseReader(r, f)
-	if err != nil {
-		return nil, err
-	}
-	return tracks[0], nil
 }
 
 // sanitizeCues puts a WebVTT track's cue text in sanitised form, as the other formats' parsers

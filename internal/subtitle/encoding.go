@@ -13,7 +13,7 @@ import (
 	xunicode "golang.org/x/text/encoding/unicode"
 )
 
-// Encoding names a character encoding by the name Decode and ParseEncoding use.
+// Encoding names a character encoding by the name Parse, ParseFormat and ParseEncoding use.
 type Encoding string
 
 // The encodings subtitle files really come in. Korean SAMI files are CP949 (Windows' superset of
@@ -60,15 +60,6 @@ var (
 	utf16LEBOM = []byte{0xFF, 0xFE}
 	utf16BEBOM = []byte{0xFE, 0xFF}
 )
-
-// DetectEncoding guesses the encoding of a subtitle file: a byte order mark first, then UTF-16
-// by the pattern of its NUL bytes, then UTF-8 if the bytes are valid UTF-8 (or if the lines that
-// are not are UTF-8 with a character cut off, which no legacy encoding reads), then a charset an
-// XML or HTML declaration names, and last the legacy encoding whose decoding looks most like
-// Korean or Russian text, with Windows-1252 when none does.
-func DetectEncoding(data []byte) Encoding {
-	return detectEncoding(data).primary
-}
 
 // encodingGuess is what detection found: the encoding most of the file is in, and, for a file
 // whose lines are in different encodings, the legacy one its non-UTF-8 lines are in.
@@ -465,22 +456,6 @@ func legacyDecoder(enc Encoding) *encoding.Decoder {
 	default:
 		return charmap.Windows1252.NewDecoder()
 	}
-}
-
-// Decode turns the bytes of a subtitle file into UTF-8 text with "\n" line breaks. With
-// EncodingAuto it uses DetectEncoding, and decodes a file that mixes UTF-8 lines with legacy ones
-// line by line, each in its own encoding (ParseFormat reports it as CodeMixedEncoding); any other
-// Encoding is used as given (a byte order mark still wins over the byte order of a UTF-16
-// encoding, as in browsers). Byte order marks are
-// removed wherever they are, invalid sequences become U+FFFD, and so do NUL bytes, except a run
-// of them at the very end, which is padding and is dropped. Input that is mostly control bytes is
-// refused with CodeBinary; an unknown Encoding with CodeUnknownEncoding.
-func Decode(data []byte, enc Encoding) (string, error) {
-	d, err := decodeText(data, enc)
-	if err != nil {
-		return "", err
-	}
-	return d.text, nil
 }
 
 // decoded is the result of decodeText: the text, the encoding used, and what was repaired.

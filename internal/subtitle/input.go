@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// DefaultMaxInputSize bounds what the parsers read (ParseWebVTT, Parse and the per-format
-// parsers): a subtitle file is text, and real ones stay far below this, so anything larger is
+// DefaultMaxInputSize bounds what the parsers read (Parse, ParseFormat, and ParseWebVTTLimit
+// when given it): a subtitle file is text, and real ones stay far below this, so anything larger is
 // refused rather than held in memory.
 const DefaultMaxInputSize = 100 << 20 // 100 MiB
 

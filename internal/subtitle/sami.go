@@ -1,28 +1,11 @@
 package subtitle
 
 import (
-	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// ParseSAMI reads a SAMI (.smi) file, the format of most Korean subtitles: a <STYLE> block
-// declaring one class per language (".KRCC { Name:한국어; lang:ko-KR; }"), then <SYNC Start=ms>
-// tags whose <P Class=…> paragraphs each set the text of one class from that time until the
-// class's next SYNC; a paragraph of only &nbsp; clears it. It returns one Track per class that has
-// cues, in the order the style block declares them, each with the Language and Label the block
-// gives (or, without a lang property, the one a <P lang=…> gives, or the language the class name
-// suggests: KRCC is Korean). SYNCs out of order are sorted, with CodeUnsortedTimes.
-// Markup is read as browsers read tag soup (any case, unquoted attributes, unclosed tags); <br>
-// breaks lines, other whitespace collapses; <i>, <b>, <u>, <ruby> and <font color> become WebVTT
-// markup, scripts and styles are dropped. The encoding is detected (CP949 is common). A file with
-// neither <SAMI> nor <SYNC> is refused with CodeBadSignature.
-func ParseSAMI(r io.Reader) ([]*Track, error) {
-	tracks, _, err := parseReader(r, FormatSAMI)
-	return tracks, err
-}
 
 // samiFinalCueDuration is how long the last paragraph of a class shows when no later SYNC ends
 // it: a file should clear it with an &nbsp; paragraph, and one that does not gets the few
@@ -44,6 +27,18 @@ type samiParagraph struct {
 	line  int
 }
 
+// parseSAMI reads a SAMI (.smi) file, the format of most Korean subtitles: a <STYLE> block
+// declaring one class per language (".KRCC { Name:한국어; lang:ko-KR; }"), then <SYNC Start=ms>
+// tags whose <P Class=…> paragraphs each set the text of one class from that time until the
+// class's next SYNC; a paragraph of only &nbsp; clears it. It returns one Track per class that has
+// cues, in the order the style block declares them, each with the Language and Label the block
+// gives (or, without a lang property, the one a <P lang=…> gives, or the language the class name
+// suggests: KRCC is Korean). SYNCs out of order are sorted, with CodeUnsortedTimes.
+// Markup is read as browsers read tag soup (any case, unquoted attributes, unclosed tags); <br>
+// breaks lines, other whitespace collapses; <i>, <b>, <u>, <ruby> and <font color> become WebVTT
+// markup, scripts and styles are dropped. The encoding is detected (CP949 is common). A file with
+// neither <SAMI> nor <SYNC> is refused with CodeBadSignature.
+// It works on decoded, LF-only text: ParseFormat(FormatSAMI, …) decodes a file and calls it.
 func parseSAMI(text string, n *notes) ([]*Track, error) {
 	if indexFold(text, "<sami") < 0 && indexFold(text, "<sync") < 0 {
 		return nil, &Error{Code: CodeBadSignature, Line: 1}

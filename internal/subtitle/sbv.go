@@ -7,14 +7,11 @@ import (
 	"time"
 )
 
-// ParseSBV reads a YouTube SubViewer (.sbv) file: blocks of a "0:00:01.000,0:00:03.000" timing
+// parseSBV reads a YouTube SubViewer (.sbv) file: blocks of a "0:00:01.000,0:00:03.000" timing
 // line and the cue's lines of plain text (SBV has no markup, so "<" and "&" are text). The
-// encoding is detected (see Decode). A block whose timing line cannot be read is skipped; the
+// encoding is detected (see decodeText). A block whose timing line cannot be read is skipped; the
 // file is refused (CodeNoCues) only when it has text but not one cue.
-func ParseSBV(r io.Reader) (*Track, error) {
-	return parseOneTrack(r, FormatSBV)
-}
-
+// It works on decoded, LF-only text: ParseFormat(FormatSBV, …) decodes a file and calls it.
 func parseSBV(text string, n *notes) (*Track, error) {
 	lines := strings.Split(text, "\n")
 	track := &Track{}

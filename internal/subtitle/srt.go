@@ -8,19 +8,15 @@ import (
 	"time"
 )
 
-// ParseSRT reads a SubRip (.srt) file. It reads files as they really are: the encoding is
-// detected (see Decode), the cue numbers may be missing or wrong, blank lines may be doubled or
+// parseSRT reads a SubRip (.srt) file. It reads files as they really are: the encoding is
+// detected (see decodeText), the cue numbers may be missing or wrong, blank lines may be doubled or
 // missing, times may use a comma or a dot, and loose timing lines other readers accept are read
 // with a warning (see parseSRTTiming). <i>, <b>, <u> and <font color> become WebVTT markup,
 // other tags SubRip files use are dropped with their text kept, anything else between "<" and ">"
 // is text, and {\an8}-style codes place the cue. A cue whose timing line cannot be
 // read is skipped; the file is refused (CodeNoCues) only when it has text but not one cue. Use
 // ParseFormat to get the warnings.
-func ParseSRT(r io.Reader) (*Track, error) {
-	return parseOneTrack(r, FormatSRT)
-}
-
-// parseSRT parses decoded, LF-only text.
+// It works on decoded, LF-only text: ParseFormat(FormatSRT, …) decodes a file and calls it.
 func parseSRT(text string, n *notes) (*Track, error) {
 	lines := strings.Split(text, "\n")
 	track := &Track{}
@@ -328,7 +324,7 @@ func srtText(root *CueNode) string {
 // markup, and before a text line that would read as a timing line: a zero-width space. Character
 // references ("&lt;") would do for browsers, but players built on ffmpeg (mpv, VLC's SRT
 // reader is similar) decode none and would show them as they are; a zero-width space breaks the
-// tag, the reference or the timing for every reader and shows nothing. ParseSRT removes it
+// tag, the reference or the timing for every reader and shows nothing. parseSRT removes it
 // where WriteSRT puts it, so the text reads back as it was.
 const srtGuard = "\u200B"
 

@@ -11,23 +11,6 @@ import (
 	"time"
 )
 
-// ParseTTML reads a TTML file — W3C Timed Text, and its DFXP and IMSC profiles (.ttml, .dfxp,
-// .xml). Timing follows TTML's rules: begin, end and dur on body, div, p (and span, whose times
-// are not kept) in clock time ("00:00:01.500", "00:00:01:12" frames at ttp:frameRate) or offset
-// time ("1.5s", "1500ms", "2.5h", "36f", "900000t" ticks at ttp:tickRate), each relative to its
-// parent's begin. <br/> breaks lines, whitespace collapses unless xml:space="preserve", italic,
-// bold, underline and WebVTT's colours become WebVTT markup (inline or through style
-// references), span xml:lang becomes a <lang> span, percentage region origins place the cue.
-// Cues are grouped by their xml:lang into one Track each, in order of first appearance. A file
-// with a DTD is refused (CodeDoctype), as is XML nesting deeper than maxXMLDepth (CodeTooDeep),
-// XML that is not well-formed (CodeMalformed) and a root that is not <tt> (CodeBadSignature).
-// A <p> with no timing on it or above it is skipped with CodeBadTiming, and a file whose every
-// paragraph is is refused with CodeNoCues naming the first one's line.
-func ParseTTML(r io.Reader) ([]*Track, error) {
-	tracks, _, err := parseReader(r, FormatTTML)
-	return tracks, err
-}
-
 // maxXMLDepth bounds element nesting: TTML needs about eight levels (tt, body, div, p, spans);
 // the bound keeps hostile files from growing the parser's stack without end.
 const maxXMLDepth = 64
@@ -94,6 +77,19 @@ type xmlStyleDef struct {
 	refs  []string
 }
 
+// parseTTML reads a TTML file — W3C Timed Text, and its DFXP and IMSC profiles (.ttml, .dfxp,
+// .xml). Timing follows TTML's rules: begin, end and dur on body, div, p (and span, whose times
+// are not kept) in clock time ("00:00:01.500", "00:00:01:12" frames at ttp:frameRate) or offset
+// time ("1.5s", "1500ms", "2.5h", "36f", "900000t" ticks at ttp:tickRate), each relative to its
+// parent's begin. <br/> breaks lines, whitespace collapses unless xml:space="preserve", italic,
+// bold, underline and WebVTT's colours become WebVTT markup (inline or through style
+// references), span xml:lang becomes a <lang> span, percentage region origins place the cue.
+// Cues are grouped by their xml:lang into one Track each, in order of first appearance. A file
+// with a DTD is refused (CodeDoctype), as is XML nesting deeper than maxXMLDepth (CodeTooDeep),
+// XML that is not well-formed (CodeMalformed) and a root that is not <tt> (CodeBadSignature).
+// A <p> with no timing on it or above it is skipped with CodeBadTiming, and a file whose every
+// paragraph is is refused with CodeNoCues naming the first one's line.
+// It works on decoded, LF-only text: ParseFormat(FormatTTML, …) decodes a file and calls it.
 func parseTTML(text string, n *notes) ([]*Track, error) {
 	dec := xml.NewDecoder(strings.NewReader(text))
 	dec.Strict = true

@@ -6,16 +6,11 @@ import (
 	"time"
 )
 
-// ParseWebVTT reads a WebVTT file with the W3C "WebVTT parser algorithm" and returns its Track.
-// Like a browser, it rejects only a file without the "WEBVTT" signature (CodeBadSignature);
-// anything else that is malformed is skipped the way the algorithm says (a cue with bad timings
-// is dropped, an unknown setting is ignored). Input longer than DefaultMaxInputSize is refused
-// with CodeTooLarge.
-func ParseWebVTT(r io.Reader) (*Track, error) {
-	return ParseWebVTTLimit(r, DefaultMaxInputSize)
-}
-
-// ParseWebVTTLimit is ParseWebVTT with a different limit on the input size in bytes.
+// ParseWebVTTLimit reads a WebVTT file with the W3C "WebVTT parser algorithm" and returns its
+// Track. Like a browser, it rejects only a file without the "WEBVTT" signature
+// (CodeBadSignature); anything else that is malformed is skipped the way the algorithm says (a
+// cue with bad timings is dropped, an unknown setting is ignored). Input longer than maxBytes
+// (DefaultMaxInputSize unless the caller knows better) is refused with CodeTooLarge.
 func ParseWebVTTLimit(r io.Reader, maxBytes int64) (*Track, error) {
 	data, err := readLimited(r, maxBytes)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"sistercity/internal/db"
 	"sistercity/internal/problem"
 	"sistercity/internal/subtitle"
 )
@@ -59,8 +60,9 @@ const (
 
 // Errors.
 var (
-	// ErrStale is returned when a track was changed by someone else since it was read.
-	ErrStale = errors.New("track: changed by someone else")
+	// ErrStale is returned when a track was changed by someone else since it was read; it is a
+	// db.ErrStale.
+	ErrStale = fmt.Errorf("track: %w", db.ErrStale)
 	// ErrTransition is returned for a workflow step the track's status does not allow.
 	ErrTransition = errors.New("track: status change not allowed")
 	// ErrBlocked is returned when a track with validation errors is submitted or approved.

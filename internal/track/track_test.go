@@ -30,7 +30,7 @@ func newVideo(t *testing.T, d *db.DB) int64 {
 
 func parse(t *testing.T, s string) *subtitle.Track {
 	t.Helper()
-	st, err := subtitle.ParseWebVTT(strings.NewReader(s))
+	st, err := subtitle.ParseWebVTTLimit(strings.NewReader(s), subtitle.DefaultMaxInputSize)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,8 +27,9 @@ import (
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 	"sistercity/internal/video"
 )
 
@@ -223,7 +224,7 @@ func (e *env) interrupt(path string, offset int, data []byte, n int, extra strin
 	}
 	conn.Close()
 	bin := filepath.Join(e.opts.Dir, filepath.Base(path))
-	poll.Until(e.t, fmt.Sprintf("the server to keep the %d bytes sent before the connection dropped", n), func() (bool, string) {
+	polltest.Until(e.t, fmt.Sprintf("the server to keep the %d bytes sent before the connection dropped", n), func() (bool, string) {
 		fi, err := os.Stat(bin)
 		if err != nil {
 			return false, err.Error()
@@ -254,7 +255,7 @@ func (e *env) checkAttached(vid int64, data []byte) {
 	if !bytes.Equal(got, data) {
 		e.t.Fatalf("stored source: %d bytes, want the %d uploaded", len(got), len(data))
 	}
-	page, err := e.queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+	page, err := jobstest.Must(e.t, e.db).List(ctx, jobstest.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -570,7 +571,7 @@ func (e *env) checkUntouched(id int64, source, path string) {
 	if len(keys) != 1 || keys[0] != source {
 		e.t.Errorf("sources stored: %q, want only %q", keys, source)
 	}
-	page, err := e.queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+	page, err := jobstest.Must(e.t, e.db).List(ctx, jobstest.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
 	if err != nil || len(page.Jobs) != 0 {
 		e.t.Errorf("processing jobs after a refused upload: %d (%v)", len(page.Jobs), err)
 	}

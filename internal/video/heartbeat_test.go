@@ -13,8 +13,9 @@ import (
 	"time"
 
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 )
 
 // realtimeX264 is x264 fed at the clip's own pace (ffmpeg's realtime filter): an encode that
@@ -40,11 +41,11 @@ func insertOnly(t *testing.T, deps Deps) *jobs.Queue {
 	return q
 }
 
-// waitVideo polls video id until cond holds (poll.Until).
+// waitVideo polls video id until cond holds (polltest.Until).
 func waitVideo(t *testing.T, deps Deps, id int64, what string, cond func(*Video) bool) *Video {
 	t.Helper()
 	var v *Video
-	poll.Until(t, what, func() (bool, string) {
+	polltest.Until(t, what, func() (bool, string) {
 		var err error
 		if v, err = Get(context.Background(), deps.DB.R, id); err != nil {
 			t.Fatal(err)
@@ -124,7 +125,7 @@ func TestStaleRunResultsLose(t *testing.T) {
 	}
 	// The queue got the editor's job, even though the stale run's job (none here) could still
 	// count as running.
-	page, err := q.List(ctx, jobs.Filter{Kinds: []string{ProcessArgs{}.Kind()}})
+	page, err := jobstest.Must(t, deps.DB).List(ctx, jobstest.Filter{Kinds: []string{ProcessArgs{}.Kind()}})
 	if err != nil || len(page.Jobs) != 1 {
 		t.Fatalf("jobs after the retry: %d %v", len(page.Jobs), err)
 	}
@@ -232,12 +233,12 @@ func TestRescueStalledThroughTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	poll.Until(t, "the leftover job to complete", func() (bool, string) {
-		j, err := q.Get(ctx, leftover.ID)
+	polltest.Until(t, "the leftover job to complete", func() (bool, string) {
+		j, err := jobstest.Must(t, deps.DB).Get(ctx, leftover.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return j.State == jobs.StateCompleted, string(j.State)
+		return j.State == jobstest.StateCompleted, string(j.State)
 	})
 	after, err := Get(ctx, deps.DB.R, dead.ID)
 	if err != nil {

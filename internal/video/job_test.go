@@ -13,7 +13,7 @@ import (
 
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 )
 
 // TestProcessingThroughTheQueue attaches a source and enqueues its processing in one
@@ -63,7 +63,7 @@ func TestProcessingThroughTheQueue(t *testing.T) {
 		defer cancel()
 		_ = q.Stop(sctx)
 	})
-	poll.Within(t, 5*time.Minute, "the queued processing to record one rendition", func() (bool, string) {
+	polltest.Within(t, 5*time.Minute, "the queued processing to record one rendition", func() (bool, string) {
 		got, err := Get(ctx, deps.DB.R, v.ID)
 		if err != nil {
 			t.Fatal(err)

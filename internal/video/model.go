@@ -5,13 +5,14 @@
 package video
 
 import (
-	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/text/language"
 
+	"sistercity/internal/db"
 	"sistercity/internal/problem"
 )
 
@@ -68,8 +69,9 @@ const (
 	MaxFailure = 500
 )
 
-// ErrStale is returned when a video was changed by someone else since it was read.
-var ErrStale = errors.New("video: changed by someone else")
+// ErrStale is returned when a video was changed by someone else since it was read; it is a
+// db.ErrStale.
+var ErrStale = fmt.Errorf("video: %w", db.ErrStale)
 
 // Text is a video's title, description and credits in one language.
 type Text struct {

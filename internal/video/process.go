@@ -3,9 +3,7 @@ package video
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -84,7 +82,60 @@ func ProcessVideo(ctx context.Context, deps Deps, id int64) error {
 	return processVideo(ctx, deps, id, newRun("", 0))
 }
 
+// processVideo runs the steps of processing as run r: claim the video, probe its source, plan
+// and encode the renditions, store them, record them, and sweep what they replace. The one
+// deferred finish records a failure of any step.
 func processVideo(ctx context.Context, deps Deps, id int64, r run) (err error) {
+	deps = deps.withDefaults()
+	v, err := Get(ctx, deps.DB.R, id)
+	if err != nil {
+		return err
+	}
+	if v.SourceKey == "" {
+		return fmt.Errorf("video: process %d: no source: %w", id, ErrRejected)
+	}
+	if err := claim(ctx, deps.DB, id, r, time.Now(), deps.StaleAfter); err != nil {
+		return err
+	}
+	// The heartbeat ends with the run; it cancels the run once another has taken over.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go heartbeat(ctx, cancel, deps, id, r)
+	defer func() { err = finishFailed(ctx, deps, id, r, v.SourceKey, err) }()
+
+	tmp, err := makeWorkDir(deps.WorkDir, id)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	src, info, err := probeSource(ctx, deps, id, v.SourceKey, tmp)
+	if err != nil {
+		return err
+	}
+	plan := media.Plan(info, deps.Heights)
+	enc, err := encode(ctx, deps, id, r, src, info, plan, tmp)
+	if err != nil {
+		return err
+	}
+	set, err := storeOutputs(ctx, deps, id, enc, info.Duration)
+	if err != nil {
+		return err
+	}
+	if err := recordOutputs(ctx, deps.DB, id, r, info, summarize(info), set); err != nil {
+		removeKeys(context.WithoutCancel(ctx), deps, set.keys())
+		if errors.Is(err, ErrSuperseded) {
+			return fmt.Errorf("video: process %d: %w", id, err)
+		}
+		return fmt.Errorf("video: process %d: record: %w", id, err)
+	}
+	// The new set is live; what else is under the video's prefix is the old set or the
+	// leftovers of an interrupted run.
+	sweep(ctx, deps, id, set.keys())
+	return nil
+}
+
+// withDefaults fills in the zero fields of deps.
+func (deps Deps) withDefaults() Deps {
 	if deps.Encoder == nil {
 		deps.Encoder = media.X264{}
 	}
@@ -100,72 +151,77 @@ func processVideo(ctx context.Context, deps Deps, id int64, r run) (err error) {
 	if deps.StaleAfter <= 0 {
 		deps.StaleAfter = DefaultStaleAfter
 	}
-	v, err := Get(ctx, deps.DB.R, id)
-	if err != nil {
-		return err
-	}
-	if v.SourceKey == "" {
-		return fmt.Errorf("video: process %d: no source: %w", id, ErrRejected)
-	}
-	if err := claim(ctx, deps.DB, id, r, time.Now(), deps.StaleAfter); err != nil {
-		return err
-	}
-	// The heartbeat ends with the run; it cancels the run once another has taken over.
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	go heartbeat(ctx, cancel, deps, id, r)
-	defer func() {
-		if err == nil || errors.Is(err, ErrSuperseded) {
-			return
-		}
-		if errors.Is(context.Cause(ctx), ErrSuperseded) {
-			err = fmt.Errorf("video: process %d: %w", id, ErrSuperseded)
-			return
-		}
-		reason := err.Error()
-		var me *media.Error
-		if errors.As(err, &me) {
-			reason = string(me.Code)
-			if me.Detail != "" {
-				reason += ": " + me.Detail
-			}
-			if me.Code == media.CodeEncodeFailed && me.Stderr != "" {
-				reason += ": " + lastLines(me.Stderr)
-			}
-		}
-		// The context may be the one that failed; the status must still be written.
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		held, werr := failRun(wctx, deps.DB, id, r, reason)
-		if werr != nil {
-			deps.Log.Error("video: recording a failure", "video", id, "err", werr)
-		} else if !held {
-			// Taken over meanwhile (the failure may even come from the run that took over,
-			// clearing this one's work directory): the failure is not this run's to record.
-			err = fmt.Errorf("video: process %d: %w (it failed meanwhile: %v)", id, ErrSuperseded, err)
-			return
-		}
-		if held && errors.Is(err, ErrRejected) && v.SourceKey != "" {
-			dropSource(wctx, deps, id, v.SourceKey)
-		}
-	}()
+	return deps
+}
 
-	if err := os.MkdirAll(deps.WorkDir, 0o750); err != nil {
-		return fmt.Errorf("video: process %d: %w", id, err)
-	}
-	if err := clearStaleWork(deps.WorkDir, id); err != nil {
+// finishFailed records the failure err of run r, if there is one and the run still holds the
+// video, and returns the error processing ends with: ErrSuperseded when the run lost the video
+// meanwhile, err otherwise. A rejected source is forgotten and deleted. ctx is the run's, whose
+// cause tells whether the heartbeat found the run taken over.
+func finishFailed(ctx context.Context, deps Deps, id int64, r run, source string, err error) error {
+	if err == nil || errors.Is(err, ErrSuperseded) {
 		return err
 	}
-	tmp, err := os.MkdirTemp(deps.WorkDir, fmt.Sprintf("video-%d-", id))
-	if err != nil {
-		return fmt.Errorf("video: process %d: %w", id, err)
+	if errors.Is(context.Cause(ctx), ErrSuperseded) {
+		return fmt.Errorf("video: process %d: %w", id, ErrSuperseded)
 	}
-	defer os.RemoveAll(tmp)
+	// The context may be the one that failed; the status must still be written.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	held, werr := failRun(wctx, deps.DB, id, r, failureReason(err))
+	if werr != nil {
+		deps.Log.Error("video: recording a failure", "video", id, "err", werr)
+	} else if !held {
+		// Taken over meanwhile (the failure may even come from the run that took over,
+		// clearing this one's work directory): the failure is not this run's to record.
+		return fmt.Errorf("video: process %d: %w (it failed meanwhile: %v)", id, ErrSuperseded, err)
+	}
+	if held && errors.Is(err, ErrRejected) && source != "" {
+		dropSource(wctx, deps, id, source)
+	}
+	return err
+}
 
-	// A local store's source is read where it is; another store's is copied in first.
-	src, err := LocalFile(ctx, deps.Store, v.SourceKey, filepath.Join(tmp, "source"+path.Ext(v.SourceKey)))
+// failureReason is what the editor is shown of err: a media error's code and detail, with
+// ffmpeg's last words for a failed encode; anything else as it reads.
+func failureReason(err error) string {
+	var me *media.Error
+	if !errors.As(err, &me) {
+		return err.Error()
+	}
+	reason := string(me.Code)
+	if me.Detail != "" {
+		reason += ": " + me.Detail
+	}
+	if me.Code == media.CodeEncodeFailed && me.Stderr != "" {
+		reason += ": " + lastLines(me.Stderr)
+	}
+	return reason
+}
+
+// makeWorkDir clears what earlier runs of video id left in workDir and makes this run's
+// directory there.
+func makeWorkDir(workDir string, id int64) (string, error) {
+	if err := os.MkdirAll(workDir, 0o750); err != nil {
+		return "", fmt.Errorf("video: process %d: %w", id, err)
+	}
+	if err := clearStaleWork(workDir, id); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(workDir, fmt.Sprintf("video-%d-", id))
 	if err != nil {
-		return fmt.Errorf("video: process %d: %w", id, err)
+		return "", fmt.Errorf("video: process %d: %w", id, err)
+	}
+	return tmp, nil
+}
+
+// probeSource makes the source a local file in tmp (a local store's is read where it is,
+// another store's is copied in) and probes it against deps.Limits. A source that is not a
+// playable video, or exceeds the limits, fails with ErrRejected.
+func probeSource(ctx context.Context, deps Deps, id int64, key, tmp string) (string, *media.Info, error) {
+	src, err := LocalFile(ctx, deps.Store, key, filepath.Join(tmp, "source"+path.Ext(key)))
+	if err != nil {
+		return "", nil, fmt.Errorf("video: process %d: %w", id, err)
 	}
 	info, err := media.Probe(ctx, src)
 	if err == nil {
@@ -174,24 +230,49 @@ func processVideo(ctx context.Context, deps Deps, id int64, r run) (err error) {
 	if err != nil {
 		var me *media.Error
 		if errors.As(err, &me) && me.Code != media.CodeUnreadable {
-			return fmt.Errorf("video: process %d: %w: %w", id, ErrRejected, err)
+			return "", nil, fmt.Errorf("video: process %d: %w: %w", id, ErrRejected, err)
 		}
-		return fmt.Errorf("video: process %d: probe: %w", id, err)
+		return "", nil, fmt.Errorf("video: process %d: probe: %w", id, err)
 	}
+	return src, info, nil
+}
 
-	plan := media.Plan(info, deps.Heights)
+// encoded is what an encode made, as files in the work directory.
+type encoded struct {
+	outputs       []media.Output
+	poster, thumb string
+}
+
+// encode transcodes src into the renditions of plan, then takes the poster and the thumbnail,
+// all into tmp, recording the run's progress on the way.
+func encode(ctx context.Context, deps Deps, id int64, r run, src string, info *media.Info, plan []media.Rendition, tmp string) (encoded, error) {
 	outDir := filepath.Join(tmp, "out")
 	if err := os.Mkdir(outDir, 0o750); err != nil {
-		return fmt.Errorf("video: process %d: %w", id, err)
+		return encoded{}, fmt.Errorf("video: process %d: %w", id, err)
 	}
+	outputs, err := media.Transcode(ctx, src, outDir, plan, deps.Encoder, progressRecorder(ctx, deps, id, r))
+	if err != nil {
+		return encoded{}, fmt.Errorf("video: process %d: transcode: %w", id, err)
+	}
+	at := media.PosterTime(info.Duration)
+	enc := encoded{outputs: outputs, poster: filepath.Join(tmp, "poster.jpg"), thumb: filepath.Join(tmp, "thumb.jpg")}
+	if err := media.Poster(ctx, src, enc.poster, at, media.PosterMaxWidth); err != nil {
+		return encoded{}, fmt.Errorf("video: process %d: poster: %w", id, err)
+	}
+	if err := media.Thumbnail(ctx, src, enc.thumb, at); err != nil {
+		return encoded{}, fmt.Errorf("video: process %d: thumbnail: %w", id, err)
+	}
+	return enc, nil
+}
+
+// progressRecorder returns the transcoder's progress callback: it writes run r's percentage
+// (at most 99 — 100 once the outputs are stored) at most every deps.ProgressEvery, as a beat.
+func progressRecorder(ctx context.Context, deps Deps, id int64, r run) func(media.Progress) {
 	var mu sync.Mutex
 	last := time.Time{}
 	lastPct := -1
-	outputs, err := media.Transcode(ctx, src, outDir, plan, deps.Encoder, func(p media.Progress) {
-		pct := int(p.Percent)
-		if pct >= 100 {
-			pct = 99 // 100 once the outputs are stored
-		}
+	return func(p media.Progress) {
+		pct := min(int(p.Percent), 99)
 		mu.Lock()
 		defer mu.Unlock()
 		if pct == lastPct || time.Since(last) < deps.ProgressEvery {
@@ -201,74 +282,85 @@ func processVideo(ctx context.Context, deps Deps, id int64, r run) (err error) {
 		if err := beat(ctx, deps.DB, id, r, pct); err != nil && !errors.Is(err, ErrSuperseded) {
 			deps.Log.Warn("video: progress", "video", id, "err", err)
 		}
-	})
-	if err != nil {
-		return fmt.Errorf("video: process %d: transcode: %w", id, err)
 	}
-	at := media.PosterTime(info.Duration)
-	poster, thumb := filepath.Join(tmp, "poster.jpg"), filepath.Join(tmp, "thumb.jpg")
-	if err := media.Poster(ctx, src, poster, at, media.PosterMaxWidth); err != nil {
-		return fmt.Errorf("video: process %d: poster: %w", id, err)
-	}
-	if err := media.Thumbnail(ctx, src, thumb, at); err != nil {
-		return fmt.Errorf("video: process %d: thumbnail: %w", id, err)
-	}
+}
 
-	// Fresh keys for this run: the URLs of a set never change meaning, so they can be cached
-	// for a year, and a crash half-way leaves the published set untouched.
+// outputSet is an encode's outputs as stored: the renditions, poster and thumbnail keys.
+type outputSet struct {
+	renditions    []Rendition
+	poster, thumb string
+}
+
+// keys lists every stored key of the set.
+func (s outputSet) keys() []string {
+	keys := make([]string, 0, len(s.renditions)+2)
+	for _, r := range s.renditions {
+		keys = append(keys, r.Key)
+	}
+	return append(keys, s.poster, s.thumb)
+}
+
+// storeOutputs puts enc's files into the store under fresh keys for this run: the URLs of a set
+// never change meaning, so they can be cached for a year, and a crash half-way leaves the
+// published set untouched. On failure it deletes what it stored.
+func storeOutputs(ctx context.Context, deps Deps, id int64, enc encoded, duration time.Duration) (set outputSet, err error) {
 	gen, err := generation()
 	if err != nil {
-		return err
+		return outputSet{}, err
 	}
 	prefix := KeyPrefix(id) + gen + "-"
 	var stored []string
-	put := func(file, key string) error {
-		if filer, ok := deps.Store.(blob.Filer); ok {
-			// Moved, not copied: the file is finished and in the data directory.
-			if err := filer.PutFile(ctx, key, file); err != nil {
-				return err
-			}
-			stored = append(stored, key)
-			return nil
-		}
-		f, err := os.Open(file)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := deps.Store.Put(ctx, key, f); err != nil {
-			return err
-		}
-		stored = append(stored, key)
-		return nil
-	}
 	defer func() {
 		if err != nil {
 			removeKeys(context.WithoutCancel(ctx), deps, stored)
 		}
 	}()
-	var rends []Rendition
-	seconds := info.Duration.Seconds()
-	for _, o := range outputs {
+	put := func(file, key string) error {
+		if err := putFile(ctx, deps.Store, file, key); err != nil {
+			return fmt.Errorf("video: process %d: store: %w", id, err)
+		}
+		stored = append(stored, key)
+		return nil
+	}
+	seconds := duration.Seconds()
+	for _, o := range enc.outputs {
 		key := prefix + o.Rendition.Name + ".mp4"
 		if err := put(o.Path, key); err != nil {
-			return fmt.Errorf("video: process %d: store: %w", id, err)
+			return outputSet{}, err
 		}
 		var rate int64
 		if seconds > 0 {
 			rate = int64(float64(o.Size*8) / seconds)
 		}
-		rends = append(rends, Rendition{Lines: o.Rendition.Lines, Width: o.Rendition.Width, Height: o.Rendition.Height,
-			Size: o.Size, Bitrate: rate, Key: key})
+		set.renditions = append(set.renditions, Rendition{Lines: o.Rendition.Lines, Width: o.Rendition.Width,
+			Height: o.Rendition.Height, Size: o.Size, Bitrate: rate, Key: key})
 	}
-	posterKey, thumbKey := prefix+"poster.jpg", prefix+"thumb.jpg"
-	if err := put(poster, posterKey); err != nil {
-		return fmt.Errorf("video: process %d: store: %w", id, err)
+	set.poster, set.thumb = prefix+"poster.jpg", prefix+"thumb.jpg"
+	if err := put(enc.poster, set.poster); err != nil {
+		return outputSet{}, err
 	}
-	if err := put(thumb, thumbKey); err != nil {
-		return fmt.Errorf("video: process %d: store: %w", id, err)
+	if err := put(enc.thumb, set.thumb); err != nil {
+		return outputSet{}, err
 	}
+	return set, nil
+}
 
+// putFile stores a finished file under key: a local store moves it (it is in the data
+// directory already), another store copies it.
+func putFile(ctx context.Context, store blob.Store, file, key string) error {
+	if filer, ok := store.(blob.Filer); ok {
+		return filer.PutFile(ctx, key, file)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return store.Put(ctx, key, f)
+}
+
+// summarize is the part of a source's probe that the video keeps.
+func summarize(info *media.Info) SourceSummary {
 	si := SourceSummary{Format: info.Format, DurationMS: info.Duration.Milliseconds(), Size: info.Size, BitRate: info.BitRate,
 		Audio: len(info.Audio), Subtitles: subtitleStreams(info)}
 	if info.Video != nil {
@@ -276,64 +368,19 @@ func processVideo(ctx context.Context, deps Deps, id int64, r run) (err error) {
 		si.Codec = info.Video.Codec
 		si.FrameRate = info.Video.FrameRate.Float()
 	}
-	siJSON, _ := json.Marshal(si)
-	err = deps.DB.InTx(ctx, func(tx *sql.Tx) error {
-		// Only the run that holds the video records it: a run taken over while it worked
-		// loses, whatever it made.
-		res, err := tx.ExecContext(ctx, `UPDATE videos SET duration_ms = $1, source_info = $2, poster_key = $3, thumbnail_key = $4,
-			processing = $5, progress = 100, failure = '', updated_at = $6 WHERE id = $7 AND processing_run = $8 AND processing = $9`,
-			info.Duration.Milliseconds(), string(siJSON), posterKey, thumbKey, ProcReady, time.Now().UTC(), id, r.token, ProcProcessing)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrSuperseded
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM video_renditions WHERE video_id = $1", id); err != nil {
-			return err
-		}
-		for _, r := range rends {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO video_renditions (video_id, lines, width, height, size, bitrate, storage_key)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, r.Lines, r.Width, r.Height, r.Size, r.Bitrate, r.Key); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if errors.Is(err, ErrSuperseded) {
-		return fmt.Errorf("video: process %d: %w", id, err)
-	}
-	if err != nil {
-		return fmt.Errorf("video: process %d: record: %w", id, err)
-	}
-	// The new set is live; what else is under the video's prefix is the old set or the
-	// leftovers of an interrupted run.
-	sweep(ctx, deps, id, stored)
-	return nil
-}
-
-// failRun records the failure of run r, if it still holds video id, and reports whether it did.
-func failRun(ctx context.Context, d *db.DB, id int64, r run, reason string) (bool, error) {
-	res, err := d.W.ExecContext(ctx, `UPDATE videos SET processing = $1, progress = 0, failure = $2, updated_at = $3
-		WHERE id = $4 AND processing_run = $5`, ProcFailed, TrimFailure(reason), time.Now().UTC(), id, r.token)
-	if err != nil {
-		return false, fmt.Errorf("video: %d processing: %w", id, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return si
 }
 
 // dropSource forgets and deletes a source that is not a playable video, so that a rejected file
 // leaves nothing behind: the failure reason stays for the editor, who uploads another file. A
 // source attached since (another upload) is left alone.
 func dropSource(ctx context.Context, deps Deps, id int64, key string) {
-	res, err := deps.DB.W.ExecContext(ctx, `UPDATE videos SET source_key = '', source_info = '', updated_at = $1
-		WHERE id = $2 AND source_key = $3`, time.Now().UTC(), id, key)
+	forgot, err := forgetSource(ctx, deps.DB, id, key)
 	if err != nil {
 		deps.Log.Error("video: forgetting a rejected source", "video", id, "err", err)
 		return
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
+	if forgot {
 		removeKeys(ctx, deps, []string{key})
 	}
 }

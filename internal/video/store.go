@@ -3,6 +3,7 @@ package video
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"sistercity/internal/db"
+	"sistercity/internal/media"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -338,4 +340,57 @@ func PublicFile(ctx context.Context, q db.Querier, id int64, key string) (bool, 
 		return false, fmt.Errorf("video: %d public file: %w", id, err)
 	}
 	return true, nil
+}
+
+// recordOutputs makes the stored set the video's outputs, in one transaction, if run r still
+// holds video id: its duration, source summary, poster, thumbnail and renditions, processing
+// ready. A run taken over while it worked loses, whatever it made: ErrSuperseded.
+func recordOutputs(ctx context.Context, d *db.DB, id int64, r run, info *media.Info, si SourceSummary, set outputSet) error {
+	siJSON, err := json.Marshal(si)
+	if err != nil {
+		return err
+	}
+	return d.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE videos SET duration_ms = $1, source_info = $2, poster_key = $3, thumbnail_key = $4,
+			processing = $5, progress = 100, failure = '', updated_at = $6 WHERE id = $7 AND processing_run = $8 AND processing = $9`,
+			info.Duration.Milliseconds(), string(siJSON), set.poster, set.thumb, ProcReady, time.Now().UTC(), id, r.token, ProcProcessing)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrSuperseded
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM video_renditions WHERE video_id = $1", id); err != nil {
+			return err
+		}
+		for _, x := range set.renditions {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO video_renditions (video_id, lines, width, height, size, bitrate, storage_key)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, x.Lines, x.Width, x.Height, x.Size, x.Bitrate, x.Key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// failRun records the failure of run r, if it still holds video id, and reports whether it did.
+func failRun(ctx context.Context, d *db.DB, id int64, r run, reason string) (bool, error) {
+	res, err := d.W.ExecContext(ctx, `UPDATE videos SET processing = $1, progress = 0, failure = $2, updated_at = $3
+		WHERE id = $4 AND processing_run = $5`, ProcFailed, TrimFailure(reason), time.Now().UTC(), id, r.token)
+	if err != nil {
+		return false, fmt.Errorf("video: %d processing: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// forgetSource clears video id's source if it is still key, and reports whether it did.
+func forgetSource(ctx context.Context, d *db.DB, id int64, key string) (bool, error) {
+	res, err := d.W.ExecContext(ctx, `UPDATE videos SET source_key = '', source_info = '', updated_at = $1
+		WHERE id = $2 AND source_key = $3`, time.Now().UTC(), id, key)
+	if err != nil {
+		return false, fmt.Errorf("video: %d forget source: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }

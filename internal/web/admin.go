@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"sistercity/internal/auth"
-	"sistercity/internal/problem"
 	"sistercity/internal/register"
 	"sistercity/internal/track"
 )
@@ -142,6 +141,3 @@ func clientAddr(r *http.Request) string {
 	}
 	return host
 }
-
-// badRequest is a shorthand for handlers.
-func badRequest() error { return problem.BadRequest("error.bad_request") }

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -213,24 +211,12 @@ func (f *activityForm) activity(partnerships map[int64]*register.Partnership, no
 	if a.FirstMode == "" {
 		a.FirstMode = a.Mode // a new activity is first planned the way it is entered
 	}
-	if f.ParentID != "" {
-		id, err := strconv.ParseInt(f.ParentID, 10, 64)
-		if err != nil || id <= 0 {
-			errs.Add("parent_id", "validation.choice")
-		} else {
-			a.ParentID = id
-		}
-	}
+	// Any id will do here: exchange.CheckLinks checks the parent against what is stored.
+	a.ParentID = parseChoice(&errs, "parent_id", f.ParentID, func(int64) bool { return true })
 	for _, v := range f.Partnerships {
-		if v == "" {
-			continue
+		if id := parseChoice(&errs, "partnerships", v, func(id int64) bool { return partnerships[id] != nil }); id != 0 {
+			a.Partnerships = append(a.Partnerships, id)
 		}
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || partnerships[id] == nil {
-			errs.Add("partnerships", "validation.choice")
-			continue
-		}
-		a.Partnerships = append(a.Partnerships, id)
 	}
 	formField := map[string]string{}
 	for _, t := range f.Fixed {
@@ -362,30 +348,6 @@ type activityView struct {
 	item   checklistForm
 }
 
-// partnershipOptions lists the partnerships an activity may be linked to, named by partner city
-// and type, an ended one marked as such.
-func (s *Server) partnershipOptions(ctx context.Context, l *i18n.Localizer) ([]option, map[int64]*register.Partnership, error) {
-	ps, err := register.Partnerships(ctx, s.db.R)
-	if err != nil {
-		return nil, nil, err
-	}
-	byID := map[int64]*register.Partnership{}
-	var opts []option
-	for _, p := range ps {
-		byID[p.ID] = p
-		if p.PartnerCity == nil {
-			continue
-		}
-		label := p.PartnerCity.Name(l.Lang) + " — " + l.T("partner.type_one."+p.Type)
-		if p.Status == register.StatusEnded {
-			label += " (" + l.T("partner.status_name.ended") + ")"
-		}
-		opts = append(opts, option{Value: strconv.FormatInt(p.ID, 10), Label: label})
-	}
-	sortOptions(l, opts)
-	return opts, byID, nil
-}
-
 // partnerNames names the partner cities of an activity's partnerships.
 func partnerNames(l *i18n.Localizer, a *exchange.Activity, byID map[int64]*register.Partnership) string {
 	var names []string
@@ -440,23 +402,6 @@ func spanText(l *i18n.Localizer, sp exchange.Span, home *time.Location, homeName
 	return l.T("exchange.span", "start", momentText(l, start, home, homeName), "end", momentText(l, end, home, homeName))
 }
 
-// homeZone returns the home city's zone and name, for showing times there too.
-func (s *Server) homeZone(ctx context.Context, lang string) (*time.Location, string) {
-	id, err := register.HomeCityID(ctx, s.db.R)
-	if err != nil {
-		return nil, ""
-	}
-	c, err := register.GetCity(ctx, s.db.R, id)
-	if err != nil || c.Timezone == "" {
-		return nil, ""
-	}
-	loc, err := time.LoadLocation(c.Timezone)
-	if err != nil {
-		return nil, ""
-	}
-	return loc, c.Name(lang)
-}
-
 // renderActivity shows the activity form; v.stored is nil for a new one.
 func (s *Server) renderActivity(w http.ResponseWriter, r *http.Request, status int, f activityForm, v activityView,
 	errs problem.Fields, problemKey string) {
@@ -466,7 +411,7 @@ func (s *Server) renderActivity(w http.ResponseWriter, r *http.Request, status i
 		titleKey = ""
 	}
 	p := s.adminPage(w, r, titleKey)
-	withExchangeNotice(p, r)
+	showNotice(p, r, exchangeNotices)
 	p.Errors = errs
 	l := p.L
 	data := activityPageData{Form: f, New: v.stored == nil, CanEdit: canEdit(r), Item: v.item}
@@ -604,7 +549,7 @@ type activityListData struct {
 
 func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
 	p := s.adminPage(w, r, "admin.activities.title")
-	withExchangeNotice(p, r)
+	showNotice(p, r, exchangeNotices)
 	ctx := r.Context()
 	l := p.L
 	all, err := exchange.List(ctx, s.db.R)
@@ -617,7 +562,11 @@ func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	home, homeName := s.homeZone(ctx, l.Lang)
+	home, homeName, err := s.homeZone(ctx, l.Lang)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	data := activityListData{CanEdit: canEdit(r), Partner: q.Get("partnership"), Year: q.Get("year"), Status: q.Get("status"),
 		Partners: opts}
@@ -666,12 +615,6 @@ func (s *Server) activityNew(w http.ResponseWriter, r *http.Request) {
 		a.ParentID = id
 	}
 	s.renderActivity(w, r, http.StatusOK, activityFormOf(a), activityView{}, nil, "")
-}
-
-// queryID reads a positive id from the query string.
-func queryID(r *http.Request, name string) (int64, bool) {
-	id, err := strconv.ParseInt(r.URL.Query().Get(name), 10, 64)
-	return id, err == nil && id > 0
 }
 
 // saveActivity validates the form and saves it in one transaction with its audit entry: the
@@ -737,7 +680,7 @@ func (s *Server) saveActivity(w http.ResponseWriter, r *http.Request, f activity
 		return
 	}
 	switch {
-	case errors.Is(err, exchange.ErrStale):
+	case isStale(err):
 		s.renderActivity(w, r, http.StatusConflict, f, view, nil, "error.conflict")
 	case err != nil:
 		s.fail(w, r, err)

@@ -49,13 +49,13 @@ func (s *Server) activityVideoLink(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	vid, err := strconv.ParseInt(formValue(r, "video"), 10, 64)
-	if err != nil || vid <= 0 {
+	vid, ok := formID(r, "video")
+	if !ok {
 		s.fail(w, r, problem.New(http.StatusUnprocessableEntity, "admin.activities.video_required"))
 		return
 	}
 	ctx := r.Context()
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		made, err := exchange.LinkVideo(ctx, tx, aid, vid)
 		if err != nil || !made {
 			return err

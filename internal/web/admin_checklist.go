@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -47,14 +46,7 @@ func (f *checklistForm) item(activityID int64, users map[int64]bool) (*exchange.
 	var errs problem.Fields
 	c := &exchange.ChecklistItem{ID: f.ID, ActivityID: activityID, Version: f.Version, Item: f.Item, Label: f.Label,
 		AssigneeName: f.AssigneeName, Done: f.Done}
-	if f.AssigneeUser != "" {
-		id, err := strconv.ParseInt(f.AssigneeUser, 10, 64)
-		if err != nil || !users[id] {
-			errs.Add("assignee_user", "validation.choice")
-		} else {
-			c.AssigneeUserID = id
-		}
-	}
+	c.AssigneeUserID = parseChoice(&errs, "assignee_user", f.AssigneeUser, func(id int64) bool { return users[id] })
 	c.DueOn = parseDate(&errs, "due_on", f.DueOn)
 	for _, e := range c.Validate() {
 		if !errs.Has(e.Field) {
@@ -288,7 +280,7 @@ func (s *Server) checklistUpdate(w http.ResponseWriter, r *http.Request) {
 		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntityChecklistItem, c.ID, stored, c)
 	})
 	switch {
-	case errors.Is(err, exchange.ErrStale):
+	case isStale(err):
 		s.renderChecklistItem(w, r, http.StatusConflict, a, f, nil, "error.conflict")
 	case err != nil:
 		s.fail(w, r, err)
@@ -326,7 +318,7 @@ func (s *Server) checklistDone(w http.ResponseWriter, r *http.Request) {
 		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntityChecklistItem, c.ID, before, c)
 	})
 	if err != nil {
-		s.fail(w, r, conflictOr(err))
+		s.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/activities/%d?notice=checklist#checklist", a.ID), http.StatusSeeOther)

@@ -225,7 +225,7 @@ func (s *Server) renderCity(w http.ResponseWriter, r *http.Request, status int, 
 		titleKey = ""
 	}
 	p := s.adminPage(w, r, titleKey)
-	withNotice(p, r)
+	showNotice(p, r, adminNotices)
 	p.Errors = errs
 	data := cityPageData{Form: f, New: f.ID == 0, CanEdit: canEdit(r), Countries: countryOptions(p.L)}
 	if problemKey != "" {
@@ -295,14 +295,6 @@ func extraIndexes(rows []textRow) []int {
 	return out
 }
 
-// nextIndex returns the first row index from n on that no row uses.
-func nextIndex(n int, used []int) int {
-	for slices.Contains(used, n) {
-		n++
-	}
-	return n
-}
-
 // padContacts adds blank contact rows: at least minContactRows, and one more than are filled.
 func padContacts(rows []contactRow) []contactRow {
 	out := slices.Clone(rows)
@@ -347,7 +339,7 @@ func (s *Server) cityList(w http.ResponseWriter, r *http.Request) {
 // about that choice.
 func (s *Server) renderCityList(w http.ResponseWriter, r *http.Request, status int, errs problem.Fields) {
 	p := s.adminPage(w, r, "admin.cities.title")
-	withNotice(p, r)
+	showNotice(p, r, adminNotices)
 	p.Errors = errs
 	ctx := r.Context()
 	cities, err := register.Cities(ctx, s.db.R)
@@ -450,7 +442,7 @@ func (s *Server) cityUpdate(w http.ResponseWriter, r *http.Request) {
 		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntityCity, id, before, c)
 	})
 	switch {
-	case errors.Is(err, register.ErrStale):
+	case isStale(err):
 		// The form comes back as typed, so nothing the user wrote is lost; saving it again
 		// needs a fresh copy of the record.
 		s.renderCity(w, r, http.StatusConflict, f, nil, "error.conflict")
@@ -496,13 +488,13 @@ func (s *Server) cityDelete(w http.ResponseWriter, r *http.Request) {
 // setHomeCity makes a registered city the one this site speaks for.
 func (s *Server) setHomeCity(w http.ResponseWriter, r *http.Request) {
 	notACity := problem.Fields{{Field: "city_id", Msg: i18n.M("validation.choice")}}
-	id, err := strconv.ParseInt(formValue(r, "city_id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := formID(r, "city_id")
+	if !ok {
 		s.renderCityList(w, r, http.StatusUnprocessableEntity, notACity)
 		return
 	}
 	ctx := r.Context()
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if _, err := register.GetCity(ctx, tx, id); err != nil {
 			return err
 		}

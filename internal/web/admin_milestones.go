@@ -94,14 +94,7 @@ func (f *milestoneForm) milestone(partnerships map[int64]*register.Partnership) 
 		errs.Add("on", "validation.required")
 	}
 	m.On = parseDate(&errs, "on", f.On)
-	if f.PartnershipID != "" {
-		id, err := strconv.ParseInt(f.PartnershipID, 10, 64)
-		if err != nil || partnerships[id] == nil {
-			errs.Add("partnership_id", "validation.choice")
-		} else {
-			m.PartnershipID = id
-		}
-	}
+	m.PartnershipID = parseChoice(&errs, "partnership_id", f.PartnershipID, func(id int64) bool { return partnerships[id] != nil })
 	for _, e := range m.Validate() {
 		if to, ok := formField[e.Field]; ok {
 			e.Field = to
@@ -127,7 +120,7 @@ func (s *Server) renderMilestone(w http.ResponseWriter, r *http.Request, status 
 		titleKey = "admin.milestones.edit_title"
 	}
 	p := s.adminPage(w, r, titleKey)
-	withExchangeNotice(p, r)
+	showNotice(p, r, exchangeNotices)
 	p.Errors = errs
 	data := milestonePageData{Form: f, New: f.ID == 0, CanEdit: canEdit(r)}
 	if problemKey != "" {
@@ -175,7 +168,7 @@ type milestoneListData struct {
 
 func (s *Server) milestoneList(w http.ResponseWriter, r *http.Request) {
 	p := s.adminPage(w, r, "admin.milestones.title")
-	withExchangeNotice(p, r)
+	showNotice(p, r, exchangeNotices)
 	ctx := r.Context()
 	l := p.L
 	src, err := milestone.Load(ctx, s.db.R)
@@ -244,7 +237,7 @@ func (s *Server) saveMilestone(w http.ResponseWriter, r *http.Request, f milesto
 		return auth.Audit(ctx, tx, u, auth.ActionUpdate, auth.EntityMilestone, m.ID, before, m)
 	})
 	switch {
-	case errors.Is(err, milestone.ErrStale):
+	case isStale(err):
 		s.renderMilestone(w, r, http.StatusConflict, f, nil, "error.conflict")
 	case err != nil:
 		s.fail(w, r, err)
@@ -313,7 +306,7 @@ func (s *Server) renderRelation(w http.ResponseWriter, r *http.Request, status i
 		titleKey = "admin.relations.edit_title"
 	}
 	p := s.adminPage(w, r, titleKey)
-	withExchangeNotice(p, r)
+	showNotice(p, r, exchangeNotices)
 	p.Errors = errs
 	data := relationPageData{Form: f, New: f.ID == 0, CanEdit: canEdit(r), Countries: countryOptions(p.L)}
 	if problemKey != "" {
@@ -370,7 +363,7 @@ func (s *Server) saveRelation(w http.ResponseWriter, r *http.Request, f relation
 	case errors.Is(err, milestone.ErrDuplicate):
 		s.renderRelation(w, r, http.StatusUnprocessableEntity, f,
 			problem.Fields{{Field: "country_b", Msg: i18n.M("milestone.validation.duplicate_relation")}}, "")
-	case errors.Is(err, milestone.ErrStale):
+	case isStale(err):
 		s.renderRelation(w, r, http.StatusConflict, f, nil, "error.conflict")
 	case err != nil:
 		s.fail(w, r, err)

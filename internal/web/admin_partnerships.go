@@ -99,14 +99,7 @@ func (f *partnershipForm) partnership(home int64, cities map[int64]*register.Cit
 		ID: f.ID, Version: f.Version, HomeCityID: home, Type: f.Type, SignedAt: f.SignedAt,
 		CouncilNote: f.CouncilNote, Status: f.Status, Note: f.Note, Areas: f.Areas,
 	}
-	if f.PartnerCityID != "" {
-		id, err := strconv.ParseInt(f.PartnerCityID, 10, 64)
-		if err != nil || cities[id] == nil {
-			errs.Add("partner_city_id", "validation.choice")
-		} else {
-			p.PartnerCityID = id
-		}
-	}
+	p.PartnerCityID = parseChoice(&errs, "partner_city_id", f.PartnerCityID, func(id int64) bool { return cities[id] != nil })
 	p.SignedOn = parseDate(&errs, "signed_on", f.SignedOn)
 	p.CouncilApprovedOn = parseDate(&errs, "council_approved_on", f.CouncilApprovedOn)
 	for _, s := range f.Signatories {
@@ -192,7 +185,7 @@ func (s *Server) renderPartnership(w http.ResponseWriter, r *http.Request, statu
 		titleKey = ""
 	}
 	p := s.adminPage(w, r, titleKey)
-	withNotice(p, r)
+	showNotice(p, r, adminNotices)
 	p.Errors = errs
 	data := partnershipPageData{Form: f, New: v.stored == nil, CanEdit: canEdit(r), Claim: v.claim}
 	if problemKey != "" {
@@ -303,7 +296,7 @@ type partnershipListData struct {
 
 func (s *Server) partnershipList(w http.ResponseWriter, r *http.Request) {
 	p := s.adminPage(w, r, "admin.partnerships.title")
-	withNotice(p, r)
+	showNotice(p, r, adminNotices)
 	ctx := r.Context()
 	ps, err := register.Partnerships(ctx, s.db.R)
 	if err != nil {
@@ -453,7 +446,7 @@ func (s *Server) partnershipUpdate(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, register.ErrDuplicate):
 		s.renderPartnership(w, r, http.StatusUnprocessableEntity, f, view,
 			problem.Fields{{Field: "partner_city_id", Msg: i18n.M("validation.duplicate")}}, "")
-	case errors.Is(err, register.ErrStale):
+	case isStale(err):
 		s.renderPartnership(w, r, http.StatusConflict, f, view, nil, "error.conflict")
 	case err != nil:
 		s.fail(w, r, err)

@@ -77,7 +77,10 @@ func (s *Server) publogRows(r *http.Request, l *i18n.Localizer, v *video.Video) 
 	if err != nil {
 		return nil, err
 	}
-	zone, _ := s.homeZone(r.Context(), l.Lang)
+	zone, _, err := s.homeZone(r.Context(), l.Lang)
+	if err != nil {
+		return nil, err
+	}
 	if zone == nil {
 		zone = time.UTC
 	}

@@ -2,19 +2,12 @@ package web
 
 import (
 	"net/http"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
 
-	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
 	"sistercity/internal/auth"
-	"sistercity/internal/civil"
 	"sistercity/internal/i18n"
-	"sistercity/internal/problem"
 	"sistercity/internal/register"
 )
 
@@ -47,106 +40,10 @@ func (s *Server) registerRoutes() []route {
 	}
 }
 
-// option is one choice of a select, a radio group or a set of checkboxes.
-type option struct {
-	Value, Label string
-}
-
-// pathID reads a positive numeric path wildcard; anything else is a page that does not exist.
-func pathID(r *http.Request, name string) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	return id, err == nil && id > 0
-}
-
 // canEdit tells whether the signed-in user may change the register; others get read-only forms.
 func canEdit(r *http.Request) bool {
 	u := userFrom(r)
 	return u != nil && u.Role.AtLeast(auth.RoleEditor)
-}
-
-// notices are the success messages a redirect may ask for with ?notice=…; only these keys are
-// shown, so a link cannot make the page say anything else.
-var notices = map[string]string{
-	"saved":     "admin.notice.saved",
-	"created":   "admin.notice.created",
-	"deleted":   "admin.notice.deleted",
-	"uploaded":  "admin.notice.uploaded",
-	"home_city": "admin.notice.home_city",
-	"claim":     "admin.notice.claim",
-	"role":      "admin.users.notice.role",
-	"disabled":  "admin.users.notice.disabled",
-	"enabled":   "admin.users.notice.enabled",
-}
-
-// withNotice fills p.Message from the ?notice= of a redirect after a successful change.
-func withNotice(p *page, r *http.Request) {
-	if key, ok := notices[r.URL.Query().Get("notice")]; ok {
-		p.Message = p.L.T(key)
-	}
-}
-
-// Strict number syntax: what an <input type=number> sends. strconv alone would also take
-// "0x1p3", "Inf" or "NaN".
-var (
-	intRe   = regexp.MustCompile(`^-?[0-9]{1,18}$`)
-	floatRe = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,15})?$`)
-)
-
-// parseInt reads an optional whole number; "" is nil.
-func parseInt(f *problem.Fields, field, s string) *int64 {
-	if s == "" {
-		return nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if !intRe.MatchString(s) || err != nil {
-		f.Add(field, "validation.number")
-		return nil
-	}
-	return &n
-}
-
-// parseFloat reads an optional decimal number; "" is nil.
-func parseFloat(f *problem.Fields, field, s string) *float64 {
-	if s == "" {
-		return nil
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if !floatRe.MatchString(s) || err != nil {
-		f.Add(field, "validation.number")
-		return nil
-	}
-	return &v
-}
-
-// parseDate reads an optional YYYY-MM-DD date; "" is the zero (unknown) date.
-func parseDate(f *problem.Fields, field, s string) civil.Date {
-	if s == "" {
-		return civil.Date{}
-	}
-	d, err := civil.Parse(s)
-	if err != nil {
-		f.Add(field, "validation.date")
-		return civil.Date{}
-	}
-	return d
-}
-
-// formValue returns a submitted field, trimmed and without NUL characters, which no form means
-// and PostgreSQL refuses to store.
-func formValue(r *http.Request, name string) string {
-	return strings.TrimSpace(strings.ReplaceAll(r.PostFormValue(name), "\x00", ""))
-}
-
-// langName names a language in the reader's language ("Korean", "корейский", "한국어").
-func langName(l *i18n.Localizer, tag string) string {
-	t, err := language.Parse(tag)
-	if err != nil {
-		return tag
-	}
-	if name := display.Tags(l.Tag()).Name(t); name != "" {
-		return name
-	}
-	return tag
 }
 
 // countryOptions lists every ISO 3166-1 country with its name in the reader's language, in the
@@ -168,10 +65,4 @@ func countryOptions(l *i18n.Localizer) []option {
 	}
 	sortOptions(l, opts)
 	return opts
-}
-
-// sortOptions orders options by label with the collation of the reader's language.
-func sortOptions(l *i18n.Localizer, opts []option) {
-	c := collate.New(l.Tag())
-	slices.SortFunc(opts, func(a, b option) int { return c.CompareString(a.Label, b.Label) })
 }

@@ -53,7 +53,7 @@ func newTranslateFixture(t *testing.T) *translateFixture {
 		return err
 	})
 	f.videoID = v.ID
-	st, err := subtitle.ParseWebVTT(strings.NewReader(koSourceVTT))
+	st, err := subtitle.ParseWebVTTLimit(strings.NewReader(koSourceVTT), subtitle.DefaultMaxInputSize)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func (s *Server) userList(w http.ResponseWriter, r *http.Request) {
 // problemKey about a refused change to an account.
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, f newUserForm, errs problem.Fields, problemKey string) {
 	p := s.adminPage(w, r, "admin.users.title")
-	withNotice(p, r)
+	showNotice(p, r, adminNotices)
 	p.Errors = errs
 	users, err := auth.Users(r.Context(), s.db.R)
 	if err != nil {

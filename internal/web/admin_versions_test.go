@@ -16,7 +16,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 	"sistercity/internal/subtitle"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
@@ -61,7 +61,7 @@ func smallClip(path string) error {
 // versionTrack adds a track in lang with status to video id.
 func versionTrack(t *testing.T, e *testEnv, videoID int64, lang, status, vtt string) *track.Track {
 	t.Helper()
-	st, err := subtitle.ParseWebVTT(strings.NewReader(vtt))
+	st, err := subtitle.ParseWebVTTLimit(strings.NewReader(vtt), subtitle.DefaultMaxInputSize)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func runBurnWorker(t *testing.T, e *testEnv) {
 func waitBurn(t *testing.T, e *testEnv, trackID int64) *track.Burn {
 	t.Helper()
 	var b *track.Burn
-	poll.Within(t, 5*time.Minute, "the burned-in version", func() (bool, string) {
+	polltest.Within(t, 5*time.Minute, "the burned-in version", func() (bool, string) {
 		var err error
 		if b, err = track.GetBurn(context.Background(), e.db.R, trackID); err != nil {
 			t.Fatal(err)

@@ -15,8 +15,9 @@ import (
 
 	"sistercity/internal/auth"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 	"sistercity/internal/video"
 )
 
@@ -238,9 +239,9 @@ func TestVideoEditValidation(t *testing.T) {
 }
 
 // publishJobs lists the publication jobs of the queue.
-func publishJobs(t *testing.T, e *testEnv) []jobs.Info {
+func publishJobs(t *testing.T, e *testEnv) []jobstest.Info {
 	t.Helper()
-	page, err := e.queue.List(context.Background(), jobs.Filter{Kinds: []string{video.PublishArgs{}.Kind()}})
+	page, err := e.jobs().List(context.Background(), jobstest.Filter{Kinds: []string{video.PublishArgs{}.Kind()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,10 +343,10 @@ func TestVideoEditScheduling(t *testing.T) {
 			defer cancel()
 			_ = q.Stop(ctx)
 		}()
-		poll.Until(t, "both publication jobs to complete", func() (bool, string) {
+		polltest.Until(t, "both publication jobs to complete", func() (bool, string) {
 			done, list := 0, publishJobs(t, e)
 			for _, j := range list {
-				if j.State == jobs.StateCompleted {
+				if j.State == jobstest.StateCompleted {
 					done++
 				}
 			}
@@ -453,7 +454,7 @@ func TestVideoEditStatusAndReprocess(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("reprocess: %d", resp.StatusCode)
 	}
-	page, err := e.queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+	page, err := e.jobs().List(ctx, jobstest.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
 	if err != nil {
 		t.Fatal(err)
 	}

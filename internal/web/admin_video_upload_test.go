@@ -25,8 +25,9 @@ import (
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 	"sistercity/internal/video"
 )
 
@@ -200,7 +201,7 @@ func (tc *tusClient) interrupt(path string, offset int, data []byte, n int) {
 	}
 	conn.Close()
 	bin := filepath.Join(e.srv.cfg.DataDir, "uploads", filepath.Base(path))
-	poll.Until(e.t, fmt.Sprintf("the server to keep the %d bytes sent before the connection dropped", n), func() (bool, string) {
+	polltest.Until(e.t, fmt.Sprintf("the server to keep the %d bytes sent before the connection dropped", n), func() (bool, string) {
 		fi, err := os.Stat(bin)
 		if err != nil {
 			return false, err.Error()
@@ -230,7 +231,7 @@ func (e *testEnv) checkUploaded(vid int64, data []byte) *video.Video {
 	if !bytes.Equal(got, data) {
 		e.t.Fatalf("stored source: %d bytes, want the %d uploaded", len(got), len(data))
 	}
-	page, err := e.queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+	page, err := e.jobs().List(ctx, jobstest.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
 	if err != nil {
 		e.t.Fatal(err)
 	}

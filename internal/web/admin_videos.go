@@ -387,7 +387,9 @@ func (s *Server) videoContext(ctx context.Context, l *i18n.Localizer) (videoCont
 	}
 	// Times are typed in the home city's zone unless the form names another; UTC while the
 	// home city has none.
-	vc.zone, _ = s.homeZone(ctx, l.Lang)
+	if vc.zone, _, err = s.homeZone(ctx, l.Lang); err != nil {
+		return vc, err
+	}
 	if vc.zone == nil {
 		vc.zone = time.UTC
 	}

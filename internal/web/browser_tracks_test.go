@@ -12,7 +12,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"sistercity/internal/auth"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
 )
@@ -27,7 +27,7 @@ const showingTrack = `(() => {
 // waitEval evaluates expr until it gives want, failing the test after a while.
 func waitEval(t *testing.T, ctx context.Context, expr, want string) {
 	t.Helper()
-	poll.Until(t, fmt.Sprintf("%s to give %q", strings.TrimSpace(expr), want), func() (bool, string) {
+	polltest.Until(t, fmt.Sprintf("%s to give %q", strings.TrimSpace(expr), want), func() (bool, string) {
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
 		if err != nil {
 			t.Fatal(err)

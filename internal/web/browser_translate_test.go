@@ -174,7 +174,7 @@ func TestTranslationEditorBrowser(t *testing.T) {
 func TestTranslationEditorPlaysCue(t *testing.T) {
 	e := newTestEnv(t)
 	v := seedVideo(t, e, nil, video.StateDraft, video.Text{Lang: "ko", Title: "부산 응원 영상"})
-	st, err := subtitle.ParseWebVTT(strings.NewReader("WEBVTT\n\n00:00:00.100 --> 00:00:00.600\n부산\n\n00:00:00.800 --> 00:00:01.400\n친구\n"))
+	st, err := subtitle.ParseWebVTTLimit(strings.NewReader("WEBVTT\n\n00:00:00.100 --> 00:00:00.600\n부산\n\n00:00:00.800 --> 00:00:01.400\n친구\n"), subtitle.DefaultMaxInputSize)
 	if err != nil {
 		t.Fatal(err)
 	}

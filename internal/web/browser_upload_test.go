@@ -18,7 +18,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 	"sistercity/internal/video"
 )
 
@@ -115,7 +115,7 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
 	bg := context.Background()
 	var processed *video.Video
-	poll.Within(t, 5*time.Minute, "the uploaded video to be processed", func() (bool, string) {
+	polltest.Within(t, 5*time.Minute, "the uploaded video to be processed", func() (bool, string) {
 		if processed, err = video.Get(bg, e.db.R, v.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +141,7 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 	if err != nil {
 		t.Fatalf("watch page: %v", err)
 	}
-	poll.Until(t, "the uploaded video to play (readyState ≥ 3, HAVE_FUTURE_DATA)", func() (bool, string) {
+	polltest.Until(t, "the uploaded video to play (readyState ≥ 3, HAVE_FUTURE_DATA)", func() (bool, string) {
 		state, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("player").readyState`))
 		if err != nil {
 			t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 
 	"sistercity/internal/auth"
 	"sistercity/internal/media"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 	"sistercity/internal/video"
 )
 
@@ -110,7 +110,7 @@ func TestBrowserVideoEdit(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := ru.T("video.processing.ready") + "|hidden"
-	poll.Until(t, fmt.Sprintf("the page to show %q after processing", want), func() (bool, string) {
+	polltest.Until(t, fmt.Sprintf("the page to show %q after processing", want), func() (bool, string) {
 		got, err := chromedp.Run(bctx, chromedp.Evaluate[string](status))
 		if err != nil {
 			t.Fatal(err)

@@ -42,8 +42,8 @@ func (s *Server) calendarFeed(lang string) http.HandlerFunc {
 // of the partnerships with one partner city (id is the city, as on the partner page).
 func (s *Server) partnerCalendarFeed(lang string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil || id <= 0 {
+		id, ok := pathID(r, "id")
+		if !ok {
 			s.notFound(w, r)
 			return
 		}
@@ -231,10 +231,4 @@ func (s *Server) uidHost(r *http.Request) string {
 		return u.Hostname()
 	}
 	return "sistercity.invalid"
-}
-
-// absoluteURL makes an absolute URL of a path on the site's origin: the configured public URL,
-// or the address the request reached (never a Host header the client made up).
-func (s *Server) absoluteURL(r *http.Request, path string) string {
-	return s.origin(r) + path
 }

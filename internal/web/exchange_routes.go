@@ -1,13 +1,9 @@
 package web
 
 import (
-	"errors"
-	"net/http"
-
 	"sistercity/internal/auth"
 	"sistercity/internal/exchange"
 	"sistercity/internal/milestone"
-	"sistercity/internal/problem"
 )
 
 // exchangeRoutes lists the admin's pages for the exchange programme: activities with their
@@ -62,31 +58,4 @@ func (s *Server) exchangePublicRoutes(lang string) []route {
 		{"GET /" + lang + "/statistics", "", s.statisticsPage(lang)},
 		{"GET /" + lang + "/statistics/{file}", "", s.statisticsCSV(lang)},
 	}
-}
-
-// exchangeNotices are the success messages of the exchange pages, beside the register's.
-var exchangeNotices = map[string]string{
-	"checklist": "admin.checklist.notice.saved",
-	"standard":  "admin.checklist.notice.standard",
-}
-
-// withExchangeNotice fills p.Message from the ?notice= of a redirect.
-func withExchangeNotice(p *page, r *http.Request) {
-	withNotice(p, r)
-	if key, ok := exchangeNotices[r.URL.Query().Get("notice")]; ok {
-		p.Message = p.L.T(key)
-	}
-}
-
-// isExchangeStale tells whether err is a conflict of versions in the exchange or milestones.
-func isExchangeStale(err error) bool {
-	return errors.Is(err, exchange.ErrStale) || errors.Is(err, milestone.ErrStale)
-}
-
-// conflictOr turns a conflict of versions into the 409 the register's pages give.
-func conflictOr(err error) error {
-	if isExchangeStale(err) {
-		return problem.New(http.StatusConflict, "error.conflict")
-	}
-	return err
 }

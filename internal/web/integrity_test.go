@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"sistercity/internal/auth"
-	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/video"
 )
 
@@ -137,7 +137,7 @@ func TestProcessAgainTakesOverStalledRun(t *testing.T) {
 	if v.Processing != video.ProcWaiting {
 		t.Errorf("after process again: %s", v.Processing)
 	}
-	page, err := e.queue.List(ctx, jobs.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
+	page, err := e.jobs().List(ctx, jobstest.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
 	if err != nil {
 		t.Fatal(err)
 	}

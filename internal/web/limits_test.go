@@ -24,7 +24,7 @@ import (
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 )
 
 // syncBuffer is a log destination the server and the test share.
@@ -191,10 +191,10 @@ func TestLargeMultipartRefusedBeforeBodyIsRead(t *testing.T) {
 	}
 }
 
-// waitFor is poll.Until for a condition with nothing to say about its state.
+// waitFor is polltest.Until for a condition with nothing to say about its state.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	poll.Until(t, what, func() (bool, string) { return cond(), "not yet" })
+	polltest.Until(t, what, func() (bool, string) { return cond(), "not yet" })
 }
 
 // Only --max-large-bodies multipart bodies are read at once; one more is answered 503 with

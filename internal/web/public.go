@@ -2,15 +2,12 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"sistercity/internal/civil"
-	"sistercity/internal/db"
 	"sistercity/internal/exchange"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
@@ -192,8 +189,8 @@ type partnerPageData struct {
 
 func (s *Server) partnerPage(lang string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil || id <= 0 {
+		id, ok := pathID(r, "id")
+		if !ok {
 			s.notFound(w, r)
 			return
 		}
@@ -281,6 +278,3 @@ func (s *Server) timeline(p *page, ps *register.Partnership) []timelineEvent {
 	}
 	return out
 }
-
-func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }
-func isStale(err error) bool    { return errors.Is(err, register.ErrStale) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
-	"strconv"
 
 	"sistercity/internal/auth"
 	"sistercity/internal/db"
@@ -25,17 +24,6 @@ func loadRecord[T any](s *Server, w http.ResponseWriter, r *http.Request, get fu
 		return zero, false
 	}
 	return rec, true
-}
-
-// formVersion reads the version of the record an edit form was filled from. A missing or
-// malformed one is answered as a bad request and reported false.
-func (s *Server) formVersion(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || version <= 0 {
-		s.fail(w, r, badRequest())
-		return 0, false
-	}
-	return version, true
 }
 
 // deleteRecord is the handler that deletes the record named by {id}: read, deleted and audited

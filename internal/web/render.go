@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -212,47 +211,4 @@ func (s *Server) langOf(r *http.Request) string {
 		return u.Locale
 	}
 	return s.cat.Match(r.Header.Get("Accept-Language"))
-}
-
-// fail renders err as an error page in the request's language, with the fitting status. Only
-// messages from the catalog reach the reader; the cause goes to the log.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if clientGone(r) { // nobody to answer: a 499 in the log, not an error
-		s.log.Debug("client closed the request", "path", r.URL.Path, "err", err)
-		w.WriteHeader(statusClientClosed)
-		return
-	}
-	status, msg := classify(err)
-	if status >= 500 {
-		s.log.Error("request failed", "path", r.URL.Path, "err", err)
-	}
-	p := s.newPage(r, s.langOf(r), "")
-	p.Title = p.L.T("error.title")
-	p.Data = p.L.Msg(msg)
-	s.render(w, r, status, "error", p)
-}
-
-func classify(err error) (int, i18n.Msg) {
-	var pe *problem.Error
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &pe):
-		return pe.Status, pe.Msg
-	case errors.As(err, &tooBig):
-		return http.StatusRequestEntityTooLarge, i18n.M("error.too_large")
-	case isTimeout(err): // a body that came too slowly (limits.go)
-		return http.StatusRequestTimeout, i18n.M("limits.timeout")
-	case isNotFound(err):
-		return http.StatusNotFound, i18n.M("error.not_found")
-	case isStale(err):
-		return http.StatusConflict, i18n.M("error.conflict")
-	}
-	if f, ok := problem.AsFields(err); ok && len(f) > 0 {
-		return http.StatusUnprocessableEntity, f[0].Msg
-	}
-	return http.StatusInternalServerError, i18n.M("error.internal")
-}
-
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, problem.New(http.StatusNotFound, "error.not_found"))
 }

@@ -21,6 +21,7 @@ import (
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 )
 
 // testEnv is a real server on a fresh database, reached over real HTTP.
@@ -31,6 +32,9 @@ type testEnv struct {
 	queue *jobs.Queue
 	ts    *httptest.Server
 }
+
+// jobs lists the queue's jobs, for tests that check what was enqueued.
+func (e *testEnv) jobs() *jobstest.Jobs { return jobstest.Must(e.t, e.db) }
 
 // fixedNow is the date the tests live on, so ages and "future" checks do not drift.
 var fixedNow = time.Date(2020, 7, 10, 12, 0, 0, 0, time.UTC)

@@ -86,14 +86,6 @@ func isoDuration(d time.Duration) string {
 	return fmt.Sprintf("PT%dS", int(d.Round(time.Second)/time.Second))
 }
 
-// mediaURL is the stable public URL of a stored file of a video.
-func mediaURL(key string) string {
-	if key == "" {
-		return ""
-	}
-	return "/media/" + key
-}
-
 func (s *Server) newVideoCard(p *page, v *video.Video, cities map[int64]*register.City) videoCard {
 	c := videoCard{ID: v.ID, URL: "/" + p.Lang + "/videos/" + strconv.FormatInt(v.ID, 10), Title: v.Title(p.Lang),
 		Thumbnail: mediaURL(v.ThumbnailKey), Duration: clock(v.Duration), ISODur: isoDuration(v.Duration), Published: v.PublishedAt}
@@ -271,8 +263,8 @@ type videoWatchData struct {
 // publicVideo loads video id for the public pages: a video that is neither published nor
 // unlisted does not exist there.
 func (s *Server) publicVideo(ctx context.Context, raw string) (*video.Video, error) {
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := parseID(raw)
+	if !ok {
 		return nil, errNotFound
 	}
 	v, err := video.Get(ctx, s.db.R, id)
@@ -376,9 +368,9 @@ func (s *Server) videoWatch(lang string) http.HandlerFunc {
 // videoMedia serves a stored file of a public video. Keys carry a fresh token per processing
 // run, so a URL never changes meaning and may be cached for a year.
 func (s *Server) videoMedia(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, ok := pathID(r, "id")
 	file := r.PathValue("file")
-	if err != nil || id <= 0 || path.Base(file) != file {
+	if !ok || path.Base(file) != file {
 		s.notFound(w, r)
 		return
 	}

@@ -18,7 +18,7 @@ import (
 
 	"sistercity/internal/auth"
 	"sistercity/internal/media"
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 	"sistercity/internal/register"
 	"sistercity/internal/video"
 )
@@ -251,7 +251,7 @@ func TestBrowserWatchPagePlays(t *testing.T) {
 	auditPage(t, ctx, page)
 	waitReady := func(wantSrc string) {
 		t.Helper()
-		poll.Until(t, "the player to have data (readyState ≥ 2, HAVE_CURRENT_DATA) of "+wantSrc, func() (bool, string) {
+		polltest.Until(t, "the player to have data (readyState ≥ 2, HAVE_CURRENT_DATA) of "+wantSrc, func() (bool, string) {
 			state, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("player").readyState`))
 			if err != nil {
 				t.Fatal(err)

@@ -1,4 +1,4 @@
-package poll_test
+package polltest_test
 
 import (
 	"fmt"
@@ -6,12 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"sistercity/internal/poll"
+	"sistercity/internal/polltest"
 )
 
 func TestUntilReturnsOnceDone(t *testing.T) {
 	n := 0
-	poll.Until(t, "the third check", func() (bool, string) { n++; return n == 3, "" })
+	polltest.Until(t, "the third check", func() (bool, string) { n++; return n == 3, "" })
 	if n != 3 {
 		t.Errorf("%d checks", n)
 	}
@@ -37,7 +37,7 @@ func TestWithinFailsWithWhatAndState(t *testing.T) {
 				panic(p)
 			}
 		}()
-		poll.Within(rec, 50*time.Millisecond, "a thing that never comes", func() (bool, string) { return false, "still waiting" })
+		polltest.Within(rec, 50*time.Millisecond, "a thing that never comes", func() (bool, string) { return false, "still waiting" })
 	}()
 	if !strings.Contains(rec.failed, "for a thing that never comes; last seen: still waiting") {
 		t.Errorf("failure %q", rec.failed)

@@ -1,4 +1,7 @@
-package jobs
+// Package jobstest lets tests see and steer the jobs of a jobs.Queue by id: list them, read one,
+// cancel or retry it. The application has no use for them yet (there is no jobs page in the
+// admin); when it does, this code moves back into package jobs.
+package jobstest
 
 import (
 	"context"
@@ -7,9 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
 	"sistercity/internal/db"
@@ -30,7 +37,45 @@ const (
 	StatePending   State = State(rivertype.JobStatePending)
 )
 
-// Info is a job as the admin pages show it.
+// Jobs reads and steers the jobs in a database through River clients that never start.
+type Jobs struct {
+	// steer cancels and retries in the caller's transactions; reader lists, through the read
+	// pool on SQLite, so that it neither waits for the one write connection nor blocks when
+	// called inside an open transaction.
+	steer, reader *river.Client[*sql.Tx]
+}
+
+// New returns the Jobs of the queue in d.
+func New(d *db.DB) (*Jobs, error) {
+	j := &Jobs{}
+	var err error
+	if j.steer, err = river.NewClient(driver(d, d.W), &river.Config{}); err != nil {
+		return nil, fmt.Errorf("jobstest: %w", err)
+	}
+	if j.reader, err = river.NewClient(driver(d, d.R), &river.Config{}); err != nil {
+		return nil, fmt.Errorf("jobstest: %w", err)
+	}
+	return j, nil
+}
+
+// Must is New for a test: it fails t on an error.
+func Must(t testing.TB, d *db.DB) *Jobs {
+	t.Helper()
+	j, err := New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+func driver(d *db.DB, pool *sql.DB) riverdriver.Driver[*sql.Tx] {
+	if d.Dialect == db.SQLite {
+		return riversqlite.New(pool)
+	}
+	return riverdatabasesql.New(pool)
+}
+
+// Info is a job as the tests see it.
 type Info struct {
 	ID          int64
 	Kind        string
@@ -48,7 +93,7 @@ type Info struct {
 	// FinalizedAt is when the job completed, was cancelled or discarded; zero before.
 	FinalizedAt time.Time
 	// Errors counts the failed attempts; LastError is the latest one's message (with the
-	// stack of a panic), trimmed to about 2 KB.
+	// stack of a panic), as the queue stored it.
 	Errors      int
 	LastError   string
 	LastErrorAt time.Time
@@ -80,7 +125,7 @@ func info(row *rivertype.JobRow) Info {
 		if last.Trace != "" {
 			msg += "\n" + last.Trace
 		}
-		in.LastError, in.LastErrorAt = trim(msg, maxError), last.At
+		in.LastError, in.LastErrorAt = msg, last.At
 	}
 	return in
 }
@@ -104,13 +149,13 @@ type Page struct {
 
 // List returns jobs, newest first. Call it outside any transaction (on SQLite it reads
 // through the read pool, so it cannot wait on one).
-func (q *Queue) List(ctx context.Context, f Filter) (Page, error) {
+func (j *Jobs) List(ctx context.Context, f Filter) (Page, error) {
 	limit := f.Limit
 	switch {
 	case limit == 0:
 		limit = 50
 	case limit < 0 || limit > 500:
-		return Page{}, fmt.Errorf("jobs: list: limit %d: want 1 to 500", limit)
+		return Page{}, fmt.Errorf("jobstest: list: limit %d: want 1 to 500", limit)
 	}
 	p := river.NewJobListParams().OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(limit + 1)
 	if len(f.States) > 0 {
@@ -127,13 +172,13 @@ func (q *Queue) List(ctx context.Context, f Filter) (Page, error) {
 		// Ordered by ID alone, a cursor is the last ID seen.
 		after, err := strconv.ParseInt(f.After, 10, 64)
 		if err != nil {
-			return Page{}, fmt.Errorf("jobs: list: bad cursor %q", f.After)
+			return Page{}, fmt.Errorf("jobstest: list: bad cursor %q", f.After)
 		}
 		p = p.After(river.JobListCursorFromJob(&rivertype.JobRow{ID: after}))
 	}
-	res, err := q.reader.JobList(ctx, p)
+	res, err := j.reader.JobList(ctx, p)
 	if err != nil {
-		return Page{}, fmt.Errorf("jobs: list: %w", err)
+		return Page{}, fmt.Errorf("jobstest: list: %w", err)
 	}
 	rows := res.Jobs
 	var page Page
@@ -150,8 +195,8 @@ func (q *Queue) List(ctx context.Context, f Filter) (Page, error) {
 }
 
 // Get returns job id, or an error wrapping db.ErrNotFound. Like List, outside a transaction.
-func (q *Queue) Get(ctx context.Context, id int64) (Info, error) {
-	row, err := q.reader.JobGet(ctx, id)
+func (j *Jobs) Get(ctx context.Context, id int64) (Info, error) {
+	row, err := j.reader.JobGet(ctx, id)
 	if err != nil {
 		return Info{}, notFound(err, id)
 	}
@@ -161,11 +206,11 @@ func (q *Queue) Get(ctx context.Context, id int64) (Info, error) {
 // Retry makes a job that failed, was cancelled or is waiting run as soon as possible, in tx
 // (with the audit entry of whoever asked). A running job is left alone; a discarded one gets
 // one more attempt.
-func (q *Queue) Retry(ctx context.Context, tx *sql.Tx, id int64) (Info, error) {
+func (j *Jobs) Retry(ctx context.Context, tx *sql.Tx, id int64) (Info, error) {
 	if tx == nil {
-		return Info{}, fmt.Errorf("jobs: retry job %d: no transaction", id)
+		return Info{}, fmt.Errorf("jobstest: retry job %d: no transaction", id)
 	}
-	row, err := q.inserter.JobRetryTx(ctx, tx, id)
+	row, err := j.steer.JobRetryTx(ctx, tx, id)
 	if err != nil {
 		return Info{}, notFound(err, id)
 	}
@@ -174,11 +219,11 @@ func (q *Queue) Retry(ctx context.Context, tx *sql.Tx, id int64) (Info, error) {
 
 // Cancel cancels a job in tx. A waiting job will not run; a running one has its context
 // cancelled once tx commits, and is not retried. A finished job is left as it is.
-func (q *Queue) Cancel(ctx context.Context, tx *sql.Tx, id int64) (Info, error) {
+func (j *Jobs) Cancel(ctx context.Context, tx *sql.Tx, id int64) (Info, error) {
 	if tx == nil {
-		return Info{}, fmt.Errorf("jobs: cancel job %d: no transaction", id)
+		return Info{}, fmt.Errorf("jobstest: cancel job %d: no transaction", id)
 	}
-	row, err := q.inserter.JobCancelTx(ctx, tx, id)
+	row, err := j.steer.JobCancelTx(ctx, tx, id)
 	if err != nil {
 		return Info{}, notFound(err, id)
 	}
@@ -187,7 +232,7 @@ func (q *Queue) Cancel(ctx context.Context, tx *sql.Tx, id int64) (Info, error) 
 
 func notFound(err error, id int64) error {
 	if errors.Is(err, rivertype.ErrNotFound) {
-		return fmt.Errorf("jobs: job %d: %w", id, db.ErrNotFound)
+		return fmt.Errorf("jobstest: job %d: %w", id, db.ErrNotFound)
 	}
-	return fmt.Errorf("jobs: job %d: %w", id, err)
+	return fmt.Errorf("jobstest: job %d: %w", id, err)
 }

@@ -2,7 +2,7 @@
 // browser's player — without asserting on a moment: they check a condition until it holds,
 // within a bound generous enough for a busy two-core machine, and fail with what they waited
 // for and the state they last saw. It is imported by tests only.
-package poll
+package polltest
 
 import (
 	"testing"

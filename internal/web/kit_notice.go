@@ -1,0 +1,47 @@
+package web
+
+import "net/http"
+
+// A notice is the success message a page shows after a change, asked for by the redirect with
+// ?notice=key. Each area declares the keys it knows in one noticeSet, and a page shows only
+// those, so a link cannot make it say anything else.
+type noticeSet map[string]string
+
+// with is the union of ns and more; more's message wins for a key both have.
+func (ns noticeSet) with(more noticeSet) noticeSet {
+	out := make(noticeSet, len(ns)+len(more))
+	for k, v := range ns {
+		out[k] = v
+	}
+	for k, v := range more {
+		out[k] = v
+	}
+	return out
+}
+
+// showNotice fills p.Message from the request's ?notice= when set knows it.
+func showNotice(p *page, r *http.Request, set noticeSet) {
+	if key, ok := set[r.URL.Query().Get("notice")]; ok {
+		p.Message = p.L.T(key)
+	}
+}
+
+// adminNotices are the notices of the register's and the accounts' pages.
+var adminNotices = noticeSet{
+	"saved":     "admin.notice.saved",
+	"created":   "admin.notice.created",
+	"deleted":   "admin.notice.deleted",
+	"uploaded":  "admin.notice.uploaded",
+	"home_city": "admin.notice.home_city",
+	"claim":     "admin.notice.claim",
+	"role":      "admin.users.notice.role",
+	"disabled":  "admin.users.notice.disabled",
+	"enabled":   "admin.users.notice.enabled",
+}
+
+// exchangeNotices are the notices of the exchange programme's pages: the register's, and the
+// checklist's.
+var exchangeNotices = adminNotices.with(noticeSet{
+	"checklist": "admin.checklist.notice.saved",
+	"standard":  "admin.checklist.notice.standard",
+})

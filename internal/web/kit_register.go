@@ -1,0 +1,67 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"sistercity/internal/i18n"
+	"sistercity/internal/register"
+)
+
+// The register's lookups that the forms of several areas share (activities, milestones,
+// videos): the partnerships to choose from, and the home city's zone.
+
+// partnershipOptions lists the partnerships an activity may be linked to, named by partner city
+// and type, an ended one marked as such.
+func (s *Server) partnershipOptions(ctx context.Context, l *i18n.Localizer) ([]option, map[int64]*register.Partnership, error) {
+	ps, err := register.Partnerships(ctx, s.db.R)
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := map[int64]*register.Partnership{}
+	var opts []option
+	for _, p := range ps {
+		byID[p.ID] = p
+		if p.PartnerCity == nil {
+			continue
+		}
+		label := p.PartnerCity.Name(l.Lang) + " — " + l.T("partner.type_one."+p.Type)
+		if p.Status == register.StatusEnded {
+			label += " (" + l.T("partner.status_name.ended") + ")"
+		}
+		opts = append(opts, option{Value: strconv.FormatInt(p.ID, 10), Label: label})
+	}
+	sortOptions(l, opts)
+	return opts, byID, nil
+}
+
+// homeZone returns the home city's zone and name, for showing times there too; a nil zone
+// while there is no home city or it has no zone. A database error is returned, not taken for
+// "no home city".
+func (s *Server) homeZone(ctx context.Context, lang string) (*time.Location, string, error) {
+	id, err := register.HomeCityID(ctx, s.db.R)
+	if errors.Is(err, register.ErrNoHomeCity) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := register.GetCity(ctx, s.db.R, id)
+	if err != nil {
+		return nil, "", fmt.Errorf("web: home city %d: %w", id, err)
+	}
+	if c.Timezone == "" {
+		return nil, "", nil
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		// The register checks a zone when it is saved; one Go's zone database no longer knows
+		// shows times in UTC, and the log says why.
+		s.log.Warn("home city's time zone unknown", "city", id, "zone", c.Timezone, "err", err)
+		return nil, "", nil
+	}
+	return loc, c.Name(lang), nil
+}
