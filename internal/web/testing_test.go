@@ -25,7 +25,7 @@ import (
 
 // testEnv is a real server on a fresh database, reached over real HTTP.
 type testEnv struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	db    *db.DB
 	queue *jobs.Queue
@@ -35,7 +35,7 @@ type testEnv struct {
 // fixedNow is the date the tests live on, so ages and "future" checks do not drift.
 var fixedNow = time.Date(2020, 7, 10, 12, 0, 0, 0, time.UTC)
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	d := dbtest.Open(t)
 	cat, err := i18n.Load()
