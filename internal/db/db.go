@@ -114,6 +114,15 @@ func ping(ctx context.Context, db *sql.DB) error {
 	return db.PingContext(ctx)
 }
 
+// URL is what another process opens this database with: the PostgreSQL URL, or sqlite: and
+// the file's path.
+func (d *DB) URL() string {
+	if d.Dialect == SQLite {
+		return "sqlite:" + d.path
+	}
+	return d.url
+}
+
 // Close closes both pools.
 func (d *DB) Close() error {
 	err := d.W.Close()

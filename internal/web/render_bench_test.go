@@ -78,16 +78,24 @@ func BenchmarkPublicPages(b *testing.B) {
 		{"calendar", "/ko/calendar.ics"},
 		{"statistics", "/ko/statistics"},
 	}
-	for _, pg := range pages {
-		b.Run(pg.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				w := httptest.NewRecorder()
-				site.e.srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, pg.path, nil))
-				if w.Code != http.StatusOK {
-					b.Fatalf("%s: %d", pg.path, w.Code)
+	cache := site.e.srv.pageCache
+	for _, mode := range []string{"rendered", "cached"} {
+		for _, pg := range pages {
+			b.Run(mode+"/"+pg.name, func(b *testing.B) {
+				site.e.srv.pageCache = nil
+				if mode == "cached" {
+					site.e.srv.pageCache = cache
 				}
-			}
-		})
+				b.ReportAllocs()
+				for b.Loop() {
+					w := httptest.NewRecorder()
+					site.e.srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, pg.path, nil))
+					if w.Code != http.StatusOK {
+						b.Fatalf("%s: %d", pg.path, w.Code)
+					}
+				}
+			})
+		}
 	}
+	site.e.srv.pageCache = cache
 }

@@ -41,6 +41,8 @@ type Server struct {
 	// csrfSecret signs the CSRF tokens of anonymous forms; lastMod dates public pages.
 	csrfSecret []byte
 	lastMod    lastModified
+	// pageCache keeps rendered public pages; nil when --page-cache-bytes is 0.
+	pageCache *pageCache
 	// machine is the machine translation, built once by New; nil when it is off.
 	machine translate.Translator
 	// now returns the current time; tests may pin it.
@@ -108,6 +110,7 @@ func New(o Options) (*Server, error) {
 	if s.uploads, err = s.newUploads(); err != nil {
 		return nil, err
 	}
+	s.pageCache = newPageCache(o.Config.PageCacheBytes)
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {

@@ -37,7 +37,13 @@ var fixedNow = time.Date(2020, 7, 10, 12, 0, 0, 0, time.UTC)
 
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
-	d := dbtest.Open(t)
+	return newTestEnvOn(t, dbtest.Open(t))
+}
+
+// newTestEnvOn is newTestEnv on the database d, which another testEnv may share (two serve
+// processes on one database).
+func newTestEnvOn(t testing.TB, d *db.DB) *testEnv {
+	t.Helper()
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
