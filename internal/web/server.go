@@ -43,6 +43,8 @@ type Server struct {
 	lastMod    lastModified
 	// pageCache keeps rendered public pages; nil when --page-cache-bytes is 0.
 	pageCache *pageCache
+	// snap holds what the public pages read, once per data generation (snapshot.go).
+	snap snapshots
 	// machine is the machine translation, built once by New; nil when it is off.
 	machine translate.Translator
 	// now returns the current time; tests may pin it.
