@@ -21,7 +21,9 @@ import (
 // edit changes the ETag of exactly the pages whose bytes it changes. Memory is bounded by
 // --page-cache-bytes, least recently used pages going first. Only answers that say they may be
 // shared (Cache-Control: public, an ETag, no cookie) are kept; a visitor with a session, a
-// signed-in user, a HEAD or Range request the cache cannot answer, goes to the handler.
+// signed-in user, a HEAD or Range request the cache cannot answer, goes to the handler. A
+// request without a session cookie for a kept page is answered before the session, CSRF and
+// routing middleware (cachedPages); the others through the route guard (servePage).
 
 const (
 	// pageCacheKeyLen bounds the URL of a kept page (a longer one is rendered every time).
@@ -45,12 +47,13 @@ type pageCache struct {
 
 // cachedPage is one kept answer.
 type cachedPage struct {
-	key    string
-	gen    uint64
-	header http.Header // as the handler left it; never changed after it is kept
-	etag   string
-	mod    time.Time
-	body   []byte
+	key     string
+	pattern string // the route's, for the metrics of the requests answered from the cache
+	gen     uint64
+	header  http.Header // as the handler left it; never changed after it is kept
+	etag    string
+	mod     time.Time
+	body    []byte
 	// compress tells whether the body is worth a compressed form (compress.go's rules).
 	compress bool
 
@@ -171,16 +174,45 @@ func (s *Server) pageCacheable(rt route) bool {
 	return rt.role == "" && method == http.MethodGet && s.cat.Has(lang)
 }
 
-// servePage answers r from the page cache, or runs next and keeps its answer when it may.
-func (s *Server) servePage(w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
-	ctx := r.Context()
-	if s.pageCache == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Range") != "" ||
-		s.sessions.Token(ctx) != "" || !s.sessionUntouched(r) {
-		next(w, r)
-		return
+// pageKey is the key of r's page in the cache, or "" when r cannot be answered from it: not a
+// GET or HEAD, a Range request, or a URL too long to keep.
+func (s *Server) pageKey(r *http.Request) string {
+	if s.pageCache == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Range") != "" {
+		return ""
 	}
 	key := s.origin(r) + " " + r.URL.RequestURI()
 	if len(key) > pageCacheKeyLen {
+		return ""
+	}
+	return key
+}
+
+// cachedPages answers a request without a session cookie from the page cache before any
+// session, CSRF or route work, when the page is kept; everything else goes on to next, where
+// the route guard runs servePage. The pages kept are only those of the public routes, so the
+// URL alone tells.
+func (s *Server) cachedPages(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if key := s.pageKey(r); key != "" {
+			if _, err := r.Cookie(s.sessions.Cookie.Name); err != nil { // none: an anonymous visitor
+				if p := s.pageCache.get(key, s.db.Generation(r.Context())); p != nil {
+					if info, ok := r.Context().Value(keyRoute).(*routeInfo); ok {
+						info.pattern = p.pattern
+					}
+					s.serveCachedPage(w, r, p)
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// servePage answers r from the page cache, or runs next and keeps its answer when it may.
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
+	ctx := r.Context()
+	key := s.pageKey(r)
+	if key == "" || s.sessions.Token(ctx) != "" || !s.sessionUntouched(r) {
 		next(w, r)
 		return
 	}
@@ -226,6 +258,9 @@ func (s *Server) keepable(r *http.Request, key string, gen uint64, rec *pageReco
 		compress: compressible(h.Get("Content-Type")) && rec.body.Len() >= minCompressBytes}
 	if lm := h.Get("Last-Modified"); lm != "" {
 		p.mod, _ = http.ParseTime(lm)
+	}
+	if info, ok := r.Context().Value(keyRoute).(*routeInfo); ok {
+		p.pattern = info.pattern
 	}
 	return p
 }

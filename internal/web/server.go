@@ -121,7 +121,7 @@ func New(o Options) (*Server, error) {
 	mux.Handle("GET /metrics", s.metricsHandler(s.metrics.handler(reg)))
 	mux.HandleFunc("/", s.notFound)
 	s.lim = s.newLimiter()
-	s.handler = s.recoverer(s.limits(s.instrument(securityHeaders(compress(s.loadSession(s.csrf(mux)))))))
+	s.handler = s.recoverer(s.limits(s.instrument(securityHeaders(compress(s.cachedPages(s.loadSession(s.csrf(mux))))))))
 	return s, nil
 }
 
