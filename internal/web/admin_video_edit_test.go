@@ -308,6 +308,16 @@ func TestVideoEditScheduling(t *testing.T) {
 		t.Fatalf("after a new time: jobs %+v", js)
 	}
 
+	// An anonymous visitor's video index, kept by the page cache, lacks the video until the
+	// job publishes it; the job's write makes the next view show it.
+	anon := e.client()
+	watchLink := `href="/en/videos/` + itoa64(v.ID) + `"`
+	for range 2 {
+		if _, body := anon.get("/en/videos"); strings.Contains(body, watchLink) {
+			t.Fatal("the index shows the scheduled video")
+		}
+	}
+
 	// A worker runs the jobs (their time is long past for the real clock): published once; the
 	// other job finds nothing to do.
 	deps := video.Deps{DB: e.db, Store: e.srv.docs, WorkDir: t.TempDir()}
@@ -346,6 +356,9 @@ func TestVideoEditScheduling(t *testing.T) {
 	got := getVideo(t, e, v.ID)
 	if got.State != video.StatePublished || got.PublishedAt.IsZero() {
 		t.Errorf("after the jobs: %s, published at %v", got.State, got.PublishedAt)
+	}
+	if _, body := anon.get("/en/videos"); !strings.Contains(body, watchLink) {
+		t.Error("the index does not show the video the job published")
 	}
 
 	// A published video keeps its past time, here stored with seconds: the form shows it to
