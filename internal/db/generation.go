@@ -22,6 +22,9 @@ import (
 // GenerationPoll is how old the last look at the database's generation may be.
 const GenerationPoll = time.Second
 
+// generationPollTimeout bounds one look; meanwhile other callers get the number as it was.
+const generationPollTimeout = 5 * time.Second
+
 type generation struct {
 	local atomic.Uint64 // this process's count: moves on with every change seen
 	mu    sync.Mutex    // serialises the looks at the database and guards seen and polled
@@ -39,8 +42,12 @@ func (d *DB) Generation(ctx context.Context) uint64 {
 	now := time.Now().UnixNano()
 	if now-g.polled.Load() >= int64(GenerationPoll) && g.mu.TryLock() {
 		if now-g.polled.Load() >= int64(GenerationPoll) { // nobody looked while we waited
+			// Not cut short by the request that happens to look: a client gone would count as a
+			// change for everyone.
+			pollCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), generationPollTimeout)
 			var n int64
-			err := d.R.QueryRowContext(ctx, "SELECT n FROM data_generation WHERE id = 1").Scan(&n)
+			err := d.R.QueryRowContext(pollCtx, "SELECT n FROM data_generation WHERE id = 1").Scan(&n)
+			cancel()
 			if err != nil || n != g.seen {
 				g.seen = n
 				g.local.Add(1)
