@@ -57,8 +57,12 @@ func shouldTrim(prev, now memSample) bool {
 	return now.allocs-prev.allocs < idleAllocBytes && now.free >= trimFreeBytes
 }
 
-// releaseMemory collects and returns all freed heap memory to the system now.
-func releaseMemory() { debug.FreeOSMemory() }
+// releaseMemory collects and returns all freed heap memory to the system now, and the pages of
+// the binary itself that are not in use (memory_linux.go).
+func releaseMemory() {
+	debug.FreeOSMemory()
+	releaseBinaryPages()
+}
 
 // trimWhenIdle looks every interval whether the process is idle and holds freed memory, and
 // returns it to the system, until ctx ends.

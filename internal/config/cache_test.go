@@ -24,3 +24,20 @@ func TestPublicMaxAge(t *testing.T) {
 		}
 	}
 }
+
+func TestPageCacheBytes(t *testing.T) {
+	cfg, err := parseJobFlags(t)
+	if err != nil || cfg.PageCacheBytes != 8<<20 {
+		t.Fatalf("default: %d, %v", cfg.PageCacheBytes, err)
+	}
+	t.Setenv("SISTERCITY_PAGE_CACHE_BYTES", "1048576")
+	if cfg, err = parseJobFlags(t); err != nil || cfg.PageCacheBytes != 1<<20 {
+		t.Fatalf("from the environment: %d, %v", cfg.PageCacheBytes, err)
+	}
+	if cfg, err = parseJobFlags(t, "--page-cache-bytes", "0"); err != nil || cfg.PageCacheBytes != 0 {
+		t.Fatalf("flag: %d, %v", cfg.PageCacheBytes, err)
+	}
+	if _, err := parseJobFlags(t, "--page-cache-bytes", "-1"); err == nil || !strings.Contains(err.Error(), "--page-cache-bytes") {
+		t.Errorf("--page-cache-bytes -1: %v", err)
+	}
+}

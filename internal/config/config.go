@@ -31,6 +31,9 @@ type Config struct {
 	// PublicMaxAge is how long browsers and caches may keep a public page before they ask
 	// again; an edit shows after at most this long.
 	PublicMaxAge time.Duration
+	// PageCacheBytes bounds the memory of the rendered public pages serve keeps (with their
+	// compressed forms); 0 turns the page cache off.
+	PageCacheBytes int64
 	// MaxDocumentBytes limits one uploaded partnership document.
 	MaxDocumentBytes int64
 	// SecureCookies marks cookies Secure; on by default when BaseURL is https.
@@ -96,6 +99,7 @@ func Default() Config {
 		LogLevel:         "info",
 		SessionLifetime:  12 * time.Hour,
 		PublicMaxAge:     time.Minute,
+		PageCacheBytes:   8 << 20,
 		MaxDocumentBytes: 20 << 20,
 		Workers:          2,
 		JobTimeout:       2 * time.Hour,
@@ -126,6 +130,7 @@ func Bind(fs *flag.FlagSet, cfg *Config) {
 	fs.StringVar(&cfg.LogLevel, "log-level", env("LOG_LEVEL", cfg.LogLevel), "log level: debug, info, warn, error (SISTERCITY_LOG_LEVEL)")
 	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", envDuration(cfg, "SESSION_LIFETIME", cfg.SessionLifetime), "how long a sign-in lasts (SISTERCITY_SESSION_LIFETIME)")
 	fs.DurationVar(&cfg.PublicMaxAge, "public-max-age", envDuration(cfg, "PUBLIC_MAX_AGE", cfg.PublicMaxAge), "how long browsers and caches may keep a public page (SISTERCITY_PUBLIC_MAX_AGE)")
+	fs.Int64Var(&cfg.PageCacheBytes, "page-cache-bytes", envInt(cfg, "PAGE_CACHE_BYTES", cfg.PageCacheBytes), "memory for rendered public pages, 0 for none (SISTERCITY_PAGE_CACHE_BYTES)")
 	fs.Int64Var(&cfg.MaxDocumentBytes, "max-document-bytes", envInt(cfg, "MAX_DOCUMENT_BYTES", cfg.MaxDocumentBytes), "largest partnership document accepted (SISTERCITY_MAX_DOCUMENT_BYTES)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", envBool(cfg, "SECURE_COOKIES", cfg.SecureCookies), "mark cookies Secure (SISTERCITY_SECURE_COOKIES; on when --base-url is https)")
 	fs.IntVar(&cfg.Workers, "workers", envParse(cfg, "WORKERS", cfg.Workers, strconv.Atoi), "jobs run at once by this process; 0 = only enqueue (SISTERCITY_WORKERS)")
@@ -180,6 +185,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PublicMaxAge < 0 || c.PublicMaxAge > 24*time.Hour {
 		errs = append(errs, errors.New("--public-max-age must be between 0s and 24h"))
+	}
+	if c.PageCacheBytes < 0 || c.PageCacheBytes > 4<<30 {
+		errs = append(errs, errors.New("--page-cache-bytes must be between 0 and 4 GiB"))
 	}
 	if c.MaxDocumentBytes <= 0 {
 		errs = append(errs, errors.New("--max-document-bytes must be positive"))

@@ -48,6 +48,7 @@ type DB struct {
 
 	url  string // the PostgreSQL URL, for OpenPgxPool; empty for SQLite
 	path string // the SQLite database file; empty for PostgreSQL
+	gen  generation
 }
 
 // Querier is what both *sql.DB and *sql.Tx offer; feature code takes it so that one function
@@ -118,6 +119,15 @@ func ping(ctx context.Context, db *sql.DB) error {
 	return db.PingContext(ctx)
 }
 
+// URL is what another process opens this database with: the PostgreSQL URL, or sqlite: and
+// the file's path.
+func (d *DB) URL() string {
+	if d.Dialect == SQLite {
+		return "sqlite:" + d.path
+	}
+	return d.url
+}
+
 // Close closes both pools.
 func (d *DB) Close() error {
 	err := d.W.Close()
@@ -153,10 +163,15 @@ func (d *DB) Ping(ctx context.Context) error {
 	return d.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-// InTx runs fn in a transaction on the write pool and commits when fn returns nil. With
-// SQLite's single write connection, fn must make every query through tx: a query on d.W
-// inside fn would wait for the connection fn holds.
+// InTx runs fn in a transaction on the write pool and commits when fn returns nil, moving the
+// data generation on (generation.go). With SQLite's single write connection, fn must make
+// every query through tx: a query on d.W inside fn would wait for the connection fn holds.
 func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return d.inTx(ctx, fn, true)
+}
+
+// inTx is InTx; the migrations run it with bump false, before the generation's table exists.
+func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error, bump bool) error {
 	tx, err := d.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
@@ -165,8 +180,18 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
+	var n int64
+	if bump {
+		if n, err = bumpGeneration(ctx, tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("db: commit: %w", err)
+	}
+	if bump {
+		d.gen.committed(n)
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 	}
 	applied := 0
 	for _, f := range files {
-		err := d.InTx(ctx, func(tx *sql.Tx) error {
+		err := d.inTx(ctx, func(tx *sql.Tx) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $1", f.version).Scan(&n); err != nil {
 				return err
@@ -59,7 +59,7 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 			}
 			applied++
 			return nil
-		})
+		}, false)
 		if err != nil {
 			return applied, fmt.Errorf("db: migrate: %w", err)
 		}

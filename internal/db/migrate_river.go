@@ -38,12 +38,12 @@ func (d *DB) migrateRiver(ctx context.Context) (int, error) {
 		// In one immediate transaction the second waits, then finds the steps applied.
 		// MigrateTx is deprecated for PostgreSQL's sake (some of its steps cannot share a
 		// transaction); SQLite's DDL is transactional.
-		err = d.InTx(ctx, func(tx *sql.Tx) error {
+		err = d.inTx(ctx, func(tx *sql.Tx) error {
 			var err error
 			//lint:ignore SA1019 MigrateTx is what SQLite needs, see above
 			res, err = m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil)
 			return err
-		})
+		}, false)
 	} else {
 		res, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
 	}

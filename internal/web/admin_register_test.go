@@ -271,7 +271,7 @@ func TestAdminCityValidation(t *testing.T) {
 }
 
 // addCity registers a city directly.
-func addCity(t *testing.T, e *testEnv, en, country string) *register.City {
+func addCity(t testing.TB, e *testEnv, en, country string) *register.City {
 	t.Helper()
 	c := &register.City{Country: country, Kind: register.KindCity, Texts: []register.Text{{Lang: "en", Name: en}}}
 	e.inTx(func(tx *sql.Tx) error { return register.CreateCity(context.Background(), tx, c) })

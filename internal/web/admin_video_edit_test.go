@@ -325,6 +325,15 @@ func TestVideoEditScheduling(t *testing.T) {
 	})
 
 	step("the queue publishes it once; the job for the old time does nothing", func(t *testing.T) {
+		// An anonymous visitor's video index, kept by the page cache, lacks the video until the
+		// job publishes it; the job's write makes the next view show it.
+		anon := e.client()
+		watchLink := `href="/en/videos/` + itoa64(v.ID) + `"`
+		for range 2 {
+			if _, body := anon.get("/en/videos"); strings.Contains(body, watchLink) {
+				t.Fatal("the index shows the scheduled video")
+			}
+		}
 		// Their time is long past for the real clock.
 		deps := video.Deps{DB: e.db, Store: e.srv.docs, WorkDir: t.TempDir()}
 		q, err := jobs.New(e.db, jobs.Config{Workers: 1, FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
@@ -354,6 +363,9 @@ func TestVideoEditScheduling(t *testing.T) {
 		})
 		if got := getVideo(t, e, v.ID); got.State != video.StatePublished || got.PublishedAt.IsZero() {
 			t.Errorf("after the jobs: %s, published at %v", got.State, got.PublishedAt)
+		}
+		if _, body := anon.get("/en/videos"); !strings.Contains(body, watchLink) {
+			t.Error("the index does not show the video the job published")
 		}
 	})
 

@@ -90,7 +90,7 @@ func (s *Server) buildCalendar(r *http.Request, l *i18n.Localizer, only []*regis
 	host := s.uidHost(r)
 	cal := &ical.Calendar{ProdID: "-//sistercity//exchange programme//EN", Lang: l.Lang, Refresh: calendarRefresh}
 
-	all, err := register.Partnerships(ctx, s.db.R)
+	all, err := s.partnerships(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (s *Server) buildCalendar(r *http.Request, l *i18n.Localizer, only []*regis
 	for _, p := range all {
 		byID[p.ID] = p
 	}
-	acts, err := exchange.List(ctx, s.db.R)
+	acts, err := s.activities(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (s *Server) buildCalendar(r *http.Request, l *i18n.Localizer, only []*regis
 		cal.Events = append(cal.Events, s.activityEvent(r, l, a, byID, host))
 	}
 
-	src, err := milestone.Load(ctx, s.db.R)
+	src, err := s.milestoneSources(ctx)
 	if err != nil {
 		return nil, err
 	}

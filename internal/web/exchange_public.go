@@ -7,7 +7,6 @@ import (
 
 	"sistercity/internal/civil"
 	"sistercity/internal/exchange"
-	"sistercity/internal/milestone"
 	"sistercity/internal/register"
 )
 
@@ -26,7 +25,7 @@ func (s *Server) exchangeTimeline(ctx context.Context, p *page, partnerships []*
 	for _, ps := range partnerships {
 		ids[ps.ID] = true
 	}
-	acts, err := exchange.List(ctx, s.db.R)
+	acts, err := s.activities(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +58,6 @@ func (s *Server) exchangeTimeline(ctx context.Context, p *page, partnerships []*
 		out = append(out, ev)
 	}
 
-	src, err := milestone.Load(ctx, s.db.R)
-	if err != nil {
-		return nil, err
-	}
 	from := p.Today
 	for _, ps := range partnerships {
 		if !ps.SignedOn.IsZero() && ps.SignedOn.Before(from) {
@@ -70,9 +65,13 @@ func (s *Server) exchangeTimeline(ctx context.Context, p *page, partnerships []*
 		}
 	}
 	to := civil.Of(p.Today.Time().AddDate(timelineAhead, 0, 0))
+	rounds, err := s.roundAnniversaries(ctx, p.Today, to)
+	if err != nil {
+		return nil, err
+	}
 	seen := map[string]bool{}
-	for _, o := range src.Between(from, to) {
-		if !o.Round || !slices.ContainsFunc(o.Partnerships, func(id int64) bool { return ids[id] }) {
+	for _, o := range rounds {
+		if o.On.Before(from) || !slices.ContainsFunc(o.Partnerships, func(id int64) bool { return ids[id] }) {
 			continue
 		}
 		key := o.Key() + o.On.String()

@@ -17,7 +17,7 @@ import (
 // seedExchange adds to seedVladivostok's register the story's exchanges: the relations of
 // Korea and Russia, the 2019 visit (held), Busan Day (switched to online, titled only in
 // English and Russian), a youth exchange planned for the autumn and a cancelled one.
-func seedExchange(t *testing.T, e *testEnv, p *register.Partnership) map[string]*exchange.Activity {
+func seedExchange(t testing.TB, e *testEnv, p *register.Partnership) map[string]*exchange.Activity {
 	t.Helper()
 	ctx := context.Background()
 	day := func(s string) exchange.Span { return exchange.Span{Start: exchange.OnDate(civil.MustParse(s))} }

@@ -76,12 +76,15 @@ type feedCache struct {
 type feedSlot struct {
 	mu    sync.Mutex
 	built time.Time
+	gen   uint64 // the data generation it was built at (db.Generation)
 	feed  *builtFeed
 }
 
-// load returns the feed under key, built by build when there is none younger than
-// feedCacheFor at now. An error of build is returned and nothing is kept.
-func (c *feedCache) load(key string, now time.Time, build func() (*builtFeed, error)) (*builtFeed, error) {
+// load returns the feed under key, built by build when there is none of generation gen younger
+// than feedCacheFor at now. A write makes the kept feed stale at once: the page cache, which
+// keeps the answer for the whole generation, must never get a feed built before the write. An
+// error of build is returned and nothing is kept.
+func (c *feedCache) load(key string, gen uint64, now time.Time, build func() (*builtFeed, error)) (*builtFeed, error) {
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]*feedSlot{}
@@ -98,7 +101,7 @@ func (c *feedCache) load(key string, now time.Time, build func() (*builtFeed, er
 
 	slot.mu.Lock()
 	defer slot.mu.Unlock()
-	if slot.feed != nil && now.Sub(slot.built) < feedCacheFor && !now.Before(slot.built) {
+	if slot.feed != nil && slot.gen == gen && now.Sub(slot.built) < feedCacheFor && !now.Before(slot.built) {
 		return slot.feed, nil
 	}
 	f, err := build()
@@ -106,7 +109,7 @@ func (c *feedCache) load(key string, now time.Time, build func() (*builtFeed, er
 		slot.feed = nil
 		return nil, err
 	}
-	slot.feed, slot.built = f, now
+	slot.feed, slot.built, slot.gen = f, now, gen
 	return f, nil
 }
 

@@ -23,7 +23,7 @@ func TestFeedCache(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			if f, err := c.load("a", t0, build); err != nil || string(f.body) != "1" {
+			if f, err := c.load("a", 1, t0, build); err != nil || string(f.body) != "1" {
 				t.Errorf("load: %v %v", f, err)
 			}
 		})
@@ -32,25 +32,29 @@ func TestFeedCache(t *testing.T) {
 	if n := builds.Load(); n != 1 {
 		t.Fatalf("20 concurrent loads built %d times, want 1", n)
 	}
-	if f, _ := c.load("a", t0.Add(feedCacheFor-time.Millisecond), build); string(f.body) != "1" {
+	if f, _ := c.load("a", 1, t0.Add(feedCacheFor-time.Millisecond), build); string(f.body) != "1" {
 		t.Errorf("within %s: built again", feedCacheFor)
 	}
-	if f, _ := c.load("a", t0.Add(feedCacheFor), build); string(f.body) != "2" {
+	if f, _ := c.load("a", 1, t0.Add(feedCacheFor), build); string(f.body) != "2" {
 		t.Errorf("after %s: not built again", feedCacheFor)
 	}
 	// A clock that went back does not keep a feed for longer.
-	if f, _ := c.load("a", t0.Add(-time.Hour), build); string(f.body) != "3" {
+	if f, _ := c.load("a", 1, t0.Add(-time.Hour), build); string(f.body) != "3" {
 		t.Errorf("clock back: not built again")
 	}
+	// A write (a new data generation) makes the kept feed stale within the second.
+	if f, _ := c.load("a", 2, t0.Add(-time.Hour), build); string(f.body) != "4" {
+		t.Errorf("new generation: not built again")
+	}
 	boom := errors.New("boom")
-	if _, err := c.load("b", t0, func() (*builtFeed, error) { return nil, boom }); !errors.Is(err, boom) {
+	if _, err := c.load("b", 1, t0, func() (*builtFeed, error) { return nil, boom }); !errors.Is(err, boom) {
 		t.Errorf("error: %v", err)
 	}
-	if f, err := c.load("b", t0, build); err != nil || f == nil {
+	if f, err := c.load("b", 1, t0, build); err != nil || f == nil {
 		t.Errorf("after a failed build: %v %v", f, err)
 	}
 	for i := range 3 * feedCacheKeys {
-		if _, err := c.load("k"+strconv.Itoa(i), t0, build); err != nil {
+		if _, err := c.load("k"+strconv.Itoa(i), 1, t0, build); err != nil {
 			t.Fatal(err)
 		}
 	}

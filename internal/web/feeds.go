@@ -208,7 +208,7 @@ func (s *Server) serveCachedFeed(w http.ResponseWriter, r *http.Request, format 
 	// The origin is part of the key: without --base-url the links follow the address the
 	// request reached.
 	key := s.origin(r) + r.URL.Path
-	bf, err := s.feeds.load(key, time.Now(), func() (*builtFeed, error) {
+	bf, err := s.feeds.load(key, s.db.Generation(r.Context()), time.Now(), func() (*builtFeed, error) {
 		// The build may be shared by requests that wait for it: one client going away must
 		// not cancel it for the others.
 		f, ids, err := build(r.WithContext(context.WithoutCancel(r.Context())))

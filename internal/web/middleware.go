@@ -218,8 +218,10 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 }
 
 // guard runs a route: it labels the request with the route's pattern and, for routes that need a
-// role, checks that a signed-in user holds it.
+// role, checks that a signed-in user holds it. Public pages for visitors who are not signed in
+// go through the page cache (pagecache.go).
 func (s *Server) guard(rt route) http.Handler {
+	cached := s.pageCacheable(rt)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if info, ok := r.Context().Value(keyRoute).(*routeInfo); ok {
 			info.pattern = rt.pattern
@@ -241,6 +243,10 @@ func (s *Server) guard(rt route) http.Handler {
 				s.fail(w, r, problem.New(http.StatusForbidden, "error.forbidden"))
 				return
 			}
+		}
+		if cached && u == nil {
+			s.servePage(w, r, rt.handler)
+			return
 		}
 		rt.handler(w, r)
 	})

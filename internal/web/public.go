@@ -61,7 +61,7 @@ type partnerListData struct {
 
 // publicPartnerships returns the partnerships the public may see: all but ended ones.
 func (s *Server) publicPartnerships(ctx context.Context) ([]*register.Partnership, error) {
-	all, err := register.Partnerships(ctx, s.db.R)
+	all, err := s.partnerships(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 // seedVladivostok registers Busan as home and Vladivostok as its sister city since 1992-06-30.
-func seedVladivostok(t *testing.T, e *testEnv) (home, partner *register.City, p *register.Partnership) {
+func seedVladivostok(t testing.TB, e *testEnv) (home, partner *register.City, p *register.Partnership) {
 	t.Helper()
 	ctx := context.Background()
 	home = &register.City{Country: "KR", Kind: register.KindCity,

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sistercity/internal/auth"
 	"sistercity/internal/civil"
@@ -157,6 +158,19 @@ func (s *Server) newPage(r *http.Request, lang, title string) *page {
 	return p
 }
 
+// renderBuffers hold pages being rendered; a buffer grown past maxPooledRender by an unusual
+// page is left to the collector rather than kept.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledRender = 256 << 10
+
+func putRenderBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledRender {
+		b.Reset()
+		renderBuffers.Put(b)
+	}
+}
+
 // render writes a page with status. A public page for an anonymous visitor gets validators and
 // a public Cache-Control (cachePublic); every other page is private, no-store.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
@@ -170,8 +184,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if root == "" {
 		root = "layout.html"
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, root, p); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(buf)
+	if err := t.ExecuteTemplate(buf, root, p); err != nil {
 		s.log.Error("render", "template", name, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return

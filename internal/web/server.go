@@ -47,6 +47,11 @@ type Server struct {
 
 	// embedCache keeps the embed's anonymous answers for a moment (embed_cache.go).
 	embedCache embedCache
+
+	// pageCache keeps rendered public pages; nil when --page-cache-bytes is 0.
+	pageCache *pageCache
+	// snap holds what the public pages read, once per data generation (snapshot.go).
+	snap snapshots
 	// machine is the machine translation, built once by New; nil when it is off.
 	machine translate.Translator
 	// now returns the current time; tests may pin it.
@@ -120,6 +125,7 @@ func New(o Options) (*Server, error) {
 	if s.uploads, err = s.newUploads(); err != nil {
 		return nil, err
 	}
+	s.pageCache = newPageCache(o.Config.PageCacheBytes)
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
@@ -128,7 +134,7 @@ func New(o Options) (*Server, error) {
 	mux.Handle("GET /metrics", s.metricsHandler(s.metrics.handler(reg)))
 	mux.HandleFunc("/", s.notFound)
 	s.lim = s.newLimiter()
-	s.handler = s.recoverer(s.limits(s.instrument(securityHeaders(compress(s.loadSession(s.csrf(mux)))))))
+	s.handler = s.recoverer(s.limits(s.instrument(securityHeaders(compress(s.cachedPages(s.loadSession(s.csrf(mux))))))))
 	return s, nil
 }
 

@@ -26,7 +26,7 @@ import (
 
 // testEnv is a real server on a fresh database, reached over real HTTP.
 type testEnv struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	db    *db.DB
 	queue *jobs.Queue
@@ -39,9 +39,15 @@ func (e *testEnv) jobs() *jobstest.Jobs { return jobstest.Must(e.t, e.db) }
 // fixedNow is the date the tests live on, so ages and "future" checks do not drift.
 var fixedNow = time.Date(2020, 7, 10, 12, 0, 0, 0, time.UTC)
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
-	d := dbtest.Open(t)
+	return newTestEnvOn(t, dbtest.Open(t))
+}
+
+// newTestEnvOn is newTestEnv on the database d, which another testEnv may share (two serve
+// processes on one database).
+func newTestEnvOn(t testing.TB, d *db.DB) *testEnv {
+	t.Helper()
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -74,7 +74,7 @@ func draftVideo(t *testing.T, e *testEnv) *video.Video {
 }
 
 // addTrack stores a track of videoID with the given cues text (one cue a line, a second each).
-func addTrack(t *testing.T, e *testEnv, videoID int64, lang, status string, def bool, lines ...string) *track.Track {
+func addTrack(t testing.TB, e *testEnv, videoID int64, lang, status string, def bool, lines ...string) *track.Track {
 	t.Helper()
 	st := &subtitle.Track{Language: lang, Kind: subtitle.KindSubtitles}
 	for i, l := range lines {

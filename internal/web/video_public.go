@@ -98,17 +98,9 @@ func (s *Server) newVideoCard(p *page, v *video.Video, cities map[int64]*registe
 	return c
 }
 
-// videoCities loads every city, for the origin lines of the cards.
+// videoCities returns every city by ID, for the origin lines of the cards.
 func (s *Server) videoCities(ctx context.Context) (map[int64]*register.City, error) {
-	all, err := register.Cities(ctx, s.db.R)
-	if err != nil {
-		return nil, err
-	}
-	out := map[int64]*register.City{}
-	for _, c := range all {
-		out[c.ID] = c
-	}
-	return out, nil
+	return s.publicCities(ctx)
 }
 
 type videoIndexData struct {

@@ -25,7 +25,7 @@ import (
 
 // seedVideo makes a video through the real pipeline (a 2 s clip, real ffmpeg) and moves it
 // to state.
-func seedVideo(t *testing.T, e *testEnv, p *register.Partnership, state string, texts ...video.Text) *video.Video {
+func seedVideo(t testing.TB, e *testEnv, p *register.Partnership, state string, texts ...video.Text) *video.Video {
 	t.Helper()
 	ctx := context.Background()
 	clip := filepath.Join(t.TempDir(), "clip.mp4")
