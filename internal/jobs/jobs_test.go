@@ -18,8 +18,8 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/jobs"
-	"sistercity/internal/polltest"
 	"sistercity/internal/jobs/jobstest"
+	"sistercity/internal/polltest"
 )
 
 func TestMain(m *testing.M) {

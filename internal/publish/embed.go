@@ -39,4 +39,3 @@ func StartAt(t string, d time.Duration) time.Duration {
 	}
 	return at.Truncate(time.Millisecond)
 }
-
