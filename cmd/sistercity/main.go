@@ -38,6 +38,8 @@ func commands() map[string]command {
 		"user":    {"manage accounts: user create|set-role|reset-password|list", runUser},
 		"import":  {"import the partner register from a CSV or JSON file", runImport},
 		"export":  {"export the partner register as CSV or JSON", runExport},
+		"backup":  {"write a snapshot (--to DIR) or check one (--verify DIR)", runBackup},
+		"restore": {"restore a snapshot into a new data directory", runRestore},
 		"version": {"print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			fmt.Fprintln(out, "sistercity", version)
 			return nil
