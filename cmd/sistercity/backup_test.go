@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -254,4 +255,203 @@ func searchPath(dbURL string) string {
 		return "public"
 	}
 	return m[1]
+}
+
+// copyDir copies the snapshot in src to dst, for a test that damages it.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o750)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o640)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dirNames lists the names in dir, sorted.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestBackupAndRestoreRefusals: every refusal of the issue, each with a clear message and
+// nothing changed.
+func TestBackupAndRestoreRefusals(t *testing.T) {
+	dataDir, dbURL := t.TempDir(), dbtest.URL(t)
+	dbFlags := []string{"--data-dir", dataDir, "--log-level", "warn"}
+	if dbURL != "" {
+		dbFlags = append(dbFlags, "--database-url", dbURL)
+	}
+	if code, out, errOut := sistercity(t, dbFlags, "migrate"); code != 0 {
+		t.Fatalf("migrate: %d %s%s", code, out, errOut)
+	}
+	for name, body := range map[string]string{"media/videos/1/a.mp4": "video bytes", "media/documents/7/mou.pdf": "%PDF-1.7 document"} {
+		p := filepath.Join(dataDir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	work := t.TempDir()
+
+	// A target that is not empty: refused, its file untouched, nothing added.
+	full := filepath.Join(work, "full")
+	if err := os.MkdirAll(full, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(full, "keep.txt"), []byte("mine"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := sistercity(t, dbFlags, "backup", "--to", full)
+	if code == 0 || !strings.Contains(errOut, "is not empty") {
+		t.Errorf("backup into a non-empty directory: %d %s", code, errOut)
+	}
+	if names := dirNames(t, full); len(names) != 1 || names[0] != "keep.txt" {
+		t.Errorf("the non-empty target now holds %v", names)
+	}
+	// A target that cannot be written (under a regular file; the tests may run as root).
+	code, _, errOut = sistercity(t, dbFlags, "backup", "--to", filepath.Join(full, "keep.txt", "snap"))
+	if code == 0 || !strings.Contains(errOut, "backup target") {
+		t.Errorf("backup into an unwritable place: %d %s", code, errOut)
+	}
+	// Neither --to nor --verify.
+	if code, _, errOut = sistercity(t, dbFlags, "backup"); code == 0 || !strings.Contains(errOut, "--to DIR") {
+		t.Errorf("backup without a target: %d %s", code, errOut)
+	}
+
+	snap := filepath.Join(work, "snap")
+	if code, out, errOut := sistercity(t, dbFlags, "backup", "--to", snap); code != 0 {
+		t.Fatalf("backup: %d %s%s", code, out, errOut)
+	}
+	if code, out, errOut := sistercity(t, nil, "backup", "--verify", snap); code != 0 {
+		t.Fatalf("verify: %d %s%s", code, out, errOut)
+	}
+
+	// restoreRefused runs restore from src into a new directory and checks that it fails with
+	// want and leaves nothing behind: no target, no temporary sibling.
+	restoreRefused := func(name, src, want string, extra ...string) {
+		t.Helper()
+		parent := filepath.Join(work, "restore-"+name)
+		if err := os.MkdirAll(parent, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		target := filepath.Join(parent, "data")
+		code, _, errOut := sistercity(t, nil, append([]string{"restore", "--from", src, "--data-dir", target}, extra...)...)
+		if code == 0 || !strings.Contains(errOut, want) {
+			t.Errorf("%s: restore gave %d, want an error with %q:\n%s", name, code, want, errOut)
+		}
+		for _, n := range dirNames(t, parent) {
+			if !strings.HasSuffix(n, ".restore-lock") {
+				t.Errorf("%s: the failed restore left %s", name, n)
+			}
+		}
+	}
+
+	// One changed byte in a media file: --verify and restore both refuse, naming the file.
+	changed := filepath.Join(work, "changed")
+	copyDir(t, snap, changed)
+	doc := filepath.Join(changed, "files", "media", "documents", "7", "mou.pdf")
+	b, _ := os.ReadFile(doc)
+	b[3] ^= 1
+	if err := os.WriteFile(doc, b, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = sistercity(t, nil, "backup", "--verify", changed)
+	if code == 0 || !strings.Contains(errOut, "files/media/documents/7/mou.pdf: SHA-256") {
+		t.Errorf("verify of a changed byte: %d %s", code, errOut)
+	}
+	restoreRefused("changed", changed, "files/media/documents/7/mou.pdf: SHA-256")
+
+	// A missing file, and an unlisted one.
+	missing := filepath.Join(work, "missing")
+	copyDir(t, snap, missing)
+	if err := os.Remove(filepath.Join(missing, "files", "media", "videos", "1", "a.mp4")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(missing, "files", "extra.txt"), []byte("?"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = sistercity(t, nil, "backup", "--verify", missing)
+	if code == 0 || !strings.Contains(errOut, "files/media/videos/1/a.mp4: missing") || !strings.Contains(errOut, "files/extra.txt: not in the manifest") {
+		t.Errorf("verify of a missing file: %d %s", code, errOut)
+	}
+	restoreRefused("missing", missing, "a.mp4: missing")
+
+	// No manifest: an unfinished snapshot.
+	unfinished := filepath.Join(work, "unfinished")
+	copyDir(t, snap, unfinished)
+	if err := os.Remove(filepath.Join(unfinished, backup.ManifestName)); err != nil {
+		t.Fatal(err)
+	}
+	restoreRefused("unfinished", unfinished, "has no manifest.json")
+
+	// A restore into a non-empty data directory: refused, the directory unchanged.
+	code, _, errOut = sistercity(t, nil, "restore", "--from", snap, "--data-dir", full)
+	if code == 0 || !strings.Contains(errOut, "is not empty") {
+		t.Errorf("restore into a non-empty directory: %d %s", code, errOut)
+	}
+	if names := dirNames(t, full); len(names) != 1 || names[0] != "keep.txt" {
+		t.Errorf("the non-empty restore target now holds %v", names)
+	}
+
+	// A second restore while one runs (its lock held here): refused.
+	lockedParent := filepath.Join(work, "restore-locked")
+	if err := os.MkdirAll(lockedParent, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	lockedTarget := filepath.Join(lockedParent, "data")
+	lock, err := os.OpenFile(backup.LockPath(lockedTarget), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	restoreRefused("locked", snap, "another restore into")
+	lock.Close()
+
+	if dbURL != "" {
+		// Into a database that has sistercity's tables: refused before anything is copied.
+		restoreRefused("database", snap, "is not empty", "--database-url", dbURL)
+		// Without --database-url the files are restored and the output says how to restore
+		// the dump.
+		code, out, errOut := sistercity(t, nil, "restore", "--from", snap, "--data-dir", filepath.Join(work, "files-only"))
+		if code != 0 || !strings.Contains(out, "pg_restore") {
+			t.Errorf("restore of a PostgreSQL snapshot without --database-url: %d %s%s", code, out, errOut)
+		}
+	}
+
+	// After all this, the good snapshot restores.
+	good := filepath.Join(work, "good")
+	if code, out, errOut := sistercity(t, nil, "restore", "--from", snap, "--data-dir", good); code != 0 {
+		t.Fatalf("restore: %d %s%s", code, out, errOut)
+	}
+	got, err := os.ReadFile(filepath.Join(good, "media", "documents", "7", "mou.pdf"))
+	if err != nil || string(got) != "%PDF-1.7 document" {
+		t.Errorf("restored document: %q %v", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(good, "sistercity.db")); (err == nil) != (dbURL == "") {
+		t.Errorf("restored sistercity.db: %v (database %s)", err, dbtest.Name())
+	}
 }
