@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,6 +26,8 @@ import (
 	"sistercity/internal/blob"
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
+	"sistercity/internal/media"
+	"sistercity/internal/video"
 )
 
 // siteFingerprint fetches what a visitor of the demo sees — the register, the video list, a
@@ -100,8 +107,12 @@ func TestBackupWhileServingThenRestore(t *testing.T) {
 	if dbURL != "" {
 		dbFlags = append(dbFlags, "--database-url", dbURL)
 	}
-	base, _, stop := startServe(t, append(dbFlags, "--demo")...)
+	base, stdout, stop := startServe(t, append(dbFlags, "--demo")...)
 	before := siteFingerprint(t, base)
+	pw := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(stdout.String())
+	if pw == nil {
+		t.Fatalf("no admin password printed:\n%s", stdout.String())
+	}
 
 	d, err := db.Open(ctx, dbURL, dataDir)
 	if err != nil {
@@ -110,6 +121,33 @@ func TestBackupWhileServingThenRestore(t *testing.T) {
 	defer d.Close()
 	if err := insertMarker(ctx, d.W, "backup-test-committed"); err != nil {
 		t.Fatal(err)
+	}
+	// A partnership document uploaded through the admin, and a video upload half done.
+	b := signedIn(t, base, pw[1])
+	docPage, doc := uploadDocument(t, b)
+	clip := filepath.Join(t.TempDir(), "clip.mp4")
+	if err := media.TestClip(ctx, clip, media.ClipOptions{Width: 320, Height: 180, Duration: 2 * time.Second, FastStart: true}); err != nil {
+		t.Fatal(err)
+	}
+	clipBytes, err := os.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &video.Video{OriginalLang: "ru", State: video.StateDraft, Texts: []video.Text{{Lang: "ru", Title: "Незаконченная загрузка"}}}
+	v.Normalize()
+	if err := d.InTx(ctx, func(tx *sql.Tx) error { return video.Create(ctx, tx, v) }); err != nil {
+		t.Fatal(err)
+	}
+	token := b.csrf(docPage)
+	meta := "video " + base64.StdEncoding.EncodeToString([]byte(strconv.FormatInt(v.ID, 10))) + ",filename " + base64.StdEncoding.EncodeToString([]byte("clip.mp4"))
+	resp, body := tusDo(b, token, "POST", "/admin/uploads/", nil, "Upload-Length", strconv.Itoa(len(clipBytes)), "Upload-Metadata", meta)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("tus create: %d %s", resp.StatusCode, body)
+	}
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	upload, half := loc.Path, len(clipBytes)/2
+	if resp, body := tusDo(b, token, "PATCH", upload, clipBytes[:half], "Upload-Offset", "0", "Content-Type", "application/offset+octet-stream"); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("tus patch: %d %s", resp.StatusCode, body)
 	}
 	// An edit in progress: its transaction is open for the whole backup and commits after it.
 	tx, err := d.W.BeginTx(ctx, nil)
@@ -231,6 +269,83 @@ func TestBackupWhileServingThenRestore(t *testing.T) {
 			t.Errorf("%s differs after the restore", path)
 		}
 	}
+	// The same password signs in; the document downloads unchanged; the half-done upload
+	// resumes where it stood and completes.
+	b2 := signedIn(t, base2, pw[1])
+	if resp, got := b2.get(docPage + "/documents/" + lastDocument(t, b2, docPage)); resp.StatusCode != http.StatusOK || string(got) != string(doc) {
+		t.Errorf("restored document: %d, %d bytes of %d", resp.StatusCode, len(got), len(doc))
+	}
+	token = b2.csrf(docPage)
+	resp, _ = tusDo(b2, token, "HEAD", upload, nil)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Upload-Offset") != strconv.Itoa(half) {
+		t.Fatalf("restored upload: %d at offset %q, want %d", resp.StatusCode, resp.Header.Get("Upload-Offset"), half)
+	}
+	if resp, body := tusDo(b2, token, "PATCH", upload, clipBytes[half:], "Upload-Offset", strconv.Itoa(half), "Content-Type", "application/offset+octet-stream"); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("resumed upload: %d %s", resp.StatusCode, body)
+	}
+}
+
+// signedIn returns a browser signed in to the admin at base.
+func signedIn(t *testing.T, base, password string) *browser {
+	t.Helper()
+	b := newBrowser(t, base)
+	form := url.Values{"username": {"admin"}, "password": {password}, "csrf_token": {b.csrf("/admin/sign-in")}}
+	req, _ := http.NewRequest("POST", base+"/admin/sign-in", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, body := b.do(req); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d\n%s", resp.StatusCode, body)
+	}
+	return b
+}
+
+// uploadDocument uploads a document to the first partnership and returns its admin page and
+// the document's bytes.
+func uploadDocument(t *testing.T, b *browser) (page string, doc []byte) {
+	t.Helper()
+	_, list := b.get("/admin/partnerships")
+	pm := regexp.MustCompile(`/admin/partnerships/(\d+)"`).FindSubmatch(list)
+	if pm == nil {
+		t.Fatal("no partnership on /admin/partnerships")
+	}
+	page = "/admin/partnerships/" + string(pm[1])
+	doc = append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("memorandum of 1992\n"), 2000)...)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("csrf_token", b.csrf(page))
+	_ = mw.WriteField("title", "Memorandum of 1992")
+	fw, _ := mw.CreateFormFile("file", "memorandum.pdf")
+	_, _ = fw.Write(doc)
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", b.base+page+"/documents", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if resp, out := b.do(req); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("document upload: %d\n%s", resp.StatusCode, out)
+	}
+	lastDocument(t, b, page)
+	return page, doc
+}
+
+// lastDocument returns the id of the last document the partnership page lists.
+func lastDocument(t *testing.T, b *browser, page string) string {
+	t.Helper()
+	_, html := b.get(page)
+	all := regexp.MustCompile(regexp.QuoteMeta(page)+`/documents/(\d+)"`).FindAllSubmatch(html, -1)
+	if all == nil {
+		t.Fatalf("%s lists no document", page)
+	}
+	return string(all[len(all)-1][1])
+}
+
+// tusDo sends a tus request as the upload page does, with the session's CSRF token.
+func tusDo(b *browser, token, method, path string, body []byte, header ...string) (*http.Response, []byte) {
+	b.t.Helper()
+	req, _ := http.NewRequest(method, b.base+path, bytes.NewReader(body))
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("X-CSRF-Token", token)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return b.do(req)
 }
 
 func dropSchema(t *testing.T, dbURL string) {
