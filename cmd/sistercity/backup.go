@@ -33,8 +33,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "snapshot %s is intact: %d files match the manifest (taken %s by sistercity %s, %s, schema version %d)\n",
-			*verify, len(m.Files), m.CreatedAt.Format("2006-01-02 15:04:05 UTC"), m.AppVersion, m.Database, m.SchemaVersion)
+		fmt.Fprintf(stdout, "snapshot %s is intact: %s match the manifest (taken %s by sistercity %s, %s, schema version %d)\n",
+			*verify, fileCount(len(m.Files)), m.CreatedAt.Format("2006-01-02 15:04:05 UTC"), m.AppVersion, m.Database, m.SchemaVersion)
 		printNotes(stdout, m.Notes)
 		return nil
 	}
@@ -54,8 +54,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range m.Files {
 		size += f.Size
 	}
-	fmt.Fprintf(stdout, "snapshot written to %s: %d files, %d bytes, %s database at schema version %d\n",
-		*to, len(m.Files), size, m.Database, m.SchemaVersion)
+	fmt.Fprintf(stdout, "snapshot written to %s: %s, %d bytes, %s database at schema version %d\n",
+		*to, fileCount(len(m.Files)), size, m.Database, m.SchemaVersion)
 	printNotes(stdout, m.Notes)
 	return nil
 }
@@ -75,10 +75,18 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "restored %s into %s: %d files checked before and after copying (%s database, schema version %d)\n",
-		*from, cfg.DataDir, len(m.Files), m.Database, m.SchemaVersion)
+	fmt.Fprintf(stdout, "restored %s into %s: %s checked before and after copying (%s database, schema version %d)\n",
+		*from, cfg.DataDir, fileCount(len(m.Files)), m.Database, m.SchemaVersion)
 	printNotes(stdout, notes)
 	return nil
+}
+
+// fileCount counts files in English, as the command line speaks it.
+func fileCount(n int) string {
+	if n == 1 {
+		return "1 file"
+	}
+	return fmt.Sprintf("%d files", n)
 }
 
 func printNotes(w io.Writer, notes []string) {
