@@ -63,7 +63,9 @@ func TestTakeAndRestoreLayout(t *testing.T) {
 	if !slices.Equal(paths, want) {
 		t.Errorf("snapshot files %v, want %v", paths, want)
 	}
-	if !slices.ContainsFunc(m.Notes, func(n string) bool { return strings.Contains(n, "s3://city-media/prod/") && strings.Contains(n, "versioning") }) {
+	if !slices.ContainsFunc(m.Notes, func(n string) bool {
+		return strings.Contains(n, "s3://city-media/prod/") && strings.Contains(n, "versioning")
+	}) {
 		t.Errorf("no note on the bucket: %q", m.Notes)
 	}
 	if m.AppVersion != "1.2.3" || m.Media.Bucket != "city-media" || m.Media.Prefix != "prod/" {
