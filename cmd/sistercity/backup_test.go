@@ -24,6 +24,7 @@ import (
 
 	"sistercity/internal/backup"
 	"sistercity/internal/blob"
+	"sistercity/internal/blob/blobtest"
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/media"
@@ -568,5 +569,37 @@ func TestBackupAndRestoreRefusals(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(good, "sistercity.db")); (err == nil) != (dbURL == "") {
 		t.Errorf("restored sistercity.db: %v (database %s)", err, dbtest.Name())
+	}
+}
+
+// TestBackupWithMediaOnS3: with --media-url s3://…, the snapshot holds the database and the
+// local files only; the manifest records the bucket, and the command says that the bucket's
+// versioning or replication keeps the media.
+func TestBackupWithMediaOnS3(t *testing.T) {
+	bucket := blobtest.Start(t).Bucket(t)
+	dbFlags := append(dbArgs(t), "--log-level", "warn", "--media-url", bucket)
+	if code, out, errOut := sistercity(t, dbFlags, "migrate"); code != 0 {
+		t.Fatalf("migrate: %d %s%s", code, out, errOut)
+	}
+	u, err := url.Parse(bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := filepath.Join(t.TempDir(), "snap")
+	code, out, errOut := sistercity(t, dbFlags, "backup", "--to", snap)
+	if code != 0 || !strings.Contains(out, "s3://"+u.Host+"/") || !strings.Contains(out, "versioning or replication") {
+		t.Fatalf("backup with S3 media: %d\n%s%s", code, out, errOut)
+	}
+	m, err := backup.ReadManifest(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Media.Kind != "s3" || m.Media.Bucket != u.Host {
+		t.Errorf("manifest media %+v, want the bucket %s", m.Media, u.Host)
+	}
+	for _, f := range m.Files {
+		if strings.HasPrefix(f.Path, "files/media/") {
+			t.Errorf("the snapshot copied %s from the bucket", f.Path)
+		}
 	}
 }
