@@ -38,6 +38,8 @@ func commands() map[string]command {
 		"user":    {"manage accounts: user create|set-role|reset-password|list", runUser},
 		"import":  {"import the partner register from a CSV or JSON file", runImport},
 		"export":  {"export the partner register as CSV or JSON", runExport},
+		"backup":  {"write a snapshot (--to DIR) or check one (--verify DIR)", runBackup},
+		"restore": {"restore a snapshot into a new data directory", runRestore},
 		"version": {"print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			fmt.Fprintln(out, "sistercity", version)
 			return nil
@@ -119,6 +121,9 @@ func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, e
 	n, err := d.Migrate(ctx)
 	if err != nil {
 		d.Close()
+		if errors.Is(err, db.ErrNewerDatabase) {
+			return nil, fmt.Errorf("sistercity %s refuses to start: %w", version, err)
+		}
 		return nil, err
 	}
 	if n > 0 {
@@ -130,9 +135,13 @@ func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, e
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	dryRun := fs.Bool("dry-run", false, "list the migrations that would run, and change nothing")
 	cfg, err := parseConfig(fs, args)
 	if err != nil {
 		return err
+	}
+	if *dryRun {
+		return listPending(ctx, cfg, stdout)
 	}
 	d, err := openDB(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {
@@ -140,5 +149,38 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer d.Close()
 	fmt.Fprintln(stdout, "database is up to date")
+	return nil
+}
+
+// listPending prints what migrate would apply.
+func listPending(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	pending, err := d.Pending(ctx)
+	if errors.Is(err, db.ErrNewerDatabase) {
+		return fmt.Errorf("sistercity %s: %w", version, err)
+	}
+	if err != nil {
+		return err
+	}
+	have, err := d.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	latest, err := d.LatestMigration()
+	if err != nil {
+		return err
+	}
+	if len(pending) == 0 {
+		fmt.Fprintf(stdout, "database is up to date (schema version %d); nothing would run\n", have)
+		return nil
+	}
+	fmt.Fprintf(stdout, "database at schema version %d; migrate would apply %d migrations, up to schema version %d:\n", have, len(pending), latest)
+	for _, p := range pending {
+		fmt.Fprintln(stdout, " ", p)
+	}
 	return nil
 }

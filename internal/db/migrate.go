@@ -31,6 +31,9 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
 		return 0, fmt.Errorf("db: create schema_migrations: %w", err)
 	}
+	if err := d.checkNotNewer(ctx); err != nil {
+		return 0, err
+	}
 	files, err := d.migrationFiles()
 	if err != nil {
 		return 0, err
