@@ -53,17 +53,19 @@ func TestDemoWatchPageInBrowser(t *testing.T) {
 
 // demoBrowser starts Debian's Chromium headless, off the network and with a profile of its own,
 // as the browser tests of internal/web do.
-func demoBrowser(t *testing.T) context.Context {
+func demoBrowser(t *testing.T, opts ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatalf("the browser test needs Debian's chromium (make test installs it): %v", err)
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	allocOpts := append([]chromedp.ExecAllocatorOption{},
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(412, 915))
+	allocOpts = append(allocOpts, opts...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)
 	browserCtx, cancelCtx := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
 		cancelCtx()

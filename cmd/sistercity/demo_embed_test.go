@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -26,7 +27,9 @@ import (
 // TestDemoEmbedInBrowser is the issue's "must show" for the embed, on `serve --demo`:
 // /oembed for the demo's watch page gives an iframe whose src is the embed; a page served from a
 // second local origin frames that embed with ?subtitles=ru in Chromium, and the Russian track
-// shows and the video plays; with the admin's list naming that origin it still plays, and with
+// shows and the video plays; the demo video's publication log then shows its site publication,
+// the feed a reader took, the embed on that origin with its view and the SNS post recorded by
+// hand; with the admin's list naming that origin it still plays, and with
 // the list naming only another origin the frame is blocked by the embed's frame-ancestors. The
 // embed page passes axe-core's audit with no violation, at 320 px wide too, and its transcript
 // opens and seeks by keyboard.
@@ -66,7 +69,14 @@ func TestDemoEmbedInBrowser(t *testing.T) {
 	defer host.Close()
 	frame := func(q string) string { return host.URL + "/?src=" + url.QueryEscape(src+q) }
 
-	ctx := demoBrowser(t)
+	// A feed reader takes the videos' feed: the publication log's feed entry.
+	if feed := get(t, base+"/ko/videos/feed.rss"); !strings.Contains(feed, "/ko"+link[1]) {
+		t.Fatalf("the feed lacks the demo video:\n%s", feed)
+	}
+
+	// A browser as a visitor's (a headless user agent is a bot to the view beacon), which
+	// plays the embed without a gesture, as a muted autoplay may.
+	ctx := demoBrowser(t, chromedp.UserAgent("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"))
 	// The Russian track shows with its cues and the video plays: its time moves on.
 	const playing = `(() => {
 	  const v = document.getElementById("player");
@@ -108,6 +118,37 @@ func TestDemoEmbedInBrowser(t *testing.T) {
 			t.Fatalf("save origins: %d", resp.StatusCode)
 		}
 	}
+	// The demo video's publication log: the site publication and the post on Busan's SNS the
+	// demo records, the feed served above, and the partner's site with the view just played
+	// there (its beacon counted it).
+	partner := strings.TrimPrefix(host.URL, "http://")
+	var logged map[string]string
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		_, body := admin.get("/admin/videos/" + link[2] + "/publications.csv")
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+		if err != nil {
+			t.Fatalf("publication log CSV: %v\n%s", err, body)
+		}
+		logged = map[string]string{}
+		for _, row := range rows[1:] {
+			logged[row[0]+" "+row[2]] = row[7]
+		}
+		if n := logged["embed "+partner]; n != "" && n != "0" || time.Now().After(deadline) {
+			break
+		}
+	}
+	if _, fed := logged["feed /ko/videos/feed.rss"]; logged["embed "+partner] != "1" || !fed {
+		t.Errorf("publication log: %v, want the embed on %s with one view and the feed", logged, partner)
+	}
+	var site, manual bool
+	for k := range logged {
+		site = site || strings.HasPrefix(k, "site ")
+		manual = manual || strings.HasPrefix(k, "manual ")
+	}
+	if !site || !manual {
+		t.Errorf("publication log: %v, want the site publication and the post recorded by hand", logged)
+	}
+
 	setOrigins("https://www.busan.go.kr\n" + host.URL)
 	open(frame("&subtitles=ru&autoplay=1&loop=1"))
 	waitInFrame(t, ctx, playing, "ru:3:true")
