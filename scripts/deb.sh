@@ -36,6 +36,8 @@ CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -buildmode=pie \
   echo " -- sistercity maintainers <maintainers@users.noreply.r-seed-dbbbe547.example>  $(date -R -d "@$(git log -1 --format=%ct 2>/dev/null || date +%s)")"
 } | gzip -9n >"$work/changelog.gz"
 
+gzip -9n <packaging/sistercity.1 >"$work/sistercity.1.gz"
+
 deb="$out/sistercity_${DEB_VERSION}-1_amd64.deb"
 rm -f "$deb"
 "$nfpm" package --config packaging/nfpm.yaml --packager deb --target "$deb" >&2
