@@ -216,6 +216,8 @@ func TestDebVersion(t *testing.T) {
 		{"v1.4.0-12-gcedcb3e", "1.4.0+git12.cedcb3e"},
 		{"v1.4.0-12-gcedcb3e-dirty", "1.4.0+git12.cedcb3e.dirty"},
 		{"v1.10.0", "1.10.0"},
+		{"7dba40b", "0~git.7dba40b"},
+		{"1234567-dirty", "0~git.1234567+dirty"},
 	} {
 		got := strings.TrimSpace(run(t, "bash", "scripts/debversion.sh", tc.describe))
 		if got != tc.want {
@@ -227,7 +229,10 @@ func TestDebVersion(t *testing.T) {
 	for _, pair := range [][2]string{{versions[0], versions[2]}, {versions[2], versions[3]}, {versions[3], versions[5]}, {versions[5], versions[7]}} {
 		run(t, "dpkg", "--compare-versions", pair[0], "lt", pair[1])
 	}
-	if out, err := exec.Command("bash", "../scripts/debversion.sh", "not a version").CombinedOutput(); err == nil {
-		t.Errorf("debversion.sh accepted %q: %s", "not a version", out)
+	// A release tag without its v is refused rather than taken for a commit or a release.
+	for _, bad := range []string{"not a version", "1.4.0", "release-2"} {
+		if out, err := exec.Command("bash", "../scripts/debversion.sh", bad).CombinedOutput(); err == nil {
+			t.Errorf("debversion.sh accepted %q: %s", bad, out)
+		}
 	}
 }
