@@ -75,10 +75,13 @@ func TestDebPackage(t *testing.T) {
 		if conffiles := run(t, "dpkg-deb", "--info", deb, "conffiles"); strings.TrimSpace(conffiles) != "/etc/sistercity/config.toml" {
 			t.Errorf("conffiles: %q", conffiles)
 		}
+		control := t.TempDir()
+		run(t, "dpkg-deb", "--control", deb, control)
 		for _, script := range []string{"postinst", "prerm", "postrm"} {
 			if info := run(t, "dpkg-deb", "--info", deb, script); !strings.HasPrefix(info, "#!/bin/sh") {
 				t.Errorf("%s missing: %q", script, info)
 			}
+			run(t, "sh", "-n", filepath.Join(control, script))
 		}
 	})
 

@@ -19,9 +19,13 @@ export DEB_VERSION
 DEB_VERSION=$(bash scripts/debversion.sh "$describe")
 out=${DEB_OUT_DIR:-bin}
 mkdir -p "$out"
-# nfpm.yaml takes the binary and the changelog from here.
-work=bin/deb-stage
-rm -rf "$work" && mkdir -p "$work"
+out=$(cd "$out" && pwd)
+# nfpm runs in a directory of its own, with packaging/'s files, the README and what is built
+# here: two builds at once (make deb beside make test) do not meet.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp packaging/nfpm.yaml packaging/config.toml packaging/sistercity.service packaging/copyright \
+  packaging/lintian-overrides packaging/postinst packaging/prerm packaging/postrm README.md "$work/"
 
 # A static, stripped, position-independent binary (static-pie): the package depends on no libc
 # version, and the address layout is randomised.
@@ -34,11 +38,11 @@ CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -buildmode=pie \
   echo "  * Built from git $describe."
   echo
   echo " -- sistercity maintainers <maintainers@users.noreply.r-seed-dbbbe547.example>  $(date -R -d "@$(git log -1 --format=%ct 2>/dev/null || date +%s)")"
-} | gzip -9n >"$work/changelog.gz"
+} | gzip -9n >"$work/changelog.Debian.gz"
 
 gzip -9n <packaging/sistercity.1 >"$work/sistercity.1.gz"
 
 deb="$out/sistercity_${DEB_VERSION}-1_amd64.deb"
 rm -f "$deb"
-"$nfpm" package --config packaging/nfpm.yaml --packager deb --target "$deb" >&2
+(cd "$work" && "$nfpm" package --config nfpm.yaml --packager deb --target "$deb" >&2)
 echo "$deb"
