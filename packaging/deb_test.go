@@ -117,6 +117,64 @@ func TestDebPackage(t *testing.T) {
 		}
 	})
 
+	// The maintainer scripts run for real, by dpkg, in a throwaway copy of this machine: an
+	// overlay of / (changes go to a temporary directory) in a mount namespace of its own,
+	// chrooted. The machine itself is not changed. The dependencies are forced: only the
+	// scripts are under test, not whether ffmpeg is installed.
+	t.Run("maintainer scripts", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, d := range []string{"upper", "work", "merged"} {
+			if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pkg, err := os.ReadFile(deb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "upper", "sistercity.deb"), pkg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		script := `set -eu
+d=` + dir + `
+mount -t overlay overlay -o lowerdir=/,upperdir=$d/upper,workdir=$d/work $d/merged
+mount -t proc proc $d/merged/proc
+chroot $d/merged sh -eu -c '
+export DEBIAN_FRONTEND=noninteractive
+rm -f /var/lib/man-db/auto-update   # no manual-page index rebuilt in the copy: seconds saved
+dpkg -i --force-depends /sistercity.deb >/dev/null
+dpkg -i --force-depends /sistercity.deb >/dev/null   # again: postinst is idempotent
+echo "user: $(id -un sistercity) $(id -gn sistercity) $(getent passwd sistercity | cut -d: -f6,7)"
+echo "data: $(stat -c "%U:%G %a" /var/lib/sistercity)"
+echo "config: $(stat -c "%U:%G %a" /etc/sistercity/config.toml)"
+su -s /bin/sh sistercity -c "/usr/bin/sistercity migrate --config /etc/sistercity/config.toml" >/dev/null 2>&1
+echo "database: $(stat -c %U /var/lib/sistercity/sistercity.db)"
+dpkg -P sistercity >/dev/null 2>&1
+echo "purged, data kept: $(ls /var/lib/sistercity/sistercity.db), config: $(ls /etc/sistercity 2>&1 | grep -c "No such")"
+dpkg -i --force-depends /sistercity.deb >/dev/null
+SISTERCITY_PURGE_DATA=yes dpkg -P sistercity >/dev/null 2>&1
+echo "purged with SISTERCITY_PURGE_DATA=yes, data: $(ls -d /var/lib/sistercity 2>&1 | grep -c "No such")"
+'
+`
+		cmd := exec.Command("unshare", "--mount", "sh", "-c", script)
+		report, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("installing in an overlay of / (needs root and unshare): %v\n%s", err, report)
+		}
+		for _, want := range []string{
+			"user: sistercity sistercity /var/lib/sistercity:/usr/sbin/nologin\n",
+			"data: sistercity:sistercity 750\n",
+			"config: root:sistercity 640\n",
+			"database: sistercity\n",
+			"purged, data kept: /var/lib/sistercity/sistercity.db, config: 1\n",
+			"purged with SISTERCITY_PURGE_DATA=yes, data: 1\n",
+		} {
+			if !strings.Contains(string(report), want) {
+				t.Errorf("want %q in:\n%s", want, report)
+			}
+		}
+	})
+
 	t.Run("unit", func(t *testing.T) {
 		unit, err := os.ReadFile(filepath.Join(root, "usr/lib/systemd/system/sistercity.service"))
 		if err != nil {
