@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # deb.sh builds the Debian package bin/sistercity_VERSION-1_amd64.deb with nfpm (installed once
 # from the Go module proxy into $(go env GOPATH)/bin) and prints its path. The version comes from
-# git describe (scripts/debversion.sh); DEB_OUT_DIR moves the output.
+# git describe (scripts/debversion.sh); DEB_OUT_DIR moves the output. nfpm (GoReleaser's) rather
+# than dpkg-buildpackage: a Go binary needs no debian/ source tree or build dependencies, and
+# nfpm writes the ar and tar members itself from one description, packaging/nfpm.yaml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
