@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := bin/sistercity
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test bench vet fmt clean
+.PHONY: run build test bench vet fmt clean deb
 
 run: build
 	@. scripts/lib.sh && need_pkg ffmpeg:ffmpeg ffprobe:ffmpeg /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
@@ -15,6 +15,11 @@ build:
 
 test:
 	bash scripts/test.sh
+
+# deb builds the Debian package bin/sistercity_VERSION-1_amd64.deb with nfpm (installed once from
+# the Go module proxy); packaging/ holds its files, packaging/deb_test.go checks it.
+deb:
+	bash scripts/deb.sh
 
 # test-stress runs make test STRESS_RUNS times (default 5) beside two CPU-bound processes.
 .PHONY: test-stress

@@ -91,11 +91,15 @@ func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "\nRun 'sistercity COMMAND -h' for a command's flags.")
 }
 
-// parseConfig binds the configuration flags on fs, parses args and validates.
+// parseConfig binds the configuration flags on fs, parses args, reads the --config file and
+// validates.
 func parseConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
 	cfg := config.Default()
 	config.Bind(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if err := config.LoadFile(fs); err != nil {
 		return cfg, err
 	}
 	return cfg, cfg.Validate()

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -172,6 +174,16 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		if code := run(context.Background(), args, &out, &errb); code == 0 {
 			t.Errorf("%v: exit 0", args)
 		}
+	}
+	// A configuration file with a misspelt key stops the command, naming the key.
+	file := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(file, []byte("data-dir = \"/tmp\"\nworker = 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var fout, ferr bytes.Buffer
+	if code := run(context.Background(), []string{"migrate", "--config", file}, &fout, &ferr); code == 0 ||
+		!strings.Contains(ferr.String(), `unknown setting "worker"`) {
+		t.Errorf("a misspelt key in --config: %d %s", code, ferr.String())
 	}
 	t.Setenv("SISTERCITY_DEMO", "maybe")
 	var out, errb bytes.Buffer

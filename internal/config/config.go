@@ -1,6 +1,7 @@
-// Package config reads sistercity's configuration from command-line flags and SISTERCITY_*
-// environment variables into one typed Config. A flag given on the command line wins over the
-// environment, which wins over the default.
+// Package config reads sistercity's configuration from command-line flags, SISTERCITY_*
+// environment variables and an optional TOML file (--config) into one typed Config. A flag given
+// on the command line wins over the environment, which wins over the file, which wins over the
+// default.
 package config
 
 import (
@@ -18,6 +19,9 @@ import (
 
 // Config is the whole configuration of a sistercity process.
 type Config struct {
+	// File is the TOML configuration file read by LoadFile; empty reads none.
+	File string
+
 	Listen      string // address for the HTTP server
 	DataDir     string // everything of the embedded setup: database, media, documents
 	DatabaseURL string // postgres://… or empty for SQLite in DataDir
@@ -120,6 +124,7 @@ func Default() Config {
 // Bind registers the flags of cfg on fs, each with its environment variable as default.
 // Call Load after fs.Parse.
 func Bind(fs *flag.FlagSet, cfg *Config) {
+	fs.StringVar(&cfg.File, "config", env("CONFIG", cfg.File), "TOML file of settings, keys named as these flags; flags and SISTERCITY_* win over it (SISTERCITY_CONFIG)")
 	fs.StringVar(&cfg.Listen, "listen", env("LISTEN", cfg.Listen), "address to listen on (SISTERCITY_LISTEN)")
 	fs.StringVar(&cfg.DataDir, "data-dir", env("DATA_DIR", cfg.DataDir), "directory for the embedded database and media (SISTERCITY_DATA_DIR)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", env("DATABASE_URL", cfg.DatabaseURL), "postgres://… to use PostgreSQL; empty for SQLite in the data directory (SISTERCITY_DATABASE_URL)")

@@ -17,6 +17,9 @@ func parseJobFlags(t *testing.T, args ...string) (Config, error) {
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
+	if err := LoadFile(fs); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.Validate()
 }
 
