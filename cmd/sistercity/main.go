@@ -38,6 +38,7 @@ func commands() map[string]command {
 		"user":    {"manage accounts: user create|set-role|reset-password|list", runUser},
 		"import":  {"import the partner register from a CSV or JSON file", runImport},
 		"export":  {"export the partner register as CSV or JSON", runExport},
+		"doctor":  {"check and explain everything a deployment needs; non-zero exit on a failure", runDoctor},
 		"version": {"print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			fmt.Fprintln(out, "sistercity", version)
 			return nil
