@@ -47,7 +47,9 @@ type finding struct {
 	fix     i18n.Msg // Key "" when there is nothing to do
 }
 
-func ok(key string, args ...any) finding { return finding{verdict: verdictOK, msg: i18n.M(key, args...)} }
+func ok(key string, args ...any) finding {
+	return finding{verdict: verdictOK, msg: i18n.M(key, args...)}
+}
 
 func warn(fix i18n.Msg, key string, args ...any) finding {
 	return finding{verdict: verdictWarning, msg: i18n.M(key, args...), fix: fix}
@@ -82,8 +84,8 @@ type doctorFlags struct {
 type doctor struct {
 	cfg   config.Config
 	flags doctorFlags
-	mu sync.Mutex // guards db: a check that overran its time may still be opening it
-	db *db.DB
+	mu    sync.Mutex // guards db: a check that overran its time may still be opening it
+	db    *db.DB
 }
 
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -293,7 +295,8 @@ func (d *doctor) checkMedia(ctx context.Context) finding {
 	defer store.Close()
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	key := "doctor/probe-" + hex.EncodeToString(b[:])
+	// At the top: a local store would leave the directory of a deeper key behind.
+	key := "doctor-probe-" + hex.EncodeToString(b[:])
 	want := []byte("sistercity doctor probe\n")
 	err = func() error {
 		if err := store.Put(ctx, key, bytes.NewReader(want)); err != nil {
