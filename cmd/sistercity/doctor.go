@@ -281,8 +281,8 @@ func (d *doctor) freeSpace(dir, okKey string) finding {
 	}
 	gib := fmt.Sprintf("%.1f GiB", float64(free)/(1<<30))
 	if free < uint64(d.flags.minFree) {
-		min := fmt.Sprintf("%.1f GiB", float64(d.flags.minFree)/(1<<30))
-		return warn(i18n.M("doctor.fix.free_space"), "doctor.storage.low", "path", dir, "free", gib, "min", min)
+		floor := fmt.Sprintf("%.1f GiB", float64(d.flags.minFree)/(1<<30))
+		return warn(i18n.M("doctor.fix.free_space"), "doctor.storage.low", "path", dir, "free", gib, "min", floor)
 	}
 	return ok(okKey, "path", dir, "free", gib)
 }
