@@ -84,8 +84,10 @@ type doctorFlags struct {
 type doctor struct {
 	cfg   config.Config
 	flags doctorFlags
-	mu    sync.Mutex // guards db: a check that overran its time may still be opening it
-	db    *db.DB
+	// mu guards db and closed: a check that overran its time may still be opening the database.
+	mu     sync.Mutex
+	db     *db.DB
+	closed bool
 }
 
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -185,6 +187,7 @@ func (d *doctor) checks() []doctorCheck {
 func (d *doctor) close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.closed = true
 	if d.db != nil {
 		d.db.Close()
 		d.db = nil
@@ -211,6 +214,11 @@ func (d *doctor) checkDatabase(ctx context.Context) finding {
 		return fail(i18n.M("doctor.fix.db_unreachable"), "doctor.db.unreachable", "err", err.Error())
 	}
 	d.mu.Lock()
+	if d.closed { // the report is done: this check overran its time
+		d.mu.Unlock()
+		conn.Close()
+		return fail(i18n.M("doctor.fix.timeout"), "doctor.timeout", "timeout", d.flags.timeout.String())
+	}
 	d.db = conn
 	d.mu.Unlock()
 	kind := "SQLite"

@@ -145,6 +145,15 @@ func TestDoctor(t *testing.T) {
 		sql(t, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (10, 'migrations/x/0010_video_views.sql', CURRENT_TIMESTAMP)")
 	})
 
+	t.Run("missing River migration", func(t *testing.T) {
+		sql(t, "DELETE FROM river_migration WHERE version = 1")
+		code, out, errOut := doctor()
+		if code != 1 || verdictOf(out, "database") != "failed" || !strings.Contains(out, "migrations not applied yet: river_001_") {
+			t.Errorf("exit %d\n%s%s", code, out, errOut)
+		}
+		sql(t, "INSERT INTO river_migration (line, version) VALUES ('main', 1)")
+	})
+
 	t.Run("newer database", func(t *testing.T) {
 		sql(t, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'migrations/x/9999_from_the_future.sql', CURRENT_TIMESTAMP)")
 		defer sql(t, "DELETE FROM schema_migrations WHERE version = 9999")
