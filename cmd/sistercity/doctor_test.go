@@ -113,6 +113,15 @@ func TestDoctor(t *testing.T) {
 		}
 	})
 
+	t.Run("base URL down", func(t *testing.T) {
+		down := httptest.NewServer(http.NotFoundHandler())
+		down.Close()
+		code, out, errOut := doctor("--base-url", down.URL)
+		if code != 1 || verdictOf(out, "base URL") != "failed" || !strings.Contains(out, down.URL+"/healthz cannot be reached") {
+			t.Errorf("exit %d\n%s%s", code, out, errOut)
+		}
+	})
+
 	t.Run("backlog", func(t *testing.T) {
 		sql(t, job("kind, max_attempts, state, scheduled_at", "'video.process', 5, 'available', "+ago("1 hours")))
 		defer sql(t, "DELETE FROM river_job")
