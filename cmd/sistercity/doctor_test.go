@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sistercity/internal/blob/blobtest"
 	"sistercity/internal/db"
@@ -244,5 +245,21 @@ func TestDoctorS3(t *testing.T) {
 	code, out, errOut = sistercity(t, dbFlags, "doctor", "--lang", "en", "--min-free-bytes", "1", "--media-url", srv.URL("no-such-bucket"))
 	if code != 1 || verdictOf(out, "media storage") != "failed" || !strings.Contains(out, "--media-url") {
 		t.Fatalf("missing bucket: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestDoctorCheckTimeout: a check that does not return within --check-timeout fails with the
+// bound in its message, and the report goes on.
+func TestDoctorCheckTimeout(t *testing.T) {
+	t.Parallel()
+	d := &doctor{flags: doctorFlags{timeout: 50 * time.Millisecond}}
+	release := make(chan struct{})
+	defer close(release)
+	f := d.run(context.Background(), doctorCheck{"doctor.check.media", func(context.Context) finding {
+		<-release // ignores its context, as a hung file system call would
+		return ok("doctor.libass.ok")
+	}})
+	if f.verdict != verdictFailed || f.msg.Key != "doctor.timeout" || f.fix.Key != "doctor.fix.timeout" {
+		t.Errorf("%+v", f)
 	}
 }
