@@ -114,6 +114,14 @@ func TestDoctor(t *testing.T) {
 		}
 	})
 
+	t.Run("little free space", func(t *testing.T) {
+		code, out, errOut := doctor("--min-free-bytes", "1000000000000000000") // about 888 PiB
+		if code != 0 || verdictOf(out, "data directory") != "warning" || verdictOf(out, "media storage") != "warning" ||
+			!strings.Contains(out, "only ") || !strings.Contains(out, "No failures, 2 warnings.") {
+			t.Errorf("exit %d\n%s%s", code, out, errOut)
+		}
+	})
+
 	t.Run("base URL down", func(t *testing.T) {
 		down := httptest.NewServer(http.NotFoundHandler())
 		down.Close()
