@@ -40,6 +40,8 @@ func commands() map[string]command {
 		"export":  {"export the partner register as CSV or JSON", runExport},
 		"backup":  {"write a snapshot (--to DIR) or check one (--verify DIR)", runBackup},
 		"restore": {"restore a snapshot into a new data directory", runRestore},
+
+		"doctor": {"check and explain everything a deployment needs; non-zero exit on a failure", runDoctor},
 		"version": {"print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			fmt.Fprintln(out, "sistercity", version)
 			return nil
