@@ -57,13 +57,16 @@ func TestDebPackage(t *testing.T) {
 	t.Run("contents", func(t *testing.T) {
 		contents := run(t, "dpkg-deb", "--contents", deb)
 		for path, mode := range map[string]string{
-			"./usr/bin/sistercity":                           "-rwxr-xr-x root/root",
-			"./etc/sistercity/config.toml":                   "-rw-r--r-- root/root",
-			"./usr/lib/systemd/system/sistercity.service":    "-rw-r--r-- root/root",
-			"./var/lib/sistercity/":                          "drwxr-xr-x root/root",
-			"./usr/share/doc/sistercity/copyright":           "-rw-r--r-- root/root",
-			"./usr/share/doc/sistercity/changelog.Debian.gz": "-rw-r--r-- root/root",
-			"./usr/share/lintian/overrides/sistercity":       "-rw-r--r-- root/root",
+			"./usr/bin/sistercity":                               "-rwxr-xr-x root/root",
+			"./etc/sistercity/config.toml":                       "-rw-r--r-- root/root",
+			"./usr/lib/systemd/system/sistercity.service":        "-rw-r--r-- root/root",
+			"./var/lib/sistercity/":                              "drwxr-xr-x root/root",
+			"./usr/lib/systemd/system/sistercity-backup.service": "-rw-r--r-- root/root",
+			"./usr/lib/systemd/system/sistercity-backup.timer":   "-rw-r--r-- root/root",
+			"./var/lib/sistercity-backups/":                          "drwxr-xr-x root/root",
+			"./usr/share/doc/sistercity/copyright":               "-rw-r--r-- root/root",
+			"./usr/share/doc/sistercity/changelog.Debian.gz":     "-rw-r--r-- root/root",
+			"./usr/share/lintian/overrides/sistercity":           "-rw-r--r-- root/root",
 		} {
 			if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(mode) + `\s.*\s` + regexp.QuoteMeta(path) + `$`).MatchString(contents) {
 				t.Errorf("%s (%s) missing from the package:\n%s", path, mode, contents)
@@ -149,11 +152,13 @@ echo "data: $(stat -c "%U:%G %a" /var/lib/sistercity)"
 echo "config: $(stat -c "%U:%G %a" /etc/sistercity/config.toml)"
 su -s /bin/sh sistercity -c "/usr/bin/sistercity migrate --config /etc/sistercity/config.toml" >/dev/null 2>&1
 echo "database: $(stat -c %U /var/lib/sistercity/sistercity.db)"
+su -s /bin/sh sistercity -c "/usr/bin/sistercity backup --config /etc/sistercity/config.toml --to /var/lib/sistercity-backups/first" >/dev/null 2>&1
+echo "backups: $(stat -c "%U:%G %a" /var/lib/sistercity-backups) $(ls /var/lib/sistercity-backups/first/manifest.json)"
 dpkg -P sistercity >/dev/null 2>&1
 echo "purged, data kept: $(ls /var/lib/sistercity/sistercity.db), config: $(ls /etc/sistercity 2>&1 | grep -c "No such")"
 dpkg -i --force-depends /sistercity.deb >/dev/null
 SISTERCITY_PURGE_DATA=yes dpkg -P sistercity >/dev/null 2>&1
-echo "purged with SISTERCITY_PURGE_DATA=yes, data: $(ls -d /var/lib/sistercity 2>&1 | grep -c "No such")"
+echo "purged with SISTERCITY_PURGE_DATA=yes, data: $(ls -d /var/lib/sistercity /var/lib/sistercity-backups 2>&1 | grep -c "No such")"
 '
 `
 		cmd := exec.Command("unshare", "--mount", "sh", "-c", script)
@@ -166,8 +171,9 @@ echo "purged with SISTERCITY_PURGE_DATA=yes, data: $(ls -d /var/lib/sistercity 2
 			"data: sistercity:sistercity 750\n",
 			"config: root:sistercity 640\n",
 			"database: sistercity\n",
+			"backups: sistercity:sistercity 750 /var/lib/sistercity-backups/first/manifest.json\n",
 			"purged, data kept: /var/lib/sistercity/sistercity.db, config: 1\n",
-			"purged with SISTERCITY_PURGE_DATA=yes, data: 1\n",
+			"purged with SISTERCITY_PURGE_DATA=yes, data: 2\n",
 		} {
 			if !strings.Contains(string(report), want) {
 				t.Errorf("want %q in:\n%s", want, report)
@@ -195,7 +201,25 @@ echo "purged with SISTERCITY_PURGE_DATA=yes, data: $(ls -d /var/lib/sistercity 2
 		if err := os.WriteFile(filepath.Join(dir, "sistercity.service"), []byte(copied), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command("systemd-analyze", "verify", filepath.Join(dir, "sistercity.service"))
+		// The nightly snapshot's service and timer, as packaged (the service runs /bin/sh).
+		for _, name := range []string{"sistercity-backup.service", "sistercity-backup.timer"} {
+			b, err := os.ReadFile(filepath.Join(root, "usr/lib/systemd/system", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		backupUnit, _ := os.ReadFile(filepath.Join(dir, "sistercity-backup.service"))
+		for _, want := range []string{"ProtectSystem=strict", "NoNewPrivileges=yes", "User=sistercity",
+			"ReadWritePaths=/var/lib/sistercity /var/lib/sistercity-backups"} {
+			if !strings.Contains(string(backupUnit), want+"\n") {
+				t.Errorf("the backup unit lacks %s", want)
+			}
+		}
+		cmd := exec.Command("systemd-analyze", "verify", filepath.Join(dir, "sistercity.service"),
+			filepath.Join(dir, "sistercity-backup.service"), filepath.Join(dir, "sistercity-backup.timer"))
 		report, err := cmd.CombinedOutput()
 		// verify exits 0 on a misspelt or unknown setting, which it reports and ignores.
 		if err != nil || len(strings.TrimSpace(string(report))) > 0 {

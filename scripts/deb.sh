@@ -26,7 +26,8 @@ out=$(cd "$out" && pwd)
 # here: two builds at once (make deb beside make test) do not meet.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp packaging/nfpm.yaml packaging/config.toml packaging/sistercity.service packaging/copyright \
+cp packaging/nfpm.yaml packaging/config.toml packaging/sistercity.service packaging/sistercity-backup.service \
+  packaging/sistercity-backup.timer packaging/copyright \
   packaging/lintian-overrides packaging/postinst packaging/prerm packaging/postrm README.md "$work/"
 
 # A static, stripped, position-independent binary (static-pie): the package depends on no libc
