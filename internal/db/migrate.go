@@ -64,7 +64,7 @@ func (d *DB) migrate(ctx context.Context, fsys fs.FS, upTo int64) (int, error) {
 			return applied, fmt.Errorf("db: migrate: %w", err)
 		}
 		var done bool
-		if bytes.HasPrefix(body, []byte(NoTransactionMarker+"\n")) {
+		if firstLine, _, _ := bytes.Cut(body, []byte("\n")); string(bytes.TrimSpace(firstLine)) == NoTransactionMarker {
 			done, err = d.applyOutsideTx(ctx, f, body)
 		} else {
 			done, err = d.applyInTx(ctx, f, body)
