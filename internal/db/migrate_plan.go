@@ -31,14 +31,14 @@ func (e *NewerDatabaseError) Is(target error) bool { return target == ErrNewerDa
 
 // checkNotNewer refuses a database with a migration this binary does not have: its code would
 // misread tables a newer release changed, and nothing could undo what it wrote.
-func (d *DB) checkNotNewer(ctx context.Context) error {
+func (d *DB) checkNotNewer(ctx context.Context, files []migrationFile) error {
 	have, err := d.SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}
-	latest, err := d.LatestMigration()
-	if err != nil {
-		return err
+	var latest int64
+	if len(files) > 0 {
+		latest = files[len(files)-1].version
 	}
 	if have > latest {
 		return &NewerDatabaseError{Database: have, Binary: latest}
@@ -49,7 +49,11 @@ func (d *DB) checkNotNewer(ctx context.Context) error {
 // Pending lists the migrations Migrate would apply, ours (by file name) and then River's,
 // without changing anything.
 func (d *DB) Pending(ctx context.Context) ([]string, error) {
-	if err := d.checkNotNewer(ctx); err != nil {
+	files, err := d.migrationFiles(migrations)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkNotNewer(ctx, files); err != nil {
 		return nil, err
 	}
 	applied := map[int64]bool{}
@@ -72,10 +76,6 @@ func (d *DB) Pending(ctx context.Context) ([]string, error) {
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-	}
-	files, err := d.migrationFiles()
-	if err != nil {
-		return nil, err
 	}
 	var pending []string
 	for _, f := range files {

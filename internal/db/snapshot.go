@@ -30,7 +30,7 @@ func (d *DB) SchemaVersion(ctx context.Context) (int64, error) {
 
 // LatestMigration is the number of the newest migration this binary carries.
 func (d *DB) LatestMigration() (int64, error) {
-	files, err := d.migrationFiles()
+	files, err := d.migrationFiles(migrations)
 	if err != nil {
 		return 0, err
 	}
