@@ -31,7 +31,7 @@ func (s MigrationStatus) Current() bool { return len(s.Missing) == 0 && len(s.Un
 // Migrations reads the migration status, ours and River's, without changing anything; a
 // database that has never been migrated has every migration missing.
 func (d *DB) Migrations(ctx context.Context) (MigrationStatus, error) {
-	files, err := d.migrationFiles()
+	files, err := d.migrationFiles(migrations)
 	if err != nil {
 		return MigrationStatus{}, err
 	}
