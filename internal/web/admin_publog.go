@@ -58,7 +58,8 @@ type publogPageData struct {
 	Problem string
 }
 
-var publogNotices = map[string]string{
+// publogNotices are the notices of a video's publication log.
+var publogNotices = noticeSet{
 	"added":   "publog.notice.added",
 	"deleted": "publog.notice.deleted",
 }
@@ -125,9 +126,7 @@ func (s *Server) renderPublications(w http.ResponseWriter, r *http.Request, stat
 	l := p.L
 	p.Title = l.T("publog.title", "title", v.Title(l.Lang))
 	p.Errors = errs
-	if key, ok := publogNotices[r.URL.Query().Get("notice")]; ok {
-		p.Message = l.T(key)
-	}
+	showNotice(p, r, publogNotices)
 	rows, err := s.publogRows(r, l, v)
 	if err != nil {
 		s.fail(w, r, err)
