@@ -369,8 +369,7 @@ func (s *Server) videoContext(ctx context.Context, l *i18n.Localizer) (videoCont
 	for _, c := range all {
 		vc.cities[c.ID] = c
 	}
-	// An instance without a home city yet (register.ErrNoHomeCity) has home 0.
-	if vc.home, err = register.HomeCityID(ctx, s.db.R); err != nil && !errors.Is(err, register.ErrNoHomeCity) {
+	if vc.home, err = s.homeCityID(ctx); err != nil {
 		return vc, err
 	}
 	if vc.partnerOpts, vc.partnerships, err = s.partnershipOptions(ctx, l); err != nil {
