@@ -167,14 +167,14 @@ func (s *Server) adminPublicationAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.change(r, auth.ActionCreate, auth.EntityPublication, func(tx *sql.Tx) (int64, any, any, error) {
 		if err := publog.Add(ctx, tx, e); err != nil {
-			return err
+			return 0, nil, nil, err
 		}
 		if e.ID == 0 { // the video went away meanwhile
-			return publog.ErrNotFound
+			return 0, nil, nil, publog.ErrNotFound
 		}
-		return auth.Audit(ctx, tx, u, auth.ActionCreate, auth.EntityPublication, e.ID, nil, e)
+		return e.ID, nil, e, nil
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -196,15 +196,12 @@ func (s *Server) adminPublicationDelete(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	ctx := r.Context()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.change(r, auth.ActionDelete, auth.EntityPublication, func(tx *sql.Tx) (int64, any, any, error) {
 		before, err := publog.Get(ctx, tx, v.ID, id)
 		if err != nil {
-			return err
+			return 0, nil, nil, err
 		}
-		if err := publog.DeleteManual(ctx, tx, v.ID, id); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntityPublication, id, before, nil)
+		return id, before, nil, publog.DeleteManual(ctx, tx, v.ID, id)
 	})
 	if errors.Is(err, publog.ErrNotFound) {
 		s.notFound(w, r)

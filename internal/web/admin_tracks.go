@@ -269,11 +269,9 @@ func (s *Server) adminTrackUpdate(w http.ResponseWriter, r *http.Request) {
 		s.renderTracks(w, r, http.StatusUnprocessableEntity, p, v, &form, stored.ID, "")
 		return
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := track.Update(ctx, tx, &t); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntitySubtitleTrack, t.ID, track.AuditOf(stored), track.AuditOf(&t))
+	err = s.change(r, auth.ActionUpdate, auth.EntitySubtitleTrack, func(tx *sql.Tx) (int64, any, any, error) {
+		err := track.Update(ctx, tx, &t)
+		return t.ID, track.AuditOf(stored), track.AuditOf(&t), err
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -290,11 +288,8 @@ func (s *Server) adminTrackDelete(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := track.Delete(ctx, tx, stored.ID); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntitySubtitleTrack, stored.ID, track.AuditOf(stored), nil)
+	err = s.change(r, auth.ActionDelete, auth.EntitySubtitleTrack, func(tx *sql.Tx) (int64, any, any, error) {
+		return stored.ID, track.AuditOf(stored), nil, track.Delete(ctx, tx, stored.ID)
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -354,12 +354,9 @@ func (s *Server) trackCuesSave(w http.ResponseWriter, r *http.Request) {
 		s.failJSON(w, r, l, err)
 		return
 	}
-	u := userFrom(r)
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := track.SaveCues(ctx, tx, t); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, u, auth.ActionEditCues, auth.EntitySubtitleTrack, t.ID, before, track.AuditOf(t))
+	err = s.change(r, auth.ActionEditCues, auth.EntitySubtitleTrack, func(tx *sql.Tx) (int64, any, any, error) {
+		err := track.SaveCues(ctx, tx, t)
+		return t.ID, before, track.AuditOf(t), err
 	})
 	if err != nil {
 		s.failJSON(w, r, l, autosaveError(err))
