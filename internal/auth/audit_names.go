@@ -46,4 +46,5 @@ const (
 	ActionState            Action = "state"
 	ActionReprocess        Action = "reprocess"
 	ActionUploadSource     Action = "upload_source"
+	ActionSetEmbedOrigins  Action = "set_embed_origins"
 )

@@ -112,11 +112,14 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := adminHomeData{Cities: len(cities), Partnerships: len(ps)}
-	if id, err := register.HomeCityID(ctx, s.db.R); err == nil {
-		for _, c := range cities {
-			if c.ID == id {
-				data.HomeCity = c.Name(p.Lang)
-			}
+	home, err := s.homeCityID(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, c := range cities {
+		if c.ID == home {
+			data.HomeCity = c.Name(p.Lang)
 		}
 	}
 	work, err := track.AssignedTo(ctx, s.db.R, userFrom(r).ID)

@@ -78,11 +78,8 @@ func (s *Server) activityVideoUnlink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := exchange.UnlinkVideo(ctx, tx, aid, vid); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntityActivityVideo, aid, activityVideoRecord{aid, vid}, nil)
+	err := s.change(r, auth.ActionDelete, auth.EntityActivityVideo, func(tx *sql.Tx) (int64, any, any, error) {
+		return aid, activityVideoRecord{aid, vid}, nil, exchange.UnlinkVideo(ctx, tx, aid, vid)
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -149,11 +149,9 @@ func (s *Server) checklistAdd(w http.ResponseWriter, r *http.Request) {
 		s.renderActivity(w, r, http.StatusUnprocessableEntity, activityFormOf(stored), activityView{stored: stored, item: f}, errs, "")
 		return
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := exchange.AddItem(ctx, tx, c); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionCreate, auth.EntityChecklistItem, c.ID, nil, c)
+	err = s.change(r, auth.ActionCreate, auth.EntityChecklistItem, func(tx *sql.Tx) (int64, any, any, error) {
+		err := exchange.AddItem(ctx, tx, c)
+		return c.ID, nil, c, err
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -273,11 +271,9 @@ func (s *Server) checklistUpdate(w http.ResponseWriter, r *http.Request) {
 		s.renderChecklistItem(w, r, http.StatusUnprocessableEntity, a, f, errs, "")
 		return
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := exchange.UpdateItem(ctx, tx, c); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntityChecklistItem, c.ID, stored, c)
+	err = s.change(r, auth.ActionUpdate, auth.EntityChecklistItem, func(tx *sql.Tx) (int64, any, any, error) {
+		err := exchange.UpdateItem(ctx, tx, c)
+		return c.ID, stored, c, err
 	})
 	switch {
 	case isStale(err):
@@ -330,11 +326,8 @@ func (s *Server) checklistDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := exchange.DeleteItem(ctx, tx, a.ID, stored.ID); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntityChecklistItem, stored.ID, stored, nil)
+	err := s.change(r, auth.ActionDelete, auth.EntityChecklistItem, func(tx *sql.Tx) (int64, any, any, error) {
+		return stored.ID, stored, nil, exchange.DeleteItem(ctx, tx, a.ID, stored.ID)
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -250,9 +250,12 @@ func (s *Server) renderCity(w http.ResponseWriter, r *http.Request, status int, 
 	if f.ID != 0 {
 		ctx := r.Context()
 		p.Title = p.L.T("admin.cities.edit_title", "name", f.name(p.Lang))
-		if home, err := register.HomeCityID(ctx, s.db.R); err == nil && home == f.ID {
-			data.IsHome = true
+		home, err := s.homeCityID(ctx)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
+		data.IsHome = home == f.ID
 		ps, err := register.Partnerships(ctx, s.db.R)
 		if err != nil {
 			s.fail(w, r, err)
@@ -352,8 +355,8 @@ func (s *Server) renderCityList(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, err)
 		return
 	}
-	home, err := register.HomeCityID(ctx, s.db.R)
-	if err != nil && !errors.Is(err, register.ErrNoHomeCity) {
+	home, err := s.homeCityID(ctx)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

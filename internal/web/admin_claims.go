@@ -96,11 +96,8 @@ func (s *Server) claimDelete(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ctx := r.Context()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := register.DeleteDateClaim(ctx, tx, stored.ID, id); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntityDateClaim, id, before, nil)
+	err := s.change(r, auth.ActionDelete, auth.EntityDateClaim, func(tx *sql.Tx) (int64, any, any, error) {
+		return id, before, nil, register.DeleteDateClaim(ctx, tx, stored.ID, id)
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -318,10 +318,18 @@ func (s *Server) renderRelation(w http.ResponseWriter, r *http.Request, status i
 
 func (s *Server) relationNew(w http.ResponseWriter, r *http.Request) {
 	f := relationForm{}
-	if id, err := register.HomeCityID(r.Context(), s.db.R); err == nil {
-		if c, err := register.GetCity(r.Context(), s.db.R, id); err == nil {
-			f.CountryA = c.Country
+	home, err := s.homeCityID(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if home != 0 {
+		c, err := register.GetCity(r.Context(), s.db.R, home)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
+		f.CountryA = c.Country
 	}
 	s.renderRelation(w, r, http.StatusOK, f, nil, "")
 }

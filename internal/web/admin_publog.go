@@ -58,7 +58,8 @@ type publogPageData struct {
 	Problem string
 }
 
-var publogNotices = map[string]string{
+// publogNotices are the notices of a video's publication log.
+var publogNotices = noticeSet{
 	"added":   "publog.notice.added",
 	"deleted": "publog.notice.deleted",
 }
@@ -125,9 +126,7 @@ func (s *Server) renderPublications(w http.ResponseWriter, r *http.Request, stat
 	l := p.L
 	p.Title = l.T("publog.title", "title", v.Title(l.Lang))
 	p.Errors = errs
-	if key, ok := publogNotices[r.URL.Query().Get("notice")]; ok {
-		p.Message = l.T(key)
-	}
+	showNotice(p, r, publogNotices)
 	rows, err := s.publogRows(r, l, v)
 	if err != nil {
 		s.fail(w, r, err)
@@ -168,14 +167,14 @@ func (s *Server) adminPublicationAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.change(r, auth.ActionCreate, auth.EntityPublication, func(tx *sql.Tx) (int64, any, any, error) {
 		if err := publog.Add(ctx, tx, e); err != nil {
-			return err
+			return 0, nil, nil, err
 		}
 		if e.ID == 0 { // the video went away meanwhile
-			return publog.ErrNotFound
+			return 0, nil, nil, publog.ErrNotFound
 		}
-		return auth.Audit(ctx, tx, u, auth.ActionCreate, auth.EntityPublication, e.ID, nil, e)
+		return e.ID, nil, e, nil
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -197,15 +196,12 @@ func (s *Server) adminPublicationDelete(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	ctx := r.Context()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.change(r, auth.ActionDelete, auth.EntityPublication, func(tx *sql.Tx) (int64, any, any, error) {
 		before, err := publog.Get(ctx, tx, v.ID, id)
 		if err != nil {
-			return err
+			return 0, nil, nil, err
 		}
-		if err := publog.DeleteManual(ctx, tx, v.ID, id); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntityPublication, id, before, nil)
+		return id, before, nil, publog.DeleteManual(ctx, tx, v.ID, id)
 	})
 	if errors.Is(err, publog.ErrNotFound) {
 		s.notFound(w, r)

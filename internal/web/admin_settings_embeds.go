@@ -22,8 +22,10 @@ func (s *Server) embedSettingsRoutes() []route {
 type embedSettingsData struct {
 	Origins string
 	Listed  bool
-	Saved   bool
 }
+
+// embedSettingsNotices are the notices of the embed settings page.
+var embedSettingsNotices = noticeSet{"saved": "embed.settings.saved"}
 
 func (s *Server) embedSettings(w http.ResponseWriter, r *http.Request) {
 	origins, err := publish.EmbedOrigins(r.Context(), s.db.R)
@@ -31,16 +33,13 @@ func (s *Server) embedSettings(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderEmbedSettings(w, r, http.StatusOK, embedSettingsData{Origins: strings.Join(origins, "\n"), Listed: len(origins) > 0,
-		Saved: r.URL.Query().Get("notice") == "saved"}, nil)
+	s.renderEmbedSettings(w, r, http.StatusOK, embedSettingsData{Origins: strings.Join(origins, "\n"), Listed: len(origins) > 0}, nil)
 }
 
 func (s *Server) renderEmbedSettings(w http.ResponseWriter, r *http.Request, status int, d embedSettingsData, errs problem.Fields) {
 	p := s.adminPage(w, r, "embed.settings.title")
 	p.Errors = errs
-	if d.Saved {
-		p.Message = p.L.T("embed.settings.saved")
-	}
+	showNotice(p, r, embedSettingsNotices)
 	p.Data = d
 	s.render(w, r, status, "admin/settings-embeds", p)
 }
@@ -67,7 +66,7 @@ func (s *Server) embedSettingsSave(w http.ResponseWriter, r *http.Request) {
 		if err := publish.SetEmbedOrigins(ctx, tx, origins); err != nil {
 			return err
 		}
-		return auth.Audit(ctx, tx, userFrom(r), "set_embed_origins", "settings", 0,
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionSetEmbedOrigins, auth.EntitySettings, 0,
 			map[string][]string{"embed_origins": before}, map[string][]string{"embed_origins": origins})
 	})
 	if err != nil {

@@ -207,15 +207,12 @@ func (s *Server) adminStreamImport(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.change(r, auth.ActionCreate, auth.EntitySubtitleTrack, func(tx *sql.Tx) (int64, any, any, error) {
 		if _, err := video.Get(ctx, tx, id); err != nil {
-			return err // deleted meanwhile
+			return 0, nil, nil, err // deleted meanwhile
 		}
-		if err := track.Create(ctx, tx, t); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionCreate, auth.EntitySubtitleTrack, t.ID, nil,
-			streamRecord{t.Lang, string(t.Kind), t.Label, t.Origin, t.CueCount})
+		err := track.Create(ctx, tx, t)
+		return t.ID, nil, streamRecord{t.Lang, string(t.Kind), t.Label, t.Origin, t.CueCount}, err
 	})
 	if err != nil {
 		s.fail(w, r, err)

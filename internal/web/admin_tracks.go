@@ -37,7 +37,7 @@ func (s *Server) trackAdminRoutes() []route {
 }
 
 // tracksPageNotices are the notices a redirect to the tracks page may ask for.
-var tracksPageNotices = map[string]string{
+var tracksPageNotices = noticeSet{
 	"imported": "tracks.notice.imported",
 	"saved":    "admin.notice.saved",
 	"deleted":  "admin.notice.deleted",
@@ -180,9 +180,7 @@ func (s *Server) adminTracks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.adminPage(w, r, "")
-	if key, ok := tracksPageNotices[r.URL.Query().Get("notice")]; ok {
-		p.Message = p.L.T(key)
-	}
+	showNotice(p, r, tracksPageNotices)
 	s.renderTracks(w, r, http.StatusOK, p, v, nil, 0, "")
 }
 
@@ -243,19 +241,6 @@ func (s *Server) loadVideoTrack(ctx context.Context, r *http.Request) (*track.Tr
 	return t, nil
 }
 
-// trackError turns the track package's errors into answers a user can read.
-func trackError(err error) error {
-	switch {
-	case errors.Is(err, track.ErrStale):
-		return problem.New(http.StatusConflict, "tracks.error.stale")
-	case errors.Is(err, track.ErrTransition), errors.Is(err, track.ErrNotEditable):
-		return problem.New(http.StatusConflict, "tracks.error.transition")
-	case errors.Is(err, track.ErrBlocked):
-		return problem.New(http.StatusUnprocessableEntity, "tracks.error.blocked")
-	}
-	return err
-}
-
 // adminTrackUpdate saves a track's language, kind, label and default flag. A form read before
 // someone else's change gets 409.
 func (s *Server) adminTrackUpdate(w http.ResponseWriter, r *http.Request) {
@@ -265,9 +250,12 @@ func (s *Server) adminTrackUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	version, ok := s.formVersion(w, r)
+	if !ok {
+		return
+	}
 	form := trackForm{Lang: formValue(r, "lang"), Kind: formValue(r, "kind"), Label: formValue(r, "label"),
-		Default: formValue(r, "default") != ""}
-	form.Version, _ = strconv.ParseInt(formValue(r, "version"), 10, 64)
+		Default: formValue(r, "default") != "", Version: version}
 	t := *stored
 	t.Lang, t.Kind, t.Label, t.Default, t.Version = form.Lang, subtitle.Kind(form.Kind), form.Label, form.Default, form.Version
 	if err := t.Validate(); err != nil {
@@ -281,14 +269,12 @@ func (s *Server) adminTrackUpdate(w http.ResponseWriter, r *http.Request) {
 		s.renderTracks(w, r, http.StatusUnprocessableEntity, p, v, &form, stored.ID, "")
 		return
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := track.Update(ctx, tx, &t); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntitySubtitleTrack, t.ID, track.AuditOf(stored), track.AuditOf(&t))
+	err = s.change(r, auth.ActionUpdate, auth.EntitySubtitleTrack, func(tx *sql.Tx) (int64, any, any, error) {
+		err := track.Update(ctx, tx, &t)
+		return t.ID, track.AuditOf(stored), track.AuditOf(&t), err
 	})
 	if err != nil {
-		s.fail(w, r, trackError(err))
+		s.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/videos/%d/tracks?notice=saved#track-%d", t.VideoID, t.ID), http.StatusSeeOther)
@@ -302,14 +288,11 @@ func (s *Server) adminTrackDelete(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := track.Delete(ctx, tx, stored.ID); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, auth.EntitySubtitleTrack, stored.ID, track.AuditOf(stored), nil)
+	err = s.change(r, auth.ActionDelete, auth.EntitySubtitleTrack, func(tx *sql.Tx) (int64, any, any, error) {
+		return stored.ID, track.AuditOf(stored), nil, track.Delete(ctx, tx, stored.ID)
 	})
 	if err != nil {
-		s.fail(w, r, trackError(err))
+		s.fail(w, r, err)
 		return
 	}
 	// The burned-in version went with the track's row; its file goes after the commit.
@@ -409,10 +392,6 @@ func (s *Server) trackMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.publicVideo(ctx, strconv.FormatInt(t.VideoID, 10)); err != nil {
-		if errors.Is(err, errNotFound) {
-			s.notFound(w, r)
-			return
-		}
 		s.fail(w, r, err)
 		return
 	}

@@ -146,41 +146,16 @@ type editorCueProblem struct {
 	Messages []string `json:"messages"`
 }
 
-// editorError is a JSON error: a message in the user's language, and the cues it is about.
-type editorError struct {
-	Error string             `json:"error"`
-	Cues  []editorCueProblem `json:"cues,omitempty"`
-}
-
-// writeEditorJSON answers v as JSON, never cached.
-func writeEditorJSON(w http.ResponseWriter, status int, lang string, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		return
+// autosaveError is err as the autosave says it. The editor keeps the typed text on the page,
+// so a conflict's message tells what to do with it rather than the tracks page's "reload".
+func autosaveError(err error) error {
+	switch {
+	case errors.Is(err, track.ErrStale):
+		return problem.New(http.StatusConflict, "translate.error.stale")
+	case errors.Is(err, track.ErrNotEditable):
+		return problem.New(http.StatusConflict, "translate.error.not_editable")
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	if lang != "" {
-		w.Header().Set("Content-Language", lang)
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-// failJSON answers err as {"error": "…"} in the user's language, with the status classify gives.
-func (s *Server) failJSON(w http.ResponseWriter, r *http.Request, l *i18n.Localizer, err error) {
-	status, msg := classify(err)
-	if errors.Is(err, track.ErrStale) {
-		status, msg = http.StatusConflict, i18n.M("translate.error.stale")
-	}
-	if errors.Is(err, track.ErrNotEditable) {
-		status, msg = http.StatusConflict, i18n.M("translate.error.not_editable")
-	}
-	if status >= 500 {
-		s.log.Error("request failed", "path", r.URL.Path, "err", err)
-	}
-	writeEditorJSON(w, status, l.Lang, editorError{Error: l.Msg(msg)})
+	return err
 }
 
 // editorProgress says how much of a track has text: "3 of 12 cues have text (25 %)".
@@ -273,7 +248,7 @@ func (s *Server) trackCuesJSON(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Cues = append(out.Cues, cj)
 	}
-	writeEditorJSON(w, http.StatusOK, l.Lang, out)
+	writeJSON(w, http.StatusOK, l.Lang, out)
 }
 
 // editorSave is an autosave of the cue editor: the whole cue list, as split and merged in the
@@ -352,11 +327,11 @@ func (s *Server) trackCuesSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if t.Status != track.StatusDraft {
-		s.failJSON(w, r, l, track.ErrNotEditable)
+		s.failJSON(w, r, l, autosaveError(track.ErrNotEditable))
 		return
 	}
 	if req.Version != t.Version {
-		s.failJSON(w, r, l, track.ErrStale)
+		s.failJSON(w, r, l, autosaveError(track.ErrStale))
 		return
 	}
 	stored, err := t.Cues()
@@ -366,7 +341,7 @@ func (s *Server) trackCuesSave(w http.ResponseWriter, r *http.Request) {
 	}
 	st, problems := editorCuesOf(l, stored, req.Cues)
 	if len(problems) > 0 {
-		writeEditorJSON(w, http.StatusUnprocessableEntity, l.Lang, editorError{Error: l.T("translate.error.cues"), Cues: problems})
+		writeJSON(w, http.StatusUnprocessableEntity, l.Lang, jsonError{Error: l.T("translate.error.cues"), Cues: problems})
 		return
 	}
 	v, err := video.Get(ctx, s.db.R, t.VideoID)
@@ -379,15 +354,12 @@ func (s *Server) trackCuesSave(w http.ResponseWriter, r *http.Request) {
 		s.failJSON(w, r, l, err)
 		return
 	}
-	u := userFrom(r)
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := track.SaveCues(ctx, tx, t); err != nil {
-			return err
-		}
-		return auth.Audit(ctx, tx, u, auth.ActionEditCues, auth.EntitySubtitleTrack, t.ID, before, track.AuditOf(t))
+	err = s.change(r, auth.ActionEditCues, auth.EntitySubtitleTrack, func(tx *sql.Tx) (int64, any, any, error) {
+		err := track.SaveCues(ctx, tx, t)
+		return t.ID, before, track.AuditOf(t), err
 	})
 	if err != nil {
-		s.failJSON(w, r, l, err)
+		s.failJSON(w, r, l, autosaveError(err))
 		return
 	}
 	rep, err := t.Report(v.Duration)
@@ -396,7 +368,7 @@ func (s *Server) trackCuesSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	issues := editorIssues(l, rep)
-	writeEditorJSON(w, http.StatusOK, l.Lang, editorCues{Version: t.Version, Status: t.Status, Progress: t.Progress(),
+	writeJSON(w, http.StatusOK, l.Lang, editorCues{Version: t.Version, Status: t.Status, Progress: t.Progress(),
 		ProgressText: editorProgress(l, t), Done: t.DoneCount, Total: t.CueCount, Issues: issues, Blocking: rep.Blocking(),
 		Report: editorReportOf(l, issues)})
 }
@@ -466,7 +438,8 @@ type editorOpts struct {
 	returnComment string
 }
 
-var editorNotices = map[string]string{
+// editorNotices are the notices of the editor page.
+var editorNotices = noticeSet{
 	"created":    "translate.notice.created",
 	"submit":     "translate.notice.submitted",
 	"approve":    "translate.notice.approved",
@@ -588,8 +561,8 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, status int
 		d.History = append(d.History, reviewRow{Code: h.Action, When: l.DateTime(h.CreatedAt, time.UTC), Who: who,
 			Action: l.T("translate.action." + h.Action), Comment: h.Comment})
 	}
-	if key, ok := editorNotices[r.URL.Query().Get("notice")]; ok && status == http.StatusOK {
-		p.Message = l.T(key)
+	if status == http.StatusOK {
+		showNotice(p, r, editorNotices)
 	}
 	switch {
 	case o.messageText != "":

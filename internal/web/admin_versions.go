@@ -27,6 +27,9 @@ func (s *Server) versionRoutes() []route {
 	}, s.streamRoutes()...)
 }
 
+// versionsNotices are the notices of the versions page.
+var versionsNotices = noticeSet{"requested": "versions.notice.requested"}
+
 // versionRow is one approved track and its burned-in version.
 type versionRow struct {
 	T        *track.Track
@@ -108,9 +111,7 @@ func (s *Server) renderVersions(w http.ResponseWriter, r *http.Request, status i
 	p := s.adminPage(w, r, "")
 	l := p.L
 	p.Title = l.T("versions.title", "title", v.Title(l.Lang))
-	if r.URL.Query().Get("notice") == "requested" {
-		p.Message = l.T("versions.notice.requested")
-	}
+	showNotice(p, r, versionsNotices)
 	data := versionsPageData{Video: v, CanEdit: canEdit(r), HasVideo: len(v.Renditions) > 0 || v.SourceKey != "",
 		TracksURL: "/admin/videos/" + strconv.FormatInt(v.ID, 10) + "/tracks"}
 	if problemKey != "" {

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -51,18 +50,12 @@ const (
 var commonVideoLangs = []string{"ko", "ru", "en", "ja", "zh-Hans", "zh-Hant", "mn", "vi", "uz", "kk", "de", "fr", "es", "tr"}
 
 // videoNotices are the notices a redirect to the video pages may ask for.
-var videoNotices = map[string]string{
+var videoNotices = noticeSet{
 	"created":   "admin.notice.created",
 	"saved":     "admin.notice.saved",
 	"state":     "video.admin.state_changed",
 	"scheduled": "video.edit.notice_scheduled",
 	"reprocess": "video.edit.notice_reprocess",
-}
-
-func withVideoNotice(p *page, r *http.Request) {
-	if key, ok := videoNotices[r.URL.Query().Get("notice")]; ok {
-		p.Message = p.L.T(key)
-	}
 }
 
 // processingView is a video's processing status as the admin shows it: a line of text, the
@@ -120,7 +113,7 @@ func stateOptions(l *i18n.Localizer, from string) []stateOption {
 
 func (s *Server) adminVideoList(w http.ResponseWriter, r *http.Request) {
 	p := s.adminPage(w, r, "video.admin.title")
-	withVideoNotice(p, r)
+	showNotice(p, r, videoNotices)
 	list, _, err := video.List(r.Context(), s.db.R, video.Filter{})
 	if err != nil {
 		s.fail(w, r, err)
@@ -376,8 +369,8 @@ func (s *Server) videoContext(ctx context.Context, l *i18n.Localizer) (videoCont
 	for _, c := range all {
 		vc.cities[c.ID] = c
 	}
-	if id, err := register.HomeCityID(ctx, s.db.R); err == nil {
-		vc.home = id
+	if vc.home, err = s.homeCityID(ctx); err != nil {
+		return vc, err
 	}
 	if vc.partnerOpts, vc.partnerships, err = s.partnershipOptions(ctx, l); err != nil {
 		return vc, err
@@ -405,7 +398,7 @@ func (s *Server) renderVideo(w http.ResponseWriter, r *http.Request, status int,
 		titleKey = ""
 	}
 	p := s.adminPage(w, r, titleKey)
-	withVideoNotice(p, r)
+	showNotice(p, r, videoNotices)
 	p.Errors = errs
 	l := p.L
 	vc, err := s.videoContext(ctx, l)
@@ -545,9 +538,8 @@ func (s *Server) adminVideoUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || version <= 0 {
-		s.fail(w, r, badRequest())
+	version, ok := s.formVersion(w, r)
+	if !ok {
 		return
 	}
 	f := videoFormFrom(r)
@@ -603,8 +595,11 @@ func (s *Server) adminVideoState(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	to := r.PostFormValue("state")
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || version <= 0 || !slices.Contains(video.States, to) {
+	version, ok := s.formVersion(w, r)
+	if !ok {
+		return
+	}
+	if !slices.Contains(video.States, to) {
 		s.fail(w, r, badRequest())
 		return
 	}
@@ -612,6 +607,7 @@ func (s *Server) adminVideoState(w http.ResponseWriter, r *http.Request) {
 	change := video.Change{ID: stored.ID, Version: version, Actor: userFrom(r), Now: s.now()}
 	var errs problem.Fields
 	var at time.Time
+	var err error
 	if to == video.StateScheduled {
 		sf := videoForm{ScheduledAt: formValue(r, "scheduled_at"), Zone: formValue(r, "zone")}
 		at = sf.scheduleOf(&errs)
@@ -722,17 +718,9 @@ func (s *Server) adminVideoStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	l := s.cat.Localizer(s.adminLang(w, r))
 	pv := processingOf(l, v)
-	body, err := json.Marshal(videoStatusJSON{ID: v.ID, Processing: v.Processing, Progress: v.Progress, Text: pv.Text,
+	writeJSON(w, http.StatusOK, l.Lang, videoStatusJSON{ID: v.ID, Processing: v.Processing, Progress: v.Progress, Text: pv.Text,
 		Failure: pv.Failure, Detail: pv.Detail, State: v.State, StateLabel: l.T("video.state." + v.State),
 		Renditions: len(v.Renditions), Done: !pv.Active})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Language", l.Lang)
-	_, _ = w.Write(body)
 }
 
 // adminVideoFile serves a stored output of any video to the admin, so that a poster or a

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"sistercity/internal/db"
 	"sistercity/internal/publish"
 	"sistercity/internal/video"
 )
@@ -93,7 +94,7 @@ func (s *Server) embedVideo(w http.ResponseWriter, r *http.Request) {
 		p.Data = embedData{Card: p.L.T("embed.gone.text"), Title: p.Title}
 		s.render(w, r, http.StatusGone, "embed", p)
 		return
-	case errors.Is(err, errNotFound) || isNotFound(err):
+	case isNotFound(err):
 		p.Title = p.L.T("embed.missing.title")
 		p.Data = embedData{Card: p.L.T("embed.missing.text"), Title: p.Title}
 		s.render(w, r, http.StatusNotFound, "embed", p)
@@ -154,11 +155,11 @@ func (s *Server) frameAncestors(w http.ResponseWriter, r *http.Request, p *page)
 var errWithdrawn = errors.New("web: video withdrawn")
 
 // embeddable loads a published video for the embed and oEmbed: errWithdrawn for one that was
-// published and is withdrawn, errNotFound for any other that is not published.
+// published and is withdrawn, db.ErrNotFound for any other that is not published.
 func (s *Server) embeddable(ctx context.Context, raw string) (*video.Video, error) {
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 {
-		return nil, errNotFound
+	id, ok := parseID(raw)
+	if !ok {
+		return nil, db.ErrNotFound
 	}
 	v, err := video.Get(ctx, s.db.R, id)
 	if err != nil {
@@ -168,7 +169,7 @@ func (s *Server) embeddable(ctx context.Context, raw string) (*video.Video, erro
 	case v.State == video.StateWithdrawn && !v.PublishedAt.IsZero():
 		return nil, errWithdrawn
 	case v.State != video.StatePublished || len(v.Renditions) == 0:
-		return nil, errNotFound
+		return nil, db.ErrNotFound
 	}
 	return v, nil
 }

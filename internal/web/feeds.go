@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"sistercity/internal/db"
 	"sistercity/internal/exchange"
 	"sistercity/internal/feed"
 	"sistercity/internal/i18n"
@@ -176,7 +176,7 @@ func (s *Server) tagVideoFeed(lang string, format feed.Format) http.HandlerFunc 
 				home:  "/" + lang + "/videos?" + url.Values{"tag": {tag}}.Encode(),
 				title: l.T("feeds.tag.title", "tag", tag, "site", site), desc: l.T("feeds.tag.description", "tag", tag)})
 			if err == nil && len(f.Entries) == 0 {
-				return nil, nil, errNotFound
+				return nil, nil, db.ErrNotFound
 			}
 			return f, ids, err
 		})
@@ -184,11 +184,11 @@ func (s *Server) tagVideoFeed(lang string, format feed.Format) http.HandlerFunc 
 }
 
 // feedPartner reads the {id} of a partner feed: a city with a partnership the public may see,
-// else errNotFound.
+// else db.ErrNotFound.
 func (s *Server) feedPartner(r *http.Request) (*register.City, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, errNotFound
+	id, ok := pathID(r, "id")
+	if !ok {
+		return nil, db.ErrNotFound
 	}
 	ps, err := s.publicPartnerships(r.Context())
 	if err != nil {
@@ -199,11 +199,11 @@ func (s *Server) feedPartner(r *http.Request) (*register.City, error) {
 			return p.PartnerCity, nil
 		}
 	}
-	return nil, errNotFound
+	return nil, db.ErrNotFound
 }
 
 // serveCachedFeed serves the feed build makes in format, from the feed cache when it was built
-// less than feedCacheFor ago. build returns errNotFound for a feed that does not exist.
+// less than feedCacheFor ago. build returns db.ErrNotFound for a feed that does not exist.
 func (s *Server) serveCachedFeed(w http.ResponseWriter, r *http.Request, format feed.Format, build func(*http.Request) (*feed.Feed, []int64, error)) {
 	// The origin is part of the key: without --base-url the links follow the address the
 	// request reached.
@@ -222,7 +222,7 @@ func (s *Server) serveCachedFeed(w http.ResponseWriter, r *http.Request, format 
 		return &builtFeed{body: b.Bytes(), lang: f.Lang, videoIDs: ids}, nil
 	})
 	switch {
-	case errors.Is(err, errNotFound):
+	case isNotFound(err):
 		s.notFound(w, r)
 	case err != nil:
 		s.fail(w, r, err)

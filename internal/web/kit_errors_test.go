@@ -60,3 +60,23 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// TestAutosaveError: the cue editor's autosave keeps its own words for a conflict (the typed
+// text stays on the page); everything else is classified as on any page.
+func TestAutosaveError(t *testing.T) {
+	for _, c := range []struct {
+		err    error
+		status int
+		key    string
+	}{
+		{fmt.Errorf("track: update 4: %w", track.ErrStale), http.StatusConflict, "translate.error.stale"},
+		{track.ErrNotEditable, http.StatusConflict, "translate.error.not_editable"},
+		{track.ErrTransition, http.StatusConflict, "tracks.error.transition"},
+		{fmt.Errorf("db: subtitle_tracks 9: %w", db.ErrNotFound), http.StatusNotFound, "error.not_found"},
+	} {
+		status, msg := classify(autosaveError(c.err))
+		if status != c.status || msg.Key != c.key {
+			t.Errorf("autosave %v = %d %s, want %d %s", c.err, status, msg.Key, c.status, c.key)
+		}
+	}
+}

@@ -38,15 +38,22 @@ func (s *Server) partnershipOptions(ctx context.Context, l *i18n.Localizer) ([]o
 	return opts, byID, nil
 }
 
+// homeCityID is the id of the city this instance speaks for, 0 while none is chosen
+// (register.ErrNoHomeCity); a database error is returned, not taken for "no home city".
+func (s *Server) homeCityID(ctx context.Context) (int64, error) {
+	id, err := register.HomeCityID(ctx, s.db.R)
+	if errors.Is(err, register.ErrNoHomeCity) {
+		return 0, nil
+	}
+	return id, err
+}
+
 // homeZone returns the home city's zone and name, for showing times there too; a nil zone
 // while there is no home city or it has no zone. A database error is returned, not taken for
 // "no home city".
 func (s *Server) homeZone(ctx context.Context, lang string) (*time.Location, string, error) {
-	id, err := register.HomeCityID(ctx, s.db.R)
-	if errors.Is(err, register.ErrNoHomeCity) {
-		return nil, "", nil
-	}
-	if err != nil {
+	id, err := s.homeCityID(ctx)
+	if err != nil || id == 0 {
 		return nil, "", err
 	}
 	c, err := register.GetCity(ctx, s.db.R, id)

@@ -62,7 +62,7 @@ func (s *Server) oembed(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.embeddable(r.Context(), id)
 	if err != nil {
-		if isNotFound(err) || errors.Is(err, errNotFound) || errors.Is(err, errWithdrawn) {
+		if isNotFound(err) || errors.Is(err, errWithdrawn) {
 			s.oembedError(w, r, format, lang, http.StatusNotFound, "embed.oembed.error.not_found")
 			return
 		}

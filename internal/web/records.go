@@ -39,15 +39,13 @@ func deleteRecord[T any](s *Server, entity auth.Entity, done string, get func(co
 		}
 		ctx := r.Context()
 		var files []string
-		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		err := s.change(r, auth.ActionDelete, entity, func(tx *sql.Tx) (int64, any, any, error) {
 			before, err := get(ctx, tx, id)
 			if err != nil {
-				return err
+				return 0, nil, nil, err
 			}
-			if files, err = del(ctx, tx, id); err != nil {
-				return err
-			}
-			return auth.Audit(ctx, tx, userFrom(r), auth.ActionDelete, entity, id, before, nil)
+			files, err = del(ctx, tx, id)
+			return id, before, nil, err
 		})
 		if err != nil {
 			s.fail(w, r, err)

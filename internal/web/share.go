@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -154,10 +153,6 @@ func (s *Server) versionMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.publicVideo(ctx, strconv.FormatInt(t.VideoID, 10)); err != nil {
-		if isNotFound(err) || errors.Is(err, errNotFound) {
-			s.notFound(w, r)
-			return
-		}
 		s.fail(w, r, err)
 		return
 	}

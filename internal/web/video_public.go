@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/language/display"
 
 	"sistercity/internal/blob"
+	"sistercity/internal/db"
 	"sistercity/internal/i18n"
 	"sistercity/internal/publish"
 	"sistercity/internal/register"
@@ -253,33 +254,27 @@ type videoWatchData struct {
 }
 
 // publicVideo loads video id for the public pages: a video that is neither published nor
-// unlisted does not exist there.
+// unlisted does not exist there (db.ErrNotFound).
 func (s *Server) publicVideo(ctx context.Context, raw string) (*video.Video, error) {
 	id, ok := parseID(raw)
 	if !ok {
-		return nil, errNotFound
+		return nil, db.ErrNotFound
 	}
 	v, err := video.Get(ctx, s.db.R, id)
 	if err != nil {
 		return nil, err
 	}
 	if !v.Public() || len(v.Renditions) == 0 {
-		return nil, errNotFound
+		return nil, db.ErrNotFound
 	}
 	return v, nil
 }
-
-var errNotFound = errors.New("web: not found")
 
 func (s *Server) videoWatch(lang string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		v, err := s.publicVideo(ctx, r.PathValue("id"))
 		if err != nil {
-			if errors.Is(err, errNotFound) {
-				s.notFound(w, r)
-				return
-			}
 			s.fail(w, r, err)
 			return
 		}
