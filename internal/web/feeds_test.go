@@ -382,3 +382,28 @@ func TestBrowserFeedLinksAccessibility(t *testing.T) {
 		auditPage(t, ctx, e.ts.URL+path)
 	}
 }
+
+// TestFeedConditionalCompressed: a feed reader that asks for gzip or Brotli gets 304 for the
+// ETag it holds, on the feeds the page cache keeps (under a language) and the others alike, and
+// a compressed page the same, even when the first answer was rendered, not kept.
+func TestFeedConditionalCompressed(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	_, _, p := seedVladivostok(t, e)
+	seedVideo(t, e, p, video.StatePublished, ruOnly)
+	for _, path := range []string{"/ru/videos/feed.json", "/ru/videos/feed.rss", "/videos/feed.atom", "/ru/videos"} {
+		for _, coding := range []string{"gzip", "br"} {
+			resp, _ := feedGet(t, e, path, map[string]string{"Accept-Encoding": coding})
+			etag := resp.Header.Get("ETag")
+			if resp.StatusCode != http.StatusOK || etag == "" {
+				t.Fatalf("%s (%s): %d, ETag %q", path, coding, resp.StatusCode, etag)
+			}
+			for range 2 {
+				again, _ := feedGet(t, e, path, map[string]string{"Accept-Encoding": coding, "If-None-Match": etag})
+				if again.StatusCode != http.StatusNotModified {
+					t.Errorf("%s (%s) with its ETag: %d, want 304", path, coding, again.StatusCode)
+				}
+			}
+		}
+	}
+}

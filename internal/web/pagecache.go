@@ -231,10 +231,13 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, next http.Han
 		next(w, r)
 		return
 	}
-	// The handler renders the whole page: the conditional request is answered here.
+	// The handler renders the whole page, uncompressed: the conditional request is answered
+	// here, and the compressed forms are the cache's (a handler that compressed its answer
+	// itself, as the feeds do, would make it one the cache cannot keep).
 	plain := r.Clone(ctx)
 	plain.Header.Del("If-None-Match")
 	plain.Header.Del("If-Modified-Since")
+	plain.Header.Del("Accept-Encoding")
 	rec := &pageRecorder{header: w.Header().Clone()}
 	next(rec, plain)
 	if p := s.keepable(r, key, gen, rec); p != nil {
