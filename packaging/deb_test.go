@@ -63,7 +63,7 @@ func TestDebPackage(t *testing.T) {
 			"./var/lib/sistercity/":                              "drwxr-xr-x root/root",
 			"./usr/lib/systemd/system/sistercity-backup.service": "-rw-r--r-- root/root",
 			"./usr/lib/systemd/system/sistercity-backup.timer":   "-rw-r--r-- root/root",
-			"./var/lib/sistercity-backups/":                          "drwxr-xr-x root/root",
+			"./var/lib/sistercity-backups/":                      "drwxr-xr-x root/root",
 			"./usr/share/doc/sistercity/copyright":               "-rw-r--r-- root/root",
 			"./usr/share/doc/sistercity/changelog.Debian.gz":     "-rw-r--r-- root/root",
 			"./usr/share/lintian/overrides/sistercity":           "-rw-r--r-- root/root",
