@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
+
+	"sistercity/internal/polltest"
 )
 
 // TestShouldTrim: only an idle process holding enough freed memory gives it back.
@@ -33,8 +36,11 @@ func TestReleaseMemory(t *testing.T) {
 	runtime.KeepAlive(big)
 	big = nil
 	runtime.GC()
-	releaseMemory()
-	if m := readMem(); m.free >= trimFreeBytes {
-		t.Fatalf("after releaseMemory %d bytes of freed heap memory are still held", m.free)
-	}
+	// What other goroutines of the test binary free between the release and the reading counts
+	// too; on a busy machine that can be megabytes, so the release is tried until it holds.
+	polltest.Until(t, "releaseMemory to give the freed heap back", func() (bool, string) {
+		releaseMemory()
+		m := readMem()
+		return m.free < trimFreeBytes, fmt.Sprintf("%d bytes of freed heap memory still held", m.free)
+	})
 }
