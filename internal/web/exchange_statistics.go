@@ -168,7 +168,6 @@ func (s *Server) statTables(r *http.Request, l *i18n.Localizer) ([]statTable, er
 // countVideos tallies published videos by the year they were published and the keys keysOf
 // gives each (counted once per key); rows come in order, then the other keys sorted.
 func countVideos(vids []*video.Video, keysOf func(*video.Video) []string, order []string) exchange.Tally {
-	var t exchange.Tally
 	counts := map[string]map[int]int{}
 	first, last := 0, 0
 	for _, v := range vids {
@@ -192,6 +191,13 @@ func countVideos(vids []*video.Video, keysOf func(*video.Video) []string, order 
 			last = max(last, y)
 		}
 	}
+	return tallyOf(counts, first, last, order)
+}
+
+// tallyOf makes the table of counts[key][year] for the years first to last (none when first is
+// 0): the keys in order first, then the others sorted.
+func tallyOf(counts map[string]map[int]int, first, last int, order []string) exchange.Tally {
+	var t exchange.Tally
 	if first == 0 {
 		return t
 	}

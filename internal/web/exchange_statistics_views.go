@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 
 	"sistercity/internal/exchange"
@@ -74,7 +73,6 @@ func (vt *viewTallies) table(l *i18n.Localizer, name string, t *statTable, partn
 // come in order, then the other keys sorted.
 func tallyViews(rows []publog.YearViews, videos map[int64]*video.Video, keysOf func(publog.YearViews, *video.Video) []string,
 	order []string) exchange.Tally {
-	var t exchange.Tally
 	counts := map[string]map[int]int{}
 	first, last := 0, 0
 	for _, y := range rows {
@@ -98,32 +96,5 @@ func tallyViews(rows []publog.YearViews, videos map[int64]*video.Video, keysOf f
 			last = max(last, y.Year)
 		}
 	}
-	if first == 0 {
-		return t
-	}
-	for y := first; y <= last; y++ {
-		t.Years = append(t.Years, y)
-	}
-	var keys []string
-	for _, k := range order {
-		if counts[k] != nil {
-			keys = append(keys, k)
-		}
-	}
-	var rest []string
-	for k := range counts {
-		if !slices.Contains(keys, k) {
-			rest = append(rest, k)
-		}
-	}
-	slices.Sort(rest)
-	for _, k := range append(keys, rest...) {
-		row := exchange.TallyRow{Key: k}
-		for _, y := range t.Years {
-			row.Counts = append(row.Counts, counts[k][y])
-			row.Total += counts[k][y]
-		}
-		t.Rows = append(t.Rows, row)
-	}
-	return t
+	return tallyOf(counts, first, last, order)
 }
