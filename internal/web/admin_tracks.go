@@ -375,9 +375,8 @@ func trackURL(t *track.Track) string { return "/media/tracks/" + strconv.FormatI
 // trackMedia serves the approved track of a public video as WebVTT. Its cues were sanitised on
 // the way in and are written by the WebVTT writer: the file carries only WebVTT's own markup.
 func (s *Server) trackMedia(w http.ResponseWriter, r *http.Request) {
-	raw, ok := strings.CutSuffix(r.PathValue("file"), ".vtt")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if !ok || err != nil || id <= 0 {
+	id, ok := pathFileID(r, ".vtt")
+	if !ok {
 		s.notFound(w, r)
 		return
 	}

@@ -32,6 +32,15 @@ func parseID(s string) (int64, bool) {
 // pathID reads a positive numeric path wildcard; anything else is a page that does not exist.
 func pathID(r *http.Request, name string) (int64, bool) { return parseID(r.PathValue(name)) }
 
+// pathFileID reads the id of a media file named "{id}{ext}" in the path value "file".
+func pathFileID(r *http.Request, ext string) (int64, bool) {
+	raw, ok := strings.CutSuffix(r.PathValue("file"), ext)
+	if !ok {
+		return 0, false
+	}
+	return parseID(raw)
+}
+
 // queryID reads a positive id from the query string.
 func queryID(r *http.Request, name string) (int64, bool) { return parseID(r.URL.Query().Get(name)) }
 

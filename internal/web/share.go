@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"sistercity/internal/publish"
 	"sistercity/internal/track"
@@ -131,9 +130,8 @@ func versionURL(id int64) string { return "/media/versions/" + strconv.FormatInt
 // versionMedia serves the burned-in version of an approved track of a public video. The URL
 // names the track, not the file, so it is kept a few minutes only: a burn made again replaces it.
 func (s *Server) versionMedia(w http.ResponseWriter, r *http.Request) {
-	raw, ok := strings.CutSuffix(r.PathValue("file"), ".mp4")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if !ok || err != nil || id <= 0 {
+	id, ok := pathFileID(r, ".mp4")
+	if !ok {
 		s.notFound(w, r)
 		return
 	}
