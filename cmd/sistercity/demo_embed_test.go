@@ -22,6 +22,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"sistercity/internal/polltest"
 )
 
 // TestDemoEmbedInBrowser is the issue's "must show" for the embed, on `serve --demo`:
@@ -123,7 +125,7 @@ func TestDemoEmbedInBrowser(t *testing.T) {
 	// there (its beacon counted it).
 	partner := strings.TrimPrefix(host.URL, "http://")
 	var logged map[string]string
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+	polltest.Until(t, "the embed's view in the publication log", func() (bool, string) {
 		_, body := admin.get("/admin/videos/" + link[2] + "/publications.csv")
 		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
 		if err != nil {
@@ -133,10 +135,9 @@ func TestDemoEmbedInBrowser(t *testing.T) {
 		for _, row := range rows[1:] {
 			logged[row[0]+" "+row[2]] = row[7]
 		}
-		if n := logged["embed "+partner]; n != "" && n != "0" || time.Now().After(deadline) {
-			break
-		}
-	}
+		n := logged["embed "+partner]
+		return n != "" && n != "0", fmt.Sprint(logged)
+	})
 	if _, fed := logged["feed /ko/videos/feed.rss"]; logged["embed "+partner] != "1" || !fed {
 		t.Errorf("publication log: %v, want the embed on %s with one view and the feed", logged, partner)
 	}
