@@ -170,6 +170,14 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return d.inTx(ctx, fn, true)
 }
 
+// InTxQuiet is InTx for a write that no kept public page needs to show at once — counters and
+// log entries written on a visitor's request (a view counted, a feed served): it leaves the data
+// generation as it is, so the page cache is not emptied by every view. A kept page shows such a
+// write when it is next rendered (web's pageMaxAge at most).
+func (d *DB) InTxQuiet(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return d.inTx(ctx, fn, false)
+}
+
 // inTx is InTx; the migrations run it with bump false, before the generation's table exists.
 func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error, bump bool) error {
 	tx, err := d.W.BeginTx(ctx, nil)

@@ -80,7 +80,7 @@ func (r *Recorder) FeedServed(ctx context.Context, d *db.DB, videoIDs []int64, f
 		return nil
 	}
 	at := r.now().UTC()
-	err := d.InTx(ctx, func(tx *sql.Tx) error {
+	err := d.InTxQuiet(ctx, func(tx *sql.Tx) error {
 		for _, k := range todo {
 			e := &Entry{VideoID: k.video, Channel: ChannelFeed, Name: feedURL, Lang: lang, URL: feedURL, At: at}
 			if _, err := AddOnce(ctx, tx, e, feedURL); err != nil {

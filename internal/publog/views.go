@@ -156,7 +156,7 @@ func (r *Recorder) Count(ctx context.Context, d *db.DB, b Beacon, at time.Time) 
 	}
 	day := at.UTC().Format(time.DateOnly)
 	var remember []onceKey
-	err := d.InTx(ctx, func(tx *sql.Tx) error {
+	err := d.InTxQuiet(ctx, func(tx *sql.Tx) error {
 		var state string
 		err := tx.QueryRowContext(ctx, "SELECT state FROM videos WHERE id = $1", b.VideoID).Scan(&state)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && state != "published" && state != "unlisted") {
