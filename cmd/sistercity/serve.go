@@ -19,7 +19,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
+	logs := newBufferedLog(stderr)
+	flushCtx, stopFlushing := context.WithCancel(ctx)
+	flushed := make(chan struct{})
+	go func() { logs.flushEvery(flushCtx, logFlushEvery); close(flushed) }()
+	defer func() { stopFlushing(); <-flushed }() // the last lines written before serve returns
+	log := newBufferedLogger(cfg, logs)
 	d, err := openDB(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ import (
 
 func (s *Server) embedRoutes() []route {
 	return []route{
-		{"GET /embed/videos/{id}", "", s.cachedEmbed(s.embedVideo)},
+		{"GET /embed/videos/{id}", "", s.embedVideo},
 		{"GET /oembed", "", s.oembed},
 	}
 }

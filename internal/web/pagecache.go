@@ -23,8 +23,9 @@ import (
 // shared (Cache-Control: public, an ETag, no cookie) are kept; a visitor with a session, a
 // signed-in user, a HEAD or Range request the cache cannot answer, goes to the handler. A
 // request without a session cookie for a kept page is answered before the session, CSRF and
-// routing middleware (cachedPages); the others through the route guard (servePage). A page is
-// also rendered again once it is pageMaxAge old, whatever the generation: what a page shows
+// routing middleware (cachedPages); the others through the route guard (servePage). The
+// embeddable player and the all-languages feeds are kept the same way, the embed once for each
+// language it can speak (pageKey). A page is also rendered again once it is pageMaxAge old, whatever the generation: what a page shows
 // that follows the clock rather than the data (the view beacon's token, renewed hourly; "today"
 // and the days until an anniversary) stays current on a site nobody edits.
 
@@ -173,20 +174,41 @@ func (p *cachedPage) encoded(c *pageCache, coding contentCoding) []byte {
 }
 
 // pageCacheable tells whether answers of the route with this pattern may be kept: the public
-// pages under a language prefix (/ko/…), not media, static files or the admin.
+// pages under a language prefix (/ko/…), the embeddable player and the all-languages feeds —
+// not media, static files or the admin.
 func (s *Server) pageCacheable(rt route) bool {
 	method, path, _ := strings.Cut(rt.pattern, " ")
+	if rt.role != "" || method != http.MethodGet {
+		return false
+	}
+	if strings.HasPrefix(path, embedPrefix) || strings.HasPrefix(path, allFeedsPath) {
+		return true
+	}
 	lang, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
-	return rt.role == "" && method == http.MethodGet && s.cat.Has(lang)
+	return s.cat.Has(lang)
 }
 
+// The paths outside a language prefix whose anonymous answers the page cache keeps
+// (pageCacheable); the cachedPages shortcut knows them by their prefix alone.
+const (
+	embedPrefix  = "/embed/"
+	allFeedsPath = "/videos/feed."
+)
+
 // pageKey is the key of r's page in the cache, or "" when r cannot be answered from it: not a
-// GET or HEAD, a Range request, or a URL too long to keep.
+// GET or HEAD, a Range request, or a URL too long to keep. The embed's language may come from
+// the browser's Accept-Language (embedLang): its key holds the language it resolves to, so
+// every browser of one language shares one kept page.
 func (s *Server) pageKey(r *http.Request) string {
 	if s.pageCache == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Range") != "" {
 		return ""
 	}
 	key := s.origin(r) + " " + r.URL.RequestURI()
+	if strings.HasPrefix(r.URL.Path, embedPrefix) {
+		if lang, negotiated := s.embedLang(r); negotiated {
+			key += " " + lang
+		}
+	}
 	if len(key) > pageCacheKeyLen {
 		return ""
 	}
@@ -277,7 +299,10 @@ func (s *Server) keepable(r *http.Request, key string, gen uint64, rec *pageReco
 // serveCachedPage answers r with a kept page: 304 when its validators still hold, otherwise
 // the body in the best coding the client accepts.
 func (s *Server) serveCachedPage(w http.ResponseWriter, r *http.Request, p *cachedPage) {
+	// The kept header replaces what the middleware set before it: it was made through the same
+	// middleware, and what the handler took away (the embed's X-Frame-Options) stays away.
 	h := w.Header()
+	clear(h)
 	for k, v := range p.header {
 		h[k] = v[:len(v):len(v)] // an Add below must not write into the kept slice
 	}

@@ -45,9 +45,6 @@ type Server struct {
 	// feeds keeps built feeds for a second (feed_cache.go).
 	feeds feedCache
 
-	// embedCache keeps the embed's anonymous answers for a moment (embed_cache.go).
-	embedCache embedCache
-
 	// pageCache keeps rendered public pages; nil when --page-cache-bytes is 0.
 	pageCache *pageCache
 	// snap holds what the public pages read, once per data generation (snapshot.go).
@@ -99,7 +96,6 @@ func New(o Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.embedCache.ttl.Store(int64(defaultEmbedCacheTTL))
 	if s.log == nil {
 		s.log = slog.Default()
 	}
