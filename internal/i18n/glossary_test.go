@@ -25,10 +25,13 @@ type glossary struct {
 			Why   string
 		}
 	}
-	Term []struct {
-		Concept string
-		Langs   map[string]termRule `toml:"-"`
-	}
+	Term []glossaryTerm
+}
+
+// glossaryTerm is one concept and, per language, the word for it.
+type glossaryTerm struct {
+	Concept string
+	Langs   map[string]termRule
 }
 
 type termRule struct {
@@ -43,35 +46,35 @@ func loadGlossary(t *testing.T, path string) glossary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var g glossary
-	if err := toml.Unmarshal(body, &g); err != nil {
+	// A term's languages are tables beside its "concept", so terms are decoded key by key.
+	var raw struct {
+		Placeholders toml.Primitive
+		Term         []map[string]toml.Primitive
+	}
+	md, err := toml.Decode(string(body), &raw)
+	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	// The per-language tables sit beside "concept"; read them a second time as a generic tree.
-	var raw struct{ Term []map[string]any }
-	if err := toml.Unmarshal(body, &raw); err != nil {
-		t.Fatal(err)
+	var g glossary
+	if err := md.PrimitiveDecode(raw.Placeholders, &g.Placeholders); err != nil {
+		t.Fatalf("%s: placeholders: %v", path, err)
 	}
-	for i, m := range raw.Term {
-		g.Term[i].Langs = map[string]termRule{}
-		for lang, v := range m {
-			tbl, ok := v.(map[string]any)
-			if !ok {
-				continue
+	for _, m := range raw.Term {
+		term := glossaryTerm{Langs: map[string]termRule{}}
+		for k, p := range m {
+			var err error
+			if k == "concept" {
+				err = md.PrimitiveDecode(p, &term.Concept)
+			} else {
+				var r termRule
+				err = md.PrimitiveDecode(p, &r)
+				term.Langs[k] = r
 			}
-			var r termRule
-			r.Use, _ = tbl["use"].(string)
-			for _, field := range []struct {
-				name string
-				dst  *[]string
-			}{{"avoid", &r.Avoid}, {"within", &r.Within}} {
-				list, _ := tbl[field.name].([]any)
-				for _, s := range list {
-					*field.dst = append(*field.dst, s.(string))
-				}
+			if err != nil {
+				t.Fatalf("%s: term %s: %v", path, k, err)
 			}
-			g.Term[i].Langs[lang] = r
 		}
+		g.Term = append(g.Term, term)
 	}
 	return g
 }
