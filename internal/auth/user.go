@@ -80,7 +80,7 @@ func ValidateAccount(username string, role Role, password string) problem.Fields
 	}
 	if password != "" {
 		if n := utf8.RuneCountInString(password); n < MinPasswordLength || len(password) > maxPasswordLength {
-			f.Add("password", "auth.password_rule", "min", MinPasswordLength)
+			f.Add("password", "auth.password_rule", "count", MinPasswordLength)
 		}
 	}
 	return f
@@ -94,7 +94,7 @@ func CreateUser(ctx context.Context, tx *sql.Tx, username, displayName, password
 	username = strings.ToLower(strings.TrimSpace(username))
 	f := ValidateAccount(username, role, password)
 	if password == "" {
-		f.Add("password", "auth.password_rule", "min", MinPasswordLength)
+		f.Add("password", "auth.password_rule", "count", MinPasswordLength)
 	}
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -174,7 +174,7 @@ func SetRole(ctx context.Context, tx *sql.Tx, id int64, role Role) error {
 // SetPassword changes an account's password and signs it out everywhere.
 func SetPassword(ctx context.Context, tx *sql.Tx, id int64, password string) error {
 	if n := utf8.RuneCountInString(password); n < MinPasswordLength || len(password) > maxPasswordLength {
-		return problem.Fields{{Field: "password", Msg: i18n.M("auth.password_rule", "min", MinPasswordLength)}}
+		return problem.Fields{{Field: "password", Msg: i18n.M("auth.password_rule", "count", MinPasswordLength)}}
 	}
 	hash, err := HashPassword(password)
 	if err != nil {

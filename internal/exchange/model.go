@@ -489,6 +489,6 @@ func checkLen(f *problem.Fields, field, s string, max int) {
 		return
 	}
 	if utf8.RuneCountInString(s) > max {
-		f.Add(field, "validation.too_long", "max", max)
+		f.Add(field, "validation.too_long", "count", max)
 	}
 }

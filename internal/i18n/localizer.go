@@ -2,7 +2,10 @@ package i18n
 
 import (
 	"fmt"
+	"math"
 	"reflect"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/text/feature/plural"
@@ -39,8 +42,57 @@ func (l *Localizer) T(key string, args ...any) string {
 	text := m.Text
 	if m.Forms != nil {
 		text = m.Forms[plural.Other]
+		// A plural message takes its number as {count}, so that call sites which build messages
+		// with name, value pairs (validation errors, templates) get the right form without a
+		// separate N call.
+		if v, ok := arg(args, "count"); ok {
+			if f, ok := l.form(v); ok {
+				if t, ok := m.Forms[f]; ok {
+					text = t
+				}
+			}
+		}
 	}
 	return interpolate(text, args, l.format)
+}
+
+// form is the CLDR cardinal category of a number as Number shows it: a fraction picks its form by
+// its visible digits, so Russian says «25 знаков» but «18,3 знака».
+func (l *Localizer) form(v any) (plural.Form, bool) {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return 0, false
+		}
+		rv = rv.Elem()
+	}
+	var x float64
+	switch {
+	case rv.CanInt():
+		n := rv.Int()
+		if n < 0 {
+			n = -n
+		}
+		return plural.Cardinal.MatchPlural(l.tag, int(n%1000000), 0, 0, 0, 0), true
+	case rv.CanUint():
+		return plural.Cardinal.MatchPlural(l.tag, int(rv.Uint()%1000000), 0, 0, 0, 0), true
+	case rv.CanFloat():
+		x = math.Abs(rv.Float())
+	default:
+		return 0, false
+	}
+	// Number shows at most three fraction digits; take the operands from the same digits.
+	digits := strconv.FormatFloat(math.Round(x*1000)/1000, 'f', -1, 64)
+	whole, frac, _ := strings.Cut(digits, ".")
+	i, err := strconv.Atoi(whole)
+	if err != nil {
+		return 0, false // too large to matter for a plural form
+	}
+	f := 0
+	if frac != "" {
+		f, _ = strconv.Atoi(frac)
+	}
+	return plural.Cardinal.MatchPlural(l.tag, i%1000000, len(frac), len(frac), f, f), true
 }
 
 // N translates the plural message key for count n; {count} in the message is n, formatted.

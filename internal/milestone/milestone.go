@@ -269,7 +269,7 @@ func checkLen(f *problem.Fields, field, s string, max int) {
 		return
 	}
 	if utf8.RuneCountInString(s) > max {
-		f.Add(field, "validation.too_long", "max", max)
+		f.Add(field, "validation.too_long", "count", max)
 	}
 }
 

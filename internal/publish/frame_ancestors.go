@@ -34,7 +34,7 @@ func ParseOrigins(text string) ([]string, error) {
 	var errs problem.Fields
 	seen := map[string]bool{}
 	if len(text) > MaxEmbedOrigins*(MaxEmbedOriginLen+2) {
-		errs.Add("origins", "embed.settings.error.too_many", "max", MaxEmbedOrigins)
+		errs.Add("origins", "embed.settings.error.too_many", "count", MaxEmbedOrigins)
 		return nil, errs.Err()
 	}
 	for i, line := range strings.Split(text, "\n") {
@@ -53,7 +53,7 @@ func ParseOrigins(text string) ([]string, error) {
 		}
 	}
 	if len(out) > MaxEmbedOrigins {
-		errs.Add("origins", "embed.settings.error.too_many", "max", MaxEmbedOrigins)
+		errs.Add("origins", "embed.settings.error.too_many", "count", MaxEmbedOrigins)
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err

@@ -193,7 +193,7 @@ func ValidateManual(m Manual, videoID, userID int64) (*Entry, problem.Fields) {
 	case name == "":
 		errs.Add("name", "publog.error.name_missing")
 	case utf8.RuneCountInString(name) > MaxName || !utf8.ValidString(name):
-		errs.Add("name", "publog.error.name_long", "max", MaxName)
+		errs.Add("name", "publog.error.name_long", "count", MaxName)
 	}
 	link := strings.TrimSpace(m.URL)
 	if link != "" {

@@ -653,7 +653,7 @@ func (pl *importPlan) validate() {
 				check(pp.row, fHistory, m)
 			}
 			if utf8.RuneCountInString(h.Reason) > maxText {
-				check(pp.row, fHistory, i18n.M("validation.too_long", "max", maxText))
+				check(pp.row, fHistory, i18n.M("validation.too_long", "count", maxText))
 			}
 		}
 		for side, c := range pp.claims {
@@ -674,7 +674,7 @@ func (pl *importPlan) validate() {
 				check(pp.row, srcField, i18n.M("validation.required"))
 			}
 			if utf8.RuneCountInString(c.Source) > maxShort {
-				check(pp.row, srcField, i18n.M("validation.too_long", "max", maxShort))
+				check(pp.row, srcField, i18n.M("validation.too_long", "count", maxShort))
 			}
 		}
 	}

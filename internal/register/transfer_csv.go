@@ -257,7 +257,7 @@ func readCSV(data []byte) (*File, error) {
 			continue
 		}
 		if len(records) > MaxImportRows {
-			return nil, fatal(Place{Line: line}, "", "import.error.too_many_rows", "max", MaxImportRows)
+			return nil, fatal(Place{Line: line}, "", "import.error.too_many_rows", "count", MaxImportRows)
 		}
 		records = append(records, record{line, cells})
 	}
@@ -294,7 +294,7 @@ func readCSV(data []byte) (*File, error) {
 	var probs problems
 	for _, rec := range records[1:] {
 		if len(rec.cells) != len(header) {
-			probs.add(Place{Line: rec.line}, "", "import.error.field_count", "got", len(rec.cells), "want", len(header))
+			probs.add(Place{Line: rec.line}, "", "import.error.field_count", "count", len(rec.cells), "want", len(header))
 			if len(rec.cells) > len(header) {
 				continue
 			}

@@ -142,7 +142,7 @@ func readJSON(data []byte) (*File, error) {
 			"supported", strconv.Itoa(JSONVersion))
 	}
 	if len(top.Partnerships) > MaxImportRows {
-		return nil, fatal(Place{}, "partnerships", "import.error.too_many_rows", "max", MaxImportRows)
+		return nil, fatal(Place{}, "partnerships", "import.error.too_many_rows", "count", MaxImportRows)
 	}
 	f := &File{Format: FormatJSON}
 	var probs problems

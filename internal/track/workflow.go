@@ -68,7 +68,7 @@ func review(ctx context.Context, tx *sql.Tx, action string, s Step) error {
 	case action == ActionReturn && comment == "":
 		f.Add("comment", "translate.error.comment_required")
 	case utf8.RuneCountInString(comment) > MaxComment:
-		f.Add("comment", "translate.error.comment_long", "max", MaxComment)
+		f.Add("comment", "translate.error.comment_long", "count", MaxComment)
 	}
 	if err := f.Err(); err != nil {
 		return err

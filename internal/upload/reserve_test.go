@@ -27,7 +27,7 @@ func TestReservationsPerUser(t *testing.T) {
 	}
 	for lang, want := range map[string]string{
 		"en": "Your unfinished uploads already reserve 2 KB; with this file (2 KB) they would go over your limit of 2.9 KB.",
-		"ru": "Незавершённые загрузки уже занимают 2 КБ",
+		"ru": "Незавершённые загрузки уже занимают 2\u00a0КБ",
 		"ko": "이미 2KB만큼 공간을 차지하고",
 	} {
 		resp := try(lang)

@@ -333,7 +333,7 @@ func TestUploadRefusals(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"over the limit", "ru", "20971520", meta("video", id(draft), "filename", "a.mp4"), 413, "Размер файла — 20 МБ, а самый большой допустимый — 10 МБ."},
+		{"over the limit", "ru", "20971520", meta("video", id(draft), "filename", "a.mp4"), 413, "Размер файла — 20\u00a0МБ, максимально допустимый — 10\u00a0МБ."},
 		{"over the limit", "en", "20971520", meta("video", id(draft), "filename", "a.mp4"), 413, "The file is 20 MB; the largest upload is 10 MB."},
 		{"over the quota", "ko", "524288", meta("video", id(draft), "filename", "a.mp4"), 413, "할당량 중 324KB 남았습니다"},
 		{"unknown video", "en", "100", meta("video", "999999", "filename", "a.mp4"), 404, "There is no such video."},
@@ -521,10 +521,10 @@ func TestSizeIsLocalized(t *testing.T) {
 	}{
 		{"en", 512, "512 B"},
 		{"en", 3 << 29, "1.5 GB"},
-		{"ru", 3 << 29, "1,5 ГБ"},
+		{"ru", 3 << 29, "1,5\u00a0ГБ"},
 		{"ko", 3 << 29, "1.5GB"},
-		{"ru", 10 << 30, "10 ГБ"},
-		{"ru", 1536000, "1,5 МБ"},
+		{"ru", 10 << 30, "10\u00a0ГБ"},
+		{"ru", 1536000, "1,5\u00a0МБ"},
 	}
 	for _, tt := range tests {
 		if got := cat.Localizer(tt.lang).Msg(Size(tt.n)); got != tt.want {

@@ -37,7 +37,7 @@ func TestAdminRelationsAndMilestones(t *testing.T) {
 		want string
 	}{
 		{"duplicate", rel, "두 나라의 수교는 이미 기록되어 있습니다."},
-		{"same country", with(rel, "country_b", "RU"), "서로 다른 두 나라를 고르세요."},
+		{"same country", with(rel, "country_b", "RU"), "서로 다른 두 나라를 선택하세요."},
 		{"future", with(rel, "established_on", "2030-01-01"), "미래"},
 		{"no date", with(rel, "established_on", ""), "필수"},
 	} {

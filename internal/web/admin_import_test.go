@@ -92,7 +92,7 @@ func TestImportUploadAsEditor(t *testing.T) {
 	// The same file again changes nothing, and says so in Korean.
 	c.lang = "ko"
 	resp, body = c.upload("busan-partners.csv", busanPartnersCSV(t), map[string]string{"stats_as_of": "2020-01-01"})
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "29행 읽음") || !strings.Contains(body, "파일이 등록부와 같아 바뀌는 것이 없습니다.") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "29행 읽음") || !strings.Contains(body, "파일이 결연 현황 자료와 같아 변경되는 내용이 없습니다.") {
 		t.Errorf("second upload: %d\n%s", resp.StatusCode, body)
 	}
 	if n := e.count("partnerships"); n != 29 {

@@ -217,7 +217,7 @@ func (s *Server) parseImport(w http.ResponseWriter, r *http.Request, p *page, da
 		err = &subtitle.Error{Code: subtitle.CodeNoCues}
 	}
 	if err == nil && len(tracks) > maxImportTracks {
-		err = problem.New(http.StatusUnprocessableEntity, "tracks.import.too_many_tracks", "max", maxImportTracks)
+		err = problem.New(http.StatusUnprocessableEntity, "tracks.import.too_many_tracks", "count", maxImportTracks)
 	}
 	if err != nil {
 		var se *subtitle.Error

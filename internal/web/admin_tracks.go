@@ -54,7 +54,9 @@ type subtitleIssueView struct {
 // issueText is the localized message of a validation issue.
 func issueText(l *i18n.Localizer, is subtitle.Issue) string {
 	round := func(v float64) float64 { return math.Round(v*10) / 10 }
-	return l.T("subtitle.code."+string(is.Code), "other", is.Other, "value", round(is.Value), "limit", round(is.Limit))
+	// The measured value is {count}: its message is a plural one, so that Russian agrees with
+	// it («45 знаков», «18,3 знака»).
+	return l.T("subtitle.code."+string(is.Code), "other", is.Other, "count", round(is.Value), "limit", round(is.Limit))
 }
 
 // issueWhere says where an issue is: the cue and the line of the file.

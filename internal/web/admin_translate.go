@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -172,7 +173,7 @@ func editorIssues(l *i18n.Localizer, rep subtitle.Report) []editorIssue {
 				continue
 			}
 			msg := l.T("translate.issue."+string(is.Code), "cue", is.Cue, "other", is.Other,
-				"value", fmt.Sprintf("%.0f", is.Value), "limit", fmt.Sprintf("%.0f", is.Limit))
+				"count", math.Round(is.Value), "limit", math.Round(is.Limit))
 			if msg == "translate.issue."+string(is.Code) {
 				msg = l.T("translate.issue.other", "cue", is.Cue)
 			}
@@ -283,7 +284,7 @@ func editorCuesOf(l *i18n.Localizer, stored *subtitle.Track, in []editorCue) (*s
 		}
 		text := strings.TrimRight(strings.ReplaceAll(strings.ReplaceAll(cj.Text, "\x00", ""), "\r", ""), " \t\n")
 		if !utf8.ValidString(text) || utf8.RuneCountInString(text) > maxEditorCueRunes {
-			msgs = append(msgs, l.T("translate.cue.too_long", "max", maxEditorCueRunes))
+			msgs = append(msgs, l.T("translate.cue.too_long", "count", maxEditorCueRunes))
 		}
 		if len(msgs) > 0 {
 			problems = append(problems, editorCueProblem{Cue: i + 1, Messages: msgs})

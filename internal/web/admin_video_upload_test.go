@@ -311,11 +311,11 @@ func TestUploadRefusals(t *testing.T) {
 	tc := editor.tus()
 
 	resp, body := tc.create(v.ID, 6<<20)
-	if resp.StatusCode != http.StatusRequestEntityTooLarge || body != "Размер файла — 6 МБ, а самый большой допустимый — 5 МБ." {
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || body != "Размер файла — 6\u00a0МБ, максимально допустимый — 5\u00a0МБ." {
 		t.Errorf("over the limit: %d %q", resp.StatusCode, body)
 	}
 	resp, body = tc.create(v.ID, 4<<20)
-	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "от квоты осталось 3 МБ") {
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "от квоты осталось 3\u00a0МБ") {
 		t.Errorf("over the quota: %d %q", resp.StatusCode, body)
 	}
 	resp, body = tc.create(999999, 100)

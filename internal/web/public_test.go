@@ -91,7 +91,7 @@ func TestUnknownPagesAre404InTheReadersLanguage(t *testing.T) {
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: status %d, want 404", path, resp.StatusCode)
 		}
-		if !strings.Contains(body, "Такой страницы нет.") {
+		if !strings.Contains(body, "Страница не найдена.") {
 			t.Errorf("%s: the 404 page is not in Russian", path)
 		}
 	}
