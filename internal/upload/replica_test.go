@@ -17,11 +17,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/memorylocker"
 
@@ -486,4 +489,63 @@ func TestLockerRules(t *testing.T) {
 	}
 	// Unlocking the dead one is harmless.
 	_ = third.Unlock()
+}
+
+// TestExpiryAndReservationAcrossReplicas: what one replica knows of another's uploads comes
+// from the bucket. A user's reservation counts an upload begun on another replica, and a
+// replica's sweep keeps another's upload while it is recent and deletes it, parts and all,
+// once it has been untouched for the expiry.
+func TestExpiryAndReservationAcrossReplicas(t *testing.T) {
+	e := newS3Env(t)
+	data := bigClip(t)
+	e.opts.ReservePerUser = int64(len(data)) * 3 / 2
+	e.start()
+	v := e.newVideo(video.StateDraft)
+	path := e.create(v.ID, len(data))
+	if off := e.patch(path, 0, data[:6<<20]); off != 6<<20 {
+		t.Fatalf("offset %d", off)
+	}
+
+	b := e.replica()
+	resp := b.do("POST", "/uploads/", map[string]string{"Upload-Length": strconv.Itoa(len(data)),
+		"Upload-Metadata": meta("video", strconv.FormatInt(v.ID, 10), "filename", "again.mp4")}, nil)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a second upload on B past the user's reservation: %d %s, want 413", resp.StatusCode, text(resp))
+	}
+
+	ctx := context.Background()
+	sweepAt := func(later time.Duration) {
+		t.Helper()
+		o := e.opts
+		o.Now = func() time.Time { return time.Now().Add(later) }
+		h, err := New(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sweepAt(30 * time.Minute)
+	if got := e.head(path); got != 6<<20 {
+		t.Fatalf("HEAD after a sweep within the expiry: %d, want %d", got, 6<<20)
+	}
+	sweepAt(2 * time.Hour)
+	if resp := e.do("HEAD", path, nil, nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("HEAD after the expiry: %d, want 404", resp.StatusCode)
+	}
+	for a, err := range e.store.List(ctx, BucketPrefix) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("left in the bucket after the expiry: %s", a.Key)
+	}
+	client, name, _ := blob.S3Bucket(e.store)
+	mp, err := client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mp.Uploads) != 0 {
+		t.Errorf("multipart uploads left after the expiry: %d", len(mp.Uploads))
+	}
 }
