@@ -24,8 +24,9 @@ import (
 // bucketStore is a Store over any gocloud.dev bucket; an S3 bucket uses it as it is, the
 // local directory refines its reads.
 type bucketStore struct {
-	b    *blob.Bucket
-	name string // for error messages: the bucket or the directory, never credentials
+	b      *blob.Bucket
+	name   string // for error messages: the bucket or the directory, never credentials
+	bucket string // the S3 bucket's name; empty for a local directory
 }
 
 func openS3(ctx context.Context, rawURL string) (Store, error) {
@@ -56,7 +57,18 @@ func openS3(ctx context.Context, rawURL string) (Store, error) {
 		b.Close()
 		return nil, fmt.Errorf("blob: open %s: %w", name, err)
 	}
-	return &bucketStore{b: b, name: name}, nil
+	return &bucketStore{b: b, name: name, bucket: u.Host}, nil
+}
+
+// S3Bucket returns the S3 client and the bucket's name behind s, for what needs S3 itself
+// rather than whole objects (the resumable uploads' multipart uploads); ok is false when s
+// is not an S3 bucket.
+func S3Bucket(s Store) (client *s3.Client, bucket string, ok bool) {
+	bs, isBucket := s.(*bucketStore)
+	if !isBucket || bs.bucket == "" || !bs.b.As(&client) {
+		return nil, "", false
+	}
+	return client, bs.bucket, true
 }
 
 func (s *bucketStore) Put(ctx context.Context, key string, r io.Reader) error {

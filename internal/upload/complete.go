@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -65,6 +64,10 @@ func (h *Handler) finished(ev handler.HookEvent) (handler.HTTPResponse, error) {
 // that job would swallow the new one (a video has one unfinished processing job at a time) and
 // finish on the old file. The next Sweep attaches the upload.
 var errProcessing = errors.New("upload: the video's previous source is being processed")
+
+// errAttached ends an attaching transaction that finds the upload attached already (by
+// another replica): nothing more to do but clean up.
+var errAttached = errors.New("upload: attached already")
 
 // sourceRecord is what the audit log keeps of an attached source.
 type sourceRecord struct {
@@ -126,11 +129,23 @@ func (h *Handler) complete(ctx context.Context, id string) error {
 			} else if err != nil {
 				return err
 			}
+			// Replicas attach one at a time per video: a sweep on one may finish the upload
+			// whose last PATCH another is still attaching. (SQLite's single writer already
+			// serialises transactions.)
+			if h.o.DB.Dialect == db.Postgres {
+				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+					"sistercity:video-source:"+strconv.FormatInt(vid, 10)); err != nil {
+					return err
+				}
+			}
 			// Checked again where it counts: a publication committed since the check above
 			// must not lose its renditions to this source.
 			now, err := video.Get(ctx, tx, vid)
 			if err != nil {
 				return err
+			}
+			if now.SourceKey == key {
+				return errAttached
 			}
 			if !acceptsSource(now) {
 				return errPublished
@@ -144,6 +159,10 @@ func (h *Handler) complete(ctx context.Context, id string) error {
 			return auth.Audit(ctx, tx, actor, auth.ActionUploadSource, auth.EntityVideo, vid, sourceRecord{SourceKey: previous},
 				sourceRecord{SourceKey: key, Filename: name, Size: info.Size, Upload: id, By: info.MetaData[metaUsername]})
 		})
+		if errors.Is(err, errAttached) {
+			h.o.Log.Info("upload: attached meanwhile by another replica", "upload", id, "video", vid)
+			return h.terminate(ctx, id, info.Size)
+		}
 		if err != nil {
 			// Nothing is attached: the copy in the store belongs to no video.
 			if derr := h.o.Store.Delete(ctx, key); derr != nil {
@@ -178,14 +197,19 @@ func (h *Handler) refuseFinished(ctx context.Context, id string, vid int64, stat
 
 // discard deletes upload id's temporary files, leaving no completion mark.
 func (h *Handler) discard(ctx context.Context, id string) error {
-	u, err := h.files.GetUpload(ctx, id)
+	return h.remove(ctx, id)
+}
+
+// remove deletes upload id's data from the space.
+func (h *Handler) remove(ctx context.Context, id string) error {
+	u, err := h.sp.store().GetUpload(ctx, id)
 	if errors.Is(err, handler.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("upload: %s: %w", id, err)
 	}
-	if err := h.files.AsTerminatableUpload(u).Terminate(ctx); err != nil {
+	if err := h.sp.terminater().AsTerminatableUpload(u).Terminate(ctx); err != nil {
 		return fmt.Errorf("upload: delete %s: %w", id, err)
 	}
 	return nil
@@ -210,7 +234,7 @@ func (h *Handler) tusRefusal(ev handler.HookEvent, pe *problem.Error) error {
 
 // store copies the finished upload into the media store under key.
 func (h *Handler) store(ctx context.Context, info handler.FileInfo, key string) error {
-	f, err := os.Open(info.Storage[filestoreBinPath])
+	f, err := h.sp.open(ctx, info)
 	if err != nil {
 		return fmt.Errorf("upload: %s: %w", info.ID, err)
 	}
@@ -221,26 +245,13 @@ func (h *Handler) store(ctx context.Context, info handler.FileInfo, key string) 
 	return nil
 }
 
-// filestoreBinPath is where tusd's file store records the path of an upload's data.
-const filestoreBinPath = "Path"
-
 // terminate deletes the temporary files of an attached upload and leaves the mark that HEAD
 // reports as complete.
 func (h *Handler) terminate(ctx context.Context, id string, size int64) error {
-	if err := os.WriteFile(h.donePath(id), []byte(strconv.FormatInt(size, 10)), 0o640); err != nil {
-		return fmt.Errorf("upload: %s: %w", id, err)
+	if err := h.sp.markDone(ctx, id, size); err != nil {
+		return err
 	}
-	u, err := h.files.GetUpload(ctx, id)
-	if errors.Is(err, handler.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("upload: %s: %w", id, err)
-	}
-	if err := h.files.AsTerminatableUpload(u).Terminate(ctx); err != nil {
-		return fmt.Errorf("upload: delete %s: %w", id, err)
-	}
-	return nil
+	return h.remove(ctx, id)
 }
 
 // lock holds upload id for one completion at a time; it returns the release.
@@ -301,40 +312,43 @@ func (h *Handler) Sweep(ctx context.Context) error {
 	var errs []error
 	for _, info := range pending {
 		if info.Offset == info.Size {
-			if err := h.complete(ctx, info.ID); err != nil && !errors.Is(err, errProcessing) && !errors.Is(err, errPublished) {
+			if err := h.completeLocked(ctx, info.ID); err != nil && !errors.Is(err, errProcessing) && !errors.Is(err, errPublished) {
 				errs = append(errs, err)
 			}
 			continue
 		}
-		fi, err := os.Stat(info.Storage[filestoreBinPath])
-		if err != nil || fi.ModTime().After(cutoff) {
+		if t, err := h.sp.touched(ctx, info); err != nil || t.After(cutoff) {
 			continue
 		}
 		if err := h.expire(ctx, info.ID, cutoff); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	entries, err := os.ReadDir(h.o.Dir)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := h.sp.sweepMarks(ctx, cutoff); err != nil {
 		errs = append(errs, err)
 	}
-	for _, e := range entries {
-		// Completion marks, and data files whose .info was never written (a crash at creation).
-		name := e.Name()
-		id, mark := strings.CutSuffix(name, ".done")
-		if !idRe.MatchString(id) {
-			continue
-		}
-		if !mark {
-			if _, err := os.Stat(filepath.Join(h.o.Dir, id+".info")); !errors.Is(err, os.ErrNotExist) {
-				continue
-			}
-		}
-		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
-			_ = os.Remove(filepath.Join(h.o.Dir, name))
-		}
-	}
 	return errors.Join(errs...)
+}
+
+// completeLocked completes upload id under its lock, which a request holding it (on this
+// replica or another, perhaps attaching it right now) keeps: then the upload is left to it.
+func (h *Handler) completeLocked(ctx context.Context, id string) error {
+	lock, err := h.locker.NewLock(id)
+	if err != nil {
+		return err
+	}
+	if err := lock.Lock(ctx, func() {}); err != nil {
+		if errors.Is(err, handler.ErrFileLocked) {
+			return nil
+		}
+		return err
+	}
+	defer func() {
+		if err := lock.Unlock(); err != nil {
+			h.o.Log.Warn("upload: unlock", "upload", id, "err", err)
+		}
+	}()
+	return h.complete(ctx, id)
 }
 
 // expire deletes an abandoned upload, holding tusd's lock on it so that no PATCH writes
@@ -344,13 +358,15 @@ func (h *Handler) expire(ctx context.Context, id string, cutoff time.Time) error
 	if err != nil {
 		return err
 	}
-	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := lock.Lock(lctx, func() {}); err != nil {
+	if err := lock.Lock(ctx, func() {}); err != nil {
 		return nil // in use: not abandoned
 	}
-	defer lock.Unlock()
-	u, err := h.files.GetUpload(ctx, id)
+	defer func() {
+		if err := lock.Unlock(); err != nil {
+			h.o.Log.Warn("upload: unlock", "upload", id, "err", err)
+		}
+	}()
+	u, err := h.sp.store().GetUpload(ctx, id)
 	if errors.Is(err, handler.ErrNotFound) {
 		return nil
 	}
@@ -361,10 +377,10 @@ func (h *Handler) expire(ctx context.Context, id string, cutoff time.Time) error
 	if err != nil {
 		return err
 	}
-	if fi, err := os.Stat(info.Storage[filestoreBinPath]); err != nil || fi.ModTime().After(cutoff) {
+	if t, err := h.sp.touched(ctx, info); err != nil || t.After(cutoff) {
 		return nil
 	}
-	if err := h.files.AsTerminatableUpload(u).Terminate(ctx); err != nil {
+	if err := h.sp.terminater().AsTerminatableUpload(u).Terminate(ctx); err != nil {
 		return fmt.Errorf("upload: expire %s: %w", id, err)
 	}
 	h.o.Log.Info("upload: abandoned upload deleted", "upload", id, "video", info.MetaData[MetaVideo],

@@ -16,8 +16,6 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,7 +24,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/tus/tusd/v2/pkg/filestore"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/memorylocker"
 
@@ -54,7 +52,18 @@ const maxFilename = 255
 // Options are what a Handler is built from.
 type Options struct {
 	// Dir keeps the unfinished uploads (DataDir/uploads); it is made on the first upload.
+	// With Bucket, it keeps only the parts being gathered before they go to the bucket.
 	Dir string
+	// Bucket, when set, keeps the unfinished uploads in an S3 bucket (under BucketPrefix)
+	// instead of Dir, so that every replica sees them.
+	Bucket *Bucket
+	// Locker holds an upload for one request at a time; nil is an in-process locker, right
+	// for one process. Replicas share NewPGLocker's.
+	Locker handler.Locker
+	// LockWait is how long a request waits for an upload's lock before it is answered 423;
+	// StallAfter is how long a PATCH may receive nothing before it gives its lock to a request
+	// that asks for it (see yieldingLocker). Zero is the default of each.
+	LockWait, StallAfter time.Duration
 	// BasePath is the URL path the handler is mounted at, e.g. "/admin/uploads/"; the
 	// Location of a new upload is BasePath plus its ID.
 	BasePath string
@@ -86,17 +95,26 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Bucket is an S3 bucket that keeps unfinished uploads: the media bucket (blob.S3Bucket).
+type Bucket struct {
+	Client *s3.Client
+	Name   string
+}
+
 // Handler serves the tus protocol for video sources and finishes completed uploads.
 type Handler struct {
 	o      Options
-	files  filestore.FileStore
-	locker *memorylocker.MemoryLocker
+	sp     space
+	locker handler.Locker
 	tus    *handler.Handler
 
 	// busy holds the uploads being completed, so that the request that sent the last byte and
-	// a sweep never finish the same upload at once.
+	// a sweep never finish the same upload at once in this process (the upload's lock and the
+	// attaching transaction keep replicas apart).
 	mu   sync.Mutex
 	busy map[string]chan struct{}
+	// reading tells how recently the PATCH holding an upload received a byte.
+	reading map[string]*activity
 }
 
 // New builds a Handler. Nothing touches the disk until the first upload.
@@ -107,13 +125,29 @@ func New(o Options) (*Handler, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	h := &Handler{o: o, files: filestore.New(o.Dir), locker: memorylocker.New(), busy: map[string]chan struct{}{}}
+	if o.LockWait <= 0 {
+		o.LockWait = defaultLockWait
+	}
+	if o.StallAfter <= 0 {
+		o.StallAfter = defaultStallAfter
+	}
+	h := &Handler{o: o, busy: map[string]chan struct{}{}, reading: map[string]*activity{}}
+	if o.Bucket != nil {
+		h.sp = newBucketSpace(o.Bucket.Client, o.Bucket.Name, o.Dir)
+	} else {
+		h.sp = newDiskSpace(o.Dir)
+	}
+	inner := o.Locker
+	if inner == nil {
+		inner = memorylocker.New()
+	}
+	h.locker = yieldingLocker{inner: inner, h: h}
 	// Only the core protocol and termination: a deferred length or a concatenation would
 	// escape the size and quota checks made at creation.
 	composer := handler.NewStoreComposer()
-	composer.UseCore(h.files)
-	composer.UseTerminater(h.files)
-	h.locker.UseIn(composer)
+	composer.UseCore(h.sp.store())
+	composer.UseTerminater(h.sp.terminater())
+	composer.UseLocker(h.locker)
 	tus, err := handler.NewHandler(handler.Config{
 		StoreComposer:        composer,
 		MaxSize:              o.MaxSize,
@@ -160,8 +194,20 @@ func acceptsSource(v *video.Video) bool {
 // withdrawn) after the upload began; the upload is deleted.
 var errPublished = problem.New(http.StatusConflict, "upload.error.left_review")
 
-// idRe is the form of the IDs tusd's file store makes.
-var idRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// diskID is the form of the IDs tusd's file store makes; s3ID of its S3 store's: the object's
+// ID, "+" and the multipart upload's ID (a UUID, or a longer token on some services).
+var (
+	diskID = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	s3ID   = regexp.MustCompile(`^[0-9a-f]{32}\+[A-Za-z0-9._~=-]{1,400}$`)
+)
+
+// validID tells whether id has the form of the space's IDs.
+func (h *Handler) validID(id string) bool {
+	if h.o.Bucket != nil {
+		return s3ID.MatchString(id)
+	}
+	return diskID.MatchString(id)
+}
 
 // ServeHTTP serves one tus request; r.URL.Path is relative to BasePath ("" to create, the
 // upload's ID otherwise).
@@ -177,10 +223,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case id == "" && r.Method == http.MethodOptions:
 		// Discovery of the server's limits and extensions: tusd answers.
-	case !idRe.MatchString(id):
+	case !h.validID(id):
 		h.refuse(w, r, problem.New(http.StatusNotFound, "upload.error.not_found"))
 		return
-	case r.Method == http.MethodHead && h.done(id, w):
+	case r.Method == http.MethodHead && h.done(r.Context(), id, w):
 		return
 	case r.Method == http.MethodPatch:
 		// The video may have been published since the upload began: no byte more for it.
@@ -188,6 +234,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.refuse(w, r, err)
 			return
 		}
+		// A replica may receive the rest of an upload another one began.
+		if err := h.sp.prepare(r.Context()); err != nil {
+			h.refuse(w, r, err)
+			return
+		}
+		body, end := h.watchBody(id, r.Body)
+		defer end()
+		r.Body = body
 	}
 	h.tus.ServeHTTP(w, r)
 }
@@ -280,8 +334,8 @@ func validFilename(name string) bool {
 // it; those that have received nothing for IdleExpiry are deleted first. Two creations at the
 // same moment may both pass; the quota is a budget, not a hard wall.
 func (h *Handler) checkSpace(ctx context.Context, size int64, u *auth.User) error {
-	if err := os.MkdirAll(h.o.Dir, 0o750); err != nil {
-		return fmt.Errorf("upload: %w", err)
+	if err := h.sp.prepare(ctx); err != nil {
+		return err
 	}
 	if err := h.SweepIdle(ctx); err != nil {
 		h.o.Log.Warn("upload: sweep of idle uploads", "err", err)
@@ -308,13 +362,16 @@ func (h *Handler) checkSpace(ctx context.Context, size int64, u *auth.User) erro
 			if err != nil {
 				return fmt.Errorf("upload: quota: %w", err)
 			}
+			if strings.HasPrefix(a.Key, BucketPrefix) {
+				continue // the uploads in the bucket, counted above by their declared sizes
+			}
 			used += a.Size
 		}
 		if used+size > h.o.Quota {
 			return problem.New(http.StatusRequestEntityTooLarge, "upload.error.quota", "size", Size(size), "free", Size(max(h.o.Quota-used, 0)))
 		}
 	}
-	if free, ok := freeBytes(h.o.Dir); ok {
+	if free, ok := h.sp.free(); ok {
 		need := size + remaining
 		if h.o.StoreOnDisk {
 			need += size
@@ -343,11 +400,9 @@ func (h *Handler) SweepIdle(ctx context.Context) error {
 		if info.Offset != 0 {
 			continue
 		}
-		// The data file is made empty with the upload and written by every byte that
-		// arrives: its time is the creation's until a byte comes, and expire checks it again
-		// under the upload's lock.
-		fi, err := os.Stat(info.Storage[filestoreBinPath])
-		if err != nil || fi.ModTime().After(cutoff) {
+		// The time of the upload's data is the creation's until a byte comes, and expire
+		// checks it again under the upload's lock.
+		if t, err := h.sp.touched(ctx, info); err != nil || t.After(cutoff) {
 			continue
 		}
 		if err := h.expire(ctx, info.ID, cutoff); err != nil {
@@ -406,21 +461,14 @@ func Size(n int64) i18n.Msg {
 	return i18n.M(units[i], "n", math.Round(v*10)/10)
 }
 
-// pending lists the uploads in Dir, finished or not.
+// pending lists the uploads in the space, finished or not.
 func (h *Handler) pending(ctx context.Context) ([]handler.FileInfo, error) {
-	entries, err := os.ReadDir(h.o.Dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	ids, err := h.sp.ids(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("upload: %w", err)
+		return nil, err
 	}
 	var out []handler.FileInfo
-	for _, e := range entries {
-		id, ok := strings.CutSuffix(e.Name(), ".info")
-		if !ok || !idRe.MatchString(id) {
-			continue
-		}
+	for _, id := range ids {
 		info, err := h.info(ctx, id)
 		if errors.Is(err, handler.ErrNotFound) {
 			continue // finished or deleted meanwhile
@@ -434,7 +482,7 @@ func (h *Handler) pending(ctx context.Context) ([]handler.FileInfo, error) {
 }
 
 func (h *Handler) info(ctx context.Context, id string) (handler.FileInfo, error) {
-	u, err := h.files.GetUpload(ctx, id)
+	u, err := h.sp.store().GetUpload(ctx, id)
 	if err != nil {
 		if errors.Is(err, handler.ErrNotFound) {
 			return handler.FileInfo{}, err
@@ -444,17 +492,12 @@ func (h *Handler) info(ctx context.Context, id string) (handler.FileInfo, error)
 	return u.GetInfo(ctx)
 }
 
-// donePath marks an upload completed and attached: a client that lost the answer to its last
-// PATCH asks HEAD and learns that everything arrived, instead of sending the file again.
-func (h *Handler) donePath(id string) string { return filepath.Join(h.o.Dir, id+".done") }
-
 // done answers HEAD for a completed upload; it reports false for any other.
-func (h *Handler) done(id string, w http.ResponseWriter) bool {
-	b, err := os.ReadFile(h.donePath(id))
-	if err != nil {
+func (h *Handler) done(ctx context.Context, id string, w http.ResponseWriter) bool {
+	size, ok := h.sp.doneSize(ctx, id)
+	if !ok {
 		return false
 	}
-	size := strings.TrimSpace(string(b))
 	w.Header().Set("Tus-Resumable", "1.0.0")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Upload-Offset", size)

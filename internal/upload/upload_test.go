@@ -421,7 +421,7 @@ func TestSweepFinishesCompleteUploads(t *testing.T) {
 	if err := os.MkdirAll(e.opts.Dir, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	u, err := e.h.files.NewUpload(ctx, handlerInfo(int64(len(data)), meta))
+	u, err := e.h.sp.store().NewUpload(ctx, handlerInfo(int64(len(data)), meta))
 	if err != nil {
 		t.Fatal(err)
 	}

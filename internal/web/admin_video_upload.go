@@ -9,7 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tus/tusd/v2/pkg/handler"
+
 	"sistercity/internal/auth"
+	"sistercity/internal/blob"
 	"sistercity/internal/db"
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
@@ -38,9 +41,25 @@ func (s *Server) videoUploadRoutes() []route {
 	}
 }
 
-// newUploads builds the tus handler over DataDir/uploads.
+// newUploads builds the tus handler: over DataDir/uploads, or, with media on S3, over the
+// bucket, so that any replica continues an upload; on PostgreSQL the uploads' locks are held
+// in the database, shared by the replicas.
 func (s *Server) newUploads() (*upload.Handler, error) {
+	var bucket *upload.Bucket
+	if client, name, ok := blob.S3Bucket(s.docs); ok {
+		bucket = &upload.Bucket{Client: client, Name: name}
+	}
+	var locker handler.Locker
+	if s.db.Dialect == db.Postgres {
+		l, err := upload.NewPGLocker(s.db.URL())
+		if err != nil {
+			return nil, err
+		}
+		locker = l
+	}
 	return upload.New(upload.Options{
+		Bucket:   bucket,
+		Locker:   locker,
 		Dir:      filepath.Join(s.cfg.DataDir, "uploads"),
 		BasePath: uploadsPath,
 		MaxSize:  s.cfg.MaxUploadBytes,
