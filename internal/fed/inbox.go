@@ -317,17 +317,28 @@ func (s *Service) onDelete(ctx context.Context, signer *RemoteActor, a activity)
 // kept as new lines. The admin shows it escaped, never as HTML.
 func plainText(fragment string) string {
 	var b strings.Builder
+	skip := false // inside script or style, whose text is not for reading
 	z := html.NewTokenizer(strings.NewReader(fragment))
 	for b.Len() < 4*maxContent {
-		switch z.Next() {
+		tt := z.Next()
+		switch tt {
 		case html.ErrorToken:
 			return strings.TrimSpace(b.String())
 		case html.TextToken:
-			b.Write(z.Text())
+			if !skip {
+				b.Write(z.Text())
+			}
 		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
 			name, _ := z.TagName()
-			if string(name) == "br" || string(name) == "p" && b.Len() > 0 {
+			switch string(name) {
+			case "script", "style":
+				skip = tt == html.StartTagToken
+			case "br":
 				b.WriteByte('\n')
+			case "p":
+				if tt == html.StartTagToken && b.Len() > 0 {
+					b.WriteByte('\n')
+				}
 			}
 		}
 	}

@@ -197,9 +197,17 @@ func TestFedFollowAccept(t *testing.T) {
 	f := newFollower(t, "Alice")
 	actorURL := e.ts.URL + "/ap/actor"
 	followID := f.id() + "#follows/1"
-	if got := f.send(e, "/ap/inbox", map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
-		"id": followID, "type": "Follow", "actor": f.id(), "object": actorURL}); got != 202 {
-		t.Fatalf("follow: %d", got)
+	// Signed as GoToSocial and newer Mastodon sign: algorithm="hs2019", the key's own algorithm.
+	b, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+		"id": followID, "type": "Follow", "actor": f.id(), "object": actorURL})
+	resp := signedPost(t, e.ts.URL+"/ap/inbox", b, f.key, f.keyID(), time.Now(), func(r *http.Request) {
+		r.Header.Set("Signature", strings.Replace(r.Header.Get("Signature"), `algorithm="rsa-sha256"`, `algorithm="hs2019"`, 1))
+		if !strings.Contains(r.Header.Get("Signature"), "hs2019") {
+			t.Fatal("no algorithm parameter to replace")
+		}
+	})
+	if resp.StatusCode != 202 {
+		t.Fatalf("follow: %d", resp.StatusCode)
 	}
 	polltest.Until(t, "the Accept reaches the follower", func() (bool, string) {
 		return len(f.received("Accept")) == 1, strings.Join(f.badSig, "; ")
