@@ -100,16 +100,25 @@ func Replies(ctx context.Context, q db.Querier, limit int) ([]Reply, error) {
 		})
 }
 
-// Reactions counts the likes and announces of one of our objects (a video's object id).
-func Reactions(ctx context.Context, q db.Querier, objectID string) (likes, announces int64, err error) {
-	err = q.QueryRowContext(ctx, `SELECT
-		COALESCE(SUM(CASE WHEN kind = 'like' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN kind = 'announce' THEN 1 ELSE 0 END), 0)
-		FROM fed_reactions WHERE object_id = $1`, objectID).Scan(&likes, &announces)
-	if err != nil {
-		err = fmt.Errorf("fed: reactions: %w", err)
-	}
-	return likes, announces, err
+// ObjectReactions are the likes and announces (boosts) of one of our objects; a video's object
+// id is {base}/ap/videos/{id}.
+type ObjectReactions struct {
+	ObjectID  string
+	Likes     int64
+	Announces int64
+}
+
+// Reactions counts the likes and announces per object, the most liked first.
+func Reactions(ctx context.Context, q db.Querier, limit int) ([]ObjectReactions, error) {
+	return db.Collect(ctx, q, `SELECT object_id,
+		COALESCE(SUM(CASE WHEN kind = 'like' THEN 1 ELSE 0 END), 0) AS likes,
+		COALESCE(SUM(CASE WHEN kind = 'announce' THEN 1 ELSE 0 END), 0) AS announces
+		FROM fed_reactions GROUP BY object_id ORDER BY likes DESC, announces DESC, object_id LIMIT $1`, []any{limit},
+		func(row interface{ Scan(...any) error }) (ObjectReactions, error) {
+			var o ObjectReactions
+			err := row.Scan(&o.ObjectID, &o.Likes, &o.Announces)
+			return o, err
+		})
 }
 
 // FollowerCount counts the accepted followers.

@@ -9,7 +9,6 @@
 package safehttp
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -141,14 +140,4 @@ func Read(resp *http.Response, limit int64) ([]byte, error) {
 		return nil, ErrTooLarge
 	}
 	return b, nil
-}
-
-// Do is c.Do for a request whose body, up to limit, is wanted in full.
-func Do(ctx context.Context, c *http.Client, req *http.Request, limit int64) (*http.Response, []byte, error) {
-	resp, err := c.Do(req.WithContext(ctx))
-	if err != nil {
-		return nil, nil, err
-	}
-	b, err := Read(resp, limit)
-	return resp, b, err
 }

@@ -36,6 +36,7 @@ type fedSettingsData struct {
 	ActorURL  string
 	Followers []fed.Follower
 	Replies   []fed.Reply
+	Reactions []fed.ObjectReactions
 }
 
 var fedSettingsNotices = noticeSet{
@@ -63,6 +64,10 @@ func (s *Server) renderFedSettings(w http.ResponseWriter, r *http.Request, statu
 	}
 	var err error
 	if d.Followers, err = fed.Followers(ctx, s.db.R, fedListLimit); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Reactions, err = fed.Reactions(ctx, s.db.R, fedListLimit); err != nil {
 		s.fail(w, r, err)
 		return
 	}
