@@ -92,9 +92,9 @@ func (s *Server) fedSettingsSave(w http.ResponseWriter, r *http.Request) {
 	if !fed.ValidUsername(st.Username) {
 		var f problem.Fields
 		f.Add("username", "fed.settings.error.username")
-		st.Username = strings.ToValidUTF8(st.Username, "")
-		if len(st.Username) > 100 {
-			st.Username = st.Username[:100]
+		// Shown again in the form, cut so a pasted essay does not come back whole.
+		if r := []rune(strings.ToValidUTF8(st.Username, "")); len(r) > 100 {
+			st.Username = string(r[:100])
 		}
 		s.renderFedSettings(w, r, http.StatusUnprocessableEntity, st, f)
 		return

@@ -42,7 +42,7 @@ func writeJSONAs(w http.ResponseWriter, contentType string, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Vary", "Accept, Signature")
+	w.Header().Set("Vary", "Accept")
 	_, _ = w.Write(b)
 }
 
