@@ -58,7 +58,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.BaseURL == "" {
 		log.Info("no --base-url: links in feeds and OpenGraph use the address each request reached the server at, not its Host header")
 	}
-	srv, err := web.New(web.Options{Config: cfg, DB: d, Catalog: cat, Docs: store, Queue: queue, Log: log})
+	srv, err := web.New(web.Options{Config: cfg, DB: d, Catalog: cat, Docs: store, Queue: queue, Log: log, Version: version})
 	if err != nil {
 		return err
 	}

@@ -12,9 +12,11 @@ import (
 	"sistercity/internal/blob"
 	"sistercity/internal/config"
 	"sistercity/internal/db"
+	"sistercity/internal/fed"
 	"sistercity/internal/jobs"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
+	"sistercity/internal/web"
 )
 
 // runWorker runs job workers and nothing else: beside `serve --workers=0`, so that encoding
@@ -58,6 +60,8 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 		Workers:              cfg.Workers,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
+		// Deliveries wait on the network, not the CPU: more of them at once than encodes.
+		Queues: map[string]int{fed.Queue: fedWorkers},
 	}, log)
 	if err != nil {
 		return nil, err
@@ -76,6 +80,16 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 	if err := track.RegisterBurn(q, track.BurnDeps{DB: d, Store: store, WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log}); err != nil {
 		return nil, err
 	}
+	// Federation deliveries (Accept, Update, fan-out of videos): only with --base-url.
+	fs, err := web.NewFed(cfg, d, q, log, version)
+	if err != nil {
+		return nil, err
+	}
+	if fs != nil {
+		if err := fs.Register(q); err != nil {
+			return nil, err
+		}
+	}
 	if err := q.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -85,6 +99,9 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 	}
 	return q, nil
 }
+
+// fedWorkers is how many deliveries a process makes at once (fed bounds each host to 4).
+const fedWorkers = 16
 
 // stopQueue gives running jobs jobs.DefaultStopTimeout to finish, then cancels them and waits a
 // little more for them to return; a job still running after that is rescued later.

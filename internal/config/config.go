@@ -80,6 +80,12 @@ type Config struct {
 	ForwardedHeader string
 	// Proxies is TrustedProxies parsed, filled by Validate.
 	Proxies []netip.Prefix
+	// FedAllowPrivate lists the CIDRs (comma-separated) that outbound federation requests may
+	// reach although they are loopback, private or link-local (a partner on the same LAN; the
+	// tests' servers on 127.0.0.1); empty allows only public addresses.
+	FedAllowPrivate string
+	// FedAllowed is FedAllowPrivate parsed, filled by Validate.
+	FedAllowed []netip.Prefix
 	// BodyTimeout bounds the reading of a request's body; UploadBodyTimeout replaces it for
 	// tus upload chunks and for multipart forms once their sender's role and CSRF token have
 	// been checked.
@@ -150,6 +156,7 @@ func Bind(fs *flag.FlagSet, cfg *Config) {
 	fs.DurationVar(&cfg.EncodeHeartbeat, "encode-heartbeat", envDuration(cfg, "ENCODE_HEARTBEAT", cfg.EncodeHeartbeat), "how often a running encode records that it is alive (SISTERCITY_ENCODE_HEARTBEAT)")
 	fs.DurationVar(&cfg.EncodeStaleAfter, "encode-stale-after", envDuration(cfg, "ENCODE_STALE_AFTER", cfg.EncodeStaleAfter), "an encode silent this long is taken as dead and queued anew; a few heartbeats (SISTERCITY_ENCODE_STALE_AFTER)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("TRUSTED_PROXIES", cfg.TrustedProxies), "comma-separated CIDRs of reverse proxies whose --forwarded-header gives the client's address; empty = none (SISTERCITY_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.FedAllowPrivate, "fed-allow-private", env("FED_ALLOW_PRIVATE", cfg.FedAllowPrivate), "comma-separated CIDRs that outbound federation requests may reach although private or loopback; empty = public addresses only (SISTERCITY_FED_ALLOW_PRIVATE)")
 	fs.StringVar(&cfg.ForwardedHeader, "forwarded-header", env("FORWARDED_HEADER", cfg.ForwardedHeader), "header the trusted proxies set: X-Forwarded-For or Forwarded (SISTERCITY_FORWARDED_HEADER)")
 	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", envDuration(cfg, "BODY_TIMEOUT", cfg.BodyTimeout), "longest wait for a request body (SISTERCITY_BODY_TIMEOUT)")
 	fs.DurationVar(&cfg.UploadBodyTimeout, "upload-body-timeout", envDuration(cfg, "UPLOAD_BODY_TIMEOUT", cfg.UploadBodyTimeout), "longest wait for an upload chunk or a checked file form (SISTERCITY_UPLOAD_BODY_TIMEOUT)")
@@ -274,23 +281,8 @@ func envParse[T any](cfg *Config, name string, def T, parse func(string) (T, err
 // TrustedProxies into Proxies.
 func (c *Config) validateLimits() []error {
 	var errs []error
-	c.Proxies = nil
-	for part := range strings.SplitSeq(c.TrustedProxies, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(part)
-		if err != nil {
-			a, aerr := netip.ParseAddr(part)
-			if aerr != nil {
-				errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not a CIDR (e.g. 10.0.0.0/8) or an address", part))
-				continue
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		c.Proxies = append(c.Proxies, p.Masked())
-	}
+	c.Proxies, errs = parsePrefixes("--trusted-proxies", c.TrustedProxies, errs)
+	c.FedAllowed, errs = parsePrefixes("--fed-allow-private", c.FedAllowPrivate, errs)
 	switch strings.ToLower(c.ForwardedHeader) {
 	case "x-forwarded-for":
 		c.ForwardedHeader = "X-Forwarded-For"
@@ -309,4 +301,26 @@ func (c *Config) validateLimits() []error {
 		errs = append(errs, errors.New("--max-large-bodies must be at least 1"))
 	}
 	return errs
+}
+
+// parsePrefixes reads a comma-separated list of CIDRs or single addresses for the flag named.
+func parsePrefixes(flag, list string, errs []error) ([]netip.Prefix, []error) {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(list, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			a, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a CIDR (e.g. 10.0.0.0/8) or an address", flag, part))
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, errs
 }

@@ -61,6 +61,11 @@ type Config struct {
 	// FetchPollInterval is how often workers look for jobs when no notification came.
 	// Default 1s; new jobs are normally picked up at once by notification.
 	FetchPollInterval time.Duration
+	// Queues are queues beside the default one, by name, each with how many of its jobs this
+	// process runs at once (the "federation" queue of deliveries, so that a thousand deliveries
+	// never wait behind an encode, nor an encode behind them). Args choose their queue in their
+	// InsertOpts. Ignored when Workers is 0.
+	Queues map[string]int
 
 	testOnly bool // River's TestOnly: no staggered start of maintenance, for fast tests
 }
@@ -229,6 +234,11 @@ func (q *Queue) Start(ctx context.Context) error {
 	rc := q.riverConfig()
 	rc.Workers = q.workers
 	rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}}
+	for name, n := range q.cfg.Queues {
+		if name != river.QueueDefault && n > 0 {
+			rc.Queues[name] = river.QueueConfig{MaxWorkers: n}
+		}
+	}
 	client, err := river.NewClient(q.driver(q.d.W, listener), rc)
 	if err == nil {
 		// Only Stop ends the workers: a cancelled ctx must not cut running jobs short before

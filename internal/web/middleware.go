@@ -164,6 +164,12 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if isInboxPost(r) {
+			// ActivityPub deliveries: no session, no cookie; the inbox checks the HTTP
+			// signature and bounds the body itself (fed.ServeInbox).
+			next.ServeHTTP(w, r)
+			return
+		}
 		if err := crossOrigin.Check(r); err != nil {
 			s.fail(w, r, problem.New(http.StatusForbidden, "error.csrf"))
 			return

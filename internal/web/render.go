@@ -88,6 +88,8 @@ type page struct {
 	Message string // a notice shown above the content
 	Today   civil.Date
 	Data    any
+	// Actor is the city's ActivityPub actor, linked from the public pages' head.
+	Actor string
 
 	// root is the template a page is executed from: "layout.html" (the site's chrome) unless a
 	// page brings its own whole document, as the embeddable player does.
@@ -135,6 +137,9 @@ func (s *Server) newPage(r *http.Request, lang, title string) *page {
 	}
 	p.csrf = func() string { return s.pageCSRF(r, p) }
 	p.Admin = strings.HasPrefix(r.URL.Path, "/admin")
+	if s.fed != nil && !p.Admin {
+		p.Actor = s.fed.ActorID()
+	}
 	rest := r.URL.Path
 	if !p.Admin {
 		if _, after, ok := strings.Cut(strings.TrimPrefix(rest, "/"), "/"); ok {

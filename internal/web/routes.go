@@ -29,6 +29,7 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/{$}", auth.RoleViewer, s.adminHome},
 	}
 	rs = append(rs, s.adminRoutes()...)
+	rs = append(rs, s.fedRoutes()...)
 	rs = append(rs, s.videoMediaRoutes()...)
 	rs = append(rs, s.allLanguagesFeedRoutes()...)
 

@@ -16,9 +16,11 @@ import (
 	"sistercity/internal/blob"
 	"sistercity/internal/config"
 	"sistercity/internal/db"
+	"sistercity/internal/fed"
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
 	"sistercity/internal/publog"
+	"sistercity/internal/safehttp"
 	"sistercity/internal/translate"
 	"sistercity/internal/upload"
 )
@@ -57,6 +59,8 @@ type Server struct {
 	// viewing beacons, whose rate per address beaconRate keeps in memory.
 	publog     *publog.Recorder
 	beaconRate *beaconLimiter
+	// fed is the city on the fediverse; nil while --base-url is unset (federation off).
+	fed *fed.Service
 }
 
 // Options are the parts a Server is built from.
@@ -73,6 +77,8 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Now pins the clock (tests); nil is time.Now.
 	Now func() time.Time
+	// Version is the software version NodeInfo reports.
+	Version string
 }
 
 // New builds a Server and its routes. It fails when a template is missing or broken, or when
@@ -101,6 +107,9 @@ func New(o Options) (*Server, error) {
 	}
 	s.publog, s.beaconRate = publog.NewRecorder(s.now), newBeaconLimiter()
 	s.sessions = newSessions(o.DB, o.Config)
+	if s.fed, err = NewFed(o.Config, o.DB, o.Queue, s.log, o.Version); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	secret, err := loadCSRFSecret(ctx, o.DB)
 	cancel()
@@ -159,4 +168,15 @@ func (s *Server) Run(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// NewFed builds the federation service of cfg, or nil when --base-url is unset (federation
+// off). Every outbound request goes through the safe client, allowing only the configured
+// private ranges (--fed-allow-private). serve and worker both build one: the worker to deliver.
+func NewFed(cfg config.Config, d *db.DB, q *jobs.Queue, log *slog.Logger, version string) (*fed.Service, error) {
+	if cfg.BaseURL == "" {
+		return nil, nil
+	}
+	return fed.New(fed.Options{DB: d, BaseURL: cfg.BaseURL, Client: safehttp.New(safehttp.Options{Allow: cfg.FedAllowed}),
+		Queue: q, Log: log, Version: version})
 }

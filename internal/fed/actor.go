@@ -1,0 +1,192 @@
+package fed
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"sistercity/internal/db"
+	"sistercity/internal/register"
+)
+
+// contextURLs is the JSON-LD context of everything we publish: ActivityStreams, and the
+// security vocabulary for publicKey.
+var contextURLs = []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1",
+	map[string]any{"manuallyApprovesFollowers": "as:manuallyApprovesFollowers"}}
+
+func randomID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Actor returns the city's actor document.
+func (s *Service) Actor(ctx context.Context) (map[string]any, error) {
+	if _, err := s.Key(ctx); err != nil { // made on first use, outside any transaction
+		return nil, err
+	}
+	return s.ActorIn(ctx, s.db.R)
+}
+
+// ActorIn is Actor read through q (a transaction, when rotating the key).
+func (s *Service) ActorIn(ctx context.Context, q db.Querier) (map[string]any, error) {
+	st, err := LoadSettings(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.keyIn(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := PublicKeyPEM(&key.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	names, summaries, err := homeCityTexts(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	id := s.ActorID()
+	a := map[string]any{
+		"@context":                  contextURLs,
+		"id":                        id,
+		"type":                      "Organization",
+		"preferredUsername":         st.Username,
+		"inbox":                     s.base + InboxPath,
+		"outbox":                    s.base + OutboxPath,
+		"followers":                 s.base + FollowersPath,
+		"following":                 s.base + FollowingPath,
+		"url":                       s.base + "/",
+		"manuallyApprovesFollowers": st.ManuallyApproves,
+		"discoverable":              true,
+		"endpoints":                 map[string]any{"sharedInbox": s.base + SharedInboxPath},
+		"publicKey":                 map[string]any{"id": s.KeyID(), "owner": id, "publicKeyPem": pub},
+	}
+	// name and summary in the first language, the maps in every language the register has.
+	a["name"] = st.Username
+	if len(names) > 0 {
+		a["name"], a["nameMap"] = first(names), names
+	}
+	if len(summaries) > 0 {
+		a["summary"], a["summaryMap"] = first(summaries), summaries
+	}
+	return a, nil
+}
+
+// siteLangs orders the languages a map's plain value is taken from.
+var siteLangs = []string{"en", "ko", "ru"}
+
+func first(m map[string]string) string {
+	for _, l := range siteLangs {
+		if v, ok := m[l]; ok {
+			return v
+		}
+	}
+	for _, v := range m {
+		return v
+	}
+	return ""
+}
+
+// homeCityTexts are the home city's names and descriptions by language; none while the
+// register has no home city.
+func homeCityTexts(ctx context.Context, q db.Querier) (names, summaries map[string]string, err error) {
+	id, err := register.HomeCityID(ctx, q)
+	if errors.Is(err, register.ErrNoHomeCity) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := register.GetCity(ctx, q, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("fed: home city: %w", err)
+	}
+	names, summaries = map[string]string{}, map[string]string{}
+	for _, t := range c.Texts {
+		if t.Name != "" {
+			names[t.Lang] = t.Name
+		}
+		if t.Description != "" {
+			summaries[t.Lang] = htmlParagraph(t.Description)
+		}
+	}
+	return names, summaries, nil
+}
+
+// htmlParagraph makes plain text into the HTML that summary holds.
+func htmlParagraph(s string) string {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
+	return "<p>" + r.Replace(s) + "</p>"
+}
+
+// WebFinger answers a WebFinger query for resource; ErrNotFound when it is not our actor.
+func (s *Service) WebFinger(ctx context.Context, resource string) (map[string]any, error) {
+	st, err := LoadSettings(ctx, s.db.R)
+	if err != nil {
+		return nil, err
+	}
+	acct := "acct:" + st.Username + "@" + s.host
+	switch {
+	case strings.EqualFold(resource, acct), resource == s.ActorID(), resource == s.base+"/":
+	default:
+		return nil, db.ErrNotFound
+	}
+	return map[string]any{
+		"subject": acct,
+		"aliases": []string{s.ActorID(), s.base + "/"},
+		"links": []any{
+			map[string]any{"rel": "self", "type": ContentType, "href": s.ActorID()},
+			map[string]any{"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": s.base + "/"},
+		},
+	}, nil
+}
+
+// HostMeta is the XRD document that points at WebFinger.
+func (s *Service) HostMeta() string {
+	return `<?xml version="1.0" encoding="UTF-8"?>
+<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">
+  <Link rel="lrdd" template="` + s.base + `/.well-known/webfinger?resource={uri}"/>
+</XRD>
+`
+}
+
+// NodeInfoLinks is /.well-known/nodeinfo.
+func (s *Service) NodeInfoLinks() map[string]any {
+	return map[string]any{"links": []any{map[string]any{
+		"rel":  "http://nodeinfo.diaspora.software/ns/schema/2.1",
+		"href": s.base + "/nodeinfo/2.1",
+	}}}
+}
+
+// NodeInfo is the NodeInfo 2.1 document; localPosts counts the published videos.
+func (s *Service) NodeInfo(ctx context.Context) (map[string]any, error) {
+	var videos int64
+	if err := s.db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM videos WHERE state = 'published'").Scan(&videos); err != nil {
+		return nil, fmt.Errorf("fed: count videos: %w", err)
+	}
+	return map[string]any{
+		"version":           "2.1",
+		"software":          map[string]any{"name": "sistercity", "version": s.version},
+		"protocols":         []string{"activitypub"},
+		"services":          map[string]any{"inbound": []string{}, "outbound": []string{}},
+		"openRegistrations": false,
+		"usage":             map[string]any{"users": map[string]any{"total": 1}, "localPosts": videos},
+		"metadata":          map[string]any{},
+	}, nil
+}
+
+// MinimalActor is what an unsigned fetch of the actor gets with authorized fetch on: enough to
+// verify our signatures and deliver to us, nothing about the city.
+func MinimalActor(a map[string]any) map[string]any {
+	m := map[string]any{}
+	for _, k := range []string{"@context", "id", "type", "preferredUsername", "inbox", "outbox", "endpoints", "publicKey", "manuallyApprovesFollowers"} {
+		if v, ok := a[k]; ok {
+			m[k] = v
+		}
+	}
+	return m
+}

@@ -1,0 +1,196 @@
+package fed
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"sistercity/internal/jobs"
+)
+
+// Queue is the job queue deliveries run on, apart from video encoding so that a long encode
+// never holds up a follower's Accept, nor a thousand deliveries an encode.
+const Queue = "federation"
+
+// deliveryAttempts: with River's backoff (n⁴ seconds) 20 attempts retry for about a week.
+const deliveryAttempts = 20
+
+// unreachableAfter is how long a host may fail every delivery before it is marked unreachable
+// and skipped until it answers again (it sends us something, see hostAnswered) — Mastodon's rule.
+const unreachableAfter = 7 * 24 * time.Hour
+
+// perHost bounds the deliveries in flight to one remote host from this process.
+const perHost = 4
+
+// DeliverArgs is one signed POST of an activity to one inbox.
+type DeliverArgs struct {
+	Inbox    string          `json:"inbox"`
+	Activity json.RawMessage `json:"activity"`
+}
+
+// Kind names the job.
+func (DeliverArgs) Kind() string { return "fed.deliver" }
+
+// InsertOpts puts deliveries on their own queue.
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: Queue, MaxAttempts: deliveryAttempts}
+}
+
+// Register adds the delivery worker to q. Every process that enqueues deliveries registers it.
+func (s *Service) Register(q *jobs.Queue) error {
+	var slots sync.Map // host → chan struct{}
+	return jobs.Register(q, jobs.WorkFunc[DeliverArgs](func(ctx context.Context, job *jobs.Job[DeliverArgs]) error {
+		host := hostOf(job.Args.Inbox)
+		v, _ := slots.LoadOrStore(host, make(chan struct{}, perHost))
+		sem := v.(chan struct{})
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-sem }()
+		return s.deliver(ctx, job.Args)
+	}))
+}
+
+// Deliver enqueues activity to each inbox in tx, one job per distinct inbox.
+func (s *Service) Deliver(ctx context.Context, tx *sql.Tx, activity any, inboxes []string) error {
+	if s.queue == nil {
+		return errors.New("fed: deliver: no job queue")
+	}
+	b, err := json.Marshal(activity)
+	if err != nil {
+		return fmt.Errorf("fed: deliver: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, inbox := range inboxes {
+		if inbox == "" || seen[inbox] {
+			continue
+		}
+		seen[inbox] = true
+		if _, err := s.queue.Insert(ctx, tx, DeliverArgs{Inbox: inbox, Activity: b}, nil); err != nil {
+			return fmt.Errorf("fed: deliver: %w", err)
+		}
+	}
+	return nil
+}
+
+// Fanout enqueues activity (Create, Update, Delete of the city's objects) to every accepted
+// follower in the caller's transaction: one job per inbox, a server's shared inbox once for all
+// its followers.
+func (s *Service) Fanout(ctx context.Context, tx *sql.Tx, activity any) error {
+	rows, err := tx.QueryContext(ctx, `SELECT CASE WHEN shared_inbox <> '' THEN shared_inbox ELSE inbox END
+		FROM fed_followers WHERE state = 'accepted' ORDER BY 1`)
+	if err != nil {
+		return fmt.Errorf("fed: fanout: %w", err)
+	}
+	var inboxes []string
+	for rows.Next() {
+		var in string
+		if err := rows.Scan(&in); err != nil {
+			rows.Close()
+			return fmt.Errorf("fed: fanout: %w", err)
+		}
+		inboxes = append(inboxes, in)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("fed: fanout: %w", err)
+	}
+	return s.Deliver(ctx, tx, activity, inboxes)
+}
+
+// deliver makes one attempt. A 4xx other than 408 and 429 will not change on retry: the job
+// ends. Anything else is retried with backoff, and counts toward the host's unreachability.
+func (s *Service) deliver(ctx context.Context, a DeliverArgs) error {
+	host := hostOf(a.Inbox)
+	skip, err := s.hostUnreachable(ctx, host)
+	if err != nil {
+		return err
+	}
+	if skip {
+		s.log.Info("delivery skipped: host unreachable", "host", host)
+		return nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.Inbox, bytes.NewReader(a.Activity))
+	if err != nil {
+		return jobs.Permanent(fmt.Errorf("fed: deliver to %s: %w", host, err))
+	}
+	req.Header.Set("Content-Type", ldContentType)
+	req.Header.Set("User-Agent", "sistercity/"+s.version+" (+"+s.base+"/)")
+	if err := s.sign(ctx, req, a.Activity); err != nil {
+		return err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.hostFailed(ctx, host)
+		return fmt.Errorf("fed: deliver to %s: %w", host, err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode < 300:
+		return s.hostAnswered(ctx, host)
+	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != 408 && resp.StatusCode != 429:
+		return jobs.Permanent(fmt.Errorf("fed: deliver to %s: status %d", host, resp.StatusCode))
+	}
+	s.hostFailed(ctx, host)
+	return fmt.Errorf("fed: deliver to %s: status %d", host, resp.StatusCode)
+}
+
+func (s *Service) hostUnreachable(ctx context.Context, host string) (bool, error) {
+	var unreachable bool
+	err := s.db.R.QueryRowContext(ctx, "SELECT unreachable FROM fed_hosts WHERE host = $1", host).Scan(&unreachable)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("fed: host %s: %w", host, err)
+	}
+	return unreachable, nil
+}
+
+// hostFailed records a failed delivery; after unreachableAfter of failures the host is marked.
+func (s *Service) hostFailed(ctx context.Context, host string) {
+	now := s.now().UTC()
+	err := s.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO fed_hosts (host, failing_since, unreachable) VALUES ($1, $2, FALSE)
+			ON CONFLICT (host) DO NOTHING`, host, now); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE fed_hosts SET unreachable = TRUE WHERE host = $1 AND failing_since < $2",
+			host, now.Add(-unreachableAfter))
+		return err
+	})
+	if err != nil {
+		s.log.Warn("recording a failed delivery", "host", host, "err", err)
+	}
+}
+
+// hostAnswered clears what hostFailed recorded: the host is back.
+func (s *Service) hostAnswered(ctx context.Context, host string) error {
+	unreachable, err := s.hostUnreachable(ctx, host)
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := s.db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM fed_hosts WHERE host = $1", host).Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	if unreachable {
+		s.log.Info("host answers again", "host", host)
+	}
+	return s.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM fed_hosts WHERE host = $1", host)
+		return err
+	})
+}

@@ -1,0 +1,173 @@
+package fed
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"sistercity/internal/db"
+)
+
+// Follower is a remote actor following the city, with what we know of its name.
+type Follower struct {
+	ActorID   string
+	Username  string
+	Name      string
+	Host      string
+	State     string // pending, accepted
+	CreatedAt time.Time
+}
+
+// Followers lists the followers, pending ones first, newest first.
+func Followers(ctx context.Context, q db.Querier, limit int) ([]Follower, error) {
+	return db.Collect(ctx, q, `SELECT f.actor_id, COALESCE(a.username, ''), COALESCE(a.name, ''), COALESCE(a.host, ''), f.state, f.created_at
+		FROM fed_followers f LEFT JOIN fed_remote_actors a ON a.id = f.actor_id
+		ORDER BY CASE f.state WHEN 'pending' THEN 0 ELSE 1 END, f.created_at DESC, f.actor_id LIMIT $1`, []any{limit},
+		func(row interface{ Scan(...any) error }) (Follower, error) {
+			var f Follower
+			err := row.Scan(&f.ActorID, &f.Username, &f.Name, &f.Host, &f.State, &f.CreatedAt)
+			return f, err
+		})
+}
+
+// Approve accepts a pending follower in tx and enqueues its Accept.
+func (s *Service) Approve(ctx context.Context, tx *sql.Tx, actorID string) error {
+	var followID, inbox, state string
+	err := tx.QueryRowContext(ctx, "SELECT follow_id, inbox, state FROM fed_followers WHERE actor_id = $1", actorID).Scan(&followID, &inbox, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return db.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("fed: approve: %w", err)
+	}
+	if state == "accepted" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE fed_followers SET state = 'accepted' WHERE actor_id = $1", actorID); err != nil {
+		return fmt.Errorf("fed: approve: %w", err)
+	}
+	return s.enqueueAccept(ctx, tx, actorID, followID, inbox)
+}
+
+// Reject removes a follower (pending or not) in tx and tells its server with a Reject.
+func (s *Service) Reject(ctx context.Context, tx *sql.Tx, actorID string) error {
+	var followID, inbox string
+	err := tx.QueryRowContext(ctx, "SELECT follow_id, inbox FROM fed_followers WHERE actor_id = $1", actorID).Scan(&followID, &inbox)
+	if errors.Is(err, sql.ErrNoRows) {
+		return db.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("fed: reject: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM fed_followers WHERE actor_id = $1", actorID); err != nil {
+		return fmt.Errorf("fed: reject: %w", err)
+	}
+	reject := map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams",
+		"id":       s.ActorID() + "#rejects/" + randomID(),
+		"type":     "Reject",
+		"actor":    s.ActorID(),
+		"to":       []string{actorID},
+		"object":   map[string]any{"id": followID, "type": "Follow", "actor": actorID, "object": s.ActorID()},
+	}
+	return s.Deliver(ctx, tx, reject, []string{inbox})
+}
+
+// Reply is a remote reply to one of our videos, for the office to read.
+type Reply struct {
+	NoteID     string
+	ActorID    string
+	Username   string
+	Host       string
+	InReplyTo  string
+	Content    string // plain text
+	URL        string
+	ReceivedAt time.Time
+}
+
+// Replies lists the newest replies.
+func Replies(ctx context.Context, q db.Querier, limit int) ([]Reply, error) {
+	return db.Collect(ctx, q, `SELECT r.note_id, r.actor_id, COALESCE(a.username, ''), COALESCE(a.host, ''), r.in_reply_to, r.content, r.url, r.received_at
+		FROM fed_replies r LEFT JOIN fed_remote_actors a ON a.id = r.actor_id
+		ORDER BY r.received_at DESC, r.note_id LIMIT $1`, []any{limit},
+		func(row interface{ Scan(...any) error }) (Reply, error) {
+			var r Reply
+			err := row.Scan(&r.NoteID, &r.ActorID, &r.Username, &r.Host, &r.InReplyTo, &r.Content, &r.URL, &r.ReceivedAt)
+			return r, err
+		})
+}
+
+// ObjectReactions are the likes and announces (boosts) of one of our objects; a video's object
+// id is {base}/ap/videos/{id}.
+type ObjectReactions struct {
+	ObjectID  string
+	Likes     int64
+	Announces int64
+}
+
+// Reactions counts the likes and announces per object, the most liked first.
+func Reactions(ctx context.Context, q db.Querier, limit int) ([]ObjectReactions, error) {
+	return db.Collect(ctx, q, `SELECT object_id,
+		COALESCE(SUM(CASE WHEN kind = 'like' THEN 1 ELSE 0 END), 0) AS likes,
+		COALESCE(SUM(CASE WHEN kind = 'announce' THEN 1 ELSE 0 END), 0) AS announces
+		FROM fed_reactions GROUP BY object_id ORDER BY likes DESC, announces DESC, object_id LIMIT $1`, []any{limit},
+		func(row interface{ Scan(...any) error }) (ObjectReactions, error) {
+			var o ObjectReactions
+			err := row.Scan(&o.ObjectID, &o.Likes, &o.Announces)
+			return o, err
+		})
+}
+
+// FollowerCount counts the accepted followers.
+func FollowerCount(ctx context.Context, q db.Querier) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM fed_followers WHERE state = 'accepted'").Scan(&n)
+	return n, err
+}
+
+// Collection is an OrderedCollection that shows its size but not its members (followers and
+// following, as Mastodon shows them when the owner hides the list) or, for the outbox, is empty
+// until the video objects are published there.
+func (s *Service) Collection(path string, total int64) map[string]any {
+	return map[string]any{
+		"@context":   "https://www.w3.org/ns/activitystreams",
+		"id":         s.base + path,
+		"type":       "OrderedCollection",
+		"totalItems": total,
+		"first":      s.base + path + "?page=1",
+	}
+}
+
+// CollectionPage is the page of a Collection: empty.
+func (s *Service) CollectionPage(path string) map[string]any {
+	return map[string]any{
+		"@context":     "https://www.w3.org/ns/activitystreams",
+		"id":           s.base + path + "?page=1",
+		"type":         "OrderedCollectionPage",
+		"partOf":       s.base + path,
+		"orderedItems": []any{},
+	}
+}
+
+// AuthorizeFetch checks a GET of the actor or of one of our objects: with the authorized-fetch
+// setting on, it must be signed by a key its actor owns (ErrUnsigned, ErrBadSignature, …);
+// with it off, nil. A 401 for the caller to send.
+func (s *Service) AuthorizeFetch(r *http.Request) error {
+	st, err := LoadSettings(r.Context(), s.db.R)
+	if err != nil {
+		return err
+	}
+	if !st.AuthorizedFetch {
+		return nil
+	}
+	if !s.rate.allow(signerHost(r)) {
+		return refuse(http.StatusTooManyRequests, errors.New("rate limit"))
+	}
+	if _, err := s.Verify(r.Context(), r, nil); err != nil {
+		return refuse(http.StatusUnauthorized, err)
+	}
+	return nil
+}
