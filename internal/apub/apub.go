@@ -59,10 +59,10 @@ var videoContext = []any{
 // Site says where the city's documents and files are: the base URL of the /ap/… documents, and
 // the absolute URLs of the pages and files a Video object links, which the web layer knows.
 type Site struct {
-	Base     string                  // scheme://host, no trailing slash
-	WatchURL func(id int64) string   // the public watch page of video id
-	MediaURL func(key string) string // a stored file of a video (rendition, poster)
-	TrackURL func(id int64) string   // the WebVTT of approved track id
+	Base     string                             // scheme://host, no trailing slash
+	WatchURL func(id int64, lang string) string // the public watch page of video id, in lang
+	MediaURL func(key string) string            // a stored file of a video (rendition, poster)
+	TrackURL func(id int64) string              // the WebVTT of approved track id
 }
 
 // ActorID is the city's actor.
@@ -258,7 +258,7 @@ func (s Site) NewVideo(v *video.Video, o *outbox.Object, tracks []*track.Track, 
 		Duration: Duration(v.Duration), MediaType: "text/html",
 		Published: timeFormat(v.PublishedAt), Updated: timeFormat(o.Last.At),
 		AttributedTo:     []Ref{{Type: "Organization", ID: s.ActorID()}},
-		URL:              []Link{{Type: "Link", MediaType: "text/html", Href: s.WatchURL(v.ID)}},
+		URL:              []Link{{Type: "Link", MediaType: "text/html", Href: s.WatchURL(v.ID, v.OriginalLang)}},
 		SubtitleLanguage: []Language{}, Tag: []Tag{}}
 	if standalone {
 		obj.Context = videoContext

@@ -23,8 +23,10 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
 
 var testSite = Site{
-	Base:     "https://busan.example",
-	WatchURL: func(id int64) string { return "https://busan.example/ko/videos/" + strconv.FormatInt(id, 10) },
+	Base: "https://busan.example",
+	WatchURL: func(id int64, lang string) string {
+		return "https://busan.example/" + lang + "/videos/" + strconv.FormatInt(id, 10)
+	},
 	MediaURL: func(key string) string { return "https://busan.example/media/" + key },
 	TrackURL: func(id int64) string {
 		return "https://busan.example/media/tracks/" + strconv.FormatInt(id, 10) + ".vtt"

@@ -89,16 +89,24 @@ func apContentType(r *http.Request) string {
 func (s *Server) apSite(r *http.Request) apub.Site {
 	base := s.origin(r)
 	return apub.Site{
-		Base:     base,
-		WatchURL: func(id int64) string { return base + "/" + s.apPageLang() + "/videos/" + strconv.FormatInt(id, 10) },
+		Base: base,
+		WatchURL: func(id int64, lang string) string {
+			return base + "/" + s.apPageLang(lang) + "/videos/" + strconv.FormatInt(id, 10)
+		},
 		MediaURL: func(key string) string { return base + mediaURL(key) },
 		TrackURL: func(id int64) string { return base + "/media/tracks/" + strconv.FormatInt(id, 10) + ".vtt" },
 	}
 }
 
-// apPageLang is the language of the watch page an object links: the site's first language. A
-// remote server shows one link; the page itself offers the others.
-func (s *Server) apPageLang() string { return s.cat.Languages()[0] }
+// apPageLang is the language of the watch page an object links: the video's original
+// language when the site has it, else the site's first. A remote server shows one link; the
+// page itself offers the others.
+func (s *Server) apPageLang(lang string) string {
+	if s.cat.Has(lang) {
+		return lang
+	}
+	return s.cat.Languages()[0]
+}
 
 // writeAP answers doc as an ActivityPub document with status, readable from any origin (a
 // partner's player or site may fetch it from its page).
