@@ -85,8 +85,12 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	var sender *web.OutboxSender
 	if fs != nil {
 		if err := fs.Register(q); err != nil {
+			return nil, err
+		}
+		if sender, err = web.NewOutboxSender(d, fs, cfg.BaseURL, log); err != nil {
 			return nil, err
 		}
 	}
@@ -96,6 +100,10 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 	if cfg.Workers > 0 {
 		// An encode whose process died is queued anew after a few missed heartbeats.
 		go video.RescueEvery(ctx, d, q, cfg.EncodeHeartbeat, cfg.EncodeStaleAfter, log)
+		if sender != nil {
+			// What the videos' changes recorded in the outbox goes to the followers.
+			go sender.Run(ctx, web.OutboxSendEvery)
+		}
 	}
 	return q, nil
 }

@@ -168,3 +168,11 @@ func gcd(a, b int) int {
 	}
 	return a
 }
+
+// OutputFrameRate is the frame rate Plan gives a rendition of lines lines from a source at fps
+// frames per second (0 when unknown): what a rendition's description reports (ActivityPub's
+// fps) without probing the stored file again.
+func OutputFrameRate(fps float64, lines int) float64 {
+	r, _ := outputRate(Rate{int(math.Round(fps * 1000)), 1000}, lines)
+	return r.Float()
+}

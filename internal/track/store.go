@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sistercity/internal/db"
+	"sistercity/internal/outbox"
 )
 
 const columns = `id, video_id, lang, kind, label, is_default, status, source_track_id, translator_id, origin,
@@ -79,7 +80,10 @@ func Create(ctx context.Context, tx *sql.Tx, t *Track) error {
 		return fmt.Errorf("track: create: %w", err)
 	}
 	t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
-	return clearOtherDefaults(ctx, tx, t)
+	if err := clearOtherDefaults(ctx, tx, t); err != nil {
+		return err
+	}
+	return federate(ctx, tx, t)
 }
 
 // Update saves t's fields and cues if nobody changed the track since t.Version was read. The
@@ -97,7 +101,20 @@ func Update(ctx context.Context, tx *sql.Tx, t *Track) error {
 		return err
 	}
 	t.Version++
-	return clearOtherDefaults(ctx, tx, t)
+	if err := clearOtherDefaults(ctx, tx, t); err != nil {
+		return err
+	}
+	return federate(ctx, tx, t)
+}
+
+// federate records an Update of t's video on the city's outbox when t is public: the video's
+// subtitle languages are part of its object on the fediverse. Only approved tracks are in it,
+// so a draft's changes are not.
+func federate(ctx context.Context, tx *sql.Tx, t *Track) error {
+	if t.Status != StatusApproved {
+		return nil
+	}
+	return outbox.Changed(ctx, tx, t.VideoID, time.Now())
 }
 
 // SaveCues is Update for the cue editor: it refuses a track that is not a draft.
@@ -146,8 +163,12 @@ func move(ctx context.Context, tx *sql.Tx, t *Track, action string, userID int64
 		VALUES ($1, $2, $3, $4, $5)`, t.ID, db.NullID(userID), action, comment, now.UTC()); err != nil {
 		return fmt.Errorf("track: %d history: %w", t.ID, err)
 	}
+	wasPublic := t.Public()
 	t.Status, t.ReviewComment = step.to, review
 	t.Version++
+	if wasPublic || t.Public() { // approved, or taken back from the public site
+		return outbox.Changed(ctx, tx, t.VideoID, now)
+	}
 	return nil
 }
 
@@ -182,14 +203,12 @@ func History(ctx context.Context, q db.Querier, trackID int64) ([]Review, error)
 
 // Delete removes track id. Translations made from it keep their cues and lose the link.
 func Delete(ctx context.Context, tx *sql.Tx, id int64) error {
-	res, err := tx.ExecContext(ctx, "DELETE FROM subtitle_tracks WHERE id = $1", id)
+	t := Track{ID: id}
+	err := tx.QueryRowContext(ctx, "DELETE FROM subtitle_tracks WHERE id = $1 RETURNING video_id, status", id).Scan(&t.VideoID, &t.Status)
 	if err != nil {
-		return fmt.Errorf("track: delete %d: %w", id, err)
+		return db.NotFound(err, fmt.Sprintf("track: delete %d", id))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("track: %d: %w", id, db.ErrNotFound)
-	}
-	return nil
+	return federate(ctx, tx, &t)
 }
 
 // SearchVideos returns the IDs of videos with an approved track whose text contains query

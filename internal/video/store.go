@@ -12,6 +12,7 @@ import (
 
 	"sistercity/internal/db"
 	"sistercity/internal/media"
+	"sistercity/internal/outbox"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -240,7 +241,11 @@ func Update(ctx context.Context, tx *sql.Tx, v *Video) error {
 			return fmt.Errorf("video: update %d: %w", v.ID, err)
 		}
 	}
-	return writeChildren(ctx, tx, v)
+	if err := writeChildren(ctx, tx, v); err != nil {
+		return err
+	}
+	// Changed texts or tags of a video on the fediverse are an Update there.
+	return outbox.Changed(ctx, tx, v.ID, time.Now())
 }
 
 func writeChildren(ctx context.Context, tx *sql.Tx, v *Video) error {
@@ -291,8 +296,27 @@ func SetState(ctx context.Context, tx *sql.Tx, v *Video, to string, now time.Tim
 	if err := db.OneRow(ctx, tx, res, "videos", v.ID, ErrStale); err != nil {
 		return err
 	}
+	was := v.State
 	v.State, v.PublishedAt = to, pub
 	v.Version++
+	return federate(ctx, tx, v.ID, was, to, now)
+}
+
+// federate records on the city's outbox what a change of state means on the fediverse: a
+// video that becomes public is created there, one that stops being public is deleted, and one
+// that goes between published and unlisted is addressed anew (an Update). Every change of state
+// goes through SetState, whoever asks for it (Move, the scheduled publication, the demo), so
+// none is missed.
+func federate(ctx context.Context, tx *sql.Tx, id int64, from, to string, now time.Time) error {
+	public := func(s string) bool { return s == StatePublished || s == StateUnlisted }
+	switch {
+	case !public(from) && public(to):
+		return outbox.Published(ctx, tx, id, now)
+	case public(from) && !public(to):
+		return outbox.Withdrawn(ctx, tx, id, now)
+	case from != to:
+		return outbox.Changed(ctx, tx, id, now)
+	}
 	return nil
 }
 
@@ -369,7 +393,8 @@ func recordOutputs(ctx context.Context, d *db.DB, id int64, r run, info *media.I
 				return err
 			}
 		}
-		return nil
+		// New renditions of a video on the fediverse are an Update there.
+		return outbox.Changed(ctx, tx, id, time.Now())
 	})
 }
 

@@ -397,6 +397,7 @@ func (s *Server) trackMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
+	allowAnyOrigin(h)
 	h.Set("Content-Type", "text/vtt; charset=utf-8")
 	h.Set("ETag", trackETag(t))
 	// A track can be corrected after publication: browsers keep it a few minutes, then ask

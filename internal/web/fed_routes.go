@@ -20,7 +20,7 @@ func (s *Server) fedRoutes() []route {
 		{"GET /.well-known/nodeinfo", "", s.nodeInfoLinks},
 		{"GET /nodeinfo/2.1", "", s.nodeInfo},
 		{"GET " + fed.ActorPath, "", s.fedActor},
-		{"GET " + fed.OutboxPath, "", s.fedCollection(fed.OutboxPath)},
+		// The outbox is the videos' (activitypub_videos.go).
 		{"GET " + fed.FollowersPath, "", s.fedCollection(fed.FollowersPath)},
 		{"GET " + fed.FollowingPath, "", s.fedCollection(fed.FollowingPath)},
 		// Signed by the sender instead of a session: csrf lets exactly these two paths through.

@@ -203,6 +203,12 @@ func (s *Server) pageKey(r *http.Request) string {
 	if s.pageCache == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Range") != "" {
 		return ""
 	}
+	// A watch page's URL also answers its ActivityPub object (content negotiation): such a
+	// request neither gets a kept page nor has its JSON kept as one, so a browser never gets
+	// JSON and a remote server never gets HTML.
+	if wantsActivity(r) {
+		return ""
+	}
 	key := s.origin(r) + " " + r.URL.RequestURI()
 	if strings.HasPrefix(r.URL.Path, embedPrefix) {
 		if lang, negotiated := s.embedLang(r); negotiated {

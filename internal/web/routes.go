@@ -31,6 +31,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.adminRoutes()...)
 	rs = append(rs, s.fedRoutes()...)
 	rs = append(rs, s.videoMediaRoutes()...)
+	rs = append(rs, s.activityPubVideoRoutes()...)
 	rs = append(rs, s.allLanguagesFeedRoutes()...)
 
 	rs = append(rs, s.embedRoutes()...)

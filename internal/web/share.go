@@ -154,6 +154,7 @@ func (s *Server) versionMedia(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	allowAnyOrigin(w.Header())
 	w.Header().Set("Content-Disposition", `attachment; filename="`+versionFileName(t.VideoID, t.Lang)+`"`)
 	s.sendVideoFile(w, r, b.StorageKey, "public, max-age=300")
 }

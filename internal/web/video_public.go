@@ -273,6 +273,17 @@ func (s *Server) publicVideo(ctx context.Context, raw string) (*video.Video, err
 func (s *Server) videoWatch(lang string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		// The page and the video's ActivityPub object share this URL, as on PeerTube: a
+		// remote server that was given the link asks for the object.
+		addVary(w.Header(), "Accept")
+		if wantsActivity(r) {
+			if id, ok := parseID(r.PathValue("id")); ok {
+				s.serveAPVideo(w, r, id)
+			} else {
+				apNotFound(w)
+			}
+			return
+		}
 		v, err := s.publicVideo(ctx, r.PathValue("id"))
 		if err != nil {
 			s.fail(w, r, err)
@@ -369,6 +380,7 @@ func (s *Server) videoMedia(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		s.notFound(w, r)
 	default:
+		allowAnyOrigin(w.Header())
 		s.sendVideoFile(w, r, key, "public, max-age=31536000, immutable")
 	}
 }

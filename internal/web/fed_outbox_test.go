@@ -1,0 +1,65 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"sistercity/internal/polltest"
+	"sistercity/internal/video"
+)
+
+// TestFedVideoReachesFollowers: a follower on a Mastodon-shaped server gets the signed Create of
+// a video published after it followed — the Video object with its titles in every language —
+// once, however often the sender looks, and the Delete when the video is withdrawn.
+func TestFedVideoReachesFollowers(t *testing.T) {
+	e := newFedEnv(t)
+	f := newFollower(t, "Alice")
+	actorURL := e.ts.URL + "/ap/actor"
+	if got := f.send(e, "/ap/inbox", map[string]any{"id": f.id() + "#follows/1", "type": "Follow", "actor": f.id(), "object": actorURL}); got != 202 {
+		t.Fatalf("follow: %d", got)
+	}
+	polltest.Until(t, "the Accept reaches the follower", func() (bool, string) {
+		return len(f.received("Accept")) == 1, strings.Join(f.badSig, "; ")
+	})
+	sender, err := NewOutboxSender(e.db, e.srv.fed, e.srv.cfg.BaseURL, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, _, p := seedVladivostok(t, e)
+	v := seedVideo(t, e, p, video.StatePublished, video.Text{Lang: "ko", Title: "부산 응원 영상"},
+		video.Text{Lang: "ru", Title: "Видеообращение Владивостока"})
+	if n, err := sender.SendOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("send: %d activities, %v", n, err)
+	}
+	polltest.Until(t, "the Create reaches the follower", func() (bool, string) {
+		return len(f.received("Create")) == 1, strings.Join(f.badSig, "; ")
+	})
+	create := f.received("Create")[0]
+	obj, _ := create["object"].(map[string]any)
+	names, _ := obj["nameMap"].(map[string]any)
+	if create["actor"] != actorURL || create["@context"] == nil || obj["type"] != "Video" ||
+		obj["id"] != e.ts.URL+"/ap/videos/"+itoa64(v.ID) || names["ru"] != "Видеообращение Владивостока" || names["ko"] != "부산 응원 영상" {
+		t.Fatalf("create: %v", create)
+	}
+	if len(f.badSig) != 0 {
+		t.Fatalf("bad signatures: %v", f.badSig)
+	}
+	// Sent once: a second look finds nothing new.
+	if n, err := sender.SendOnce(ctx); err != nil || n != 0 {
+		t.Fatalf("second send: %d activities, %v", n, err)
+	}
+	setState(t, e, v.ID, video.StateWithdrawn)
+	if n, err := sender.SendOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("send after withdrawal: %d activities, %v", n, err)
+	}
+	polltest.Until(t, "the Delete reaches the follower", func() (bool, string) {
+		return len(f.received("Delete")) == 1, strings.Join(f.badSig, "; ")
+	})
+	if got := len(f.received("Create")); got != 1 {
+		t.Fatalf("the Create was sent %d times", got)
+	}
+}
