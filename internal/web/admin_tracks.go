@@ -43,6 +43,15 @@ var tracksPageNotices = noticeSet{
 	"deleted":  "admin.notice.deleted",
 }
 
+// trackStatusLabel names a track's state; an approved track of a video not yet public says
+// that it will be public with the video, not that it is.
+func trackStatusLabel(l *i18n.Localizer, status string, v *video.Video) string {
+	if status == track.StatusApproved && !v.Public() {
+		return l.T("tracks.status_approved_unpublished")
+	}
+	return l.T("tracks.status." + status)
+}
+
 // subtitleIssueView is one finding of a validation report or a parse, as the admin shows it.
 type subtitleIssueView struct {
 	Severity string // subtitle.SeverityError or SeverityWarning
@@ -200,7 +209,7 @@ func (s *Server) renderTracks(w http.ResponseWriter, r *http.Request, status int
 		StreamsURL: fmt.Sprintf("/admin/videos/%d/streams", v.ID), VersionsURL: fmt.Sprintf("/admin/videos/%d/versions", v.ID)}
 	for _, t := range list {
 		row := trackRow{T: t, LangName: langName(l, t.Lang), Kind: l.T("subtitle.kind." + string(t.Kind)),
-			Status: l.T("tracks.status." + t.Status),
+			Status: trackStatusLabel(l, t.Status, v),
 			Edit:   trackForm{Lang: t.Lang, Kind: string(t.Kind), Label: t.Label, Default: t.Default, Version: t.Version}}
 		if typed != nil && t.ID == formID {
 			row.Edit = *typed
