@@ -742,6 +742,7 @@ type translationRow struct {
 
 // translationListData is the work list.
 type translationListData struct {
+	List   listView
 	Rows   []translationRow
 	Editor bool
 }
@@ -765,6 +766,17 @@ func (s *Server) translationList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	lq := readList(r, adminListSize)
+	if lq.Q != "" {
+		matching, err := video.Matching(ctx, s.db.R, lq.Q)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ts = slices.DeleteFunc(ts, func(t *track.Track) bool { return !matching[t.VideoID] })
+	}
+	lv := newListView(l, r, lq, len(ts))
+	ts = pageRows(ts, lv.Pager)
 	users, err := auth.Users(ctx, s.db.R)
 	if err != nil {
 		s.fail(w, r, err)
@@ -776,7 +788,7 @@ func (s *Server) translationList(w http.ResponseWriter, r *http.Request) {
 	}
 	videos := map[int64]*video.Video{}
 	sources := map[int64]string{}
-	data := translationListData{Editor: editor}
+	data := translationListData{Editor: editor, List: lv}
 	for _, t := range ts {
 		v, ok := videos[t.VideoID]
 		if !ok {

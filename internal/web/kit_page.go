@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"sistercity/internal/i18n"
@@ -22,6 +23,13 @@ import (
 // maxSearchRunes bounds the search text: longer text matches nothing a person meant.
 const maxSearchRunes = 100
 
+// maxPage bounds the page number taken as asked, so an offset cannot overflow; a larger one
+// is the last page.
+const maxPage = 1 << 20
+
+// adminListSize is the rows a page of an admin list shows.
+const adminListSize = 25
+
 // listQuery is a list page's requested position and search text.
 type listQuery struct {
 	page int  // as asked, ≥ 1; pager bounds it by the count
@@ -33,8 +41,17 @@ type listQuery struct {
 // readList reads ?page= and ?q= for a list of size rows a page.
 func readList(r *http.Request, size int) listQuery {
 	qv := r.URL.Query()
-	lq := listQuery{page: 1, size: size, Q: strings.TrimSpace(qv.Get("q"))}
-	if n, err := strconv.Atoi(strings.TrimSpace(qv.Get("page"))); err == nil && n > 1 {
+	// Control characters and broken UTF-8 are no one's search, and PostgreSQL refuses NUL.
+	q := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(qv.Get("q"), ""))
+	lq := listQuery{page: 1, size: size, Q: strings.TrimSpace(q)}
+	if n, err := strconv.Atoi(strings.TrimSpace(qv.Get("page"))); err == nil && n > maxPage {
+		lq.last = true
+	} else if err == nil && n > 1 {
 		lq.page = n
 	} else if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(strings.TrimSpace(qv.Get("page")), "-") {
 		lq.last = true
@@ -43,6 +60,14 @@ func readList(r *http.Request, size int) listQuery {
 		lq.Q = string([]rune(lq.Q)[:maxSearchRunes])
 	}
 	return lq
+}
+
+// offset is the first row of the page as asked, before the count bounds it.
+func (lq listQuery) offset() int {
+	if lq.last {
+		return maxPage * lq.size
+	}
+	return (lq.page - 1) * lq.size
 }
 
 // pager is one page of a list as the page template shows it: what is shown of how many, and
@@ -150,4 +175,14 @@ func newListView(l *i18n.Localizer, r *http.Request, lq listQuery, total int) li
 	q.Del("page")
 	q.Del("notice")
 	return listView{Q: lq.Q, Hidden: searchHidden(r), ClearHref: pageHref(r.URL.Path, q), Pager: newPager(l, r, lq, total)}
+}
+
+// pageRows is the part of rows the pager shows, for lists settled in Go (sorted by the
+// reader's collation, or filtered by rules SQL does not hold): the register's cities and
+// partnerships, activities, a video's tracks, the translations.
+func pageRows[T any](rows []T, pg pager) []T {
+	if pg.Offset >= len(rows) {
+		return nil
+	}
+	return rows[pg.Offset:min(pg.Offset+pg.Size, len(rows))]
 }
