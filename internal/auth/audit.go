@@ -56,12 +56,6 @@ func Audit(ctx context.Context, tx *sql.Tx, actor *User, action Action, entity E
 	return nil
 }
 
-// AuditLog returns up to limit entries, newest first, starting after offset; entity filters
-// when not empty.
-func AuditLog(ctx context.Context, q db.Querier, entity Entity, limit, offset int) ([]AuditEntry, error) {
-	return AuditSearch(ctx, q, AuditFilter{Entity: entity}, limit, offset)
-}
-
 // AuditSystem in AuditFilter.UserID asks for the changes no account made (jobs, imports run
 // from the command line): the entries without a user.
 const AuditSystem int64 = -1

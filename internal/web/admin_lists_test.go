@@ -21,6 +21,7 @@ func TestAdminListsPageAndSearch(t *testing.T) {
 	e := newTestEnv(t)
 	admin := e.userClient(auth.RoleAdmin)
 	ctx := context.Background()
+	var videoID int64
 	names := []string{"100% Busan", "Busan_Jin", "O'Brien \"Town\""}
 	for i := range 30 {
 		names = append(names, fmt.Sprintf("Match %02d", i))
@@ -45,6 +46,7 @@ func TestAdminListsPageAndSearch(t *testing.T) {
 			if err := video.Create(ctx, tx, v); err != nil {
 				return err
 			}
+			videoID = v.ID
 		}
 		return nil
 	})
@@ -133,7 +135,7 @@ func TestAdminListsPageAndSearch(t *testing.T) {
 
 	// Every list answers any page and search without failing.
 	for _, path := range []string{"/admin/cities", "/admin/partnerships", "/admin/activities", "/admin/videos",
-		"/admin/translations", "/admin/users", "/admin/audit"} {
+		"/admin/translations", "/admin/users", "/admin/audit", "/admin/videos/" + itoa64(videoID) + "/tracks"} {
 		for _, q := range []string{"page=0", "page=-5", "page=abc", "page=99999999999999999999999", "q=%25_%27%22%5C", "q=%00", "q=%FF%FE", "q=a%00b"} {
 			get(path + "?" + q)
 		}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +123,7 @@ type trackForm struct {
 }
 
 type tracksPageData struct {
+	List     listView
 	Video    *video.Video
 	Title    string
 	Rows     []trackRow
@@ -204,9 +206,20 @@ func (s *Server) renderTracks(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	p.Title = l.T("tracks.title", "video", v.Title(l.Lang))
+	// A video has a few tracks, each with its report: searched by language or label and paged
+	// here, before the reports are made.
+	lq := readList(r, adminListSize)
+	if lq.Q != "" {
+		q := strings.ToLower(lq.Q)
+		list = slices.DeleteFunc(list, func(t *track.Track) bool {
+			return !strings.Contains(strings.ToLower(t.Lang+" "+langName(l, t.Lang)+" "+t.Label), q)
+		})
+	}
+	lv := newListView(l, r, lq, len(list))
+	list = pageRows(list, lv.Pager)
 	data := tracksPageData{Video: v, Title: v.Title(l.Lang), CanEdit: canEdit(r), Kinds: kindOptions(l),
 		Encoding: encodingOptions(l), FormID: formID, Problem: problemText, Exports: exportFormatList,
-		StreamsURL: fmt.Sprintf("/admin/videos/%d/streams", v.ID), VersionsURL: fmt.Sprintf("/admin/videos/%d/versions", v.ID)}
+		List: lv, StreamsURL: fmt.Sprintf("/admin/videos/%d/streams", v.ID), VersionsURL: fmt.Sprintf("/admin/videos/%d/versions", v.ID)}
 	for _, t := range list {
 		row := trackRow{T: t, LangName: langName(l, t.Lang), Kind: l.T("subtitle.kind." + string(t.Kind)),
 			Status: trackStatusLabel(l, t.Status, v),
