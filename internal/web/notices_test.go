@@ -22,6 +22,9 @@ func TestNoticesTellTheTruth(t *testing.T) {
 	if failed := e.shown("en", "translate.notice.mt_failed"); !strings.Contains(body, alert(failed)) || strings.Contains(body, status(failed)) {
 		t.Errorf("a failed machine translation is not shown as an error")
 	}
+	if !strings.Contains(body, `id="save-problem" class="save-status" role="alert"`) {
+		t.Errorf("the cue editor has no alert region for a failed save")
+	}
 	_, body = f.editor.get(edit + "?notice=mt_done")
 	if !strings.Contains(body, status(e.shown("en", "translate.notice.mt_done"))) {
 		t.Errorf("a machine translation done is not shown as a success")
