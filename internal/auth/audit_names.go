@@ -24,6 +24,13 @@ const (
 	EntityVideo              Entity = "video"
 )
 
+// Entities lists every kind of record, for the log's filter.
+var Entities = []Entity{
+	EntityActivity, EntityActivityDocument, EntityActivityVideo, EntityChecklistItem, EntityCity,
+	EntityDateClaim, EntityDiplomaticRelation, EntityDocument, EntityMilestone, EntityPartnership,
+	EntityPublication, EntityRegister, EntitySettings, EntitySubtitleTrack, EntityUser, EntityVideo,
+}
+
 // Action names what a change in the audit log did.
 type Action string
 

@@ -163,6 +163,36 @@ func Users(ctx context.Context, q db.Querier) ([]*User, error) {
 	return users, rows.Err()
 }
 
+// UserSearch returns up to limit accounts from offset, by user name, whose user name or
+// display name contains search (case-insensitive; "" for all), and how many match in all.
+func UserSearch(ctx context.Context, q db.Querier, search string, limit, offset int) ([]*User, int, error) {
+	cond, args := "", []any{}
+	if search != "" {
+		cond = ` WHERE sc_fold(username) LIKE $1 ESCAPE '\' OR sc_fold(display_name) LIKE $1 ESCAPE '\'`
+		args = append(args, db.ContainsPattern(search))
+	}
+	var total int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM users"+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("auth: count users: %w", err)
+	}
+	n := len(args)
+	rows, err := q.QueryContext(ctx, "SELECT "+userColumns+" FROM users"+cond+
+		fmt.Sprintf(" ORDER BY username LIMIT $%d OFFSET $%d", n+1, n+2), append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("auth: list users: %w", err)
+	}
+	defer rows.Close()
+	var users []*User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("auth: list users: %w", err)
+		}
+		users = append(users, u)
+	}
+	return users, total, rows.Err()
+}
+
 // SetRole changes an account's role.
 func SetRole(ctx context.Context, tx *sql.Tx, id int64, role Role) error {
 	if !role.Valid() {

@@ -78,6 +78,26 @@ func scanActivity(row interface{ Scan(...any) error }) (*Activity, error) {
 	return &a, nil
 }
 
+// Matching returns the ids of the activities whose title or summary, in any language, contains
+// search (case-insensitive): the admin list's search, which the list then filters by.
+func Matching(ctx context.Context, q db.Querier, search string) (map[int64]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT activity_id FROM activity_texts
+		WHERE sc_fold(title) LIKE $1 ESCAPE '\' OR sc_fold(summary) LIKE $1 ESCAPE '\'`, db.ContainsPattern(search))
+	if err != nil {
+		return nil, fmt.Errorf("exchange: search activities: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("exchange: search activities: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
 // List returns every activity with its texts, partnerships, topics and status history (not its
 // participants or documents), by start date.
 func List(ctx context.Context, q db.Querier) ([]*Activity, error) {

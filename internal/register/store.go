@@ -87,6 +87,26 @@ func Cities(ctx context.Context, q db.Querier) ([]*City, error) {
 	return cities, nil
 }
 
+// CitiesMatching returns the ids of the cities whose name, in any language, contains search
+// (case-insensitive): the admin lists' search of cities and of partnerships.
+func CitiesMatching(ctx context.Context, q db.Querier, search string) (map[int64]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT city_id FROM city_texts WHERE sc_fold(name) LIKE $1 ESCAPE '\'`,
+		db.ContainsPattern(search))
+	if err != nil {
+		return nil, fmt.Errorf("register: search cities: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("register: search cities: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
 func loadTexts(ctx context.Context, q db.Querier, byID map[int64]*City, where string, args ...any) error {
 	rows, err := q.QueryContext(ctx, "SELECT city_id, lang, name, description FROM city_texts "+where+" ORDER BY city_id, lang", args...)
 	if err != nil {

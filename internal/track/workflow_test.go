@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/problem"
@@ -78,7 +79,7 @@ func (f *workflowFixture) stored(t *testing.T, tr *track.Track) (*track.Track, [
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := auth.AuditLog(ctx, f.d.R, auth.EntitySubtitleTrack, 100, 0)
+	all, err := authtest.AuditLog(ctx, f.d.R, auth.EntitySubtitleTrack, 100, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/tus/tusd/v2/pkg/handler"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/blob"
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
@@ -262,7 +263,7 @@ func (e *env) checkAttached(vid int64, data []byte) {
 	if len(page.Jobs) != 1 || !strings.Contains(string(page.Jobs[0].Args), strconv.FormatInt(vid, 10)) {
 		e.t.Fatalf("processing jobs: %+v, want one for video %d", page.Jobs, vid)
 	}
-	log, err := auth.AuditLog(ctx, e.db.R, auth.EntityVideo, 10, 0)
+	log, err := authtest.AuditLog(ctx, e.db.R, auth.EntityVideo, 10, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -575,7 +576,7 @@ func (e *env) checkUntouched(id int64, source, path string) {
 	if err != nil || len(page.Jobs) != 0 {
 		e.t.Errorf("processing jobs after a refused upload: %d (%v)", len(page.Jobs), err)
 	}
-	if log, _ := auth.AuditLog(ctx, e.db.R, auth.EntityVideo, 5, 0); len(log) != 0 {
+	if log, _ := authtest.AuditLog(ctx, e.db.R, auth.EntityVideo, 5, 0); len(log) != 0 {
 		e.t.Errorf("audited: %+v", log)
 	}
 	if resp := e.do("HEAD", path, nil, nil); resp.StatusCode != http.StatusNotFound {

@@ -72,7 +72,30 @@ type Filter struct {
 	// PartnershipID keeps videos linked to this partnership.
 	PartnershipID int64
 	Tag           string
+	// Search keeps videos whose title or description, in any language, contains it
+	// (case-insensitive); the admin's list search.
+	Search        string
 	Limit, Offset int
+}
+
+// Matching returns the ids of the videos whose title or description, in any language, contains
+// search (case-insensitive), for lists of things that belong to videos (the translations).
+func Matching(ctx context.Context, q db.Querier, search string) (map[int64]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT video_id FROM video_texts
+		WHERE sc_fold(title) LIKE $1 ESCAPE '\' OR sc_fold(description) LIKE $1 ESCAPE '\'`, db.ContainsPattern(search))
+	if err != nil {
+		return nil, fmt.Errorf("video: search: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("video: search: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
 }
 
 // List returns the videos f selects, newest first (by publication, then creation), and how
@@ -98,6 +121,11 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]*Video, int, error) {
 	}
 	if f.Tag != "" {
 		where = append(where, "id IN (SELECT video_id FROM video_tags WHERE tag = "+arg(strings.ToLower(f.Tag))+")")
+	}
+	if f.Search != "" {
+		pat := arg(db.ContainsPattern(f.Search))
+		where = append(where, "id IN (SELECT video_id FROM video_texts WHERE sc_fold(title) LIKE "+pat+
+			` ESCAPE '\' OR sc_fold(description) LIKE `+pat+` ESCAPE '\')`)
 	}
 	cond := ""
 	if len(where) > 0 {

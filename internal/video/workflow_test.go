@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/db"
 	"sistercity/internal/jobs"
 	"sistercity/internal/problem"
@@ -119,7 +120,7 @@ func (f *workflowFixture) jobsFor(t *testing.T, kind string, id int64) int {
 // audits lists video id's audit entries, newest first.
 func (f *workflowFixture) audits(t *testing.T, id int64) []auth.AuditEntry {
 	t.Helper()
-	all, err := auth.AuditLog(context.Background(), f.deps.DB.R, auth.EntityVideo, 100, 0)
+	all, err := authtest.AuditLog(context.Background(), f.deps.DB.R, auth.EntityVideo, 100, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -545,6 +545,8 @@ type activityListData struct {
 	Years    []option
 	Statuses []option
 	Filtered bool
+	Q        string
+	List     listView
 }
 
 func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
@@ -570,7 +572,16 @@ func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	data := activityListData{CanEdit: canEdit(r), Partner: q.Get("partnership"), Year: q.Get("year"), Status: q.Get("status"),
 		Partners: opts}
-	data.Filtered = data.Partner != "" || data.Year != "" || data.Status != ""
+	lq := readList(r, adminListSize)
+	data.Q = lq.Q
+	data.Filtered = data.Partner != "" || data.Year != "" || data.Status != "" || data.Q != ""
+	var matching map[int64]bool
+	if lq.Q != "" {
+		if matching, err = exchange.Matching(ctx, s.db.R, lq.Q); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	years := map[int]bool{}
 	for _, st := range exchange.Statuses {
 		data.Statuses = append(data.Statuses, option{st, l.T("exchange.status." + st)})
@@ -587,6 +598,9 @@ func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
 		if data.Status != "" && a.Status != data.Status {
 			continue
 		}
+		if matching != nil && !matching[a.ID] {
+			continue
+		}
 		data.Rows = append(data.Rows, activityLink{ID: a.ID, Title: a.Title(l.Lang), TitleLang: a.TitleLang(l.Lang),
 			When: spanText(l, when, home, homeName), Date: when.Start.Date, Kind: l.T("exchange.kind." + a.Kind),
 			Status: l.T("exchange.status." + a.Status), Mode: l.T("exchange.mode." + a.Mode), Partners: partnerNames(l, a, byID)})
@@ -601,6 +615,8 @@ func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
 	}
 	// Newest first: the office looks at what comes next and what just happened.
 	slices.Reverse(data.Rows)
+	data.List = newListView(l, r, lq, len(data.Rows))
+	data.Rows = pageRows(data.Rows, data.List.Pager)
 	p.Data = data
 	s.render(w, r, http.StatusOK, "admin/activities", p)
 }

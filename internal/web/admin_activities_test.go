@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/civil"
 	"sistercity/internal/exchange"
 	"sistercity/internal/register"
@@ -61,7 +62,7 @@ func activityCount(t *testing.T, e *testEnv) int {
 
 func auditCount(t *testing.T, e *testEnv, entity auth.Entity) int {
 	t.Helper()
-	entries, err := auth.AuditLog(context.Background(), e.db.R, entity, 1000, 0)
+	entries, err := authtest.AuditLog(context.Background(), e.db.R, entity, 1000, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -327,6 +327,7 @@ type cityRow struct {
 }
 
 type cityListData struct {
+	List    listView
 	Cities  []cityRow
 	CanEdit bool
 	IsAdmin bool
@@ -381,6 +382,18 @@ func (s *Server) renderCityList(w http.ResponseWriter, r *http.Request, status i
 	col := collate.New(p.L.Tag())
 	slices.SortStableFunc(data.Cities, func(a, b cityRow) int { return col.CompareString(a.Name, b.Name) })
 	sortOptions(p.L, data.Choices)
+	// The table pages and searches; the home city's choice keeps every city.
+	lq := readList(r, adminListSize)
+	if lq.Q != "" {
+		matching, err := register.CitiesMatching(ctx, s.db.R, lq.Q)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data.Cities = slices.DeleteFunc(data.Cities, func(c cityRow) bool { return !matching[c.ID] })
+	}
+	data.List = newListView(p.L, r, lq, len(data.Cities))
+	data.Cities = pageRows(data.Cities, data.List.Pager)
 	p.Data = data
 	s.render(w, r, status, "admin/cities", p)
 }

@@ -289,6 +289,7 @@ type partnershipRow struct {
 }
 
 type partnershipListData struct {
+	List       listView
 	Rows       []partnershipRow
 	CanEdit    bool
 	NoHomeCity bool
@@ -304,6 +305,14 @@ func (s *Server) partnershipList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := partnershipListData{CanEdit: canEdit(r)}
+	lq := readList(r, adminListSize)
+	var matching map[int64]bool
+	if lq.Q != "" {
+		if matching, err = register.CitiesMatching(ctx, s.db.R, lq.Q); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if _, err := register.HomeCityID(ctx, s.db.R); errors.Is(err, register.ErrNoHomeCity) {
 		data.NoHomeCity = true
 	} else if err != nil {
@@ -311,6 +320,9 @@ func (s *Server) partnershipList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, x := range ps {
+		if matching != nil && !matching[x.PartnerCityID] && !matching[x.HomeCityID] {
+			continue
+		}
 		row := partnershipRow{ID: x.ID, Type: p.L.T("partner.type_one." + x.Type), SignedOn: x.SignedOn,
 			Status: p.L.T("partner.status_name." + x.Status)}
 		if x.PartnerCity != nil {
@@ -319,6 +331,8 @@ func (s *Server) partnershipList(w http.ResponseWriter, r *http.Request) {
 		row.Age, row.HasAge = x.Age(p.Today)
 		data.Rows = append(data.Rows, row)
 	}
+	data.List = newListView(p.L, r, lq, len(data.Rows))
+	data.Rows = pageRows(data.Rows, data.List.Pager)
 	p.Data = data
 	s.render(w, r, http.StatusOK, "admin/partnerships", p)
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/blob"
 	"sistercity/internal/civil"
 	"sistercity/internal/db"
@@ -152,7 +153,7 @@ func TestAdminCityLifecycle(t *testing.T) {
 	}
 
 	// The audit log keeps both sides of the update.
-	entries, err := auth.AuditLog(ctx, e.db.R, auth.EntityCity, 10, 0)
+	entries, err := authtest.AuditLog(ctx, e.db.R, auth.EntityCity, 10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +378,7 @@ func TestAdminPartnershipLifecycle(t *testing.T) {
 	if got := e.countRows("partnerships"); got != n-1 {
 		t.Fatalf("after delete: %d partnerships", got)
 	}
-	entries, _ := auth.AuditLog(ctx, e.db.R, auth.EntityPartnership, 10, 0)
+	entries, _ := authtest.AuditLog(ctx, e.db.R, auth.EntityPartnership, 10, 0)
 	if len(entries) != 3 || entries[0].Action != "delete" || !strings.Contains(entries[0].Before, "Exchanges paused") || entries[0].After != "" {
 		t.Fatalf("partnership audit: %+v", entries)
 	}
@@ -538,7 +539,7 @@ func TestAdminDocuments(t *testing.T) {
 	if resp, _ := viewer.get(base + "/documents/" + itoa64(d.ID)); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("download of a deleted document: %d", resp.StatusCode)
 	}
-	entries, _ := auth.AuditLog(context.Background(), e.db.R, auth.EntityDocument, 10, 0)
+	entries, _ := authtest.AuditLog(context.Background(), e.db.R, auth.EntityDocument, 10, 0)
 	if len(entries) != 2 || entries[0].Action != "delete" || !strings.Contains(entries[1].After, `"sha256"`) {
 		t.Fatalf("document audit: %+v", entries)
 	}
@@ -614,7 +615,7 @@ func TestAdminDateClaims(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || e.countRows("partnership_date_claims") != 0 {
 		t.Fatalf("delete claim: %d", resp.StatusCode)
 	}
-	if entries, _ := auth.AuditLog(context.Background(), e.db.R, auth.EntityDateClaim, 10, 0); len(entries) != 2 {
+	if entries, _ := authtest.AuditLog(context.Background(), e.db.R, auth.EntityDateClaim, 10, 0); len(entries) != 2 {
 		t.Fatalf("claim audit: %+v", entries)
 	}
 }

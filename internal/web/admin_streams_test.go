@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/media"
 	"sistercity/internal/track"
 )
@@ -92,7 +93,7 @@ func TestStreamImportFromMKV(t *testing.T) {
 			t.Errorf("track %s: %+v", tr.Lang, tr)
 		}
 	}
-	if entries, err := auth.AuditLog(ctx, e.db.R, auth.EntitySubtitleTrack, 10, 0); err != nil || len(entries) != 2 || entries[0].Action != auth.ActionCreate {
+	if entries, err := authtest.AuditLog(ctx, e.db.R, auth.EntitySubtitleTrack, 10, 0); err != nil || len(entries) != 2 || entries[0].Action != auth.ActionCreate {
 		t.Errorf("audit: %+v %v", entries, err)
 	}
 	if _, body := editor.get(page); strings.Count(body, ">Imported<") != 2 || !strings.Contains(body, "Import again") {

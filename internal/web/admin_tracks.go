@@ -9,6 +9,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,15 @@ var tracksPageNotices = noticeSet{
 	"imported": "tracks.notice.imported",
 	"saved":    "admin.notice.saved",
 	"deleted":  "admin.notice.deleted",
+}
+
+// trackStatusLabel names a track's state; an approved track of a video not yet public says
+// that it will be public with the video, not that it is.
+func trackStatusLabel(l *i18n.Localizer, status string, v *video.Video) string {
+	if status == track.StatusApproved && !v.Public() {
+		return l.T("tracks.status_approved_unpublished")
+	}
+	return l.T("tracks.status." + status)
 }
 
 // subtitleIssueView is one finding of a validation report or a parse, as the admin shows it.
@@ -115,6 +125,7 @@ type trackForm struct {
 }
 
 type tracksPageData struct {
+	List     listView
 	Video    *video.Video
 	Title    string
 	Rows     []trackRow
@@ -197,12 +208,23 @@ func (s *Server) renderTracks(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	p.Title = l.T("tracks.title", "video", v.Title(l.Lang))
+	// A video has a few tracks, each with its report: searched by language or label and paged
+	// here, before the reports are made.
+	lq := readList(r, adminListSize)
+	if lq.Q != "" {
+		q := strings.ToLower(lq.Q)
+		list = slices.DeleteFunc(list, func(t *track.Track) bool {
+			return !strings.Contains(strings.ToLower(t.Lang+" "+langName(l, t.Lang)+" "+t.Label), q)
+		})
+	}
+	lv := newListView(l, r, lq, len(list))
+	list = pageRows(list, lv.Pager)
 	data := tracksPageData{Video: v, Title: v.Title(l.Lang), CanEdit: canEdit(r), Kinds: kindOptions(l),
 		Encoding: encodingOptions(l), FormID: formID, Problem: problemText, Exports: exportFormatList,
-		StreamsURL: fmt.Sprintf("/admin/videos/%d/streams", v.ID), VersionsURL: fmt.Sprintf("/admin/videos/%d/versions", v.ID)}
+		List: lv, StreamsURL: fmt.Sprintf("/admin/videos/%d/streams", v.ID), VersionsURL: fmt.Sprintf("/admin/videos/%d/versions", v.ID)}
 	for _, t := range list {
 		row := trackRow{T: t, LangName: langName(l, t.Lang), Kind: l.T("subtitle.kind." + string(t.Kind)),
-			Status: l.T("tracks.status." + t.Status),
+			Status: trackStatusLabel(l, t.Status, v),
 			Edit:   trackForm{Lang: t.Lang, Kind: string(t.Kind), Label: t.Label, Default: t.Default, Version: t.Version}}
 		if typed != nil && t.ID == formID {
 			row.Edit = *typed

@@ -432,8 +432,7 @@ type trackEditorData struct {
 // editorOpts are what a failed action sends back to the editor page.
 type editorOpts struct {
 	errs          problem.Fields
-	message       string // a catalog key, or already translated text with messageText
-	messageText   string
+	problem       string // the catalog key of why the request was refused, shown as an error
 	newLang       string
 	newTranslator string
 	returnComment string
@@ -564,12 +563,13 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, status int
 	}
 	if status == http.StatusOK {
 		showNotice(p, r, editorNotices)
+		// An approved track is public only once its video is: until then the notice says so.
+		if r.URL.Query().Get("notice") == "approve" && !v.Public() {
+			p.Message = l.T("translate.notice.approved_unpublished")
+		}
 	}
-	switch {
-	case o.messageText != "":
-		p.Message = o.messageText
-	case o.message != "":
-		p.Message = l.T(o.message)
+	if o.problem != "" {
+		p.Alert = l.T(o.problem)
 	}
 	p.Errors = o.errs
 	p.Data = d
@@ -604,13 +604,13 @@ func (s *Server) trackReview(action string, step func(context.Context, *sql.Tx, 
 				s.fail(w, r, gerr)
 				return
 			}
-			s.renderEditor(w, r, http.StatusConflict, fresh, editorOpts{message: "translate.error.stale", returnComment: comment})
+			s.renderEditor(w, r, http.StatusConflict, fresh, editorOpts{problem: "translate.error.stale", returnComment: comment})
 		case errors.As(err, &fields):
 			s.renderEditor(w, r, http.StatusUnprocessableEntity, t, editorOpts{errs: fields, returnComment: comment})
 		case errors.Is(err, track.ErrTransition):
-			s.renderEditor(w, r, http.StatusConflict, t, editorOpts{message: "translate.error.transition"})
+			s.renderEditor(w, r, http.StatusConflict, t, editorOpts{problem: "translate.error.transition"})
 		case errors.Is(err, track.ErrBlocked):
-			s.renderEditor(w, r, http.StatusUnprocessableEntity, t, editorOpts{message: "translate.error.blocked"})
+			s.renderEditor(w, r, http.StatusUnprocessableEntity, t, editorOpts{problem: "translate.error.blocked"})
 		case err != nil:
 			s.fail(w, r, err)
 		default:
@@ -703,7 +703,7 @@ func (s *Server) trackMachineTranslate(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, gerr)
 			return
 		}
-		s.renderEditor(w, r, http.StatusConflict, fresh, editorOpts{message: key})
+		s.renderEditor(w, r, http.StatusConflict, fresh, editorOpts{problem: key})
 	}
 	switch {
 	case errors.Is(err, track.ErrNoSource):
@@ -715,7 +715,7 @@ func (s *Server) trackMachineTranslate(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, track.ErrMachine):
 		s.log.Warn("machine translation", "track", t.ID, "to", t.Lang, "err", err)
 		status, key := machineFailure(err)
-		s.renderEditor(w, r, status, t, editorOpts{message: key})
+		s.renderEditor(w, r, status, t, editorOpts{problem: key})
 	case err != nil:
 		s.fail(w, r, err)
 	case filled == 0:
@@ -743,6 +743,7 @@ type translationRow struct {
 
 // translationListData is the work list.
 type translationListData struct {
+	List   listView
 	Rows   []translationRow
 	Editor bool
 }
@@ -766,6 +767,17 @@ func (s *Server) translationList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	lq := readList(r, adminListSize)
+	if lq.Q != "" {
+		matching, err := video.Matching(ctx, s.db.R, lq.Q)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ts = slices.DeleteFunc(ts, func(t *track.Track) bool { return !matching[t.VideoID] })
+	}
+	lv := newListView(l, r, lq, len(ts))
+	ts = pageRows(ts, lv.Pager)
 	users, err := auth.Users(ctx, s.db.R)
 	if err != nil {
 		s.fail(w, r, err)
@@ -777,7 +789,7 @@ func (s *Server) translationList(w http.ResponseWriter, r *http.Request) {
 	}
 	videos := map[int64]*video.Video{}
 	sources := map[int64]string{}
-	data := translationListData{Editor: editor}
+	data := translationListData{Editor: editor, List: lv}
 	for _, t := range ts {
 		v, ok := videos[t.VideoID]
 		if !ok {

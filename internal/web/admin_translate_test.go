@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/config"
 	"sistercity/internal/subtitle"
 	"sistercity/internal/track"
@@ -445,7 +446,7 @@ func TestTranslationWorkflow(t *testing.T) {
 			!strings.Contains(body, edit+"/reopen") {
 			t.Errorf("editor page lacks the history or the reopen button")
 		}
-		entries, _ := auth.AuditLog(context.Background(), e.db.R, auth.EntitySubtitleTrack, 100, 0)
+		entries, _ := authtest.AuditLog(context.Background(), e.db.R, auth.EntitySubtitleTrack, 100, 0)
 		actions := map[auth.Action]int{}
 		for _, en := range entries {
 			actions[en.Action]++
@@ -684,7 +685,7 @@ func TestTranslationMachine(t *testing.T) {
 			t.Errorf("%d requests reached the service", len(lt.keys))
 		}
 		lt.mu.Unlock()
-		entries, _ := auth.AuditLog(context.Background(), f.e.db.R, "", 200, 0)
+		entries, _ := authtest.AuditLog(context.Background(), f.e.db.R, "", 200, 0)
 		for _, en := range entries {
 			if strings.Contains(en.Before+en.After, key) {
 				t.Errorf("audit entry %s shows the key", en.Action)

@@ -56,6 +56,7 @@ type userListData struct {
 	Roles       []option
 	Problem     string
 	MinPassword int
+	List        listView
 }
 
 func (s *Server) userList(w http.ResponseWriter, r *http.Request) {
@@ -68,12 +69,20 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	p := s.adminPage(w, r, "admin.users.title")
 	showNotice(p, r, adminNotices)
 	p.Errors = errs
-	users, err := auth.Users(r.Context(), s.db.R)
+	lq := readList(r, adminListSize)
+	users, total, err := auth.UserSearch(r.Context(), s.db.R, lq.Q, lq.size, lq.offset())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	data := userListData{Users: users, Me: userFrom(r).ID, Form: f, MinPassword: auth.MinPasswordLength}
+	lv := newListView(p.L, r, lq, total)
+	if off := lv.Pager.Offset; off != lq.offset() { // asked past the end: the last page
+		if users, _, err = auth.UserSearch(r.Context(), s.db.R, lq.Q, lq.size, off); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	data := userListData{Users: users, List: lv, Me: userFrom(r).ID, Form: f, MinPassword: auth.MinPasswordLength}
 	for _, role := range auth.Roles {
 		data.Roles = append(data.Roles, option{string(role), p.L.T("admin.users.role_name." + string(role))})
 	}

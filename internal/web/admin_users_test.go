@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 )
 
 var shownPasswordRe = regexp.MustCompile(`id="new-password" value="([^"]+)"`)
@@ -139,7 +140,7 @@ func TestAdminUsers(t *testing.T) {
 	})
 
 	step("every change is audited, never with a password hash", func(t *testing.T) {
-		entries, _ := auth.AuditLog(ctx, e.db.R, auth.EntityUser, 50, 0)
+		entries, _ := authtest.AuditLog(ctx, e.db.R, auth.EntityUser, 50, 0)
 		var actions []auth.Action
 		for _, a := range entries {
 			actions = append(actions, a.Action)

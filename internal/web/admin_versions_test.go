@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/jobs"
 	"sistercity/internal/media"
 	"sistercity/internal/polltest"
@@ -145,7 +146,7 @@ func TestVersionBurnAndDownload(t *testing.T) {
 	if _, body := editor.get(page + "?notice=requested"); !strings.Contains(body, "Waiting for its turn") || !strings.Contains(body, `http-equiv="refresh"`) {
 		t.Errorf("waiting burn not shown:\n%s", body)
 	}
-	if entries, err := auth.AuditLog(ctx, e.db.R, auth.EntitySubtitleTrack, 10, 0); err != nil || len(entries) != 1 || entries[0].Action != auth.ActionBurn {
+	if entries, err := authtest.AuditLog(ctx, e.db.R, auth.EntitySubtitleTrack, 10, 0); err != nil || len(entries) != 1 || entries[0].Action != auth.ActionBurn {
 		t.Errorf("audit: %+v %v", entries, err)
 	}
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/jobs"
 	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
@@ -123,7 +124,7 @@ func TestVideoEditCreateAndEdit(t *testing.T) {
 	if v.Version != created.Version+1 || len(v.Texts) != 2 || v.Title("en") != "A message from Vladivostok" {
 		t.Fatalf("edited video = version %d, texts %+v", v.Version, v.Texts)
 	}
-	entries, err := auth.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 10, 0)
+	entries, err := authtest.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/blob"
 	"sistercity/internal/config"
 	"sistercity/internal/db/dbtest"
@@ -270,7 +271,7 @@ func TestUploadInterruptedThroughAdmin(t *testing.T) {
 		off = tc.patch(path, off, data[off:min(off+chunk, len(data))])
 	}
 	v = e.checkUploaded(v.ID, data)
-	log, err := auth.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 5, 0)
+	log, err := authtest.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 5, 0)
 	if err != nil || len(log) != 1 || log[0].Action != "upload_source" || log[0].Username != "u-editor" {
 		t.Fatalf("audit: %+v %v", log, err)
 	}

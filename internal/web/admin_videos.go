@@ -114,10 +114,20 @@ func stateOptions(l *i18n.Localizer, from string) []stateOption {
 func (s *Server) adminVideoList(w http.ResponseWriter, r *http.Request) {
 	p := s.adminPage(w, r, "video.admin.title")
 	showNotice(p, r, videoNotices)
-	list, _, err := video.List(r.Context(), s.db.R, video.Filter{})
+	lq := readList(r, adminListSize)
+	f := video.Filter{Search: lq.Q, Limit: lq.size, Offset: lq.offset()}
+	list, total, err := video.List(r.Context(), s.db.R, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	lv := newListView(p.L, r, lq, total)
+	if lv.Pager.Offset != f.Offset { // asked past the end: the last page
+		f.Offset = lv.Pager.Offset
+		if list, _, err = video.List(r.Context(), s.db.R, f); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	var rows []adminVideoRow
 	l := p.L
@@ -131,7 +141,7 @@ func (s *Server) adminVideoList(w http.ResponseWriter, r *http.Request) {
 		row.Langs = strings.Join(langs, ", ")
 		rows = append(rows, row)
 	}
-	p.Data = map[string]any{"Rows": rows, "CanEdit": canEdit(r)}
+	p.Data = map[string]any{"Rows": rows, "CanEdit": canEdit(r), "List": lv}
 	s.render(w, r, http.StatusOK, "admin/videos", p)
 }
 

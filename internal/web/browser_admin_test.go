@@ -43,7 +43,7 @@ func TestBrowserAdminAccessibility(t *testing.T) {
 	for _, path := range []string{
 		"/admin/cities", "/admin/cities/new", "/admin/cities/" + itoa64(partner.ID),
 		"/admin/partnerships", "/admin/partnerships/new", "/admin/partnerships/" + itoa64(p.ID),
-		"/admin/users",
+		"/admin/users", "/admin/audit", "/admin/audit?entity=bogus", "/admin/videos?q=x", "/admin/translations",
 	} {
 		auditPage(t, ctx, e.ts.URL+path)
 	}

@@ -19,11 +19,23 @@ func (ns noticeSet) with(more noticeSet) noticeSet {
 	return out
 }
 
-// showNotice fills p.Message from the request's ?notice= when set knows it.
+// showNotice fills p.Message from the request's ?notice= when set knows it; a notice that
+// reports a failure (failureNotices) fills p.Alert instead, shown as an error.
 func showNotice(p *page, r *http.Request, set noticeSet) {
 	if key, ok := set[r.URL.Query().Get("notice")]; ok {
-		p.Message = p.L.T(key)
+		if failureNotices[key] {
+			p.Alert = p.L.T(key)
+		} else {
+			p.Message = p.L.T(key)
+		}
 	}
+}
+
+// failureNotices are the catalog keys of notices that say something did not work, though the
+// request that led to them succeeded in part (a translation made, its machine filling failed):
+// they are shown as errors, never as successes.
+var failureNotices = map[string]bool{
+	"translate.notice.mt_failed": true,
 }
 
 // adminNotices are the notices of the register's and the accounts' pages.

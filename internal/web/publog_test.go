@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/publog"
 	"sistercity/internal/video"
 )
@@ -79,7 +80,7 @@ func TestPublicationLogScreen(t *testing.T) {
 	if len(es) != 3 || es[1].URL != "http://www.youtube.com/watch?v=x" || es[1].Lang != "ko" {
 		t.Fatalf("entries: %+v", es)
 	}
-	entries, err := auth.AuditLog(context.Background(), e.db.R, auth.EntityPublication, 10, 0)
+	entries, err := authtest.AuditLog(context.Background(), e.db.R, auth.EntityPublication, 10, 0)
 	if err != nil || len(entries) != 2 {
 		t.Errorf("audit entries: %d %v", len(entries), err)
 	}

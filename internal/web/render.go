@@ -85,7 +85,8 @@ type page struct {
 	Canon   string     // canonical path
 	Feeds   []feedLink // feeds of this page, named in its head for feed readers to discover
 	Errors  problem.Fields
-	Message string // a notice shown above the content
+	Message string // a notice of success shown above the content (role="status")
+	Alert   string // a notice of failure shown above the content, as an error (role="alert")
 	Today   civil.Date
 	Data    any
 	// Actor is the city's ActivityPub actor, linked from the public pages' head.

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/auth/authtest"
 	"sistercity/internal/media"
 	"sistercity/internal/polltest"
 	"sistercity/internal/register"
@@ -234,7 +235,7 @@ func TestAdminVideoStateChange(t *testing.T) {
 	if got.State != video.StatePublished || !got.PublishedAt.Equal(fixedNow) {
 		t.Errorf("after publishing: %s %v", got.State, got.PublishedAt)
 	}
-	entries, err := auth.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 10, 0)
+	entries, err := authtest.AuditLog(context.Background(), e.db.R, auth.EntityVideo, 10, 0)
 	if err != nil || len(entries) != 2 {
 		t.Errorf("audit entries: %d %v", len(entries), err)
 	}

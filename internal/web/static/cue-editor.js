@@ -13,6 +13,8 @@ function init(root) {
   const editable = root.dataset.editable === "true";
   const list = root.querySelector("ol.cues");
   const status = document.getElementById("save-status");
+  const problem = document.getElementById("save-problem");
+  const failing = new Set(["stale", "invalid", "failed", "retry"]);
   const reloadWrap = document.getElementById("reload-wrap");
   const video = document.getElementById("cue-video");
   const debounce = 800;
@@ -40,9 +42,13 @@ function init(root) {
     return `${p(Math.floor(ms / 3600000), 2)}:${p(Math.floor(ms / 60000) % 60, 2)}:${p(Math.floor(ms / 1000) % 60, 2)}.${p(ms % 1000, 3)}`;
   }
 
+  // A failure to save is announced as an alert in the error style, anything else as a status,
+  // so that a screen reader hears "not saved" at once and no failure looks like success.
   function setStatus(text, state) {
-    if (status.textContent !== text) status.textContent = text;
-    status.dataset.state = state;
+    const [shown, other] = failing.has(state) ? [problem, status] : [status, problem];
+    if (shown.textContent !== text) shown.textContent = text;
+    shown.dataset.state = state;
+    if (other.textContent) other.textContent = "";
   }
 
   // showProblems puts messages in a cue's list and marks its fields (all of them, or only
