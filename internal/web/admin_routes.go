@@ -22,5 +22,6 @@ func (s *Server) adminRoutes() []route {
 	rs = append(rs, s.publogRoutes()...)
 
 	rs = append(rs, s.embedSettingsRoutes()...)
+	rs = append(rs, s.settingsRoutes()...)
 	return rs
 }

@@ -88,6 +88,7 @@ type page struct {
 	Message string // a notice shown above the content
 	Today   civil.Date
 	Data    any
+	Site    *siteView // the site's identity in the page's language (site_identity.go)
 
 	// root is the template a page is executed from: "layout.html" (the site's chrome) unless a
 	// page brings its own whole document, as the embeddable player does.
@@ -134,6 +135,7 @@ func (s *Server) newPage(r *http.Request, lang, title string) *page {
 		Today: civil.Of(s.now()),
 	}
 	p.csrf = func() string { return s.pageCSRF(r, p) }
+	p.Site = s.siteViewOf(r, l.Lang)
 	p.Admin = strings.HasPrefix(r.URL.Path, "/admin")
 	rest := r.URL.Path
 	if !p.Admin {
