@@ -113,6 +113,10 @@ func TestIdentityShownOnEveryPage(t *testing.T) {
 			t.Errorf("%s: no contacts", lang)
 		}
 	}
+	// The calendar feed is named after the city too.
+	if _, ics := visitor.get("/ko/calendar.ics"); !strings.Contains(ics, "부산광역시") {
+		t.Errorf("calendar not named after the city:\n%s", ics)
+	}
 	// Russian has no footer: the English one, marked with its language.
 	_, page = visitor.get("/ru/")
 	if !strings.Contains(page, `<p class="footer-text" lang="en">Busan Metropolitan City, international relations</p>`) {
