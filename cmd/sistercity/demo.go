@@ -71,6 +71,9 @@ func loadDemo(ctx context.Context, d *db.DB, stdout io.Writer, log *slog.Logger)
 	if err := loadExchangeDemo(ctx, d, log); err != nil {
 		return err
 	}
+	if err := loadIdentityDemo(ctx, d, log); err != nil {
+		return err
+	}
 	return ensureAdmin(ctx, d, stdout, log)
 }
 

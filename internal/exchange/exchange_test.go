@@ -187,7 +187,7 @@ func TestValidate(t *testing.T) {
 			a.Planned = Span{Start: OnDate(civil.MustParse("2020-07-04")), End: OnDate(civil.MustParse("2020-07-03"))}
 		}, "planned_end", "exchange.validation.end_before_start"},
 		{"time without zone", func(a *Activity) { a.Planned.Start.Zone = "" }, "planned_start", "exchange.validation.zone_required"},
-		{"unknown zone", func(a *Activity) { a.Planned.Start.Zone = "Mars/Olympus" }, "planned_start", "validation.timezone"},
+		{"unknown zone", func(a *Activity) { a.Planned.Start.Zone = "Mars/Olympus" }, "planned_start", "tz.error"},
 		{"mixed", func(a *Activity) { a.Planned.End = OnDate(civil.MustParse("2020-04-23")) }, "planned_end", "exchange.validation.all_day_mixed"},
 		{"no start", func(a *Activity) { a.Planned = Span{} }, "planned_start", "exchange.validation.start_required"},
 		{"actual in the future", func(a *Activity) { a.Actual.Start = seoul("2020-08-01", 10) }, "actual_start", "exchange.validation.actual_future"},

@@ -17,6 +17,7 @@ import (
 	"sistercity/internal/attach"
 	"sistercity/internal/civil"
 	"sistercity/internal/problem"
+	"sistercity/internal/tz"
 	"sistercity/internal/video"
 )
 
@@ -448,8 +449,8 @@ func checkMoment(f *problem.Fields, field string, m Moment) bool {
 		return false
 	}
 	loc, err := time.LoadLocation(m.Zone)
-	if err != nil || !strings.Contains(m.Zone, "/") {
-		f.Add(field, "validation.timezone")
+	if err != nil || !tz.Valid(m.Zone) {
+		*f = append(*f, problem.FieldError{Field: field, Msg: tz.Problem(m.Zone)})
 		return false
 	}
 	if civil.Of(m.At.In(loc)) != m.Date {

@@ -15,6 +15,7 @@ import (
 	"sistercity/internal/attach"
 	"sistercity/internal/civil"
 	"sistercity/internal/problem"
+	"sistercity/internal/tz"
 )
 
 // City kinds.
@@ -203,8 +204,8 @@ func (c *City) Validate(today civil.Date) problem.Fields {
 		f.Add("city_day_rule", "validation.day_rule")
 	}
 	if c.Timezone != "" {
-		if _, err := time.LoadLocation(c.Timezone); err != nil || !strings.Contains(c.Timezone, "/") {
-			f.Add("timezone", "validation.timezone")
+		if !tz.Valid(c.Timezone) {
+			f = append(f, problem.FieldError{Field: "timezone", Msg: tz.Problem(c.Timezone)})
 		}
 	}
 	if c.Wikidata != "" && !wikidataRe.MatchString(c.Wikidata) {

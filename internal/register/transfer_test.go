@@ -615,7 +615,7 @@ func TestJSONItemProblems(t *testing.T) {
 		got = append(got, e.Where().Args[1].(string)+" "+e.Field+" "+e.Msg.Key)
 	}
 	want := "2 colour import.error.json_unknown_field|3 partner.population import.error.json_type|" +
-		"4 signed_on import.error.date|5 partner.timezone validation.timezone"
+		"4 signed_on import.error.date|5 partner.timezone tz.error"
 	if strings.Join(got, "|") != want {
 		t.Errorf("problems\n%q\nwant\n%q", strings.Join(got, "|"), want)
 	}

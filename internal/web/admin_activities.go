@@ -19,6 +19,7 @@ import (
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
+	"sistercity/internal/tz"
 )
 
 // Row limits of the activity form, as for cities: the rows in use and blank ones to add to.
@@ -192,8 +193,12 @@ func (m momentForm) moment(errs *problem.Fields) exchange.Moment {
 	}
 	h, _ := strconv.Atoi(c[1])
 	min, _ := strconv.Atoi(c[2])
+	if !tz.Valid(m.Zone) {
+		*errs = append(*errs, problem.FieldError{Field: m.Name, Msg: tz.Problem(m.Zone)})
+		return exchange.Moment{}
+	}
 	mo, err := exchange.MomentAt(d, h, min, m.Zone)
-	if err != nil || !strings.Contains(m.Zone, "/") {
+	if err != nil {
 		errs.Add(m.Name, "validation.timezone")
 		return exchange.Moment{}
 	}
@@ -450,18 +455,8 @@ func (s *Server) renderActivity(w http.ResponseWriter, r *http.Request, status i
 				Date: a.When().Start.Date, Kind: l.T("exchange.kind." + a.Kind), Status: l.T("exchange.status." + a.Status)})
 		}
 	}
-	zones := map[string]bool{}
-	for _, p := range byID {
-		for _, c := range []*register.City{p.HomeCity, p.PartnerCity} {
-			if c != nil && c.Timezone != "" {
-				zones[c.Timezone] = true
-			}
-		}
-	}
-	for z := range zones {
-		data.Zones = append(data.Zones, z)
-	}
-	slices.Sort(data.Zones)
+	data.Zones = tz.List()
+	s.defaultZones(ctx, data.Form.Moments, data.Form.Partnerships, byID)
 	for i := range data.Form.Fixed {
 		data.Form.Fixed[i].LangName = langName(l, data.Form.Fixed[i].Lang)
 	}

@@ -186,7 +186,7 @@ func TestAdminActivityBadInput(t *testing.T) {
 	}{
 		{"end before start", []string{"planned_end_time", "10:00"}, 422, "Окончание раньше начала."},
 		{"time without zone", []string{"planned_start_zone", ""}, 422, "Для времени нужен часовой пояс"},
-		{"unknown zone", []string{"planned_start_zone", "Asia/Atlantis"}, 422, "Неизвестный часовой пояс"},
+		{"unknown zone", []string{"planned_start_zone", "Asia/Atlantis"}, 422, "«Asia/Atlantis» — не часовой пояс"},
 		{"bad time", []string{"planned_start_time", "25:00"}, 422, "Введите время в виде ЧЧ:ММ"},
 		{"all day and timed", []string{"planned_end_time", ""}, 422, "ни для одного из них"},
 		{"no date", []string{"planned_start_date", "", "planned_start_time", "", "planned_end_date", "", "planned_end_time", ""}, 422, "Укажите хотя бы запланированную дату начала."},

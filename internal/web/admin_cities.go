@@ -17,6 +17,7 @@ import (
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
+	"sistercity/internal/tz"
 )
 
 // fixedLangs are the languages every city form asks for; other languages go in extra rows.
@@ -215,7 +216,8 @@ type cityPageData struct {
 	Countries []option
 	Kinds     []option
 	IsHome    bool
-	InUse     int // partnerships the city takes part in
+	InUse     int      // partnerships the city takes part in
+	Zones     []string // the time zones offered (tz.List)
 }
 
 // renderCity shows the city form with status; errs are shown next to their fields.
@@ -227,7 +229,7 @@ func (s *Server) renderCity(w http.ResponseWriter, r *http.Request, status int, 
 	p := s.adminPage(w, r, titleKey)
 	showNotice(p, r, adminNotices)
 	p.Errors = errs
-	data := cityPageData{Form: f, New: f.ID == 0, CanEdit: canEdit(r), Countries: countryOptions(p.L)}
+	data := cityPageData{Form: f, New: f.ID == 0, CanEdit: canEdit(r), Countries: countryOptions(p.L), Zones: tz.List()}
 	if problemKey != "" {
 		data.Problem = p.L.T(problemKey)
 	}

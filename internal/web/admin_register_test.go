@@ -220,7 +220,7 @@ func TestAdminCityValidation(t *testing.T) {
 		{"fixed language again", "extra_lang_0", "ru", "This language already has a name on this form."},
 		{"bad e-mail", "contact_0_email", "nobody", "Not a valid e-mail address."},
 		{"bad kind", "kind", "village", "Choose one of the offered values."},
-		{"bad time zone", "timezone", "Mars/Olympus", "Not a known time zone"},
+		{"bad time zone", "timezone", "Mars/Olympus", "“Mars/Olympus” is not a time zone"},
 		{"invalid UTF-8", "description_en", "\xff\xfe", "The text is not valid UTF-8."},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,5 +23,6 @@ func (s *Server) adminRoutes() []route {
 
 	rs = append(rs, s.embedSettingsRoutes()...)
 	rs = append(rs, s.fedSettingsRoutes()...)
+	rs = append(rs, s.settingsRoutes()...)
 	return rs
 }

@@ -17,6 +17,7 @@ import (
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
+	"sistercity/internal/tz"
 	"sistercity/internal/video"
 )
 
@@ -235,8 +236,12 @@ func (f *videoForm) scheduleOf(errs *problem.Fields) time.Time {
 	if f.ScheduledAt == "" {
 		return time.Time{}
 	}
+	if !tz.Valid(f.Zone) {
+		*errs = append(*errs, problem.FieldError{Field: "zone", Msg: tz.Problem(f.Zone)})
+		return time.Time{}
+	}
 	loc, err := time.LoadLocation(f.Zone)
-	if err != nil || f.Zone == "" || f.Zone == "Local" {
+	if err != nil {
 		errs.Add("zone", "validation.timezone")
 		return time.Time{}
 	}
@@ -370,6 +375,20 @@ type videoContext struct {
 	zone         *time.Location
 }
 
+// zoneFor is the zone v's publication time is typed in: its first partner city's, where the
+// video is linked to a partnership whose partner has a zone (the time its audience sees),
+// else the home city's.
+func (vc videoContext) zoneFor(v *video.Video) *time.Location {
+	for _, id := range v.Partnerships {
+		if p := vc.partnerships[id]; p != nil && p.PartnerCity != nil && tz.Valid(p.PartnerCity.Timezone) {
+			if loc, err := time.LoadLocation(p.PartnerCity.Timezone); err == nil {
+				return loc
+			}
+		}
+	}
+	return vc.zone
+}
+
 func (s *Server) videoContext(ctx context.Context, l *i18n.Localizer) (videoContext, error) {
 	vc := videoContext{cities: map[int64]*register.City{}}
 	all, err := register.Cities(ctx, s.db.R)
@@ -429,22 +448,14 @@ func (s *Server) renderVideo(w http.ResponseWriter, r *http.Request, status int,
 	for _, st := range []string{video.StatePlanned, video.StateDraft} {
 		data.States = append(data.States, option{st, l.T("video.state." + st)})
 	}
-	// The zones suggested are the home city's, those of the cities in the register, and UTC; any
-	// other zone of Go's zone database may be typed (scheduleOf checks it).
-	zones := map[string]bool{"UTC": true, vc.zone.String(): true}
 	for id, c := range vc.cities {
-		if c.Timezone != "" {
-			zones[c.Timezone] = true
-		}
 		if id != vc.home {
 			data.Cities = append(data.Cities, option{strconv.FormatInt(id, 10), c.Name(l.Lang)})
 		}
 	}
 	sortOptions(l, data.Cities)
-	for z := range zones {
-		data.Zones = append(data.Zones, z)
-	}
-	slices.Sort(data.Zones)
+	// Every zone of the embedded database is offered (a searchable list); scheduleOf checks one.
+	data.Zones = tz.List()
 	if len(data.Form.Texts) == 0 {
 		data.Form.Texts = []videoTextRow{{Lang: f.OriginalLang}}
 	}
@@ -536,7 +547,7 @@ func (s *Server) adminVideoEdit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderVideo(w, r, http.StatusOK, videoFormOf(v, vc.zone), v, nil, "")
+	s.renderVideo(w, r, http.StatusOK, videoFormOf(v, vc.zoneFor(v)), v, nil, "")
 }
 
 func (s *Server) adminVideoCreate(w http.ResponseWriter, r *http.Request) {
@@ -654,7 +665,7 @@ func (s *Server) adminVideoState(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		s.renderVideo(w, r, status, videoFormOf(current, vc.zone), current, errs, key)
+		s.renderVideo(w, r, status, videoFormOf(current, vc.zoneFor(current)), current, errs, key)
 	}
 	switch {
 	case len(errs) > 0:

@@ -32,7 +32,7 @@ func (s *Server) calendarFeed(lang string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		cal.Name = l.T("calendar.name", "site", l.T("site.name"))
+		cal.Name = l.T("calendar.name", "site", s.siteName(r.Context(), lang))
 		cal.Description = l.T("calendar.description")
 		s.serveCalendar(w, r, cal, "sistercity-"+lang+".ics")
 	}
@@ -69,7 +69,7 @@ func (s *Server) partnerCalendarFeed(lang string) http.HandlerFunc {
 			return
 		}
 		name := mine[0].PartnerCity.Name(lang)
-		cal.Name = l.T("calendar.partner_name", "city", name, "site", l.T("site.name"))
+		cal.Name = l.T("calendar.partner_name", "city", name, "site", s.siteName(r.Context(), lang))
 		cal.Description = l.T("calendar.partner_description", "city", name)
 		s.serveCalendar(w, r, cal, "sistercity-"+lang+"-"+strconv.FormatInt(id, 10)+".ics")
 	}

@@ -71,8 +71,7 @@ func (s *Server) oembed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fw, fh := embedFrame(v, maxW, maxH)
-	l := s.cat.Localizer(lang)
-	o := publish.OEmbed{Type: "video", Version: "1.0", Title: v.Title(lang), ProviderName: l.T("site.name"),
+	o := publish.OEmbed{Type: "video", Version: "1.0", Title: v.Title(lang), ProviderName: s.siteName(r.Context(), lang),
 		ProviderURL: s.absoluteURL(r, "/"+lang+"/"), CacheAge: oembedCacheAge,
 		HTML: s.embedCode(r, v, lang, "", fw, fh), Width: fw, Height: fh}
 	if v.PosterKey != "" {

@@ -91,6 +91,7 @@ type page struct {
 	Data    any
 	// Actor is the city's ActivityPub actor, linked from the public pages' head.
 	Actor string
+	Site  *siteView // the site's identity in the page's language (site_identity.go)
 
 	// root is the template a page is executed from: "layout.html" (the site's chrome) unless a
 	// page brings its own whole document, as the embeddable player does.
@@ -137,6 +138,7 @@ func (s *Server) newPage(r *http.Request, lang, title string) *page {
 		Today: civil.Of(s.now()),
 	}
 	p.csrf = func() string { return s.pageCSRF(r, p) }
+	p.Site = s.siteViewOf(r, l.Lang)
 	p.Admin = strings.HasPrefix(r.URL.Path, "/admin")
 	if s.fed != nil && !p.Admin {
 		p.Actor = s.fed.ActorID()

@@ -35,6 +35,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.allLanguagesFeedRoutes()...)
 
 	rs = append(rs, s.embedRoutes()...)
+	rs = append(rs, s.siteAssetRoutes()...)
 	// The public site, once per language: /ko/…, /ru/…, /en/…. An unknown prefix matches
 	// nothing and gets the not-found page.
 	for _, lang := range s.cat.Languages() {

@@ -7,6 +7,7 @@ import (
 	"sistercity/internal/civil"
 	"sistercity/internal/db"
 	"sistercity/internal/exchange"
+	"sistercity/internal/identity"
 	"sistercity/internal/milestone"
 	"sistercity/internal/register"
 )
@@ -54,6 +55,7 @@ type snapshots struct {
 	activities   memo[[]*exchange.Activity]
 	milestones   memo[*milestone.Sources]
 	rounds       memo[roundDays]
+	identity     memo[identity.Identity]
 }
 
 // roundDays are the round anniversaries from the earliest signing to a date.

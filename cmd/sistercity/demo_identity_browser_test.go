@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestDemoIdentityInBrowser: in Chromium, the demo's public pages show Busan's logo (served so
+// that it displays as an image) and name in each language at phone size; the settings pages
+// pass axe-core at phone and desktop size, with a refused accent colour too.
+func TestDemoIdentityInBrowser(t *testing.T) {
+	axe := axeBundle(t)
+	base, stdout, stop := startServe(t, append(dbArgs(t), "--demo")...)
+	defer stop()
+	pw := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(stdout.String())
+	if pw == nil {
+		t.Fatal("no admin password printed")
+	}
+	ctx := demoBrowser(t)
+	for lang, name := range map[string]string{"ko": "부산광역시", "ru": "Пусан", "en": "Busan Metropolitan City"} {
+		err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/"+lang+"/"),
+			chromedp.WaitVisible(chromedp.CSS(".brand .logo")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitEval(t, ctx, `String(document.querySelector(".brand .logo").complete && document.querySelector(".brand .logo").naturalWidth)`, "96")
+		waitEval(t, ctx, `document.querySelector(".brand span").textContent`, name)
+		waitEval(t, ctx, `String(getComputedStyle(document.documentElement).getPropertyValue("--accent").trim())`, "#00539f")
+		waitEval(t, ctx, `String(document.querySelector('link[rel="icon"]').getAttribute("href").startsWith("/site/favicon?v="))`, "true")
+	}
+	err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin/sign-in?lang=ko"), chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "admin"), chromedp.SendKeys(chromedp.ID("password"), pw[1]),
+		chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.CSS("body.admin main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, width := range []int64{390, 1280} {
+		for _, path := range []string{"/admin/settings?lang=ko", "/admin/settings/identity?lang=ru", "/admin/settings/identity?lang=en"} {
+			err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 844), chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			runAxe(t, ctx, axe, fmt.Sprintf("%s at %d px", path, width))
+		}
+	}
+	// A refused colour: the page says why, next to the field, and still passes.
+	err = chromedp.Do(ctx, chromedp.Navigate(base+"/admin/settings/identity?lang=en"), chromedp.WaitVisible(chromedp.ID("f-accent")),
+		chromedp.SetValue(chromedp.ID("f-accent"), "#ffcc00"), chromedp.Submit(chromedp.ID("f-accent")),
+		chromedp.WaitVisible(chromedp.ID("err-accent")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEval(t, ctx, `document.getElementById("err-accent").textContent`,
+		"The colour has a contrast of only 1.38:1 with the header background (#f3f5f8); at least 4.5:1 is needed.")
+	runAxe(t, ctx, axe, "identity page with a refused colour")
+}
