@@ -103,7 +103,7 @@ func activityState(l *i18n.Localizer, a *exchange.Activity, today civil.Date) (m
 	}
 	switch {
 	case a.Status == exchange.StatusSwitchedOnline:
-		return l.T("exchange.status.switched_online"), switched()
+		return l.T("exchange.status.switched_online"), switchReason(a)
 	case a.Status == exchange.StatusPostponed:
 		return l.T("exchange.status.postponed"), ""
 	case a.When().Start.Date.Before(today):
