@@ -112,7 +112,9 @@ func TestDemoFrontPageInBrowser(t *testing.T) {
 }
 
 // TestDemoChartsLegibleOnPhone: on a phone 390 px wide, no text of the statistics' charts is
-// drawn smaller than 12 CSS px, and each scrolling table takes the keyboard's focus.
+// drawn smaller than 12 CSS px, and each scrolling table takes the keyboard's focus. The video
+// filters fit every width without scrolling sideways, and a printed partner page is its content
+// alone.
 func TestDemoChartsLegibleOnPhone(t *testing.T) {
 	base, _, stop := startServe(t, append(dbArgs(t), "--demo")...)
 	defer stop()
@@ -165,5 +167,48 @@ func TestDemoChartsLegibleOnPhone(t *testing.T) {
 		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`)); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// The video filters: within the page at every width, in one row on a desktop.
+	for _, width := range []int64{320, 390, 768, 1280} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(base+"/ru/videos"), chromedp.WaitVisible(chromedp.CSS("form.filters"))); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		  const f = document.querySelector("form.filters").getBoundingClientRect();
+		  const cs = [...document.querySelectorAll("form.filters select, form.filters input, form.filters button")].map((c) => c.getBoundingClientRect());
+		  const inside = cs.every((c) => c.left >= f.left - 1 && c.right <= f.right + 1 && c.width > 0);
+		  const rows = new Set(cs.map((c) => Math.round(c.bottom))).size;
+		  return [document.documentElement.scrollWidth <= window.innerWidth, inside, rows].join(":");
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "true:true:"
+		if width == 1280 {
+			want += "1"
+		}
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("video filters at %d px: %s (fits:inside:rows), want %s…", width, got, want)
+		}
+	}
+	// Printed, a partner page drops the navigation, the footer and the forms.
+	partner := regexp.MustCompile(`href="/en/partners/(\d+)"[^>]*>Vladivostok<`).FindStringSubmatch(get(t, base+"/en/partners"))
+	if partner == nil {
+		t.Fatal("no Vladivostok on /en/partners")
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/en/partners/"+partner[1]), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
+		t.Fatal(err)
+	}
+	hidden, err := chromedp.Run(ctx, chromedp.Evaluate[string](`["nav.main-nav", ".site-footer", ".langs"].map((s) =>
+	  getComputedStyle(document.querySelector(s)).display).join(",")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hidden != "none,none,none" {
+		t.Errorf("printed partner page shows its chrome: %s", hidden)
 	}
 }
