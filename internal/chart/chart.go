@@ -26,7 +26,17 @@ type Bars struct {
 	Categories  []string
 	Series      []Series
 	Lang        string // the page's language
+	// Width is the chart's width in SVG units, Wide when zero. Its text is 13 units high, so
+	// a chart drawn Narrow and shown on a phone 390 px wide keeps its text above 12 CSS px,
+	// where the wide one, scaled down, would not.
+	Width int
 }
+
+// Widths of the two layouts a page offers: one for wide screens, one for phones.
+const (
+	Wide   = 640
+	Narrow = 340
+)
 
 // palette holds colours with at least 3:1 contrast against white (WCAG 1.4.11), used with the
 // patterns below so that no series is told apart by colour alone.
@@ -34,7 +44,6 @@ var palette = []string{"#0b5394", "#a11a1a", "#1e6b34", "#6b3fa0", "#8a5a00", "#
 
 // Geometry, in SVG user units.
 const (
-	width      = 640
 	plotTop    = 28
 	plotHeight = 220
 	plotLeft   = 44
@@ -46,6 +55,10 @@ const (
 
 // SVG returns the chart as an <svg> element to put in a page.
 func (b *Bars) SVG() string {
+	width := b.Width
+	if width <= 0 {
+		width = Wide
+	}
 	n := len(b.Categories)
 	totals := make([]int, n)
 	for _, s := range b.Series {
@@ -62,7 +75,20 @@ func (b *Bars) SVG() string {
 	if top == 0 {
 		top = step
 	}
-	legendTop := plotTop + plotHeight + axisGap + 16
+	// Category labels that do not fit their slot side by side are turned, and take more room
+	// below the axis: about 0.6 em a character at 13 units.
+	slot := float64(width-plotLeft-plotRight) / float64(max(n, 1))
+	turned := false
+	for _, cat := range b.Categories {
+		if float64(len([]rune(cat)))*13*0.6 > slot-4 {
+			turned = true
+		}
+	}
+	labelRoom := 0
+	if turned {
+		labelRoom = 24
+	}
+	legendTop := plotTop + plotHeight + axisGap + 16 + labelRoom
 	height := legendTop + legendRow*len(b.Series) + 8
 	id := b.ID
 	var w strings.Builder
@@ -84,7 +110,6 @@ func (b *Bars) SVG() string {
 	}
 	// One bar per category, its segments stacked from the bottom, its total on top.
 	if n > 0 {
-		slot := float64(width-plotLeft-plotRight) / float64(n)
 		barW := min(slot*0.6, 72)
 		for i, cat := range b.Categories {
 			x := float64(plotLeft) + slot*float64(i) + (slot-barW)/2
@@ -100,8 +125,14 @@ func (b *Bars) SVG() string {
 			}
 			fmt.Fprintf(&w, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#1b1f24" font-weight="700">%d</text>`,
 				x+barW/2, y-6, totals[i])
-			fmt.Fprintf(&w, `<text x="%.1f" y="%d" text-anchor="middle" fill="#1b1f24">%s</text>`,
-				x+barW/2, plotTop+plotHeight+axisGap-4, esc(cat))
+			if turned {
+				lx, ly := x+barW/2, plotTop+plotHeight+axisGap-8
+				fmt.Fprintf(&w, `<text x="%.1f" y="%d" text-anchor="end" fill="#1b1f24" transform="rotate(-45 %.1f %d)">%s</text>`,
+					lx, ly, lx, ly, esc(cat))
+			} else {
+				fmt.Fprintf(&w, `<text x="%.1f" y="%d" text-anchor="middle" fill="#1b1f24">%s</text>`,
+					x+barW/2, plotTop+plotHeight+axisGap-4, esc(cat))
+			}
 		}
 	}
 	fmt.Fprintf(&w, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#1b1f24" stroke-width="1"/>`,

@@ -25,7 +25,7 @@ type Background struct {
 // The light scheme's button text (#ffffff) is the page colour, so it is covered.
 var (
 	LightBackgrounds = []Background{{"page", "#ffffff"}, {"header", "#f3f5f8"}}
-	DarkBackgrounds  = []Background{{"page", "#15181c"}, {"header", "#1f242b"}}
+	DarkBackgrounds  = []Background{{"page", "#14171b"}, {"header", "#1e242b"}} // face.css's --paper, --wash
 )
 
 // RGB is a colour of the sRGB space, 0–255 per channel.

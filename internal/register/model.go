@@ -383,3 +383,22 @@ func Continent(country string) string {
 	}
 	return ""
 }
+
+// zoneContinents maps the area of an IANA time zone name to its continent's M.49 code. The
+// areas Atlantic, Indian, Pacific and Antarctica name oceans and are left to the country.
+var zoneContinents = map[string]string{
+	"Asia": "142", "Europe": "150", "Africa": "002", "America": "019", "Australia": "009",
+}
+
+// Continent returns the M.49 code of the continent the city lies on. A country's continent is
+// not always its cities': Russia is counted in Europe, yet Vladivostok lies in Asia. The city's
+// time zone names its continent (Asia/Vladivostok, Europe/Moscow), so it decides when it names
+// one; otherwise the country does.
+func (c *City) Continent() string {
+	if area, _, ok := strings.Cut(c.Timezone, "/"); ok {
+		if code, ok := zoneContinents[area]; ok {
+			return code
+		}
+	}
+	return Continent(c.Country)
+}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"sistercity/internal/auth"
 	"sistercity/internal/civil"
@@ -257,7 +256,7 @@ func compactJSON(b json.RawMessage) []byte {
 func auditValue(l *i18n.Localizer, b json.RawMessage) string {
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {
-		return shorten(string(b))
+		return shorten(string(b), maxAuditValueRunes)
 	}
 	switch v := v.(type) {
 	case nil:
@@ -266,7 +265,7 @@ func auditValue(l *i18n.Localizer, b json.RawMessage) string {
 		if v == "" {
 			return "—"
 		}
-		return shorten(v)
+		return shorten(v, maxAuditValueRunes)
 	case bool:
 		if v {
 			return l.T("audit.value.yes")
@@ -275,13 +274,6 @@ func auditValue(l *i18n.Localizer, b json.RawMessage) string {
 	case float64:
 		return string(compactJSON(b))
 	default:
-		return shorten(string(compactJSON(b)))
+		return shorten(string(compactJSON(b)), maxAuditValueRunes)
 	}
-}
-
-func shorten(s string) string {
-	if utf8.RuneCountInString(s) <= maxAuditValueRunes {
-		return s
-	}
-	return string([]rune(s)[:maxAuditValueRunes]) + "…"
 }

@@ -191,7 +191,7 @@ func TestIdentityBadInput(t *testing.T) {
 		{"png too many pixels", "ru", nil, identityFiles{"favicon": {"f.png", testPNG(t, 600, 600)}}, "Размер изображения — 600×600 пикселей; допускается не более 512 пикселей"},
 		{"accent fails contrast", "en", map[string]string{"accent": "#ffcc00"}, nil, "The colour has a contrast of only 1.38:1 with the header background (#f3f5f8); at least 4.5:1 is needed."},
 		{"accent fails contrast, ru", "ru", map[string]string{"accent": "#999999"}, nil, "Контраст этого цвета с фоном шапки (#f3f5f8) всего 2,6:1"},
-		{"dark accent fails", "en", map[string]string{"accent_dark": "#0b5394"}, nil, "only 1.99:1 with the header background (#1f242b)"},
+		{"dark accent fails", "en", map[string]string{"accent_dark": "#0b5394"}, nil, "only 1.99:1 with the header background (#1e242b)"},
 		{"unknown language", "en", map[string]string{"name_de": "Busan"}, nil, "“de” is not a language of this site."},
 		{"unknown footer language, ko", "ko", map[string]string{"footer_xx": "x"}, nil, "“xx”은(는) 이 사이트의 언어가 아닙니다."},
 		{"bad contact", "en", map[string]string{"contacts": "javascript:alert(1)"}, nil, "Line 1: “javascript:alert(1)” is not an https"},

@@ -80,7 +80,7 @@ func (f *publicFixture) publicURLs(t *testing.T) []string {
 		switch {
 		case pattern == "/{$}":
 			us = []string{"/"}
-		case pattern == "/healthz", pattern == "/robots.txt":
+		case pattern == "/healthz", pattern == "/robots.txt", pattern == "/sitemap.xml":
 			us = []string{pattern}
 		case pattern == "/static/{file...}":
 			us = []string{staticURL("style.css"), "/static/style.css", staticURL("video.js")}

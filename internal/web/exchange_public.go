@@ -7,6 +7,7 @@ import (
 
 	"sistercity/internal/civil"
 	"sistercity/internal/exchange"
+	"sistercity/internal/i18n"
 	"sistercity/internal/register"
 )
 
@@ -36,20 +37,7 @@ func (s *Server) exchangeTimeline(ctx context.Context, p *page, partnerships []*
 		}
 		ev := timelineEvent{On: a.When().Start.Date, Text: l.T("exchange.kind." + a.Kind), Title: a.Title(l.Lang),
 			TitleLang: a.TitleLang(l.Lang)}
-		if !a.Happened(p.Today) {
-			ev.Marker = l.T("timeline.planned")
-		}
-		switch {
-		case a.Status == exchange.StatusSwitchedOnline:
-			ev.Note = l.T("exchange.status.switched_online")
-			if reason := switchReason(a); reason != "" {
-				ev.Note = l.T("timeline.switched", "reason", reason)
-			}
-		case !a.Happened(p.Today):
-			ev.Note = l.T("exchange.status." + a.Status)
-		case a.Mode != exchange.ModeInPerson:
-			ev.Note = l.T("exchange.mode." + a.Mode)
-		}
+		ev.Marker, ev.Note = activityState(l, a, p.Today)
 		for _, v := range a.Videos {
 			if v.Published() {
 				ev.Videos = append(ev.Videos, v.Localize(l.Lang))
@@ -87,6 +75,42 @@ func (s *Server) exchangeTimeline(ctx context.Context, p *page, partnerships []*
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// activityState says where an activity of the timeline stands, once: a marker for one that has
+// not taken place (its status — planned, confirmed, postponed, switched to online — or, when its
+// day has passed without it being recorded as held, that), and a note (the reason of a switch to
+// online, the mode of one held other than in person). Marker and note never name two states,
+// so a line cannot read "Planned … (Held)" or "Planned … (Postponed)".
+func activityState(l *i18n.Localizer, a *exchange.Activity, today civil.Date) (marker, note string) {
+	switched := func() string {
+		if reason := switchReason(a); reason != "" {
+			return l.T("timeline.switched", "reason", reason)
+		}
+		return ""
+	}
+	if a.Happened(today) {
+		switch {
+		case a.Status == exchange.StatusSwitchedOnline:
+			note = switched()
+			if note == "" {
+				note = l.T("exchange.status.switched_online")
+			}
+		case a.Mode != exchange.ModeInPerson:
+			note = l.T("exchange.mode." + a.Mode)
+		}
+		return "", note
+	}
+	switch {
+	case a.Status == exchange.StatusSwitchedOnline:
+		return l.T("exchange.status.switched_online"), switchReason(a)
+	case a.Status == exchange.StatusPostponed:
+		return l.T("exchange.status.postponed"), ""
+	case a.When().Start.Date.Before(today):
+		// Planned or confirmed for a day now past, and not recorded as held.
+		return l.T("face.timeline.unrecorded"), ""
+	}
+	return l.T("exchange.status." + a.Status), ""
 }
 
 // switchReason returns the reason recorded with the latest switch to online.

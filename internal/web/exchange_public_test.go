@@ -67,8 +67,8 @@ func TestPartnerTimeline(t *testing.T) {
 		"부산시 대표단 공식 방문",
 		// Busan Day has no Korean title: the English one, marked as English, with its switch.
 		`<span lang="en">Busan Day in Vladivostok</span>`, "비대면 전환: COVID-19",
-		// Still ahead on 2020-07-10: planned, marked as planned.
-		`<strong class="marker">계획</strong> <span>청소년 교류</span>: <span>청소년 캠프</span>`,
+		// Still ahead on 2020-07-10 and confirmed: marked as confirmed, and nothing else.
+		`<strong class="marker">확정</strong> <span>청소년 교류</span>: <span>청소년 캠프</span></li>`,
 		"블라디보스토크 창건 160주년", "대한민국–러시아 수교 30주년",
 		"블라디보스토크 결연 25주년", "<strong class=\"marker\">예정</strong> <span>결연 기념일</span>: <span>블라디보스토크 결연 30주년</span>",
 	} {

@@ -39,9 +39,12 @@ type statTable struct {
 	Totals  []int
 	Total   int
 	Chart   template.HTML
-	CSV     string
-	Empty   string // what the page says when there are no rows
-	Note    string // what the table counts, when the page's introduction does not say
+	// ChartNarrow is the same chart drawn for a phone's width, shown there instead of Chart
+	// (face.css), so that its text stays legible rather than scaled down.
+	ChartNarrow template.HTML
+	CSV         string
+	Empty       string // what the page says when there are no rows
+	Note        string // what the table counts, when the page's introduction does not say
 }
 
 // statTables computes the statistics' tables: activities that took place per year by partner,
@@ -160,6 +163,9 @@ func (s *Server) statTables(r *http.Request, l *i18n.Localizer) ([]statTable, er
 		t.Totals = tally.Totals()
 		bars.Description = describe(l, t)
 		t.Chart = template.HTML(bars.SVG()) // built from escaped text only
+		narrow := *bars
+		narrow.ID, narrow.Width = bars.ID+"-narrow", chart.Narrow
+		t.ChartNarrow = template.HTML(narrow.SVG())
 		out = append(out, t)
 	}
 	return out, nil
@@ -254,6 +260,7 @@ type statisticsData struct {
 func (s *Server) statisticsPage(lang string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := s.newPage(r, lang, "")
+		p.Description = p.L.T("face.meta.statistics")
 		p.Title = p.L.T("statistics.title")
 		p.Feeds = []feedLink{timelineFeedLink(p.L, "/"+lang+"/timeline.atom", p.L.T("feeds.timeline.title", "site", p.L.T("site.name")))}
 		tables, err := s.statTables(r, p.L)

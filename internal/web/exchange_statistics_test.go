@@ -35,10 +35,15 @@ func TestStatistics(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("statistics: %d", resp.StatusCode)
 	}
-	svgs := regexp.MustCompile(`(?s)<svg.*?</svg>`).FindAllString(body, -1)
+	// Each chart twice: drawn wide, and narrow for phones (face.css shows one of them).
+	svgs := regexp.MustCompile(`(?s)<svg[^>]* viewBox="0 0 640 .*?</svg>`).FindAllString(body, -1)
 	if len(svgs) != 3 {
 		t.Fatalf("%d charts, want 3", len(svgs))
 	}
+	if narrow := regexp.MustCompile(`(?s)<div class="chart-narrow"><svg[^>]* viewBox="0 0 340 .*?</svg>`).FindAllString(body, -1); len(narrow) != 3 {
+		t.Fatalf("%d narrow charts, want 3", len(narrow))
+	}
+	svgs = append(svgs, regexp.MustCompile(`(?s)<svg[^>]* viewBox="0 0 340 .*?</svg>`).FindAllString(body, -1)...)
 	for _, svg := range svgs {
 		dec := xml.NewDecoder(strings.NewReader(svg))
 		for {

@@ -41,7 +41,7 @@ func TestStatisticsVideos(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("statistics: %d", resp.StatusCode)
 	}
-	if svgs := regexp.MustCompile(`(?s)<svg.*?</svg>`).FindAllString(body, -1); len(svgs) != 2 {
+	if svgs := regexp.MustCompile(`(?s)<svg[^>]* viewBox="0 0 640 .*?</svg>`).FindAllString(body, -1); len(svgs) != 2 {
 		t.Fatalf("%d charts, want the two of the videos", len(svgs))
 	}
 	for _, want := range []string{"Published videos by partner city", "Published videos by language",

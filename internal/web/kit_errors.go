@@ -28,6 +28,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "path", r.URL.Path, "err", err)
 	}
 	p := s.newPage(r, s.langOf(r), "")
+	if status == http.StatusNotFound && !p.Admin {
+		// The public site's own page: it says the page is not there, in the visitor's
+		// language, and offers a search and the ways back in.
+		p.Title = p.L.T("face.notfound.title")
+		p.Description = p.L.T("face.meta.notfound")
+		p.Data = p.L.Msg(msg)
+		s.render(w, r, status, "notfound", p)
+		return
+	}
 	p.Title = p.L.T("error.title")
 	p.Data = p.L.Msg(msg)
 	s.render(w, r, status, "error", p)

@@ -34,7 +34,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = w.Write([]byte("User-agent: *\nDisallow: /admin/\n"))
+	_, _ = w.Write([]byte("User-agent: *\nDisallow: /admin/\n\nSitemap: " + s.absoluteURL(r, "/sitemap.xml") + "\n"))
 }
 
 // partnerCard is a partnership as the public lists show it.
@@ -95,13 +95,20 @@ func (s *Server) home(lang string) http.HandlerFunc {
 		}
 		p := s.newPage(r, lang, "")
 		p.Title = p.L.T("home.title")
+		p.Description = p.L.T("home.intro")
 		p.Feeds = siteFeedLinks(p.L)
 		data := struct {
 			Oldest, Newest     *partnerCard
 			Sister, Friendship int
 			Countries          int
 			Recent             []partnerCard
+			Videos             []frontVideo
+			Milestones         []frontMilestone
 		}{}
+		if data.Videos, data.Milestones, err = s.homeFront(r.Context(), p, ps); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		countries := map[string]bool{}
 		for _, x := range ps {
 			countries[x.PartnerCity.Country] = true
@@ -117,6 +124,12 @@ func (s *Server) home(lang string) http.HandlerFunc {
 			o, n := s.card(p, ps[0]), s.card(p, ps[len(ps)-1])
 			data.Oldest, data.Newest = &o, &n
 		}
+		card := socialCard{Type: "website", Title: p.Title, URL: r.URL.Path}
+		if len(data.Videos) > 0 {
+			// The latest video's poster shows the site at its best in a preview.
+			card.Image, card.ImageAlt = data.Videos[0].Poster, data.Videos[0].Title
+		}
+		s.setSocial(r, p, card)
 		p.Data = data
 		s.render(w, r, http.StatusOK, "home", p)
 	}
@@ -131,6 +144,7 @@ func (s *Server) partnerList(lang string) http.HandlerFunc {
 		}
 		p := s.newPage(r, lang, "")
 		p.Title = p.L.T("partner.list_title")
+		p.Description = p.L.T("face.meta.partners")
 		var data partnerListData
 		data.Count = len(ps)
 		for _, t := range register.PartnershipTypes {
@@ -147,7 +161,7 @@ func (s *Server) partnerList(lang string) http.HandlerFunc {
 		for _, c := range register.Continents {
 			g := group{Title: p.L.Region(c)}
 			for _, x := range ps {
-				if register.Continent(x.PartnerCity.Country) == c {
+				if x.PartnerCity.Continent() == c {
 					g.Cards = append(g.Cards, s.card(p, x))
 				}
 			}
@@ -251,6 +265,19 @@ func (s *Server) partnerPage(lang string) http.HandlerFunc {
 			return
 		}
 		sort.SliceStable(data.Timeline, func(i, j int) bool { return data.Timeline[i].On.Before(data.Timeline[j].On) })
+		home := ""
+		if hc := data.Full[0].HomeCity; hc != nil {
+			home = hc.Name(lang)
+		}
+		p.Description = p.L.T("face.meta.partner", "city", data.Name, "country", data.Country, "home", home)
+		if data.Description != "" {
+			p.Description = data.Description + " — " + p.Description
+		}
+		card := socialCard{Type: "website", Title: data.Name, Description: p.Description, URL: r.URL.Path}
+		if len(data.Videos) > 0 {
+			card.Image, card.ImageAlt = data.Videos[0].Poster, data.Videos[0].Title
+		}
+		s.setSocial(r, p, card)
 		p.Data = data
 		s.render(w, r, http.StatusOK, "partner", p)
 	}

@@ -87,8 +87,16 @@ type page struct {
 	Errors  problem.Fields
 	Message string // a notice of success shown above the content (role="status")
 	Alert   string // a notice of failure shown above the content, as an error (role="alert")
-	Today   civil.Date
-	Data    any
+	// Description is the page's meta description (MetaDescription falls back to the tagline);
+	// Social its OpenGraph and Twitter card tags (seo.go), on the pages people share.
+	Description string
+	Social      []metaTag
+	// XDefault is the hreflang x-default of a public page: the root, which picks the visitor's
+	// language, for the home page; the default language's version of any other page.
+	XDefault string
+	origin   string // scheme and host, for the absolute URLs of the head (Abs)
+	Today    civil.Date
+	Data     any
 	// Actor is the city's ActivityPub actor, linked from the public pages' head.
 	Actor string
 	Site  *siteView // the site's identity in the page's language (site_identity.go)
@@ -117,6 +125,9 @@ func (p *page) CSRF() string {
 	p.csrfUsed = true
 	return p.csrfTok
 }
+
+// Abs is path as an absolute URL on the site, as hreflang alternates want it.
+func (p *page) Abs(path string) string { return p.origin + path }
 
 // FieldErrors renders the messages about one field.
 func (p *page) FieldErrors(field string) []string {
@@ -158,11 +169,21 @@ func (s *Server) newPage(r *http.Request, lang, title string) *page {
 			q.Set("lang", code)
 			link.URL = r.URL.Path + "?" + q.Encode()
 		} else {
+			// The same page in the other language, with its query: a search or the filters
+			// chosen stay as they were.
 			link.URL = "/" + code + rest
+			if r.URL.RawQuery != "" {
+				link.URL += "?" + r.URL.Query().Encode()
+			}
 		}
 		p.Langs = append(p.Langs, link)
 	}
 	p.Canon = r.URL.Path
+	p.origin = s.origin(r)
+	p.XDefault = "/"
+	if rest != "/" {
+		p.XDefault = "/" + i18n.DefaultLang + rest
+	}
 	return p
 }
 

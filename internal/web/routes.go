@@ -20,6 +20,7 @@ func (s *Server) routeTable() []route {
 		{"GET /{$}", "", s.root},
 		{"GET /healthz", "", s.healthz},
 		{"GET /robots.txt", "", s.robots},
+		{"GET /sitemap.xml", "", s.sitemap},
 		{"GET /static/{file...}", "", s.static().ServeHTTP},
 		{"POST " + beaconPath, "", s.beacon},
 

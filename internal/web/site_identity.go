@@ -143,11 +143,16 @@ func (s *Server) siteAsset(kind string) http.HandlerFunc {
 	}
 }
 
-// hasDarkScheme tells whether the site's style sheet has a dark scheme, whose accent the theme
+// hasDarkScheme tells whether the site's style sheets have a dark scheme (face.css, on the
+// public pages, loaded before the theme), whose accent the theme
 // must then set as well (a light accent on a dark page would fail the contrast checked).
 var hasDarkScheme = sync.OnceValue(func() bool {
-	b, _ := fs.ReadFile(assets, "static/style.css")
-	return strings.Contains(string(b), "prefers-color-scheme: dark")
+	for _, name := range []string{"static/style.css", "static/face.css"} {
+		if b, _ := fs.ReadFile(assets, name); strings.Contains(string(b), "prefers-color-scheme: dark") {
+			return true
+		}
+	}
+	return false
 })
 
 // themeTag names the accent colours in the theme's URL.

@@ -53,10 +53,15 @@ type videoCard struct {
 	TitleLang string // set when the title is not in the page's language
 	Marker    string // "in Russian", shown beside such a title
 	Thumbnail string
-	Duration  string
-	ISODur    string
-	Published time.Time
-	Origin    string
+	Poster    string // the large still, for link previews
+	// Srcset offers the poster beside the thumbnail to wide or dense screens; Width and Height
+	// are the thumbnail's, so the page keeps its place while the image loads.
+	Srcset        string
+	Width, Height int
+	Duration      string
+	ISODur        string
+	Published     time.Time
+	Origin        string
 }
 
 // langMarker names lang as a marker beside a text in that language: "in Russian".
@@ -92,6 +97,11 @@ func (s *Server) newVideoCard(p *page, v *video.Video, cities map[int64]*registe
 		Thumbnail: mediaURL(v.ThumbnailKey), Duration: clock(v.Duration), ISODur: isoDuration(v.Duration), Published: v.PublishedAt}
 	if tl := v.TitleLang(p.Lang); tl != p.Lang {
 		c.TitleLang, c.Marker = tl, langMarker(p.L, tl)
+	}
+	c.Srcset, c.Width, c.Height = posterSizes(v)
+	c.Poster = mediaURL(v.PosterKey)
+	if c.Poster == "" {
+		c.Poster = c.Thumbnail
 	}
 	if city := cities[v.OriginCityID]; city != nil {
 		c.Origin = p.L.T("video.produced_by", "city", city.Name(p.Lang))
@@ -162,6 +172,7 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 		}
 		p := s.newPage(r, lang, "")
 		p.Title = p.L.T("video.index_title")
+		p.Description = p.L.T("face.meta.videos")
 		data := videoIndexData{Total: total, CityID: f.CityID, Tag: f.Tag, Query: query, Page: pageNo,
 			Last: max((total+videosPerPage-1)/videosPerPage, 1)}
 		for _, v := range list {
@@ -247,8 +258,6 @@ type videoWatchData struct {
 	DescLang    string
 	Credits     string
 	Tags        []string
-	OG          map[string]string
-	OGOrder     []string
 	JSONLD      template.JS
 	Share       sharePanel
 }
@@ -309,24 +318,22 @@ func (s *Server) videoWatch(lang string) http.HandlerFunc {
 		}
 		abs := func(p string) string { return s.absoluteURL(r, p) }
 		pageURL := abs(card.URL)
-		data.OG = map[string]string{
-			"og:type":             "video.other",
-			"og:title":            card.Title,
-			"og:url":              pageURL,
-			"og:image":            abs(data.Poster),
-			"og:video":            abs(data.Default.URL),
-			"og:video:type":       "video/mp4",
-			"og:video:width":      strconv.Itoa(data.Default.Width),
-			"og:video:height":     strconv.Itoa(data.Default.Height),
-			"og:locale":           strings.ReplaceAll(p.L.Tag().String(), "-", "_"),
-			"og:site_name":        p.L.T("site.name"),
-			"og:video:secure_url": "",
+		p.Description = data.Description
+		if p.Description == "" {
+			p.Description = card.Title
 		}
-		if strings.HasPrefix(data.OG["og:video"], "https://") {
-			data.OG["og:video:secure_url"] = data.OG["og:video"]
+		// A preview may play the video in place: og:video with its type and size, and the
+		// secure_url only when the site is served over HTTPS.
+		videoURL := abs(data.Default.URL)
+		extra := []metaTag{{Property: "og:video", Content: videoURL}}
+		if strings.HasPrefix(videoURL, "https://") {
+			extra = append(extra, metaTag{Property: "og:video:secure_url", Content: videoURL})
 		}
-		data.OGOrder = []string{"og:type", "og:site_name", "og:locale", "og:title", "og:url", "og:image", "og:video",
-			"og:video:secure_url", "og:video:type", "og:video:width", "og:video:height"}
+		extra = append(extra, metaTag{Property: "og:video:type", Content: "video/mp4"},
+			metaTag{Property: "og:video:width", Content: strconv.Itoa(data.Default.Width)},
+			metaTag{Property: "og:video:height", Content: strconv.Itoa(data.Default.Height)})
+		s.setSocial(r, p, socialCard{Type: "video.other", Title: card.Title, Description: p.Description, URL: card.URL,
+			Image: data.Poster, ImageAlt: card.Title, Extra: extra})
 		ld := map[string]any{
 			"@context":     "https://schema.org",
 			"@type":        "VideoObject",
