@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"sistercity/internal/db"
+	"sistercity/internal/identity"
 	"sistercity/internal/register"
 )
 
@@ -65,10 +66,22 @@ func (s *Service) ActorIn(ctx context.Context, q db.Querier) (map[string]any, er
 		"endpoints":                 map[string]any{"sharedInbox": s.base + SharedInboxPath},
 		"publicKey":                 map[string]any{"id": s.KeyID(), "owner": id, "publicKeyPem": pub},
 	}
-	// name and summary in the first language, the maps in every language the register has.
+	// The city's name as the admin set it for the site (identity), else the register's home
+	// city's; name and summary in the first language, the maps in every language there is.
+	site, err := identity.Load(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(site.Names) > 0 {
+		names = site.Names
+	}
 	a["name"] = st.Username
 	if len(names) > 0 {
 		a["name"], a["nameMap"] = first(names), names
+	}
+	if l := site.Logo; l != nil {
+		a["icon"] = map[string]any{"type": "Image", "mediaType": l.ContentType, "url": s.base + "/site/logo?v=" + l.Sum,
+			"width": l.Width, "height": l.Height}
 	}
 	if len(summaries) > 0 {
 		a["summary"], a["summaryMap"] = first(summaries), summaries

@@ -2,11 +2,15 @@ package web
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"strings"
 	"testing"
 
+	"sistercity/internal/fed"
+	"sistercity/internal/identity"
 	"sistercity/internal/polltest"
 	"sistercity/internal/video"
 )
@@ -61,5 +65,44 @@ func TestFedVideoReachesFollowers(t *testing.T) {
 	})
 	if got := len(f.received("Create")); got != 1 {
 		t.Fatalf("the Create was sent %d times", got)
+	}
+}
+
+// TestFedActorIdentity: the actor carries the city's name as the admin set it for the site, in
+// every language, and its logo as the icon.
+func TestFedActorIdentity(t *testing.T) {
+	e := newFedEnv(t)
+	ctx := context.Background()
+	logo, err := identity.CheckImage(identity.KindLogo, testPNG(t, 64, 48))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.inTx(func(tx *sql.Tx) error {
+		if err := identity.Save(ctx, tx, identity.Identity{Names: map[string]string{"ko": "부산광역시", "ru": "Пусан", "en": "Busan"}}); err != nil {
+			return err
+		}
+		return identity.SaveAsset(ctx, tx, identity.KindLogo, logo)
+	})
+	resp, body := e.getAccept("/ap/actor", fed.ContentType)
+	var actor struct {
+		Name    string
+		NameMap map[string]string
+		Icon    struct {
+			Type, MediaType, URL string
+			Width, Height        int
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &actor); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("actor: %d %v\n%s", resp.StatusCode, err, body)
+	}
+	if actor.Name != "Busan" || actor.NameMap["ko"] != "부산광역시" || actor.NameMap["ru"] != "Пусан" {
+		t.Errorf("names: %q %v", actor.Name, actor.NameMap)
+	}
+	if actor.Icon.Type != "Image" || actor.Icon.MediaType != "image/png" || actor.Icon.Width != 64 || actor.Icon.Height != 48 ||
+		!strings.HasPrefix(actor.Icon.URL, e.ts.URL+"/site/logo?v=") {
+		t.Fatalf("icon: %+v", actor.Icon)
+	}
+	if resp, _ := e.client().get(strings.TrimPrefix(actor.Icon.URL, e.ts.URL)); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("icon URL: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
