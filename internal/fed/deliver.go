@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"sistercity/internal/jobs"
+	"sistercity/internal/publog"
 )
 
 // Queue is the job queue deliveries run on, apart from video encoding so that a long encode
@@ -35,6 +36,11 @@ const perHost = 4
 type DeliverArgs struct {
 	Inbox    string          `json:"inbox"`
 	Activity json.RawMessage `json:"activity"`
+	// VideoID is the video whose activity this is (0 for others: an Accept, the actor's
+	// Update); each attempt is then written to that video's publication log under Ref, the
+	// activity's id.
+	VideoID int64  `json:"video_id,omitempty"`
+	Ref     string `json:"ref,omitempty"`
 }
 
 // Kind names the job.
@@ -58,12 +64,40 @@ func (s *Service) Register(q *jobs.Queue) error {
 			return ctx.Err()
 		}
 		defer func() { <-sem }()
-		return s.deliver(ctx, job.Args)
+		err := s.deliver(ctx, job.Args)
+		if job.Args.VideoID != 0 && ctx.Err() == nil {
+			s.logDelivery(ctx, job, err)
+		}
+		return err
 	}))
+}
+
+// logDelivery writes an attempt of a video's delivery to its publication log: reached, to be
+// tried again, or given up (a refusal that will not change, or the last attempt).
+func (s *Service) logDelivery(ctx context.Context, job *jobs.Job[DeliverArgs], err error) {
+	status, detail := publog.StatusOK, "HTTP 2xx"
+	var cancel *river.JobCancelError
+	switch {
+	case err == nil:
+	case errors.As(err, &cancel) || job.Attempt >= job.MaxAttempts:
+		status, detail = publog.StatusFailed, err.Error()
+	default:
+		status, detail = publog.StatusPending, err.Error()
+	}
+	a := job.Args
+	if lerr := s.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
+		return publog.RecordDelivery(ctx, tx, a.VideoID, hostOf(a.Inbox), a.Ref, job.Attempt, status, detail, s.now())
+	}); lerr != nil {
+		s.log.Warn("fediverse: delivery not logged", "video", a.VideoID, "err", lerr)
+	}
 }
 
 // Deliver enqueues activity to each inbox in tx, one job per distinct inbox.
 func (s *Service) Deliver(ctx context.Context, tx *sql.Tx, activity any, inboxes []string) error {
+	return s.deliverAll(ctx, tx, activity, inboxes, 0, "")
+}
+
+func (s *Service) deliverAll(ctx context.Context, tx *sql.Tx, activity any, inboxes []string, videoID int64, ref string) error {
 	if s.queue == nil {
 		return errors.New("fed: deliver: no job queue")
 	}
@@ -77,7 +111,7 @@ func (s *Service) Deliver(ctx context.Context, tx *sql.Tx, activity any, inboxes
 			continue
 		}
 		seen[inbox] = true
-		if _, err := s.queue.Insert(ctx, tx, DeliverArgs{Inbox: inbox, Activity: b}, nil); err != nil {
+		if _, err := s.queue.Insert(ctx, tx, DeliverArgs{Inbox: inbox, Activity: b, VideoID: videoID, Ref: ref}, nil); err != nil {
 			return fmt.Errorf("fed: deliver: %w", err)
 		}
 	}
@@ -88,6 +122,16 @@ func (s *Service) Deliver(ctx context.Context, tx *sql.Tx, activity any, inboxes
 // follower in the caller's transaction: one job per inbox, a server's shared inbox once for all
 // its followers.
 func (s *Service) Fanout(ctx context.Context, tx *sql.Tx, activity any) error {
+	return s.fanout(ctx, tx, activity, 0, "")
+}
+
+// FanoutVideo is Fanout of an activity of video videoID whose id is ref: every attempt of its
+// deliveries is written to the video's publication log.
+func (s *Service) FanoutVideo(ctx context.Context, tx *sql.Tx, videoID int64, ref string, activity any) error {
+	return s.fanout(ctx, tx, activity, videoID, ref)
+}
+
+func (s *Service) fanout(ctx context.Context, tx *sql.Tx, activity any, videoID int64, ref string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT CASE WHEN shared_inbox <> '' THEN shared_inbox ELSE inbox END
 		FROM fed_followers WHERE state = 'accepted' ORDER BY 1`)
 	if err != nil {
@@ -106,7 +150,7 @@ func (s *Service) Fanout(ctx context.Context, tx *sql.Tx, activity any) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("fed: fanout: %w", err)
 	}
-	return s.Deliver(ctx, tx, activity, inboxes)
+	return s.deliverAll(ctx, tx, activity, inboxes, videoID, ref)
 }
 
 // deliver makes one attempt. A 4xx other than 408 and 429 will not change on retry: the job

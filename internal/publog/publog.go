@@ -117,6 +117,32 @@ func add(ctx context.Context, tx *sql.Tx, e *Entry, key string) (bool, error) {
 	return true, nil
 }
 
+// RecordDelivery records the latest attempt to deliver activity ref (its id) of video videoID
+// to a fediverse server's inbox at host: one entry per activity and server, kept up to date as
+// the attempts go on, with their number as the entry's count. status is StatusOK,
+// StatusPending (to be retried) or StatusFailed; detail says what the server answered.
+func RecordDelivery(ctx context.Context, tx *sql.Tx, videoID int64, host, ref string, attempts int, status, detail string, at time.Time) error {
+	host, detail = bounded(host, MaxName), bounded(detail, MaxDetail)
+	_, err := tx.ExecContext(ctx, `INSERT INTO publication_log (video_id, channel, name, lang, url, reached_at, status, detail,
+			counted, once_key, created_at)
+		SELECT id, $2, $3, '', '', $4, $5, $6, $7, $8, $4 FROM videos WHERE id = $1
+		ON CONFLICT (video_id, channel, once_key) DO UPDATE SET reached_at = excluded.reached_at, status = excluded.status,
+			detail = excluded.detail, counted = excluded.counted`,
+		videoID, ChannelFediverse, host, at.UTC(), status, detail, int64(attempts), ref+" "+host)
+	if err != nil {
+		return fmt.Errorf("publog: delivery of video %d to %s: %w", videoID, host, err)
+	}
+	return nil
+}
+
+// bounded cuts s to at most n characters.
+func bounded(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
 // RecordSitePublication records that video videoID was published on the site at at. Call it
 // in the transaction that publishes the video, each time it becomes published (a video
 // withdrawn and published again has two entries).

@@ -219,3 +219,52 @@ func TestCountBeacons(t *testing.T) {
 		t.Errorf("subtitles by year: %+v", years)
 	}
 }
+
+// TestRecordDelivery: a delivery's attempts keep one entry per activity and server, brought up
+// to date by each attempt; another server, or another activity, has its own.
+func TestRecordDelivery(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	id := addVideo(t, d, "published")
+	record := func(host, ref string, attempt int, status, detail string) {
+		t.Helper()
+		if err := d.InTx(ctx, func(tx *sql.Tx) error {
+			return publog.RecordDelivery(ctx, tx, id, host, ref, attempt, status, detail, day1.Add(time.Duration(attempt)*time.Minute))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create := "https://busan.example/ap/videos/1/activities/1"
+	record("mastodon.example", create, 1, publog.StatusPending, "status 503")
+	record("mastodon.example", create, 2, publog.StatusOK, "HTTP 2xx")
+	record("gts.example", create, 1, publog.StatusFailed, "status 410")
+	record("mastodon.example", create+"0", 1, publog.StatusOK, "HTTP 2xx")
+	byName := map[string][]publog.Entry{}
+	for _, e := range list(t, d, id) {
+		if e.Channel != publog.ChannelFediverse {
+			t.Fatalf("channel %q", e.Channel)
+		}
+		byName[e.Name] = append(byName[e.Name], e)
+	}
+	m := byName["mastodon.example"]
+	if len(m) != 2 || len(byName["gts.example"]) != 1 || byName["gts.example"][0].Status != publog.StatusFailed {
+		t.Fatalf("entries: %+v", byName)
+	}
+	var updated bool
+	for _, e := range m {
+		if e.Count == 2 && e.Status == publog.StatusOK && e.At.Equal(day1.Add(2*time.Minute)) {
+			updated = true
+		}
+	}
+	if !updated {
+		t.Fatalf("the second attempt did not update its entry: %+v", m)
+	}
+	// A name from outside is bounded.
+	record(strings.Repeat("x", 5000), create, 1, publog.StatusPending, strings.Repeat("y", 5000))
+	for _, e := range list(t, d, id) {
+		if len(e.Name) > publog.MaxName || len(e.Detail) > publog.MaxDetail {
+			t.Fatalf("unbounded entry: %d, %d", len(e.Name), len(e.Detail))
+		}
+	}
+}

@@ -115,7 +115,7 @@ func (o *OutboxSender) SendOnce(ctx context.Context) (int, error) {
 				if err != nil {
 					return err
 				}
-				if err := o.fed.Fanout(ctx, tx, act); err != nil {
+				if err := o.fed.FanoutVideo(ctx, tx, a.VideoID, act.ID, act); err != nil {
 					return err
 				}
 				continue
@@ -131,7 +131,7 @@ func (o *OutboxSender) SendOnce(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			if err := o.fed.Fanout(ctx, tx, act); err != nil {
+			if err := o.fed.FanoutVideo(ctx, tx, a.VideoID, act.ID, act); err != nil {
 				return err
 			}
 		}

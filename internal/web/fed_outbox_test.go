@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"sistercity/internal/fed"
 	"sistercity/internal/identity"
 	"sistercity/internal/polltest"
+	"sistercity/internal/publog"
 	"sistercity/internal/video"
 )
 
@@ -52,6 +54,20 @@ func TestFedVideoReachesFollowers(t *testing.T) {
 	if len(f.badSig) != 0 {
 		t.Fatalf("bad signatures: %v", f.badSig)
 	}
+	// Each delivery is in the video's publication log: the server, the result, the attempts.
+	polltest.Until(t, "the delivery in the publication log", func() (bool, string) {
+		entries, err := publog.List(ctx, e.db.R, v.ID)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, en := range entries {
+			if en.Channel == publog.ChannelFediverse {
+				return en.Status == publog.StatusOK && en.Name == strings.TrimPrefix(f.ts.URL, "http://") && en.HasCount && en.Count == 1,
+					fmt.Sprintf("%+v", en)
+			}
+		}
+		return false, fmt.Sprintf("%d entries, none of the fediverse", len(entries))
+	})
 	// Sent once: a second look finds nothing new.
 	if n, err := sender.SendOnce(ctx); err != nil || n != 0 {
 		t.Fatalf("second send: %d activities, %v", n, err)
