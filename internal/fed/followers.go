@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"net/http"
 	"time"
 
@@ -119,6 +120,17 @@ func Reactions(ctx context.Context, q db.Querier, limit int) ([]ObjectReactions,
 			err := row.Scan(&o.ObjectID, &o.Likes, &o.Announces)
 			return o, err
 		})
+}
+
+// VideoReactions counts the likes and boosts of the object of video id.
+func (s *Service) VideoReactions(ctx context.Context, q db.Querier, id int64) (likes, announces int64, err error) {
+	err = q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN kind = 'like' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN kind = 'announce' THEN 1 ELSE 0 END), 0) FROM fed_reactions WHERE object_id = $1`,
+		s.base+VideoPathPrefix+strconv.FormatInt(id, 10)).Scan(&likes, &announces)
+	if err != nil {
+		return 0, 0, fmt.Errorf("fed: reactions to video %d: %w", id, err)
+	}
+	return likes, announces, nil
 }
 
 // FollowerCount counts the accepted followers.

@@ -56,7 +56,12 @@ type publogPageData struct {
 	Langs   []option
 	Figures *figuresView
 	Problem string
+	// Fediverse is the likes and boosts of the video's object, when federation is on.
+	Fediverse *videoReactions
 }
+
+// videoReactions are the fediverse's likes and boosts of a video, in words.
+type videoReactions struct{ Likes, Boosts string }
 
 // publogNotices are the notices of a video's publication log.
 var publogNotices = noticeSet{
@@ -138,6 +143,14 @@ func (s *Server) renderPublications(w http.ResponseWriter, r *http.Request, stat
 		return
 	}
 	data := publogPageData{Video: v, Rows: rows, Form: f, CanEdit: canEdit(r), Figures: figures}
+	if s.fed != nil {
+		likes, boosts, err := s.fed.VideoReactions(r.Context(), s.db.R, v.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data.Fediverse = &videoReactions{Likes: l.N("publog.fediverse.likes", int(likes)), Boosts: l.N("publog.fediverse.boosts", int(boosts))}
+	}
 	if len(errs) > 0 {
 		data.Problem = l.T("publog.error.form")
 	}

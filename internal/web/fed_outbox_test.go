@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"sistercity/internal/auth"
 	"sistercity/internal/fed"
 	"sistercity/internal/identity"
 	"sistercity/internal/polltest"
@@ -68,6 +69,15 @@ func TestFedVideoReachesFollowers(t *testing.T) {
 		}
 		return false, fmt.Sprintf("%d entries, none of the fediverse", len(entries))
 	})
+	// A like from the follower is counted on the video's publication log.
+	if got := f.send(e, "/ap/inbox", map[string]any{"id": f.id() + "#likes/1", "type": "Like", "actor": f.id(),
+		"object": e.ts.URL + "/ap/videos/" + itoa64(v.ID)}); got != 202 {
+		t.Fatalf("like: %d", got)
+	}
+	if _, body := e.userClient(auth.RoleViewer).get("/admin/videos/" + itoa64(v.ID) + "/publications"); !strings.Contains(body, "On the fediverse: 1 like and 0 boosts.") ||
+		!strings.Contains(body, "publog-fediverse") {
+		t.Errorf("publication log without the fediverse:\n%s", body)
+	}
 	// Sent once: a second look finds nothing new.
 	if n, err := sender.SendOnce(ctx); err != nil || n != 0 {
 		t.Fatalf("second send: %d activities, %v", n, err)
