@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"net/http"
+	"strconv"
 	"time"
 
 	"sistercity/internal/db"
