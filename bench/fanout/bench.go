@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,9 @@ import (
 const (
 	modePersonal = "personal"
 	modeShared   = "shared"
+
+	orderSorted      = "sorted"
+	orderInterleaved = "interleaved"
 
 	sideBaseline   = "baseline"
 	sideSistercity = "sistercity"
@@ -45,7 +49,8 @@ type bench struct {
 	key     *rsa.PrivateKey
 	farm    *farm
 	workers int
-	inboxes []string // distinct, as Fanout computes them
+	inboxes []string // distinct, as Fanout computes them, in the baseline's order
+	order   string   // orderSorted (as Fanout enqueues them) or orderInterleaved (servers in turn)
 
 	baseClient *http.Client
 	rounds     int
@@ -108,6 +113,10 @@ func (b *bench) followers(ctx context.Context, mode string, n int) (int, error) 
 	})
 	if err != nil {
 		return 0, fmt.Errorf("followers: %w", err)
+	}
+	if b.order != orderInterleaved {
+		// Fanout enqueues by inbox URL (ORDER BY): one server's inboxes one after another.
+		slices.Sort(b.inboxes)
 	}
 	f.mu.Lock()
 	f.perShared = per

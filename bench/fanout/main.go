@@ -66,6 +66,7 @@ type options struct {
 	databaseURL string
 	warmup      bool
 	cpuProfile  string
+	order       string
 }
 
 func main() {
@@ -78,6 +79,7 @@ func main() {
 	flag.DurationVar(&o.roundCap, "round-cap", 5*time.Minute, "longest a round may run; a round that reaches it fails the run")
 	flag.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL to run on (a fresh schema is made and dropped); empty: SQLite in a temporary directory")
 	flag.BoolVar(&o.warmup, "warmup", true, "one uncounted round per side and mode first")
+	flag.StringVar(&o.order, "baseline-order", orderSorted, "order of the baseline's POSTs: "+orderSorted+" (the order Fanout enqueues: by inbox URL, so one server's inboxes come together) or "+orderInterleaved+" (the servers in turn)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file (go tool pprof)")
 	flag.Parse()
 
@@ -99,6 +101,9 @@ func run(ctx context.Context, o options) error {
 			return fmt.Errorf("-modes: %q: want %s or %s", m, modePersonal, modeShared)
 		}
 	}
+	if o.order != orderSorted && o.order != orderInterleaved {
+		return fmt.Errorf("-baseline-order %q: want %s or %s", o.order, orderSorted, orderInterleaved)
+	}
 	tmp, err := os.MkdirTemp("", "sistercity-bench-fanout-")
 	if err != nil {
 		return err
@@ -114,11 +119,12 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer b.close()
+	b.order = o.order
 
 	fmt.Printf("fan-out benchmark — %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("machine: %s, %d CPUs (GOMAXPROCS %d), load average before: %s\n", benchkit.CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), benchkit.LoadAvg())
 	fmt.Printf("database: %s; federation queue workers: %d; fed's bound per remote host: %d (the baseline's too)\n", b.d.Dialect, o.workers, perHost)
-	fmt.Printf("%d followers on %d verifying servers on loopback; %d rounds per side and mode, alternating\n\n", o.n, o.servers, o.rounds)
+	fmt.Printf("%d followers on %d verifying servers on loopback; %d rounds per side and mode, alternating; baseline order: %s\n\n", o.n, o.servers, o.rounds, o.order)
 
 	const row = "%-8s  %5s  %-10s  %10s  %9s  %9s  %7s  %7s  %8s  %8s  %7s  %4s\n"
 	fmt.Printf(row, "mode", "round", "side", "deliveries", "followers", "enqueue s", "total s", "deliv/s", "follow/s", "heap MB", "", "dups")
