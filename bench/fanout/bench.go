@@ -50,7 +50,7 @@ type bench struct {
 	farm    *farm
 	workers int
 	inboxes []string // distinct, as Fanout computes them, in the baseline's order
-	order   string   // orderSorted (as Fanout enqueues them) or orderInterleaved (servers in turn)
+	order   string   // orderInterleaved (servers in turn, as Fanout enqueues them) or orderSorted (by URL)
 
 	baseClient *http.Client
 	rounds     int
@@ -115,7 +115,8 @@ func (b *bench) followers(ctx context.Context, mode string, n int) (int, error) 
 		return 0, fmt.Errorf("followers: %w", err)
 	}
 	if b.order != orderInterleaved {
-		// Fanout enqueues by inbox URL (ORDER BY): one server's inboxes one after another.
+		// By inbox URL: one server's inboxes one after another (Fanout's order before it took
+		// the servers in turn).
 		slices.Sort(b.inboxes)
 	}
 	f.mu.Lock()

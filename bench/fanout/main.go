@@ -79,7 +79,7 @@ func main() {
 	flag.DurationVar(&o.roundCap, "round-cap", 5*time.Minute, "longest a round may run; a round that reaches it fails the run")
 	flag.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL to run on (a fresh schema is made and dropped); empty: SQLite in a temporary directory")
 	flag.BoolVar(&o.warmup, "warmup", true, "one uncounted round per side and mode first")
-	flag.StringVar(&o.order, "baseline-order", orderSorted, "order of the baseline's POSTs: "+orderSorted+" (the order Fanout enqueues: by inbox URL, so one server's inboxes come together) or "+orderInterleaved+" (the servers in turn)")
+	flag.StringVar(&o.order, "baseline-order", orderInterleaved, "order of the baseline's POSTs: "+orderInterleaved+" (the servers in turn, as Fanout enqueues them) or "+orderSorted+" (by inbox URL, one server's inboxes together)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file (go tool pprof)")
 	flag.Parse()
 
@@ -240,7 +240,8 @@ func setup(ctx context.Context, dbURL, dataDir string, workers, servers int) (*b
 		return nil, err
 	}
 	// As the worker process builds it, with one worker for the default queue, which has no jobs here.
-	if b.q, err = jobs.New(d, jobs.Config{Workers: 1, Queues: map[string]int{fed.Queue: workers}}, nil); err != nil {
+	if b.q, err = jobs.New(d, jobs.Config{Workers: 1, Queues: map[string]int{fed.Queue: workers},
+		FetchCooldowns: map[string]time.Duration{fed.Queue: fed.QueueFetchCooldown}}, nil); err != nil {
 		b.close()
 		return nil, err
 	}

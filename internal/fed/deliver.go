@@ -22,6 +22,11 @@ import (
 // never holds up a follower's Accept, nor a thousand deliveries an encode.
 const Queue = "federation"
 
+// QueueFetchCooldown is the least time between two fetches of deliveries (jobs.Config's
+// FetchCooldowns): a delivery takes milliseconds, so River's 100 ms would cap a fan-out near
+// the workers' number per 100 ms (bench/fanout measured it).
+const QueueFetchCooldown = 5 * time.Millisecond
+
 // deliveryAttempts: with River's backoff (n⁴ seconds) 20 attempts retry for about a week.
 const deliveryAttempts = 20
 
@@ -105,17 +110,41 @@ func (s *Service) deliverAll(ctx context.Context, tx *sql.Tx, activity any, inbo
 	if err != nil {
 		return fmt.Errorf("fed: deliver: %w", err)
 	}
-	seen := map[string]bool{}
-	for _, inbox := range inboxes {
-		if inbox == "" || seen[inbox] {
-			continue
-		}
-		seen[inbox] = true
+	for _, inbox := range hostsInTurn(inboxes) {
 		if _, err := s.queue.Insert(ctx, tx, DeliverArgs{Inbox: inbox, Activity: b, VideoID: videoID, Ref: ref}, nil); err != nil {
 			return fmt.Errorf("fed: deliver: %w", err)
 		}
 	}
 	return nil
+}
+
+// hostsInTurn returns the distinct non-empty inboxes with their hosts taken in turn (a, b, c, a,
+// b, …): the workers then spread over the servers instead of queueing behind one server's bound
+// (perHost) while the others wait.
+func hostsInTurn(inboxes []string) []string {
+	seen := map[string]bool{}
+	var hosts []string
+	byHost := map[string][]string{}
+	for _, inbox := range inboxes {
+		if inbox == "" || seen[inbox] {
+			continue
+		}
+		seen[inbox] = true
+		h := hostOf(inbox)
+		if byHost[h] == nil {
+			hosts = append(hosts, h)
+		}
+		byHost[h] = append(byHost[h], inbox)
+	}
+	out := make([]string, 0, len(seen))
+	for i := 0; len(out) < len(seen); i++ {
+		for _, h := range hosts {
+			if i < len(byHost[h]) {
+				out = append(out, byHost[h][i])
+			}
+		}
+	}
+	return out
 }
 
 // Fanout enqueues activity (Create, Update, Delete of the city's objects) to every accepted

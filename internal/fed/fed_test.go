@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +155,16 @@ func TestDeliveryFailures(t *testing.T) {
 	err := s.deliver(ctx, args)
 	if err == nil || !strings.Contains(err.Error(), "410") {
 		t.Fatalf("410: %v", err)
+	}
+}
+
+// TestHostsInTurn: the inboxes of a fan-out go out with their servers in turn, each once.
+func TestHostsInTurn(t *testing.T) {
+	got := hostsInTurn([]string{"https://a.example/1", "https://a.example/2", "https://a.example/3", "",
+		"https://b.example/1", "https://a.example/1", "https://c.example/inbox", "https://b.example/2"})
+	want := []string{"https://a.example/1", "https://b.example/1", "https://c.example/inbox", "https://a.example/2",
+		"https://b.example/2", "https://a.example/3"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v\nwant %v", got, want)
 	}
 }

@@ -66,6 +66,10 @@ type Config struct {
 	// never wait behind an encode, nor an encode behind them). Args choose their queue in their
 	// InsertOpts. Ignored when Workers is 0.
 	Queues map[string]int
+	// FetchCooldowns shorten, for some of those queues, the least time between two fetches of
+	// jobs (River's default is 100 ms): a queue of many short network jobs — deliveries — is
+	// otherwise held to about its workers' number of jobs per 100 ms.
+	FetchCooldowns map[string]time.Duration
 
 	testOnly bool // River's TestOnly: no staggered start of maintenance, for fast tests
 }
@@ -236,7 +240,7 @@ func (q *Queue) Start(ctx context.Context) error {
 	rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}}
 	for name, n := range q.cfg.Queues {
 		if name != river.QueueDefault && n > 0 {
-			rc.Queues[name] = river.QueueConfig{MaxWorkers: n}
+			rc.Queues[name] = river.QueueConfig{MaxWorkers: n, FetchCooldown: q.cfg.FetchCooldowns[name]}
 		}
 	}
 	client, err := river.NewClient(q.driver(q.d.W, listener), rc)
