@@ -4,9 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/go-fed/httpsig"
 
 	"sistercity/internal/auth"
 	"sistercity/internal/fed"
@@ -241,5 +245,55 @@ func TestFedModAdminInput(t *testing.T) {
 	// The federation page links to the blocks.
 	if _, body := admin.get("/admin/settings/federation"); !strings.Contains(body, `href="/admin/settings/federation/blocks"`) {
 		t.Fatal("no link to the blocks page")
+	}
+}
+
+// signedGet fetches path from our server signed by f, as a server in secure mode fetches.
+func (f *follower) signedGet(e *testEnv, path string) int {
+	f.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.ts.URL+path, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	req.Header.Set("Accept", fed.ContentType)
+	req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	req.Header.Set("Host", req.URL.Host)
+	signer, _, err := httpsig.NewSigner([]httpsig.Algorithm{httpsig.RSA_SHA256}, httpsig.DigestSha256,
+		[]string{httpsig.RequestTarget, "host", "date"}, httpsig.Signature, 0)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := signer.SignRequest(f.key, f.keyID(), req, nil); err != nil {
+		f.t.Fatal(err)
+	}
+	req.Header.Del("Host")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// With authorized fetch on, a rejected server's signed GETs are refused (403) while another
+// server's pass.
+func TestFedModAuthorizedFetch(t *testing.T) {
+	e := newFedEnv(t)
+	bad, good := newFollower(t, "Spam"), newFollower(t, "Alice")
+	admin := e.userClient(auth.RoleAdmin)
+	if resp, _ := admin.post("/admin/settings/federation", url.Values{"username": {"city"}, "authorized_fetch": {"on"}}); resp.StatusCode != 303 {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	if resp, body := admin.post("/admin/settings/federation/blocks/domain", url.Values{"domain": {bad.host()}, "severity": {"reject"}}); resp.StatusCode != 303 {
+		t.Fatalf("block: %d %s", resp.StatusCode, body)
+	}
+	if got := good.signedGet(e, "/ap/actor/outbox"); got != 200 {
+		t.Fatalf("signed GET from another server: %d", got)
+	}
+	if got := bad.signedGet(e, "/ap/actor/outbox"); got != 403 {
+		t.Fatalf("signed GET from a blocked server: %d, want 403", got)
+	}
+	if n := e.countWhere("fed_remote_actors", "id", bad.id()); n != 0 {
+		t.Fatal("the blocked server's actor was fetched")
 	}
 }
