@@ -110,7 +110,14 @@ func (s *Service) deliverAll(ctx context.Context, tx *sql.Tx, activity any, inbo
 	if err != nil {
 		return fmt.Errorf("fed: deliver: %w", err)
 	}
+	bl, err := LoadBlocks(ctx, tx)
+	if err != nil {
+		return err
+	}
 	for _, inbox := range hostsInTurn(inboxes) {
+		if bl.Severity(hostOf(inbox)) == SeverityReject {
+			continue // a rejected server gets nothing from us
+		}
 		if _, err := s.queue.Insert(ctx, tx, DeliverArgs{Inbox: inbox, Activity: b, VideoID: videoID, Ref: ref}, nil); err != nil {
 			return fmt.Errorf("fed: deliver: %w", err)
 		}
@@ -186,6 +193,10 @@ func (s *Service) fanout(ctx context.Context, tx *sql.Tx, activity any, videoID 
 // ends. Anything else is retried with backoff, and counts toward the host's unreachability.
 func (s *Service) deliver(ctx context.Context, a DeliverArgs) error {
 	host := hostOf(a.Inbox)
+	// A job enqueued before its host was blocked ends unsent.
+	if err := s.refuseBlockedHost(ctx, host); err != nil {
+		return jobs.Permanent(fmt.Errorf("fed: deliver to %s: %w", host, err))
+	}
 	skip, err := s.hostUnreachable(ctx, host)
 	if err != nil {
 		return err

@@ -1,12 +1,15 @@
 package fed
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"sistercity/internal/db"
@@ -87,18 +90,34 @@ type Reply struct {
 	Content    string // plain text
 	URL        string
 	ReceivedAt time.Time
+	Silenced   bool // its server is under a silence block
 }
 
-// Replies lists the newest replies.
-func Replies(ctx context.Context, q db.Querier, limit int) ([]Reply, error) {
-	return db.Collect(ctx, q, `SELECT r.note_id, r.actor_id, COALESCE(a.username, ''), COALESCE(a.host, ''), r.in_reply_to, r.content, r.url, r.received_at
+// Replies lists the newest replies; those from silenced servers only with withSilenced.
+func Replies(ctx context.Context, q db.Querier, limit int, withSilenced bool) ([]Reply, error) {
+	bl, err := LoadBlocks(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT r.note_id, r.actor_id, COALESCE(a.username, ''), COALESCE(a.host, ''), r.in_reply_to, r.content, r.url, r.received_at
 		FROM fed_replies r LEFT JOIN fed_remote_actors a ON a.id = r.actor_id
-		ORDER BY r.received_at DESC, r.note_id LIMIT $1`, []any{limit},
-		func(row interface{ Scan(...any) error }) (Reply, error) {
-			var r Reply
-			err := row.Scan(&r.NoteID, &r.ActorID, &r.Username, &r.Host, &r.InReplyTo, &r.Content, &r.URL, &r.ReceivedAt)
-			return r, err
-		})
+		ORDER BY r.received_at DESC, r.note_id`)
+	if err != nil {
+		return nil, fmt.Errorf("fed: replies: %w", err)
+	}
+	defer rows.Close()
+	var out []Reply
+	for rows.Next() && len(out) < limit {
+		var r Reply
+		if err := rows.Scan(&r.NoteID, &r.ActorID, &r.Username, &r.Host, &r.InReplyTo, &r.Content, &r.URL, &r.ReceivedAt); err != nil {
+			return nil, fmt.Errorf("fed: replies: %w", err)
+		}
+		if r.Silenced = bl.Silences(r.ActorID); r.Silenced && !withSilenced {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // ObjectReactions are the likes and announces (boosts) of one of our objects; a video's object
@@ -109,28 +128,72 @@ type ObjectReactions struct {
 	Announces int64
 }
 
-// Reactions counts the likes and announces per object, the most liked first.
-func Reactions(ctx context.Context, q db.Querier, limit int) ([]ObjectReactions, error) {
-	return db.Collect(ctx, q, `SELECT object_id,
-		COALESCE(SUM(CASE WHEN kind = 'like' THEN 1 ELSE 0 END), 0) AS likes,
-		COALESCE(SUM(CASE WHEN kind = 'announce' THEN 1 ELSE 0 END), 0) AS announces
-		FROM fed_reactions GROUP BY object_id ORDER BY likes DESC, announces DESC, object_id LIMIT $1`, []any{limit},
-		func(row interface{ Scan(...any) error }) (ObjectReactions, error) {
-			var o ObjectReactions
-			err := row.Scan(&o.ObjectID, &o.Likes, &o.Announces)
-			return o, err
-		})
+// countReactions counts the reactions query selects (object_id, kind, actor_id), leaving out
+// those of silenced servers, per object.
+func countReactions(ctx context.Context, q db.Querier, query string, args ...any) ([]ObjectReactions, error) {
+	bl, err := LoadBlocks(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("fed: reactions: %w", err)
+	}
+	defer rows.Close()
+	byObject := map[string]*ObjectReactions{}
+	var out []*ObjectReactions
+	for rows.Next() {
+		var object, kind, actor string
+		if err := rows.Scan(&object, &kind, &actor); err != nil {
+			return nil, fmt.Errorf("fed: reactions: %w", err)
+		}
+		o := byObject[object]
+		if o == nil {
+			o = &ObjectReactions{ObjectID: object}
+			byObject[object] = o
+			out = append(out, o)
+		}
+		if bl.Silences(actor) {
+			continue
+		}
+		if kind == "like" {
+			o.Likes++
+		} else {
+			o.Announces++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("fed: reactions: %w", err)
+	}
+	res := make([]ObjectReactions, len(out))
+	for i, o := range out {
+		res[i] = *o
+	}
+	return res, nil
 }
 
-// VideoReactions counts the likes and boosts of the object of video id.
-func (s *Service) VideoReactions(ctx context.Context, q db.Querier, id int64) (likes, announces int64, err error) {
-	err = q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN kind = 'like' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN kind = 'announce' THEN 1 ELSE 0 END), 0) FROM fed_reactions WHERE object_id = $1`,
-		s.base+VideoPathPrefix+strconv.FormatInt(id, 10)).Scan(&likes, &announces)
+// Reactions counts the likes and announces per object, the most liked first; those of silenced
+// servers are not counted.
+func Reactions(ctx context.Context, q db.Querier, limit int) ([]ObjectReactions, error) {
+	all, err := countReactions(ctx, q, "SELECT object_id, kind, actor_id FROM fed_reactions")
 	if err != nil {
-		return 0, 0, fmt.Errorf("fed: reactions to video %d: %w", id, err)
+		return nil, err
 	}
-	return likes, announces, nil
+	slices.SortFunc(all, func(a, b ObjectReactions) int {
+		return cmp.Or(cmp.Compare(b.Likes, a.Likes), cmp.Compare(b.Announces, a.Announces), strings.Compare(a.ObjectID, b.ObjectID))
+	})
+	return all[:min(limit, len(all))], nil
+}
+
+// VideoReactions counts the likes and boosts of the object of video id, but those of silenced
+// servers.
+func (s *Service) VideoReactions(ctx context.Context, q db.Querier, id int64) (likes, announces int64, err error) {
+	rs, err := countReactions(ctx, q, "SELECT object_id, kind, actor_id FROM fed_reactions WHERE object_id = $1",
+		s.base+VideoPathPrefix+strconv.FormatInt(id, 10))
+	if err != nil || len(rs) == 0 {
+		return 0, 0, err
+	}
+	return rs[0].Likes, rs[0].Announces, nil
 }
 
 // FollowerCount counts the accepted followers.
@@ -178,8 +241,12 @@ func (s *Service) AuthorizeFetch(r *http.Request) error {
 	if !s.rate.allow(signerHost(r)) {
 		return refuse(http.StatusTooManyRequests, errors.New("rate limit"))
 	}
-	if _, err := s.Verify(r.Context(), r, nil); err != nil {
+	if err := s.refuseBlockedSigner(r.Context(), r); err != nil {
+		return err
+	}
+	signer, err := s.Verify(r.Context(), r, nil)
+	if err != nil {
 		return refuse(http.StatusUnauthorized, err)
 	}
-	return nil
+	return s.checkSigner(r.Context(), signer)
 }

@@ -110,9 +110,15 @@ func (s *Service) receive(r *http.Request) error {
 	if len(body) > MaxBodyBytes {
 		return refuse(http.StatusRequestEntityTooLarge, errors.New("body over 1 MiB"))
 	}
+	if err := s.refuseBlockedSigner(ctx, r); err != nil {
+		return err
+	}
 	signer, err := s.Verify(ctx, r, body)
 	if err != nil {
 		return refuse(http.StatusUnauthorized, err)
+	}
+	if err := s.checkSigner(ctx, signer); err != nil {
+		return err
 	}
 	var a activity
 	if err := json.Unmarshal(body, &a); err != nil || a.Type == "" {

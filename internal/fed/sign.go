@@ -165,6 +165,9 @@ func (s *Service) get(ctx context.Context, rawURL string) ([]byte, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("fed: fetch %q: not an http(s) URL", rawURL)
 	}
+	if err := s.refuseBlockedHost(ctx, u.Host); err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err

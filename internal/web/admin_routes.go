@@ -23,6 +23,7 @@ func (s *Server) adminRoutes() []route {
 
 	rs = append(rs, s.embedSettingsRoutes()...)
 	rs = append(rs, s.fedSettingsRoutes()...)
+	rs = append(rs, s.fedBlockRoutes()...)
 	rs = append(rs, s.settingsRoutes()...)
 	return rs
 }

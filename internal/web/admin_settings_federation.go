@@ -37,6 +37,8 @@ type fedSettingsData struct {
 	Followers []fed.Follower
 	Replies   []fed.Reply
 	Reactions []fed.ObjectReactions
+	// WithSilenced: the replies from silenced servers are listed too (?silenced=1).
+	WithSilenced bool
 }
 
 var fedSettingsNotices = noticeSet{
@@ -57,7 +59,7 @@ func (s *Server) fedSettings(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderFedSettings(w http.ResponseWriter, r *http.Request, status int, st fed.Settings, errs problem.Fields) {
 	ctx := r.Context()
-	d := fedSettingsData{On: s.fed != nil, Settings: st}
+	d := fedSettingsData{On: s.fed != nil, Settings: st, WithSilenced: r.URL.Query().Get("silenced") == "1"}
 	if s.fed != nil {
 		d.Handle = "@" + st.Username + "@" + s.fed.Host()
 		d.ActorURL = s.fed.ActorID()
@@ -71,7 +73,7 @@ func (s *Server) renderFedSettings(w http.ResponseWriter, r *http.Request, statu
 		s.fail(w, r, err)
 		return
 	}
-	if d.Replies, err = fed.Replies(ctx, s.db.R, fedListLimit); err != nil {
+	if d.Replies, err = fed.Replies(ctx, s.db.R, fedListLimit, d.WithSilenced); err != nil {
 		s.fail(w, r, err)
 		return
 	}
