@@ -15,6 +15,7 @@ import (
 	"sistercity/internal/i18n"
 	"sistercity/internal/milestone"
 	"sistercity/internal/register"
+	"sistercity/internal/visibility"
 )
 
 // The exchange programme of the 2020 press release: the Busan delegation's official visit to
@@ -241,6 +242,9 @@ func loadExchangeDemo(ctx context.Context, d *db.DB, log *slog.Logger) error {
 					}
 				}
 			}
+			// The demo's exchanges are those of a press release: public, Busan Day planned
+			// at first included.
+			a.Visibility = visibility.Public
 			if err := exchange.Create(ctx, tx, &a, da.firstOn, "", 0); err != nil {
 				return err
 			}

@@ -19,6 +19,7 @@ import (
 	"sistercity/internal/problem"
 	"sistercity/internal/tz"
 	"sistercity/internal/video"
+	"sistercity/internal/visibility"
 )
 
 // Activity kinds.
@@ -194,6 +195,7 @@ type Activity struct {
 	Mode          string         `json:"mode"`
 	FirstMode     string         `json:"first_mode"` // the mode first planned
 	Status        string         `json:"status"`
+	Visibility    string         `json:"visibility,omitempty"` // visibility.Internal or Public; "" takes DefaultVisibility
 	Topics        []string       `json:"topics,omitempty"`
 	History       []StatusChange `json:"history,omitempty"`
 	Documents     []Document     `json:"documents,omitempty"`
@@ -222,6 +224,19 @@ func (a *Activity) Happened(today civil.Date) bool {
 	}
 	return false
 }
+
+// DefaultVisibility is the visibility of a new activity given none: a planned one is the
+// office's own business until an editor decides to show it, anything else was public before
+// activities had a visibility.
+func DefaultVisibility(status string) string {
+	if status == StatusPlanned {
+		return visibility.Internal
+	}
+	return visibility.Public
+}
+
+// Public tells whether the activity may be shown on the public site, its feeds and calendars.
+func (a *Activity) Public() bool { return a.Visibility == visibility.Public }
 
 // Live tells whether the activity still counts: it is not cancelled or postponed.
 func (a *Activity) Live() bool { return a.Status != StatusCancelled && a.Status != StatusPostponed }
@@ -314,6 +329,9 @@ func (a *Activity) Validate(now time.Time) problem.Fields {
 	}
 	if !slices.Contains(Statuses, a.Status) {
 		f.Add("status", "validation.choice")
+	}
+	if a.Visibility != "" && !visibility.Valid(a.Visibility) {
+		f.Add("visibility", "validation.choice")
 	}
 	if !slices.Contains(Modes, a.Mode) {
 		f.Add("mode", "validation.choice")

@@ -27,7 +27,7 @@ var errUnknownZone = errors.New("exchange: unknown time zone")
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-const activityColumns = `id, kind, COALESCE(parent_id, 0), organiser_kind, organiser_name, venue, mode, first_mode, status,
+const activityColumns = `id, kind, COALESCE(parent_id, 0), organiser_kind, organiser_name, venue, mode, first_mode, status, visibility,
 	planned_start_on, planned_start_at, planned_start_tz, planned_end_on, planned_end_at, planned_end_tz,
 	actual_start_on, actual_start_at, actual_start_tz, actual_end_on, actual_end_at, actual_end_tz, version, updated_at`
 
@@ -64,7 +64,7 @@ func momentArgs(m Moment) []any {
 func scanActivity(row interface{ Scan(...any) error }) (*Activity, error) {
 	var a Activity
 	var ms [4]momentScan
-	targets := []any{&a.ID, &a.Kind, &a.ParentID, &a.OrganiserKind, &a.OrganiserName, &a.Venue, &a.Mode, &a.FirstMode, &a.Status}
+	targets := []any{&a.ID, &a.Kind, &a.ParentID, &a.OrganiserKind, &a.OrganiserName, &a.Venue, &a.Mode, &a.FirstMode, &a.Status, &a.Visibility}
 	for i := range ms {
 		targets = append(targets, ms[i].targets()...)
 	}
@@ -382,16 +382,19 @@ func CheckLinks(ctx context.Context, q db.Querier, a *Activity, l *i18n.Localize
 // The caller validates first.
 func Create(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, reason string, userID int64) error {
 	now := time.Now().UTC()
+	if a.Visibility == "" {
+		a.Visibility = DefaultVisibility(a.Status)
+	}
 	args := []any{a.Kind, db.NullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Venue, a.Mode, a.FirstMode, a.Status}
 	for _, m := range []Moment{a.Planned.Start, a.Planned.End, a.Actual.Start, a.Actual.End} {
 		args = append(args, momentArgs(m)...)
 	}
-	args = append(args, now)
+	args = append(args, now, a.Visibility)
 	err := tx.QueryRowContext(ctx, `INSERT INTO activities (kind, parent_id, organiser_kind, organiser_name, venue, mode,
 		first_mode, status, planned_start_on, planned_start_at, planned_start_tz, planned_end_on, planned_end_at,
 		planned_end_tz, actual_start_on, actual_start_at, actual_start_tz, actual_end_on, actual_end_at, actual_end_tz,
-		version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1, $21, $21)
+		version, created_at, updated_at, visibility)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1, $21, $21, $22)
 		RETURNING id`, args...).Scan(&a.ID)
 	if err != nil {
 		return fmt.Errorf("exchange: create activity: %w", err)
@@ -404,25 +407,29 @@ func Create(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, 
 }
 
 // Update saves a if nobody changed it since a.Version was read. A change of status is recorded
-// in the history with reason, dated changedOn.
+// in the history with reason, dated changedOn. An empty Visibility keeps the stored one: a
+// change of status never publishes an activity by itself.
 func Update(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, reason string, userID int64) error {
-	var oldStatus string
-	if err := tx.QueryRowContext(ctx, "SELECT status FROM activities WHERE id = $1", a.ID).Scan(&oldStatus); err != nil {
+	var oldStatus, oldVisibility string
+	if err := tx.QueryRowContext(ctx, "SELECT status, visibility FROM activities WHERE id = $1", a.ID).Scan(&oldStatus, &oldVisibility); err != nil {
 		return db.NotFound(err, fmt.Sprintf("exchange: activity %d", a.ID))
+	}
+	if a.Visibility == "" {
+		a.Visibility = oldVisibility
 	}
 	now := time.Now().UTC()
 	args := []any{a.Kind, db.NullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Venue, a.Mode, a.FirstMode, a.Status}
 	for _, m := range []Moment{a.Planned.Start, a.Planned.End, a.Actual.Start, a.Actual.End} {
 		args = append(args, momentArgs(m)...)
 	}
-	args = append(args, now, a.ID, a.Version)
+	args = append(args, now, a.ID, a.Version, a.Visibility)
 	res, err := tx.ExecContext(ctx, `UPDATE activities SET kind = $1, parent_id = $2, organiser_kind = $3,
 		organiser_name = $4, venue = $5, mode = $6, first_mode = $7, status = $8,
 		planned_start_on = $9, planned_start_at = $10, planned_start_tz = $11,
 		planned_end_on = $12, planned_end_at = $13, planned_end_tz = $14,
 		actual_start_on = $15, actual_start_at = $16, actual_start_tz = $17,
 		actual_end_on = $18, actual_end_at = $19, actual_end_tz = $20,
-		version = version + 1, updated_at = $21 WHERE id = $22 AND version = $23`, args...)
+		visibility = $24, version = version + 1, updated_at = $21 WHERE id = $22 AND version = $23`, args...)
 	if err != nil {
 		return fmt.Errorf("exchange: update activity %d: %w", a.ID, err)
 	}

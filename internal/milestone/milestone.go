@@ -24,6 +24,7 @@ import (
 	"sistercity/internal/civil"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
+	"sistercity/internal/visibility"
 )
 
 // Kinds of milestone.
@@ -196,7 +197,25 @@ type Milestone struct {
 	On            civil.Date `json:"on"`
 	Yearly        bool       `json:"yearly"`
 	PartnershipID int64      `json:"partnership_id,omitempty"` // 0: the office as a whole
+	Visibility    string     `json:"visibility,omitempty"`     // visibility.Internal or Public; "" is public
 	Version       int64      `json:"-"`
+}
+
+// Public tells whether the milestone may be shown on the public site, its feeds and calendars.
+func (m *Milestone) Public() bool { return m.Visibility == visibility.Public }
+
+// PublicOnly returns a copy of s that keeps only the public milestones kept by hand: what the
+// public site computes from. Derived milestones (anniversaries, founding days, city days,
+// relations) are public by nature and stay.
+func (s *Sources) PublicOnly() *Sources {
+	out := *s
+	out.Milestones = nil
+	for _, m := range s.Milestones {
+		if m.Public() {
+			out.Milestones = append(out.Milestones, m)
+		}
+	}
+	return &out
 }
 
 // Title returns the title in lang, falling back to English and then to any title.
@@ -251,6 +270,9 @@ func (m *Milestone) Validate() problem.Fields {
 	}
 	if !hasTitle {
 		f.Add("title", "exchange.validation.title_required")
+	}
+	if m.Visibility != "" && !visibility.Valid(m.Visibility) {
+		f.Add("visibility", "validation.choice")
 	}
 	switch {
 	case m.On.IsZero():

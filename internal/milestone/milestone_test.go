@@ -9,6 +9,7 @@ import (
 	"sistercity/internal/civil"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/register"
+	"sistercity/internal/visibility"
 )
 
 func d(s string) civil.Date { return civil.MustParse(s) }
@@ -296,5 +297,43 @@ func TestStore(t *testing.T) {
 	}
 	if err := dbh.InTx(ctx, func(tx *sql.Tx) error { return DeleteRelation(ctx, tx, r.ID) }); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestVisibility: a milestone kept by hand is public unless made internal, an update without a
+// visibility keeps it, and PublicOnly drops the internal ones and nothing derived.
+func TestVisibility(t *testing.T) {
+	dbh := dbtest.Open(t)
+	ctx := context.Background()
+	shown := &Milestone{Texts: []Text{{Lang: "en", Title: "Office opens"}}, On: d("2010-11-15"), Yearly: true}
+	hidden := &Milestone{Texts: []Text{{Lang: "en", Title: "Budget day"}}, On: d("2010-12-01"), Yearly: true, Visibility: visibility.Internal}
+	err := dbh.InTx(ctx, func(tx *sql.Tx) error {
+		for _, m := range []*Milestone{shown, hidden} {
+			if err := Create(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		hidden.Visibility = ""
+		return Update(ctx, tx, hidden)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := Load(ctx, dbh.R)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(src.Milestones) != 2 {
+		t.Fatalf("stored: %d", len(src.Milestones))
+	}
+	pub := src.PublicOnly()
+	if len(pub.Milestones) != 1 || pub.Milestones[0].ID != shown.ID || len(src.Milestones) != 2 {
+		t.Errorf("public: %+v", pub.Milestones)
+	}
+	if m, _ := Get(ctx, dbh.R, hidden.ID); m.Visibility != visibility.Internal {
+		t.Errorf("an update without a visibility changed it to %q", m.Visibility)
+	}
+	if errs := (&Milestone{Texts: []Text{{Lang: "en", Title: "x"}}, On: d("2010-12-01"), Visibility: "secret"}).Validate(); !errs.Has("visibility") {
+		t.Errorf("a bad visibility passes")
 	}
 }

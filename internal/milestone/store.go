@@ -9,6 +9,7 @@ import (
 
 	"sistercity/internal/db"
 	"sistercity/internal/register"
+	"sistercity/internal/visibility"
 )
 
 // ErrStale is returned when a record changed since the editor loaded it; it is a db.ErrStale.
@@ -128,7 +129,7 @@ func DeleteRelation(ctx context.Context, tx *sql.Tx, id int64) error {
 
 // Milestones returns every milestone kept by hand, by date.
 func Milestones(ctx context.Context, q db.Querier) ([]*Milestone, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, on_date, yearly, COALESCE(partnership_id, 0), version FROM milestones ORDER BY on_date, id`)
+	rows, err := q.QueryContext(ctx, `SELECT id, on_date, yearly, COALESCE(partnership_id, 0), visibility, version FROM milestones ORDER BY on_date, id`)
 	if err != nil {
 		return nil, fmt.Errorf("milestone: list: %w", err)
 	}
@@ -137,7 +138,7 @@ func Milestones(ctx context.Context, q db.Querier) ([]*Milestone, error) {
 	byID := map[int64]*Milestone{}
 	for rows.Next() {
 		var m Milestone
-		if err := rows.Scan(&m.ID, &m.On, &m.Yearly, &m.PartnershipID, &m.Version); err != nil {
+		if err := rows.Scan(&m.ID, &m.On, &m.Yearly, &m.PartnershipID, &m.Visibility, &m.Version); err != nil {
 			return nil, fmt.Errorf("milestone: list: %w", err)
 		}
 		out = append(out, &m)
@@ -175,8 +176,8 @@ func loadTexts(ctx context.Context, q db.Querier, byID map[int64]*Milestone, whe
 // Get returns one milestone.
 func Get(ctx context.Context, q db.Querier, id int64) (*Milestone, error) {
 	var m Milestone
-	err := q.QueryRowContext(ctx, `SELECT id, on_date, yearly, COALESCE(partnership_id, 0), version FROM milestones WHERE id = $1`, id).
-		Scan(&m.ID, &m.On, &m.Yearly, &m.PartnershipID, &m.Version)
+	err := q.QueryRowContext(ctx, `SELECT id, on_date, yearly, COALESCE(partnership_id, 0), visibility, version FROM milestones WHERE id = $1`, id).
+		Scan(&m.ID, &m.On, &m.Yearly, &m.PartnershipID, &m.Visibility, &m.Version)
 	if err != nil {
 		return nil, db.NotFound(err, fmt.Sprintf("milestone: %d", id))
 	}
@@ -189,8 +190,11 @@ func Get(ctx context.Context, q db.Querier, id int64) (*Milestone, error) {
 // Create inserts m and sets its ID. The caller validates first, the partnership included.
 func Create(ctx context.Context, tx *sql.Tx, m *Milestone) error {
 	now := time.Now().UTC()
-	err := tx.QueryRowContext(ctx, `INSERT INTO milestones (on_date, yearly, partnership_id, version, created_at, updated_at)
-		VALUES ($1, $2, $3, 1, $4, $4) RETURNING id`, m.On, m.Yearly, db.NullID(m.PartnershipID), now).Scan(&m.ID)
+	if m.Visibility == "" {
+		m.Visibility = visibility.Public
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO milestones (on_date, yearly, partnership_id, visibility, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id`, m.On, m.Yearly, db.NullID(m.PartnershipID), m.Visibility, now).Scan(&m.ID)
 	if err != nil {
 		return fmt.Errorf("milestone: create: %w", err)
 	}
@@ -198,11 +202,12 @@ func Create(ctx context.Context, tx *sql.Tx, m *Milestone) error {
 	return writeTexts(ctx, tx, m)
 }
 
-// Update saves m if nobody changed it since m.Version was read.
+// Update saves m if nobody changed it since m.Version was read. An empty Visibility keeps the
+// stored one.
 func Update(ctx context.Context, tx *sql.Tx, m *Milestone) error {
 	res, err := tx.ExecContext(ctx, `UPDATE milestones SET on_date = $1, yearly = $2, partnership_id = $3,
-		version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6`,
-		m.On, m.Yearly, db.NullID(m.PartnershipID), time.Now().UTC(), m.ID, m.Version)
+		visibility = COALESCE(NULLIF($7, ''), visibility), version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6`,
+		m.On, m.Yearly, db.NullID(m.PartnershipID), time.Now().UTC(), m.ID, m.Version, m.Visibility)
 	if err != nil {
 		return fmt.Errorf("milestone: update %d: %w", m.ID, err)
 	}

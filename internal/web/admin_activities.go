@@ -62,6 +62,7 @@ type activityForm struct {
 	Kind          string
 	ParentID      string
 	Status        string
+	Visibility    string // visibility.Internal or Public; "" (a form without the field) keeps what is stored
 	Mode          string
 	FirstMode     string
 	OrganiserKind string
@@ -81,8 +82,8 @@ type activityForm struct {
 
 func activityFormOf(a *exchange.Activity) activityForm {
 	f := activityForm{
-		ID: a.ID, Version: a.Version, Kind: a.Kind, Status: a.Status, Mode: a.Mode, FirstMode: a.FirstMode,
-		OrganiserKind: a.OrganiserKind, OrganiserName: a.OrganiserName, Venue: a.Venue,
+		ID: a.ID, Version: a.Version, Kind: a.Kind, Status: a.Status, Visibility: a.Visibility, Mode: a.Mode,
+		FirstMode: a.FirstMode, OrganiserKind: a.OrganiserKind, OrganiserName: a.OrganiserName, Venue: a.Venue,
 		Topics: strings.Join(a.Topics, "\n"),
 	}
 	if a.ParentID != 0 {
@@ -123,6 +124,7 @@ func activityFormFrom(r *http.Request) activityForm {
 		Kind:            formValue(r, "kind"),
 		ParentID:        formValue(r, "parent_id"),
 		Status:          formValue(r, "status"),
+		Visibility:      formValue(r, "visibility"),
 		Mode:            formValue(r, "mode"),
 		FirstMode:       formValue(r, "first_mode"),
 		OrganiserKind:   formValue(r, "organiser_kind"),
@@ -210,8 +212,8 @@ func (m momentForm) moment(errs *problem.Fields) exchange.Moment {
 func (f *activityForm) activity(partnerships map[int64]*register.Partnership, now time.Time) (*exchange.Activity, problem.Fields) {
 	var errs problem.Fields
 	a := &exchange.Activity{
-		ID: f.ID, Version: f.Version, Kind: f.Kind, Status: f.Status, Mode: f.Mode, FirstMode: f.FirstMode,
-		OrganiserKind: f.OrganiserKind, OrganiserName: f.OrganiserName, Venue: f.Venue,
+		ID: f.ID, Version: f.Version, Kind: f.Kind, Status: f.Status, Visibility: f.Visibility, Mode: f.Mode,
+		FirstMode: f.FirstMode, OrganiserKind: f.OrganiserKind, OrganiserName: f.OrganiserName, Venue: f.Venue,
 	}
 	if a.FirstMode == "" {
 		a.FirstMode = a.Mode // a new activity is first planned the way it is entered
@@ -300,15 +302,16 @@ var earliestActivityDate = civil.Date{Year: 1900, Month: 1, Day: 1}
 
 // activityLink is an activity as a list or a link shows it.
 type activityLink struct {
-	ID        int64
-	Title     string
-	TitleLang string
-	When      string
-	Date      civil.Date
-	Kind      string
-	Status    string
-	Mode      string
-	Partners  string
+	ID         int64
+	Title      string
+	TitleLang  string
+	When       string
+	Date       civil.Date
+	Kind       string
+	Status     string
+	Mode       string
+	Partners   string
+	Visibility string // visibility.Internal or Public, named by a badge
 }
 
 // checklistRow is one item of the checklist as the activity page lists it.
@@ -343,6 +346,9 @@ type activityPageData struct {
 	Videos    []exchange.VideoRef
 	VideoOpts []option    // the videos that may still be linked
 	Switched  *historyRow // the switch to online, told above the form
+	// Stored is the status and visibility as saved, shown beside the choice so that an editor
+	// sees that a change of status leaves the visibility as it is.
+	Stored *activityLink
 }
 
 // activityView is what the activity page shows besides the main form: the stored record and
@@ -420,6 +426,9 @@ func (s *Server) renderActivity(w http.ResponseWriter, r *http.Request, status i
 	p.Errors = errs
 	l := p.L
 	data := activityPageData{Form: f, New: v.stored == nil, CanEdit: canEdit(r), Item: v.item}
+	if v.stored != nil {
+		data.Stored = &activityLink{Status: l.T("exchange.status." + v.stored.Status), Visibility: v.stored.Visibility}
+	}
 	if problemKey != "" {
 		data.Problem = l.T(problemKey)
 	}
@@ -536,9 +545,11 @@ type activityListData struct {
 	Partner  string
 	Year     string
 	Status   string
+	Visible  string // the visibility filter
 	Partners []option
 	Years    []option
 	Statuses []option
+	Visibles []option
 	Filtered bool
 	Q        string
 	List     listView
@@ -566,10 +577,10 @@ func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	data := activityListData{CanEdit: canEdit(r), Partner: q.Get("partnership"), Year: q.Get("year"), Status: q.Get("status"),
-		Partners: opts}
+		Visible: q.Get("visibility"), Partners: opts, Visibles: visibilityOptions(l)}
 	lq := readList(r, adminListSize)
 	data.Q = lq.Q
-	data.Filtered = data.Partner != "" || data.Year != "" || data.Status != "" || data.Q != ""
+	data.Filtered = data.Partner != "" || data.Year != "" || data.Status != "" || data.Visible != "" || data.Q != ""
 	var matching map[int64]bool
 	if lq.Q != "" {
 		if matching, err = exchange.Matching(ctx, s.db.R, lq.Q); err != nil {
@@ -593,12 +604,16 @@ func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
 		if data.Status != "" && a.Status != data.Status {
 			continue
 		}
+		if data.Visible != "" && a.Visibility != data.Visible {
+			continue
+		}
 		if matching != nil && !matching[a.ID] {
 			continue
 		}
 		data.Rows = append(data.Rows, activityLink{ID: a.ID, Title: a.Title(l.Lang), TitleLang: a.TitleLang(l.Lang),
 			When: spanText(l, when, home, homeName), Date: when.Start.Date, Kind: l.T("exchange.kind." + a.Kind),
-			Status: l.T("exchange.status." + a.Status), Mode: l.T("exchange.mode." + a.Mode), Partners: partnerNames(l, a, byID)})
+			Status: l.T("exchange.status." + a.Status), Mode: l.T("exchange.mode." + a.Mode), Partners: partnerNames(l, a, byID),
+			Visibility: a.Visibility})
 	}
 	var ys []int
 	for y := range years {
@@ -619,6 +634,7 @@ func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) activityNew(w http.ResponseWriter, r *http.Request) {
 	a := &exchange.Activity{Kind: exchange.KindOutboundVisit, Status: exchange.StatusPlanned, Mode: exchange.ModeInPerson,
 		FirstMode: exchange.ModeInPerson, OrganiserKind: exchange.OrganiserCity}
+	a.Visibility = exchange.DefaultVisibility(a.Status)
 	if id, ok := queryID(r, "partnership"); ok {
 		a.Partnerships = []int64{id}
 	}

@@ -18,7 +18,10 @@ func TestAdminActivityVideos(t *testing.T) {
 	ctx := context.Background()
 	_, _, p := seedVladivostok(t, e)
 	editor := e.userClient(auth.RoleEditor)
-	resp, _ := editor.post("/admin/activities", busanDayValues(p.ID))
+	// Planned, and chosen public by the editor, so that the partner page shows it.
+	v := busanDayValues(p.ID)
+	v.Set("visibility", "public")
+	resp, _ := editor.post("/admin/activities", v)
 	id := idFrom(t, resp)
 	base := "/admin/activities/" + itoa64(id)
 

@@ -16,6 +16,7 @@ import (
 	"sistercity/internal/milestone"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
+	"sistercity/internal/visibility"
 )
 
 // milestoneTextRow is a milestone's title and note in one language, as typed.
@@ -34,10 +35,11 @@ type milestoneForm struct {
 	On            string
 	Yearly        bool
 	PartnershipID string
+	Visibility    string // visibility.Internal or Public; "" (a form without the field) keeps what is stored
 }
 
 func milestoneFormOf(m *milestone.Milestone) milestoneForm {
-	f := milestoneForm{ID: m.ID, Version: m.Version, On: m.On.String(), Yearly: m.Yearly}
+	f := milestoneForm{ID: m.ID, Version: m.Version, On: m.On.String(), Yearly: m.Yearly, Visibility: m.Visibility}
 	if m.PartnershipID != 0 {
 		f.PartnershipID = strconv.FormatInt(m.PartnershipID, 10)
 	}
@@ -60,7 +62,8 @@ func milestoneFormOf(m *milestone.Milestone) milestoneForm {
 
 func milestoneFormFrom(r *http.Request) milestoneForm {
 	f := milestoneForm{On: formValue(r, "on"), Yearly: formValue(r, "yearly") == "1", PartnershipID: formValue(r, "partnership_id"),
-		Extra: milestoneTextRow{Lang: formValue(r, "extra_lang"), Title: formValue(r, "extra_title"), Note: formValue(r, "extra_note")}}
+		Visibility: formValue(r, "visibility"),
+		Extra:      milestoneTextRow{Lang: formValue(r, "extra_lang"), Title: formValue(r, "extra_title"), Note: formValue(r, "extra_note")}}
 	for _, lang := range fixedLangs {
 		f.Fixed = append(f.Fixed, milestoneTextRow{Lang: lang, Title: formValue(r, "title_"+lang), Note: formValue(r, "note_"+lang)})
 	}
@@ -69,7 +72,7 @@ func milestoneFormFrom(r *http.Request) milestoneForm {
 
 func (f *milestoneForm) milestone(partnerships map[int64]*register.Partnership) (*milestone.Milestone, problem.Fields) {
 	var errs problem.Fields
-	m := &milestone.Milestone{ID: f.ID, Version: f.Version, Yearly: f.Yearly}
+	m := &milestone.Milestone{ID: f.ID, Version: f.Version, Yearly: f.Yearly, Visibility: f.Visibility}
 	for _, t := range f.Fixed {
 		if t.Title != "" || t.Note != "" {
 			m.Texts = append(m.Texts, milestone.Text{Lang: t.Lang, Title: t.Title, Note: t.Note})
@@ -200,7 +203,9 @@ func (s *Server) milestoneList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) milestoneNew(w http.ResponseWriter, r *http.Request) {
-	m := &milestone.Milestone{Yearly: true}
+	// A milestone an editor adds is public unless they choose otherwise: unlike a planned
+	// activity, a date to remember is usually meant to be seen.
+	m := &milestone.Milestone{Yearly: true, Visibility: visibility.Public}
 	if id, ok := queryID(r, "partnership"); ok {
 		m.PartnershipID = id
 	}

@@ -12,6 +12,7 @@ import (
 	"sistercity/internal/exchange"
 	"sistercity/internal/milestone"
 	"sistercity/internal/register"
+	"sistercity/internal/visibility"
 )
 
 // seedExchange adds to seedVladivostok's register the story's exchanges: the relations of
@@ -25,7 +26,7 @@ func seedExchange(t testing.TB, e *testEnv, p *register.Partnership) map[string]
 		"visit": {Kind: exchange.KindOutboundVisit, Status: exchange.StatusHeld, Mode: exchange.ModeInPerson, FirstMode: exchange.ModeInPerson,
 			Texts: []exchange.Text{{Lang: "en", Title: "Official visit of the Busan delegation"}, {Lang: "ko", Title: "부산시 대표단 공식 방문"},
 				{Lang: "ru", Title: "Официальный визит делегации Пусана"}}, Planned: day("2019-09-04"), Actual: day("2019-09-04")},
-		"busan_day": {Kind: exchange.KindCulturalEvent, Status: exchange.StatusPlanned, Mode: exchange.ModeInPerson, FirstMode: exchange.ModeInPerson,
+		"busan_day": {Kind: exchange.KindCulturalEvent, Status: exchange.StatusPlanned, Visibility: visibility.Public, Mode: exchange.ModeInPerson, FirstMode: exchange.ModeInPerson,
 			Texts:   []exchange.Text{{Lang: "en", Title: "Busan Day in Vladivostok"}, {Lang: "ru", Title: "День Пусана во Владивостоке"}},
 			Planned: day("2020-07-04")},
 		"youth": {Kind: exchange.KindYouth, Status: exchange.StatusConfirmed, Mode: exchange.ModeInPerson, FirstMode: exchange.ModeInPerson,
@@ -69,7 +70,7 @@ func TestPartnerTimeline(t *testing.T) {
 		`<span lang="en">Busan Day in Vladivostok</span>`, "비대면 전환: COVID-19",
 		// Still ahead on 2020-07-10 and confirmed: marked as confirmed, and nothing else.
 		`<strong class="marker">확정</strong> <span>청소년 교류</span>: <span>청소년 캠프</span></li>`,
-		"블라디보스토크 창건 160주년", "대한민국–러시아 수교 30주년",
+		"블라디보스토크 건설 160주년", "대한민국–러시아 수교 30주년",
 		"블라디보스토크 결연 25주년", "<strong class=\"marker\">예정</strong> <span>결연 기념일</span>: <span>블라디보스토크 결연 30주년</span>",
 	} {
 		if !strings.Contains(timeline, want) {
@@ -77,7 +78,7 @@ func TestPartnerTimeline(t *testing.T) {
 		}
 	}
 	// Not round, cancelled: left out.
-	for _, unwanted := range []string{"결연 28주년", "Friendly match", "창건 159주년"} {
+	for _, unwanted := range []string{"결연 28주년", "Friendly match", "건설 159주년"} {
 		if strings.Contains(timeline, unwanted) {
 			t.Errorf("Korean timeline has %q", unwanted)
 		}

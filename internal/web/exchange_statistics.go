@@ -52,7 +52,9 @@ type statTable struct {
 // a video is linked to) and by language (those it has a title in).
 func (s *Server) statTables(r *http.Request, l *i18n.Localizer) ([]statTable, error) {
 	ctx := r.Context()
-	acts, err := exchange.List(ctx, s.db.R)
+	// Public statistics count public activities only: an internal one would show through
+	// its count.
+	acts, err := s.activities(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -413,12 +413,13 @@ func (s *Server) buildTimelineFeed(ctx context.Context, r *http.Request, l *i18n
 			byID[p.ID] = p
 		}
 	}
-	acts, err := exchange.List(ctx, s.db.R)
+	acts, err := s.activities(ctx) // the public ones only
 	if err != nil {
 		return nil, err
 	}
-	// Cancelled activities are left out, as on the partner pages' timelines.
-	acts = slices.DeleteFunc(acts, func(a *exchange.Activity) bool {
+	// Cancelled activities are left out, as on the partner pages' timelines; the list is the
+	// shared snapshot, so it is cloned before it is cut.
+	acts = slices.DeleteFunc(slices.Clone(acts), func(a *exchange.Activity) bool {
 		return a.Status == exchange.StatusCancelled || !slices.ContainsFunc(a.Partnerships, func(id int64) bool { return byID[id] != nil })
 	})
 	slices.SortStableFunc(acts, func(a, b *exchange.Activity) int {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"sistercity/internal/civil"
@@ -86,17 +87,24 @@ func (s *Server) publicCities(ctx context.Context) (map[int64]*register.City, er
 	})
 }
 
-// activities returns every activity, as exchange.List.
+// activities returns the public activities, as exchange.List: these snapshots serve the
+// public site, which never shows an internal activity.
 func (s *Server) activities(ctx context.Context) ([]*exchange.Activity, error) {
 	return s.snap.activities.get(ctx, s.db, func(ctx context.Context) ([]*exchange.Activity, error) {
-		return exchange.List(ctx, s.db.R)
+		all, err := exchange.List(ctx, s.db.R)
+		return slices.DeleteFunc(all, func(a *exchange.Activity) bool { return !a.Public() }), err
 	})
 }
 
-// milestoneSources returns what the milestones are computed from, as milestone.Load.
+// milestoneSources returns what the public milestones are computed from, as milestone.Load
+// without the internal milestones kept by hand.
 func (s *Server) milestoneSources(ctx context.Context) (*milestone.Sources, error) {
 	return s.snap.milestones.get(ctx, s.db, func(ctx context.Context) (*milestone.Sources, error) {
-		return milestone.Load(ctx, s.db.R)
+		src, err := milestone.Load(ctx, s.db.R)
+		if err != nil {
+			return nil, err
+		}
+		return src.PublicOnly(), nil
 	})
 }
 
