@@ -184,11 +184,11 @@ func TestIdentityBadInput(t *testing.T) {
 		want   string
 	}{
 		{"logo not an image", "en", nil, identityFiles{"logo": {"logo.png", []byte("GIF89a not what it says")}}, "The file is not a PNG or SVG image."},
-		{"logo too large", "ru", nil, identityFiles{"logo": {"logo.svg", append(svgWith(">"), bytes.Repeat([]byte(" "), 300<<10)...)}}, "Файл больше 256 КБ."},
+		{"logo too large", "ru", nil, identityFiles{"logo": {"logo.svg", append(svgWith(">"), bytes.Repeat([]byte(" "), 300<<10)...)}}, "Файл больше 256\u00a0КБ."},
 		{"svg with script", "ko", nil, identityFiles{"logo": {"logo.svg", svgWith("><script>alert(1)</script>")}}, "SVG 파일에 &lt;script&gt; 요소를 넣을 수 없습니다"},
 		{"svg with onload", "en", nil, identityFiles{"favicon": {"f.svg", svgWith(` onload="alert(1)">`)}}, "event handlers such as onload"},
 		{"svg with external href", "ru", nil, identityFiles{"logo": {"logo.svg", svgWith(`><use href="https://evil.example/a.svg#x"/>`)}}, "не может ссылаться ни на что вне себя"},
-		{"png too many pixels", "ru", nil, identityFiles{"favicon": {"f.png", testPNG(t, 600, 600)}}, "Размер изображения — 600×600 пикселей; допускается не более 512 пикселей"},
+		{"png too many pixels", "ru", nil, identityFiles{"favicon": {"f.png", testPNG(t, 600, 600)}}, "Размер изображения — 600×600\u00a0пикселей; допускается не более 512\u00a0пикселей"},
 		{"accent fails contrast", "en", map[string]string{"accent": "#ffcc00"}, nil, "The colour has a contrast of only 1.38:1 with the header background (#f3f5f8); at least 4.5:1 is needed."},
 		{"accent fails contrast, ru", "ru", map[string]string{"accent": "#999999"}, nil, "Контраст этого цвета с фоном шапки (#f3f5f8) всего 2,6:1"},
 		{"dark accent fails", "en", map[string]string{"accent_dark": "#0b5394"}, nil, "only 1.99:1 with the header background (#1e242b)"},

@@ -58,7 +58,7 @@ func TestTranslationEditorBrowser(t *testing.T) {
 		t.Errorf("database after autosave: %q, %d done", tr.PlainText, tr.DoneCount)
 	}
 	progress, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("cue-progress-text").textContent`))
-	if !strings.Contains(progress, "33 %") {
+	if !strings.Contains(progress, "33\u00a0%") {
 		t.Errorf("progress %q", progress)
 	}
 

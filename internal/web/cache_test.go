@@ -18,7 +18,10 @@ import (
 	"github.com/andybalholm/brotli"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/fed"
+	"sistercity/internal/identity"
 	"sistercity/internal/media"
+	"sistercity/internal/outbox"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
 )
@@ -64,6 +67,16 @@ func newPublicFixture(t *testing.T) *publicFixture {
 	return f
 }
 
+// setLogo gives the site a logo, so that /site/logo has one to serve.
+func (f *publicFixture) setLogo(t *testing.T) {
+	t.Helper()
+	logo, err := identity.CheckImage(identity.KindLogo, testPNG(t, 64, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.e.inTx(func(tx *sql.Tx) error { return identity.SaveAsset(context.Background(), tx, identity.KindLogo, logo) })
+}
+
 // publicURLs lists a concrete URL for every public GET route of the route table, so a route
 // added later without an entry here fails the test.
 func (f *publicFixture) publicURLs(t *testing.T) []string {
@@ -80,8 +93,26 @@ func (f *publicFixture) publicURLs(t *testing.T) []string {
 		switch {
 		case pattern == "/{$}":
 			us = []string{"/"}
-		case pattern == "/healthz", pattern == "/robots.txt", pattern == "/sitemap.xml":
+		case pattern == "/healthz", pattern == "/robots.txt", pattern == "/sitemap.xml", pattern == "/site/theme.css",
+			pattern == "/site/favicon", pattern == fed.OutboxPath:
 			us = []string{pattern}
+		case pattern == "/site/logo":
+			f.setLogo(t)
+			us = []string{pattern}
+		case pattern == "/.well-known/webfinger", pattern == "/.well-known/host-meta", pattern == "/.well-known/nodeinfo",
+			pattern == "/nodeinfo/2.1", pattern == fed.ActorPath, pattern == fed.FollowersPath, pattern == fed.FollowingPath:
+			if f.e.srv.fed != nil {
+				t.Fatalf("federation is on in this fixture: give %s a URL", pattern)
+			}
+			continue // 404 while federation is off, as here (no --base-url); fed_test.go has them on
+		case pattern == "/ap/videos/{id}":
+			us = []string{"/ap/videos/" + id(f.video.ID)}
+		case pattern == "/ap/videos/{id}/activities/{n}":
+			o, err := outbox.Get(context.Background(), f.e.db.R, f.video.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			us = []string{"/ap/videos/" + id(f.video.ID) + "/activities/" + id(o.Last.ID)}
 		case pattern == "/static/{file...}":
 			us = []string{staticURL("style.css"), "/static/style.css", staticURL("video.js")}
 		case pattern == "/media/videos/{id}/{file}":
