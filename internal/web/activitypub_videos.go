@@ -47,25 +47,6 @@ func (s *Server) activityPubVideoRoutes() []route {
 	}
 }
 
-// fetchAuthorized runs next when federation is off or the request passes the "authorized fetch"
-// setting's check (a signed GET when it is on, as Mastodon's secure mode asks).
-func (s *Server) fetchAuthorized(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if s.fed != nil {
-			if err := s.fed.AuthorizeFetch(r); err != nil {
-				var ie *fed.InboxError
-				if errors.As(err, &ie) {
-					http.Error(w, http.StatusText(ie.Status), ie.Status)
-					return
-				}
-				s.fail(w, r, err)
-				return
-			}
-		}
-		next(w, r)
-	}
-}
-
 // wantsActivity tells whether r asks for an ActivityPub document rather than a page: its
 // Accept header names application/activity+json or application/ld+json at least as high as
 // text/html (a browser's */* does not count as asking for a page, nor for JSON).
