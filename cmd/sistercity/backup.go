@@ -105,7 +105,7 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 // a mistyped --data-dir must not make an empty database there.
 func openExisting(ctx context.Context, cfg config.Config) (*db.DB, error) {
 	if cfg.DatabaseURL == "" {
-		path := filepath.Join(cfg.DataDir, "sistercity.db")
+		path := filepath.Join(cfg.DataDir, db.SQLiteFile)
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("no database at %s: is --data-dir right?", path)
 		}

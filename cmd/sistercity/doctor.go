@@ -199,7 +199,7 @@ func (d *doctor) close() {
 func (d *doctor) checkDatabase(ctx context.Context) finding {
 	if d.cfg.DatabaseURL == "" {
 		// db.Open would create an empty database; the doctor only looks.
-		path := filepath.Join(d.cfg.DataDir, "sistercity.db")
+		path := filepath.Join(d.cfg.DataDir, db.SQLiteFile)
 		if _, err := os.Stat(path); err != nil {
 			return fail(i18n.M("doctor.fix.migrate"), "doctor.db.no_sqlite", "path", path)
 		}

@@ -59,8 +59,11 @@ type Querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// SQLiteFile is the embedded database's file in the data directory.
+const SQLiteFile = "sistercity.db"
+
 // Open opens the database named by rawURL, or, when rawURL is empty, the SQLite database
-// sistercity.db in dataDir. It does not migrate; call Migrate.
+// SQLiteFile in dataDir. It does not migrate; call Migrate.
 func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 	if rawURL == "" || strings.HasPrefix(rawURL, "sqlite:") || strings.HasPrefix(rawURL, "file:") {
 		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "file:")
@@ -68,7 +71,7 @@ func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 			if err := os.MkdirAll(dataDir, 0o750); err != nil {
 				return nil, fmt.Errorf("db: create data directory: %w", err)
 			}
-			path = filepath.Join(dataDir, "sistercity.db")
+			path = filepath.Join(dataDir, SQLiteFile)
 		}
 		return openSQLite(ctx, path)
 	}
@@ -100,17 +103,45 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := ping(ctx, w); err != nil {
+	if err := pingSQLite(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	// The writer has put the file in WAL mode, which lasts; readers need not ask again.
+	const readPragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite"
+	r, err := sql.Open("sqlite", "file:"+path+"?"+readPragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("db: open sqlite: %w", err)
 	}
 	r.SetMaxOpenConns(4)
 	return &DB{Dialect: SQLite, W: w, R: r, path: path}, nil
+}
+
+// pingSQLite opens the writer's first connection, which switches a new file to WAL mode. While
+// another process does the same (replicas starting together), that switch can answer
+// SQLITE_BUSY at once, without waiting for the busy timeout; it is tried again until the
+// ping's own deadline.
+func pingSQLite(ctx context.Context, w *sql.DB) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for pause := 5 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
+		err := w.PingContext(ctx)
+		if err == nil || !isBusy(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+// isBusy tells whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var sqErr *sqlite.Error
+	return errors.As(err, &sqErr) && sqErr.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 func ping(ctx context.Context, db *sql.DB) error {
