@@ -104,7 +104,7 @@ func insertMarker(ctx context.Context, q db.Querier, action string) error {
 // into a new data directory, serves the same register, video, tracks and files.
 func TestBackupWhileServingThenRestore(t *testing.T) {
 	ctx := context.Background()
-	dataDir, dbURL := t.TempDir(), dbtest.URL(t)
+	dataDir, dbURL := t.TempDir(), dbtest.URL(t) // a schema, which the restore drops
 	dbFlags := []string{"--data-dir", dataDir, "--log-level", "warn"}
 	if dbURL != "" {
 		dbFlags = append(dbFlags, "--database-url", dbURL)
@@ -413,7 +413,7 @@ func dirNames(t *testing.T, dir string) []string {
 // TestBackupAndRestoreRefusals: every refusal of the issue, each with a clear message and
 // nothing changed.
 func TestBackupAndRestoreRefusals(t *testing.T) {
-	dataDir, dbURL := t.TempDir(), dbtest.URL(t)
+	dataDir, dbURL := dbtest.Migrated(t)
 	dbFlags := []string{"--data-dir", dataDir, "--log-level", "warn"}
 	if dbURL != "" {
 		dbFlags = append(dbFlags, "--database-url", dbURL)

@@ -25,7 +25,7 @@ import (
 // video ends with one set of renditions and nothing of the killed run left.
 func TestServeKilledMidEncodeRescuedByHeartbeat(t *testing.T) {
 	ctx := context.Background()
-	dataDir, dbURL := t.TempDir(), dbtest.URL(t)
+	dataDir, dbURL := dbtest.Migrated(t)
 	d, err := db.Open(ctx, dbURL, dataDir)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestServeKilledMidEncodeRescuedByHeartbeat(t *testing.T) {
 	if dbURL != "" {
 		args = append(args, "--database-url", dbURL)
 	}
-	first := startServeProcess(t, args...)
+	first, _ := startServeChild(t, args...)
 	encoding := func() bool {
 		outs, _ := filepath.Glob(filepath.Join(dataDir, "tmp", "video-*", "out", "*"))
 		for _, o := range outs {

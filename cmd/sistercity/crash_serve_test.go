@@ -59,11 +59,28 @@ type serveProcess struct {
 // /healthz. The process is killed when the test ends, if it still runs.
 func startServeProcess(t *testing.T, args ...string) *serveProcess {
 	t.Helper()
-	addr := freeAddr(t)
+	p, addr := startServeChild(t, args...)
+	polltest.Until(t, "serve to answer /healthz", func() (bool, string) {
+		select {
+		case <-p.done:
+			t.Fatalf("serve exited before answering\n%s", p.log.String())
+		default:
+		}
+		return healthy("http://" + addr), p.log.String()
+	})
+	return p
+}
+
+// startServeChild runs serve with args in a child process without waiting for it to answer:
+// its workers start before it listens, and on a busy machine a short job may be over by then.
+// It returns the process and the address it will listen on.
+func startServeChild(t *testing.T, args ...string) (p *serveProcess, addr string) {
+	t.Helper()
+	addr = freeAddr(t)
 	all, _ := json.Marshal(append([]string{"serve", "--listen", addr, "--log-level", "info"}, args...))
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashServeChild$")
 	cmd.Env = append(os.Environ(), crashServeEnv+"="+string(all))
-	p := &serveProcess{cmd: cmd, log: &syncBuffer{}, done: make(chan struct{})}
+	p = &serveProcess{cmd: cmd, log: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -75,15 +92,7 @@ func startServeProcess(t *testing.T, args ...string) *serveProcess {
 			t.Logf("serve (pid %d) log:\n%s", cmd.Process.Pid, p.log.String())
 		}
 	})
-	polltest.Until(t, "serve to answer /healthz", func() (bool, string) {
-		select {
-		case <-p.done:
-			t.Fatalf("serve exited before answering\n%s", p.log.String())
-		default:
-		}
-		return healthy("http://" + addr), p.log.String()
-	})
-	return p
+	return p, addr
 }
 
 // healthy tells whether the server at base answers /healthz with 200.
@@ -132,7 +141,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 // left in the store or the work directory.
 func TestServeKilledMidEncode(t *testing.T) {
 	ctx := context.Background()
-	dataDir, dbURL := t.TempDir(), dbtest.URL(t)
+	dataDir, dbURL := dbtest.Migrated(t)
 	d, err := db.Open(ctx, dbURL, dataDir)
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +214,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 	if dbURL != "" {
 		args = append(args, "--database-url", dbURL)
 	}
-	first := startServeProcess(t, args...)
+	first, _ := startServeChild(t, args...)
 	// Mid-encode: ffmpeg reported progress, or has begun writing a rendition in the work
 	// directory (progress reaches the database only every 2 s).
 	encoding := func() bool {

@@ -84,9 +84,12 @@ func startServe(t *testing.T, args ...string) (base string, stdout *syncBuffer, 
 	return base, stdout, stop
 }
 
+// dbArgs are the flags of a data directory and a database, already migrated (a test of
+// migrating itself starts from dbtest.URL instead).
 func dbArgs(t *testing.T) []string {
-	args := []string{"--data-dir", t.TempDir()}
-	if u := dbtest.URL(t); u != "" {
+	dir, u := dbtest.Migrated(t)
+	args := []string{"--data-dir", dir}
+	if u != "" {
 		args = append(args, "--database-url", u)
 	}
 	return args

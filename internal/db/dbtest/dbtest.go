@@ -85,6 +85,21 @@ func Open(t testing.TB) *db.DB {
 	return d
 }
 
+// Migrated returns a data directory and a database URL (empty for SQLite, whose database is
+// then in the directory) of a fresh, migrated database, for a test that starts the binary on
+// it; both are removed when the test ends.
+func Migrated(t testing.TB) (dataDir, dbURL string) {
+	t.Helper()
+	dataDir = t.TempDir()
+	if base := os.Getenv(EnvURL); base != "" {
+		return dataDir, clonePostgres(t, base)
+	}
+	if err := cloneSQLite(dataDir); err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	return dataDir, ""
+}
+
 // Name says which database the tests run on, for test logs.
 func Name() string {
 	if os.Getenv(EnvURL) != "" {
