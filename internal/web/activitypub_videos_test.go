@@ -129,6 +129,7 @@ func decodeAP(t *testing.T, body string) apDoc {
 // withdrawal the object and its Create are 410 with a Tombstone; the video's files and tracks
 // may be read from any origin.
 func TestActivityPubVideoObject(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished,
@@ -257,6 +258,7 @@ func TestActivityPubVideoObject(t *testing.T) {
 // newest first, 20 a page, with first, next and prev; a withdrawn video leaves it; a page
 // number that is not one is 404.
 func TestActivityPubOutboxPaging(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	var vids []*video.Video
 	for i := range outboxPerPage + 3 {
@@ -308,6 +310,7 @@ func TestActivityPubOutboxPaging(t *testing.T) {
 
 // TestWantsActivity: content negotiation of the watch page.
 func TestWantsActivity(t *testing.T) {
+	t.Parallel()
 	for accept, want := range map[string]bool{
 		"":                          false,
 		browserAccept:               false,

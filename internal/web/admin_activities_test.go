@@ -70,6 +70,7 @@ func auditCount(t *testing.T, e *testEnv, entity auth.Entity) int {
 }
 
 func TestAdminActivityLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	home, _, p := seedVladivostok(t, e)
 	editor := e.userClient(auth.RoleEditor)
@@ -163,6 +164,7 @@ func TestAdminActivityLifecycle(t *testing.T) {
 // TestAdminActivityBadInput sends forms with each kind of mistake: each is refused with a 4xx
 // and a message in the reader's language next to its field, and nothing is saved.
 func TestAdminActivityBadInput(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	home, _, p := seedVladivostok(t, e)
 	spb := addCity(t, e, "Saint Petersburg", "RU")
@@ -235,6 +237,7 @@ func TestAdminActivityBadInput(t *testing.T) {
 }
 
 func TestAdminChecklist(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	editor := e.userClient(auth.RoleEditor)
@@ -313,6 +316,7 @@ func TestAdminChecklist(t *testing.T) {
 }
 
 func TestAdminActivityMinutes(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	store := recordStore(e)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestAdminActivityVideos(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	ctx := context.Background()
 	_, _, p := seedVladivostok(t, e)

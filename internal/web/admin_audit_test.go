@@ -35,6 +35,7 @@ var currentPageRe = regexp.MustCompile(`aria-current="page">([0-9]+)<`)
 // filters by user, record and days of that zone; any page number lands on a real page and a
 // filter it cannot read is refused on its field, never a 500.
 func TestAuditLogReadable(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	admin := e.userClient(auth.RoleAdmin)
 	ctx := context.Background()
@@ -132,6 +133,7 @@ func TestAuditLogReadable(t *testing.T) {
 
 // TestPagerPlurals: the pager's summary takes the plural form of the total in each language.
 func TestPagerPlurals(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	r := httptest.NewRequest("GET", "/admin/cities?q=x&page=2&notice=saved", nil)
 	for _, tt := range []struct {

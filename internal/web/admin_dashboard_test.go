@@ -12,6 +12,7 @@ import (
 )
 
 func TestAdminRelationsAndMilestones(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	editor := e.userClient(auth.RoleEditor)
@@ -103,6 +104,7 @@ func TestAdminRelationsAndMilestones(t *testing.T) {
 }
 
 func TestAdminDashboard(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	editor := e.userClient(auth.RoleEditor)

@@ -63,6 +63,7 @@ func busanPartnersCSV(t *testing.T) []byte {
 var busanForm = map[string]string{"home_name": "Busan", "home_country": "kr", "stats_as_of": "2020-01-01"}
 
 func TestImportUploadAsEditor(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	c := e.userClient(auth.RoleEditor)
 	resp, body := c.get("/admin/import")
@@ -101,6 +102,7 @@ func TestImportUploadAsEditor(t *testing.T) {
 }
 
 func TestImportBadFileSavesNothing(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	seedVladivostok(t, e)
 	c := e.userClient(auth.RoleEditor)
@@ -139,6 +141,7 @@ func TestImportBadFileSavesNothing(t *testing.T) {
 }
 
 func TestImportDryRun(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	seedVladivostok(t, e)
 	c := e.userClient(auth.RoleEditor)
@@ -158,6 +161,7 @@ func TestImportDryRun(t *testing.T) {
 }
 
 func TestImportNeedsAnEditor(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	seedVladivostok(t, e)
 	c := e.userClient(auth.RoleViewer)
@@ -175,6 +179,7 @@ func TestImportNeedsAnEditor(t *testing.T) {
 }
 
 func TestImportTooLarge(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	c := e.userClient(auth.RoleEditor)
 	big := append([]byte("name_en,country,type,note\n"), bytes.Repeat([]byte("x"), maxImportBytes)...)
@@ -185,6 +190,7 @@ func TestImportTooLarge(t *testing.T) {
 }
 
 func TestExportDownloads(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	seedVladivostok(t, e)
 	c := e.userClient(auth.RoleViewer)
@@ -237,6 +243,7 @@ func TestExportDownloads(t *testing.T) {
 
 // TestImportMessagesAreInTheCatalog fails when the import page names a message the catalogs lack.
 func TestImportMessagesAreInTheCatalog(t *testing.T) {
+	t.Parallel()
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)

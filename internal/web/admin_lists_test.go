@@ -18,6 +18,7 @@ import (
 // asked, keep the search in their links, and search names in every language case-insensitively,
 // where %, _ and quotes are only themselves — the same on SQLite and PostgreSQL.
 func TestAdminListsPageAndSearch(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	admin := e.userClient(auth.RoleAdmin)
 	ctx := context.Background()

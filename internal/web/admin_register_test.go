@@ -103,6 +103,7 @@ func with(v url.Values, kv ...string) url.Values {
 }
 
 func TestAdminCityLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, _ := seedVladivostok(t, e)
 	editor := e.userClient(auth.RoleEditor)
@@ -200,6 +201,7 @@ func TestAdminCityLifecycle(t *testing.T) {
 }
 
 func TestAdminCityValidation(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, _ := seedVladivostok(t, e)
 	editor := e.userClient(auth.RoleEditor)
@@ -296,6 +298,7 @@ func partnershipValues(partner int64) url.Values {
 }
 
 func TestAdminPartnershipLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	home, vlad, _ := seedVladivostok(t, e)
 	spb := addCity(t, e, "Saint Petersburg", "RU")
@@ -385,6 +388,7 @@ func TestAdminPartnershipLifecycle(t *testing.T) {
 }
 
 func TestAdminHomeCity(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	busan := addCity(t, e, "Busan", "KR")
 	admin := e.userClient(auth.RoleAdmin)
@@ -462,6 +466,7 @@ func pdf(size int) []byte {
 }
 
 func TestAdminDocuments(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	store := recordStore(e)
@@ -556,6 +561,7 @@ func TestAdminDocuments(t *testing.T) {
 // TestAdminDocumentRollsBack makes the transaction fail after the file is stored: the file
 // must go too.
 func TestAdminDocumentRollsBack(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	store := recordStore(e)
@@ -579,6 +585,7 @@ func TestAdminDocumentRollsBack(t *testing.T) {
 }
 
 func TestAdminDateClaims(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	editor := e.userClient(auth.RoleEditor)

@@ -139,6 +139,7 @@ func (c *client) postToken(path, token string) *http.Response {
 // session: a role below the route's minimum is refused, one at or above it is let through, and
 // a POST without the session's CSRF token is refused for everyone.
 func TestAdminRoutesEnforceRoles(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	f := newRoleFixture(t, e)
 	routes := adminRouteList(e.srv)

@@ -69,6 +69,7 @@ var busanFields = map[string]string{
 // TestIdentityShownOnEveryPage: the admin sets Busan's identity; the public pages show it at
 // once (the page cache is not left stale), with the assets served safely.
 func TestIdentityShownOnEveryPage(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	seedVladivostok(t, e)
 	visitor := e.client()
@@ -167,6 +168,7 @@ func TestIdentityShownOnEveryPage(t *testing.T) {
 // TestIdentityBadInput: what is refused is said in the reader's language, with a 4xx, and
 // nothing of the form is saved.
 func TestIdentityBadInput(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	admin := e.userClient(auth.RoleAdmin)
 	ctx := context.Background()
@@ -225,6 +227,7 @@ func TestIdentityBadInput(t *testing.T) {
 
 // TestIdentityNeedsAdmin: only an admin sees or changes the settings, and only with the token.
 func TestIdentityNeedsAdmin(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	editor := e.userClient(auth.RoleEditor)
 	for _, path := range []string{"/admin/settings", "/admin/settings/identity"} {
@@ -249,6 +252,7 @@ func TestIdentityNeedsAdmin(t *testing.T) {
 // unknown zone in the reader's language (suggesting the one meant), and the activity form
 // starts from the partner city's zone.
 func TestZoneFields(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	home, partner, p := seedVladivostok(t, e)
 	ctx := context.Background()

@@ -51,6 +51,7 @@ func twoSubtitleMKV(path string) error {
 // TestStreamImportFromMKV lists the two subtitle streams of an uploaded MKV (probing the
 // stored source, since the video was not processed) and imports each as a draft track.
 func TestStreamImportFromMKV(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.srv.cfg.DataDir = t.TempDir()
 	ctx := context.Background()
@@ -123,6 +124,7 @@ func TestStreamImportFromMKV(t *testing.T) {
 
 // TestStreamImportMovText imports the mov_text stream of an MP4, as recorded by processing.
 func TestStreamImportMovText(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.srv.cfg.DataDir = t.TempDir()
 	v := versionVideo(t, e, "message.mp4", func(path string) error {

@@ -198,6 +198,7 @@ func (f *translateFixture) isPublic(id int64) bool {
 // TestTranslationWorkflow follows one translation from its creation to its approval and back,
 // one step per subtest on the same track; a failed step stops the steps after it.
 func TestTranslationWorkflow(t *testing.T) {
+	t.Parallel()
 	f := newTranslateFixture(t)
 	e := f.e
 	id := f.createTranslation(url.Values{"lang": {"ru-ru"}, "translator": {itoa64(f.translatorID)}})
@@ -468,6 +469,7 @@ func TestTranslationWorkflow(t *testing.T) {
 }
 
 func TestTranslationCreateChecks(t *testing.T) {
+	t.Parallel()
 	f := newTranslateFixture(t)
 	viewerID := int64(0)
 	f.e.inTx(func(tx *sql.Tx) error {
@@ -580,6 +582,7 @@ func (e *testEnv) shown(lang, key string) string {
 // TestTranslationMachine follows a translation made and filled through a machine translation
 // service (a local stand-in for LibreTranslate), one step per subtest.
 func TestTranslationMachine(t *testing.T) {
+	t.Parallel()
 	f := newTranslateFixture(t)
 	const key = "lt-key-7f3a9c"
 	lt := &libreStandIn{}
@@ -704,6 +707,7 @@ func TestTranslationMachine(t *testing.T) {
 // TestTranslationAutosaveLongTrack: a track as long as a track may be (track.MaxCues cues of
 // ordinary length, some 3 MB of JSON) still autosaves: the body limit is above it.
 func TestTranslationAutosaveLongTrack(t *testing.T) {
+	t.Parallel()
 	f := newTranslateFixture(t)
 	id := f.createTranslation(url.Values{"lang": {"ru"}, "translator": {itoa64(f.translatorID)}})
 	long := make([]cueIn, track.MaxCues)

@@ -27,6 +27,7 @@ func userID(t *testing.T, e *testEnv, username string) int64 {
 // TestAdminUsers follows the accounts an admin manages, one step per subtest; a failed step
 // stops the steps after it.
 func TestAdminUsers(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	admin := e.userClient(auth.RoleAdmin)
 	ctx := context.Background()
@@ -159,6 +160,7 @@ func TestAdminUsers(t *testing.T) {
 // Disabling an account ends its sessions for good: enabling it again does not let an old
 // session cookie back in.
 func TestReenabledAccountOldSessionRefused(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	admin := e.userClient(auth.RoleAdmin)
 	editor := e.userClient(auth.RoleEditor)

@@ -121,6 +121,7 @@ func waitBurn(t *testing.T, e *testEnv, trackID int64) *track.Burn {
 // TestVersionBurnAndDownload requests the Korean version of a video as an editor, lets a worker
 // burn it, downloads it with a range, and sees it outdated once the track changes.
 func TestVersionBurnAndDownload(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	ctx := context.Background()
 	v := versionVideo(t, e, "clip.mp4", smallClip)
@@ -217,6 +218,7 @@ func TestVersionBurnAndDownload(t *testing.T) {
 
 // TestVersionPageErrors covers what a user can send that finds nothing or may not be done.
 func TestVersionPageErrors(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	editor := e.userClient(auth.RoleEditor)
 	noFile := versionVideo(t, e, "", nil)

@@ -79,6 +79,7 @@ func getVideo(t *testing.T, e *testEnv, id int64) *video.Video {
 }
 
 func TestVideoEditCreateAndEdit(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	editor := e.userClient(auth.RoleEditor)
@@ -181,6 +182,7 @@ func TestVideoEditCreateAndEdit(t *testing.T) {
 }
 
 func TestVideoEditValidation(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	editor := e.userClient(auth.RoleEditor)
@@ -252,6 +254,7 @@ func publishJobs(t *testing.T, e *testEnv) []jobstest.Info {
 // TestVideoEditScheduling follows one video from review to its scheduled publication by the
 // queue, one step per subtest; a failed step stops the steps after it.
 func TestVideoEditScheduling(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	home, _, p := seedVladivostok(t, e)
 	setCityZone(t, e, home.ID, "Asia/Seoul") // the form types and shows times in the home city's zone
@@ -388,6 +391,7 @@ func TestVideoEditScheduling(t *testing.T) {
 }
 
 func TestVideoEditStatusAndReprocess(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	editor := e.userClient(auth.RoleEditor)
@@ -490,6 +494,7 @@ func TestVideoEditStatusAndReprocess(t *testing.T) {
 // TestVideoEditShowsMedia: a processed draft shows its renditions, poster and source in the
 // admin, whose file route serves them (with ranges) before the video is public.
 func TestVideoEditShowsMedia(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StateDraft, ruOnly)

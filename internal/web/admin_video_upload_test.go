@@ -249,6 +249,7 @@ func (e *testEnv) checkUploaded(vid int64, data []byte) *video.Video {
 }
 
 func TestUploadInterruptedThroughAdmin(t *testing.T) {
+	t.Parallel()
 	e := newUploadEnv(t, nil)
 	v := e.uploadVideo(video.StateDraft)
 	_, data := testClip(t, 2*time.Second)
@@ -282,6 +283,7 @@ func TestUploadInterruptedThroughAdmin(t *testing.T) {
 }
 
 func TestUploadResumesAfterServerRestart(t *testing.T) {
+	t.Parallel()
 	e := newUploadEnv(t, nil)
 	v := e.uploadVideo(video.StateDraft)
 	_, data := testClip(t, 2*time.Second)
@@ -302,6 +304,7 @@ func TestUploadResumesAfterServerRestart(t *testing.T) {
 }
 
 func TestUploadRefusals(t *testing.T) {
+	t.Parallel()
 	e := newUploadEnv(t, func(c *config.Config) {
 		c.MaxUploadBytes = 5 << 20
 		c.StorageQuota = 3 << 20

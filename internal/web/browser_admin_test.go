@@ -26,6 +26,7 @@ const describedByAudit = `(() => {
 // TestBrowserAdminAccessibility signs in as an admin in Chromium and audits the register and
 // account pages for the WCAG basics, a form sent back with mistakes included.
 func TestBrowserAdminAccessibility(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	e.userClient(auth.RoleAdmin)

@@ -17,6 +17,7 @@ import (
 // partner city and its partnership through the admin's forms, and find the partnership on the
 // public partner list in Russian with its age.
 func TestBrowserCreatePartnership(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	ctx := context.Background()
 	home := &register.City{Country: "KR", Kind: register.KindCity, Texts: []register.Text{{Lang: "en", Name: "Busan"}, {Lang: "ru", Name: "Пусан"}}}

@@ -13,6 +13,7 @@ import (
 // relations, and the public partner page with its timeline — and an activity form sent back
 // with mistakes.
 func TestBrowserExchangeAccessibility(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	acts := seedExchange(t, e, p)

@@ -13,6 +13,7 @@ import (
 // TestBrowserAccessibility opens the public pages and the sign-in page in Chromium and audits
 // them for the WCAG basics.
 func TestBrowserAccessibility(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, _ := seedVladivostok(t, e)
 	ctx := newBrowser(t)
@@ -24,6 +25,7 @@ func TestBrowserAccessibility(t *testing.T) {
 // TestBrowserAuditFindsProblems proves the audit can fail: a page with an unlabelled input,
 // no lang, and grey-on-white text must be reported.
 func TestBrowserAuditFindsProblems(t *testing.T) {
+	t.Parallel()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`<!doctype html><html><body><main><h1>x</h1><input name="q"><p style="color:#bbb">faint</p></main></body></html>`))
 	}))

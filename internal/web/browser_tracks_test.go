@@ -41,6 +41,7 @@ func waitEval(t *testing.T, ctx context.Context, expr, want string) {
 // cues load; choosing English survives a reload; a line of the transcript seeks the video and
 // is marked as playing. The watch page and the admin's tracks page pass the audit.
 func TestBrowserTrackChoiceAndTranscript(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, ruOnly)

@@ -21,6 +21,7 @@ import (
 // waits for the autosave, moves between cues and splits one with the keyboard, and audits the
 // editor page.
 func TestTranslationEditorBrowser(t *testing.T) {
+	t.Parallel()
 	f := newTranslateFixture(t)
 	id := f.createTranslation(map[string][]string{"lang": {"ru"}, "translator": {itoa64(f.translatorID)}})
 	editURL := f.e.ts.URL + "/admin/tracks/" + itoa64(id) + "/edit?lang=ru"
@@ -172,6 +173,7 @@ func TestTranslationEditorBrowser(t *testing.T) {
 // real 2 s clip): the video loads from the admin's copy, and Ctrl+Enter plays the current cue
 // and stops at its end.
 func TestTranslationEditorPlaysCue(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := seedVideo(t, e, nil, video.StateDraft, video.Text{Lang: "ko", Title: "부산 응원 영상"})
 	st, err := subtitle.ParseWebVTTLimit(strings.NewReader("WEBVTT\n\n00:00:00.100 --> 00:00:00.600\n부산\n\n00:00:00.800 --> 00:00:01.400\n친구\n"), subtitle.DefaultMaxInputSize)

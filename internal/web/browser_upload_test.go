@@ -45,6 +45,7 @@ const halfUpload = `(async () => {
 // upload page (upload.js speaking tus), lets job workers process it, publishes it and plays it
 // on the public watch page.
 func TestBrowserUploadAndPlay(t *testing.T) {
+	t.Parallel()
 	e := newUploadEnv(t, nil)
 	v := e.uploadVideo(video.StateDraft)
 	clip, data := testClip(t, 3*time.Second)

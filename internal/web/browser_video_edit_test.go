@@ -22,6 +22,7 @@ import (
 // a video waiting for processing, video-status.js shows the status change as the processing
 // finishes, without a reload.
 func TestBrowserVideoEdit(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	done := seedVideo(t, e, p, video.StateDraft, ruOnly, video.Text{Lang: "ko", Title: "블라디보스토크 응원 영상"})

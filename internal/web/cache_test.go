@@ -163,6 +163,7 @@ func (f *publicFixture) publicURLs(t *testing.T) []string {
 // cacheable. Requests with forged or garbage session cookies, and hostile validators and
 // Accept-Encoding headers, are served the same way.
 func TestAnonymousVisitorsMakeNoSessions(t *testing.T) {
+	t.Parallel()
 	f := newPublicFixture(t)
 	e := f.e
 	urls := f.publicURLs(t)
@@ -250,6 +251,7 @@ func TestAnonymousVisitorsMakeNoSessions(t *testing.T) {
 // TestSignInFormNeedsNoSession: the sign-in form is protected by a signed double-submit token
 // without a session; a missing, forged, expired or another visitor's token is refused.
 func TestSignInFormNeedsNoSession(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.inTx(func(tx *sql.Tx) error {
 		_, err := auth.CreateUser(context.Background(), tx, "ana", "", testPassword, auth.RoleViewer)
@@ -315,6 +317,7 @@ func TestSignInFormNeedsNoSession(t *testing.T) {
 // TestAnonymousSessionOfEarlierVersionIsEnded: a session without a user, as earlier versions made
 // for every visitor, is deleted on its next request and its cookie cleared.
 func TestAnonymousSessionOfEarlierVersionIsEnded(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	ctx, err := e.srv.sessions.Load(context.Background(), "")
 	if err != nil {
@@ -345,6 +348,7 @@ func TestAnonymousSessionOfEarlierVersionIsEnded(t *testing.T) {
 // TestPublicPagesRevalidate: a repeated request with the ETag or the Last-Modified gets 304, and
 // an edit in the admin changes the ETag of the pages that show it and of no other.
 func TestPublicPagesRevalidate(t *testing.T) {
+	t.Parallel()
 	f := newPublicFixture(t)
 	e := f.e
 	anon := e.client()
@@ -421,6 +425,7 @@ func (c *client) getWith(path string, h map[string]string) (*http.Response, stri
 }
 
 func TestLastModifiedIsBounded(t *testing.T) {
+	t.Parallel()
 	var l lastModified
 	for i := range 3 * lastModifiedKeys {
 		l.at(fmt.Sprintf("/en/partners?page=%d", i), uint64(i), fixedNow)
@@ -442,6 +447,7 @@ func TestLastModifiedIsBounded(t *testing.T) {
 }
 
 func TestNegotiateCoding(t *testing.T) {
+	t.Parallel()
 	for header, want := range map[string]contentCoding{
 		"":                                codingIdentity,
 		"identity":                        codingIdentity,
@@ -469,6 +475,7 @@ func TestNegotiateCoding(t *testing.T) {
 // TestCompression: pages, scripts and styles go out in the best coding the client accepts,
 // static files from memory under content-hashed names; media never.
 func TestCompression(t *testing.T) {
+	t.Parallel()
 	f := newPublicFixture(t)
 	e := f.e
 	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}}

@@ -70,6 +70,7 @@ func defaultTrack(body string) string {
 // the beacon's attributes, the frame-ancestors of the default (anywhere), its weight, its
 // caching, and the cards of a withdrawn and an unknown video.
 func TestEmbedPage(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := seedEmbedVideo(t, e)
 	c := e.client()
@@ -198,6 +199,7 @@ func TestEmbedPage(t *testing.T) {
 // entries save nothing, a saved list becomes the embed's frame-ancestors with the site's own,
 // and an empty list lets any site frame it again. Only an admin may change it.
 func TestEmbedAllowList(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := seedEmbedVideo(t, e)
 	admin := e.userClient(auth.RoleAdmin)
@@ -247,6 +249,7 @@ func TestEmbedAllowList(t *testing.T) {
 // TestOEmbed checks /oembed: JSON and XML for a watch page's URL, the iframe's src loading the
 // embed, maxwidth and maxheight, lang, and a JSON or XML error for bad input, never a 500.
 func TestOEmbed(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := seedEmbedVideo(t, e)
 	c := e.client()
@@ -347,6 +350,7 @@ func TestOEmbed(t *testing.T) {
 // discovery links, the beacon's attributes, the share panel with the embed code, the
 // downloads and the feeds, and a link's start time.
 func TestWatchPageShareAndDiscovery(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := seedEmbedVideo(t, e)
 	c := e.client()
@@ -408,6 +412,7 @@ func manyOrigins(n int) string {
 // on the watch page's share panel and downloads from the public site, and that nothing else
 // under /media/versions/ does.
 func TestShareBurnedVersion(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	ctx := context.Background()
 	v := seedEmbedVideo(t, e)
@@ -458,6 +463,7 @@ func TestShareBurnedVersion(t *testing.T) {
 // a conditional one 304, compressed ones the same page, a browser of another language its own
 // page, a signed-in user the page made for them, and a withdrawal shows on the next request.
 func TestEmbedCache(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := seedEmbedVideo(t, e)
 	c := e.client()

@@ -17,6 +17,7 @@ import (
 )
 
 func TestCalendarFeeds(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	home, partner, p := seedVladivostok(t, e)
 	acts := seedExchange(t, e, p)

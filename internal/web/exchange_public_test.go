@@ -52,6 +52,7 @@ func seedExchange(t testing.TB, e *testEnv, p *register.Partnership) map[string]
 }
 
 func TestPartnerTimeline(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	seedExchange(t, e, p)

@@ -66,6 +66,7 @@ func (f *exchangeFixture) relation(n int) int64 {
 // role on real records: a role below the route's minimum gets 403, one at or above it gets
 // through without a server error, and a visitor without a session is sent to sign in.
 func TestExchangeRoutesEnforceRoles(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	f := &exchangeFixture{e: e, partnership: p.ID}

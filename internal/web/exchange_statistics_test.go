@@ -16,6 +16,7 @@ import (
 )
 
 func TestStatistics(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	c := e.client()

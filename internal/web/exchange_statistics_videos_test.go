@@ -13,6 +13,7 @@ import (
 )
 
 func TestStatisticsVideos(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	c := e.client()

@@ -20,6 +20,7 @@ import (
 // TestStatisticsCSVNeutralisesFormulas: a partner city whose name a spreadsheet would run as a
 // formula is written with a quote in front in the statistics CSV; the counts stay numbers.
 func TestStatisticsCSVNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	seedExchange(t, e, p)
@@ -75,6 +76,7 @@ func getWithHost(t *testing.T, e *testEnv, path, host string) string {
 // address the request reached is used instead. A Host that names that address (or localhost on
 // a loopback connection) is used as it is.
 func TestForgedHostNotInAbsoluteURLs(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	acts := seedExchange(t, e, p)
@@ -123,6 +125,7 @@ func TestForgedHostNotInAbsoluteURLs(t *testing.T) {
 
 // TestOriginPrefersBaseURL: a configured base URL is the origin whatever the request says.
 func TestOriginPrefersBaseURL(t *testing.T) {
+	t.Parallel()
 	s := &Server{cfg: config.Config{BaseURL: "https://sister.example.org", Listen: ":8080"}}
 	r := httptest.NewRequest("GET", "http://evil.example/en/videos/1", nil)
 	if got := s.absoluteURL(r, "/en/videos/1"); got != "https://sister.example.org/en/videos/1" {

@@ -23,6 +23,7 @@ import (
 // city, the date and the languages of its subtitles, and the coming milestones. The page is
 // kept by the page cache, and publishing a video changes it at once.
 func TestHomeLeadsWithVideos(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	anon := e.client()
@@ -94,6 +95,7 @@ func TestHomeLeadsWithVideos(t *testing.T) {
 // TestNotFoundPage: an unknown public URL answers 404 with a page in the path's language that
 // says so, offers a search of the videos and the ways back in, and is never kept by caches.
 func TestNotFoundPage(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	c := e.client()
 	for lang, title := range map[string]string{"ko": "페이지를 찾을 수 없습니다", "ru": "Страница не найдена", "en": "Page not found"} {
@@ -118,6 +120,7 @@ func TestNotFoundPage(t *testing.T) {
 // its three languages and x-default; home, partner and video pages have OpenGraph and Twitter
 // cards with og:locale and og:locale:alternate.
 func TestPublicHeads(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, video.Text{Lang: "en", Title: "Support from Vladivostok", Description: "Citizens cheer Busan on."})
@@ -182,6 +185,7 @@ func TestPublicHeads(t *testing.T) {
 // video extension: title, thumbnail, the embed as player, duration. Unpublished videos are not
 // in it.
 func TestSitemapAndRobots(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, video.Text{Lang: "ru", Title: "Видеообращение"}, video.Text{Lang: "ko", Title: "응원 영상"})
@@ -248,6 +252,7 @@ func TestSitemapAndRobots(t *testing.T) {
 // TestLanguageSwitchKeepsQuery: the language links of a page lead to the same page with the
 // same query; an empty search says nothing was found, an empty filter that nothing matches.
 func TestLanguageSwitchKeepsQuery(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	seedVideo(t, e, p, video.StatePublished, video.Text{Lang: "en", Title: "Support from Vladivostok"})
@@ -273,6 +278,7 @@ func TestLanguageSwitchKeepsQuery(t *testing.T) {
 
 // TestStatisticsTablesReachableByKeyboard: each scrolling table is a focusable, named region.
 func TestStatisticsTablesReachableByKeyboard(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	seedExchange(t, e, p)
@@ -291,6 +297,7 @@ func TestStatisticsTablesReachableByKeyboard(t *testing.T) {
 // TestActivityStateNeverContradicts: a timeline line names one state, whatever the status and
 // the day.
 func TestActivityStateNeverContradicts(t *testing.T) {
+	t.Parallel()
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)

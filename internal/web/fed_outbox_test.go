@@ -22,6 +22,7 @@ import (
 // a video published after it followed — the Video object with its titles in every language —
 // once, however often the sender looks, and the Delete when the video is withdrawn.
 func TestFedVideoReachesFollowers(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	f := newFollower(t, "Alice")
 	actorURL := e.ts.URL + "/ap/actor"
@@ -97,6 +98,7 @@ func TestFedVideoReachesFollowers(t *testing.T) {
 // TestFedActorIdentity: the actor carries the city's name as the admin set it for the site, in
 // every language, and its logo as the icon.
 func TestFedActorIdentity(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	ctx := context.Background()
 	logo, err := identity.CheckImage(identity.KindLogo, testPNG(t, 64, 48))

@@ -33,6 +33,7 @@ func (e *testEnv) getAccept(path, accept string) (*http.Response, string) {
 }
 
 func TestFedDiscovery(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	host := strings.TrimPrefix(e.ts.URL, "http://")
 	resp, body := e.getAccept("/.well-known/webfinger?resource="+url.QueryEscape("acct:city@"+host), "application/jrd+json")
@@ -102,6 +103,7 @@ func TestFedDiscovery(t *testing.T) {
 
 // Without --base-url, federation is off: nothing answers.
 func TestFedOffWithoutBaseURL(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	for _, p := range []string{"/.well-known/webfinger?resource=acct:city@x", "/ap/actor", "/nodeinfo/2.1"} {
 		if resp, _ := e.client().get(p); resp.StatusCode != 404 {
@@ -111,6 +113,7 @@ func TestFedOffWithoutBaseURL(t *testing.T) {
 }
 
 func TestFedInboxRefusals(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	f := newFollower(t, "Alice")
 	follow := func() []byte {
@@ -193,6 +196,7 @@ func (e *testEnv) followerState(actor string) string {
 // A Mastodon-shaped follower follows the city, receives a signed Accept whose signature it
 // checks with the third-party library, and unfollows.
 func TestFedFollowAccept(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	f := newFollower(t, "Alice")
 	actorURL := e.ts.URL + "/ap/actor"
@@ -245,6 +249,7 @@ func TestFedFollowAccept(t *testing.T) {
 
 // With manual approval, a follow waits for the admin; approving sends the Accept.
 func TestFedManualApproval(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	admin := e.userClient(auth.RoleAdmin)
 	if resp, body := admin.post("/admin/settings/federation", url.Values{"username": {"busan"}, "approve": {"on"}}); resp.StatusCode != 303 {
@@ -290,6 +295,7 @@ func TestFedManualApproval(t *testing.T) {
 // what it sent. A remote name full of markup, 10,000 characters long, is kept bounded and shown
 // escaped.
 func TestFedReactionsRepliesAndDelete(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	f := newFollower(t, `<script>alert(1)</script>`+strings.Repeat("A", 10000))
 	video := e.ts.URL + "/ap/videos/7"
@@ -342,6 +348,7 @@ func TestFedReactionsRepliesAndDelete(t *testing.T) {
 // With authorized fetch on, an unsigned GET of the actor gets only its key and inboxes, and
 // the collections refuse it; a signed GET gets the whole actor.
 func TestFedAuthorizedFetch(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	admin := e.userClient(auth.RoleAdmin)
 	if resp, _ := admin.post("/admin/settings/federation", url.Values{"username": {"city"}, "authorized_fetch": {"on"}}); resp.StatusCode != 303 {

@@ -68,6 +68,7 @@ func (e *testEnv) deliveryJobsTo(host string) int {
 // in the block's transaction; its next Follow gets 403 without a fetch of its key; deliveries
 // skip it, and another server is untouched.
 func TestFedModDomainReject(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	bad, good := newFollower(t, "Spam"), newFollower(t, "Vladivostok")
 	video := e.ts.URL + "/ap/videos/7"
@@ -138,6 +139,7 @@ func TestFedModDomainReject(t *testing.T) {
 
 // An actor block, given as a handle, refuses that actor only.
 func TestFedModActorBlock(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	bad, good := newFollower(t, "Mallory"), newFollower(t, "Alice")
 	video := e.ts.URL + "/ap/videos/7"
@@ -171,6 +173,7 @@ func TestFedModActorBlock(t *testing.T) {
 // A silenced server keeps its follow; its likes and boosts are not counted and its replies are
 // out of the default list, shown on request.
 func TestFedModSilence(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	quiet, loud := newFollower(t, "Quiet"), newFollower(t, "Loud")
 	video := e.ts.URL + "/ap/videos/7"
@@ -202,6 +205,7 @@ func TestFedModSilence(t *testing.T) {
 // The block pages need the admin role and CSRF; bad input gets a 422 in the user's language and
 // nothing is saved.
 func TestFedModAdminInput(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	editor := e.userClient(auth.RoleEditor)
 	if resp, _ := editor.get("/admin/settings/federation/blocks"); resp.StatusCode != 403 {
@@ -278,6 +282,7 @@ func (f *follower) signedGet(e *testEnv, path string) int {
 // With authorized fetch on, a rejected server's signed GETs are refused (403) while another
 // server's pass.
 func TestFedModAuthorizedFetch(t *testing.T) {
+	t.Parallel()
 	e := newFedEnv(t)
 	bad, good := newFollower(t, "Spam"), newFollower(t, "Alice")
 	admin := e.userClient(auth.RoleAdmin)

@@ -12,6 +12,7 @@ import (
 // TestFeedCache: a feed is built once for many concurrent requests, served from memory for
 // feedCacheFor, built again after it; a failed build keeps nothing; the keys are bounded.
 func TestFeedCache(t *testing.T) {
+	t.Parallel()
 	var c feedCache
 	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
 	var builds atomic.Int32

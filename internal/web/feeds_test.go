@@ -93,6 +93,7 @@ func subtitleLangs(t *testing.T, e *testEnv, it *gofeed.Item) []string {
 }
 
 func TestVideoFeeds(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	home, partner, p := seedVladivostok(t, e)
 	// No English text: the English feeds fall back to the Russian original, marked.
@@ -293,6 +294,7 @@ func TestVideoFeeds(t *testing.T) {
 
 // TestFeedAutodiscovery: the pages name their feeds in their heads.
 func TestFeedAutodiscovery(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	seedExchange(t, e, p)
@@ -329,6 +331,7 @@ func TestFeedAutodiscovery(t *testing.T) {
 // TestTimelineFeed: the exchange programme's timeline as Atom, per language and per partner,
 // without cancelled activities, titles in another language marked.
 func TestTimelineFeed(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	home, partner, p := seedVladivostok(t, e)
 	seedExchange(t, e, p)
@@ -373,6 +376,7 @@ func TestTimelineFeed(t *testing.T) {
 // TestBrowserFeedLinksAccessibility audits, in Chromium, the pages that show links to feeds: the
 // video index (also filtered by tag and by partner city) and a partner page with a video.
 func TestBrowserFeedLinksAccessibility(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	seedVideo(t, e, p, video.StatePublished, ruOnly)

@@ -51,6 +51,7 @@ func videoFormZones(t *testing.T, c *client) (string, []string) {
 // whatever city runs the site (UTC while the home city has no zone), and offers every zone of
 // the embedded database.
 func TestVideoZonesFollowTheRegister(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	ctx := context.Background()
 	editor := e.userClient(auth.RoleEditor)
@@ -81,6 +82,7 @@ func TestVideoZonesFollowTheRegister(t *testing.T) {
 // TestBadTranslateURLFailsAtStart: the machine translation is built once, when the server is
 // made, so an unusable --translate-url stops the start instead of turning the feature off.
 func TestBadTranslateURLFailsAtStart(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{"https://", "http:///translate", "ftp://lt.example/"} {
 		_, err := New(Options{Config: config.Config{TranslateURL: bad}})
 		if err == nil || !strings.Contains(err.Error(), "translate-url") {

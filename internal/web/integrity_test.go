@@ -35,6 +35,7 @@ var publicMediaRe = regexp.MustCompile(`/media/videos/\d+/[^"'\s<>]+`)
 // video is published: the rest of the upload is refused with the reason in the uploader's
 // language, and the public watch page keeps serving the published renditions.
 func TestUploadRefusedAfterPublicationKeepsRenditions(t *testing.T) {
+	t.Parallel()
 	e := newUploadEnv(t, nil)
 	v := seedVideo(t, e, nil, video.StateDraft, ruOnly)
 	e.setVideoState(v.ID, video.StateInReview)
@@ -108,6 +109,7 @@ func (e *testEnv) processingVideo(beat time.Time) int64 {
 // process the video again now, which queues a new job at once (the killed job still counts as
 // running in the queue). A run that beats is not taken over.
 func TestProcessAgainTakesOverStalledRun(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	editor := e.userClient(auth.RoleEditor)
 	ctx := context.Background()

@@ -20,6 +20,7 @@ import (
 // TestClassify: every package's conflict of versions is one db.ErrStale and one 409, and each
 // domain error a handler may pass on gets its status and a message every catalog has.
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +65,7 @@ func TestClassify(t *testing.T) {
 // TestAutosaveError: the cue editor's autosave keeps its own words for a conflict (the typed
 // text stays on the page); everything else is classified as on any page.
 func TestAutosaveError(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		err    error
 		status int

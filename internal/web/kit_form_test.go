@@ -9,6 +9,7 @@ import (
 // TestParseChoice: an optional choice is 0 when empty, its id when offered, and a
 // validation.choice error on its field when malformed or not offered.
 func TestParseChoice(t *testing.T) {
+	t.Parallel()
 	offered := func(id int64) bool { return id == 7 }
 	for _, c := range []struct {
 		in    string

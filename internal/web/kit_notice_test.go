@@ -10,6 +10,7 @@ import (
 // TestShowNotice: a page shows the notices of its area's set, the register's on the exchange's
 // pages too, and nothing for a key its set does not know.
 func TestShowNotice(t *testing.T) {
+	t.Parallel()
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)

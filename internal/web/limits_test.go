@@ -152,6 +152,7 @@ func multipartHead(path string, length int, cookie string) string {
 // or its CSRF token does not come first: the server answers while the client has sent only
 // 64 KiB of 10 MiB.
 func TestLargeMultipartRefusedBeforeBodyIsRead(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	const declared = 10 << 20
 	const sent = 64 << 10
@@ -200,6 +201,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // Only --max-large-bodies multipart bodies are read at once; one more is answered 503 with
 // Retry-After, and a place is free again once a body is done with.
 func TestLargeBodiesAreCapped(t *testing.T) {
+	t.Parallel()
 	e := newLimitsEnv(t, func(c *config.Config) { c.MaxLargeBodies = 2 }, nil)
 	editor := e.userClient(auth.RoleEditor)
 	token := editor.csrf()
@@ -227,6 +229,7 @@ func TestLargeBodiesAreCapped(t *testing.T) {
 
 // A body that does not arrive within --body-timeout is answered 408 and its connection closed.
 func TestSlowBodyIsCutOff(t *testing.T) {
+	t.Parallel()
 	e := newLimitsEnv(t, func(c *config.Config) {
 		c.BodyTimeout = 300 * time.Millisecond
 		c.UploadBodyTimeout = time.Hour
@@ -260,6 +263,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 }
 
 func TestClientAddressBehindTrustedProxies(t *testing.T) {
+	t.Parallel()
 	cfg := config.Default()
 	cfg.TrustedProxies = "10.0.0.0/8, 192.0.2.1"
 	if err := cfg.Validate(); err != nil {
@@ -316,6 +320,7 @@ func (c *client) signInFrom(addr, username, password string) *http.Response {
 // Behind a trusted proxy, one client's failures do not hold back the others; without one, the
 // header is not believed, and a browser that signed in before is still let in.
 func TestSignInLimitsBehindProxy(t *testing.T) {
+	t.Parallel()
 	for _, trusted := range []bool{true, false} {
 		t.Run(fmt.Sprint("trusted=", trusted), func(t *testing.T) {
 			e := newLimitsEnv(t, func(c *config.Config) {
@@ -357,6 +362,7 @@ func TestSignInLimitsBehindProxy(t *testing.T) {
 
 // A request whose client went away is logged as 499 at info level, not as an error 500.
 func TestClientClosedIsNotAnError(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	e := newLimitsEnv(t, nil, &logs)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -371,6 +377,7 @@ func TestClientClosedIsNotAnError(t *testing.T) {
 }
 
 func TestMetricsNeedToken(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	if resp, _ := e.client().get("/metrics"); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("/metrics without --metrics-token: %d, want 404", resp.StatusCode)
@@ -393,6 +400,7 @@ func TestMetricsNeedToken(t *testing.T) {
 }
 
 func TestHSTSOnlyOverHTTPS(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	if resp, _ := e.client().get("/en/"); resp.Header.Get("Strict-Transport-Security") != "" {
 		t.Fatalf("HSTS without an https base URL")

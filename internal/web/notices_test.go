@@ -12,6 +12,7 @@ import (
 // style), a failure as an error (role="alert", the error style), never the other way round;
 // an approved track of a video not yet public says it will be public with the video.
 func TestNoticesTellTheTruth(t *testing.T) {
+	t.Parallel()
 	f := newTranslateFixture(t)
 	e := f.e
 	edit := "/admin/tracks/" + itoa64(f.source.ID) + "/edit"

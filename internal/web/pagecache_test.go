@@ -15,6 +15,7 @@ import (
 // very next anonymous request, with a new ETag, while a signed-in editor is never served from
 // the cache.
 func TestPageCacheShowsEdits(t *testing.T) {
+	t.Parallel()
 	f := newPublicFixture(t)
 	e := f.e
 	anon := e.client()
@@ -57,6 +58,7 @@ func TestPageCacheShowsEdits(t *testing.T) {
 // TestPageCacheAcrossServers runs two servers on one database, as two serve replicas: an edit
 // made through one shows through the other, whose page was kept, within a generous bound.
 func TestPageCacheAcrossServers(t *testing.T) {
+	t.Parallel()
 	f := newPublicFixture(t)
 	other := openSameDB(t, f.e.db)
 	e2 := newTestEnvOn(t, other)
@@ -97,6 +99,7 @@ func openSameDB(t *testing.T, d *db.DB) *db.DB {
 // it, though no write moved the generation — what follows the clock (the view beacon's token,
 // renewed hourly) stays current on a site nobody edits.
 func TestPageCacheDropsOldPages(t *testing.T) {
+	t.Parallel()
 	c := newPageCache(1 << 20)
 	born := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	c.put(&cachedPage{key: "/ko/", gen: 7, born: born, header: http.Header{}, body: []byte("page")})

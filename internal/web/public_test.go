@@ -40,6 +40,7 @@ func seedVladivostok(t testing.TB, e *testEnv) (home, partner *register.City, p 
 }
 
 func TestPartnerListShowsAgeInEachLanguage(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, _ := seedVladivostok(t, e)
 	c := e.client()
@@ -71,6 +72,7 @@ func TestPartnerListShowsAgeInEachLanguage(t *testing.T) {
 }
 
 func TestRootNegotiatesLanguage(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	for header, want := range map[string]string{"ko": "/ko/", "ru-RU,ru;q=0.9": "/ru/", "fr": "/en/", "": "/en/"} {
 		c := e.client()
@@ -83,6 +85,7 @@ func TestRootNegotiatesLanguage(t *testing.T) {
 }
 
 func TestUnknownPagesAre404InTheReadersLanguage(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	c := e.client()
 	c.lang = "ru"
@@ -98,6 +101,7 @@ func TestUnknownPagesAre404InTheReadersLanguage(t *testing.T) {
 }
 
 func TestHealthAndMetrics(t *testing.T) {
+	t.Parallel()
 	e := newLimitsEnv(t, func(c *config.Config) { c.MetricsToken = "s3cret" }, nil)
 	c := e.client()
 	if resp, body := c.get("/healthz"); resp.StatusCode != 200 || body != "ok\n" {

@@ -29,6 +29,7 @@ func (h headerOnly) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 // (the instrument's counter, the session's writer, the media route's own) down to the
 // connection's ReadFrom, so the kernel's sendfile sends them; the instrument still counts them.
 func TestMediaBytesReachTheConnection(t *testing.T) {
+	t.Parallel()
 	conn := &connWriter{ResponseRecorder: httptest.NewRecorder()}
 	counted := &statusWriter{ResponseWriter: conn}
 	route := uncachedErrors{headerOnly{counted}}

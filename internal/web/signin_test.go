@@ -12,6 +12,7 @@ import (
 )
 
 func TestSignInFlow(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	editor := e.userClient(auth.RoleEditor)
 	resp, body := editor.get("/admin/")
@@ -48,6 +49,7 @@ func TestSignInFlow(t *testing.T) {
 }
 
 func TestSignInIsRateLimited(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.userClient(auth.RoleViewer)
 	c := e.client()
@@ -58,6 +60,7 @@ func TestSignInIsRateLimited(t *testing.T) {
 }
 
 func TestCSRFIsRequired(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	admin := e.userClient(auth.RoleAdmin)
 	for _, token := range []string{"", "forged-token"} {
@@ -88,6 +91,7 @@ func TestCSRFIsRequired(t *testing.T) {
 }
 
 func TestPasswordResetEndsSessions(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	c := e.userClient(auth.RoleEditor)
 	e.inTx(func(tx *sql.Tx) error {
@@ -103,6 +107,7 @@ func TestPasswordResetEndsSessions(t *testing.T) {
 }
 
 func TestOversizedFormIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	c := e.userClient(auth.RoleAdmin)
 	big := url.Values{"csrf_token": {c.csrf()}, "x": {strings.Repeat("a", 2<<20)}}
@@ -113,6 +118,7 @@ func TestOversizedFormIsRefused(t *testing.T) {
 }
 
 func TestExpiredSessionSignsOut(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	c := e.userClient(auth.RoleViewer)
 	if _, err := e.db.W.Exec("UPDATE sessions SET expiry = $1", fixedNow.AddDate(-1, 0, 0)); err != nil {

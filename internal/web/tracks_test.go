@@ -124,6 +124,7 @@ func importFile(t *testing.T, c *client, videoID int64, name string, data []byte
 // Korean and an English class becomes two tracks, and a Windows-1251 SRT a Russian one, with
 // the right text, through the admin over HTTP.
 func TestTrackImportKoreanSAMIAndRussianSRT(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := draftVideo(t, e)
 	c := e.userClient(auth.RoleEditor)
@@ -195,6 +196,7 @@ func TestTrackImportKoreanSAMIAndRussianSRT(t *testing.T) {
 // TestTrackImportEncodingOverride reads a file in a wrong encoding first, then in the right one
 // chosen on the preview, and imports it in that one.
 func TestTrackImportEncodingOverride(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := draftVideo(t, e)
 	c := e.userClient(auth.RoleEditor)
@@ -230,6 +232,7 @@ func TestTrackImportEncodingOverride(t *testing.T) {
 // message in the user's language (with the line where there is one), nothing is saved, and
 // nothing answers 500.
 func TestTrackImportBadInput(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := draftVideo(t, e)
 	c := e.userClient(auth.RoleEditor)
@@ -313,6 +316,7 @@ const hostileSRT = "1\n00:00:00,100 --> 00:00:00,900\n<script>alert(1)</script>H
 // TestTrackHostileCueText imports a hostile file: no tag or attribute of it reaches the stored
 // WebVTT, the served file, the admin pages or the watch page.
 func TestTrackHostileCueText(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, ruOnly)
@@ -362,6 +366,7 @@ func TestTrackHostileCueText(t *testing.T) {
 // TestTrackMediaServing serves approved tracks of public videos as WebVTT with an ETag, and
 // nothing else.
 func TestTrackMediaServing(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, ruOnly)
@@ -399,6 +404,7 @@ func TestTrackMediaServing(t *testing.T) {
 
 // TestTrackExportRoundTrip downloads a track in each format and reads it back to the same cues.
 func TestTrackExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := draftVideo(t, e)
 	tr := addTrack(t, e, v.ID, "ko", track.StatusDraft, false, "부산 시민 여러분, 안녕하세요!", "함께 이겨 냅시다.", "<i>Busan</i> & Vladivostok")
@@ -440,6 +446,7 @@ func TestTrackExportRoundTrip(t *testing.T) {
 // TestTrackWatchPageOffersTracks: the watch page has a <track> per approved track and marks as
 // default the one in the page's language, else the video's default; drafts are not offered.
 func TestTrackWatchPageOffersTracks(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, ruOnly)
@@ -487,6 +494,7 @@ func TestTrackWatchPageOffersTracks(t *testing.T) {
 // TestTrackIndexSearch finds a video by words of its approved transcript, in Russian, whatever
 // their case, and by its title; a draft's words find nothing.
 func TestTrackIndexSearch(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, ruOnly)
@@ -508,6 +516,7 @@ func TestTrackIndexSearch(t *testing.T) {
 // TestTrackAdminPage shows the report with cue and line numbers, saves metadata (a stale form
 // gets 409, a bad tag 422) and deletes, each change audited.
 func TestTrackAdminPage(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := draftVideo(t, e)
 	tr := addTrack(t, e, v.ID, "ru", track.StatusDraft, false, "Дорогие жители Пусана!", "")
@@ -559,6 +568,7 @@ func TestTrackAdminPage(t *testing.T) {
 // in the middle of a UTF-8 file, CP949 with a UTF-8 line pasted in — show what was detected and
 // repaired, by line, before anything is saved.
 func TestTrackImportRepairs(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	v := draftVideo(t, e)
 	c := e.userClient(auth.RoleEditor)
@@ -600,6 +610,7 @@ func TestTrackImportRepairs(t *testing.T) {
 // TestTrackImportSweep: an upload previewed and never confirmed is deleted a day later, at the
 // next upload.
 func TestTrackImportSweep(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	ctx := context.Background()
 	key := trackImportKey(1, randomHex(16))

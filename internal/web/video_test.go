@@ -87,6 +87,7 @@ func seedVideo(t testing.TB, e *testEnv, p *register.Partnership, state string, 
 var ruOnly = video.Text{Lang: "ru", Title: "Видеообращение Владивостока в поддержку Пусана"}
 
 func TestVideoIndexTitleOrOriginalWithMarker(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, ruOnly, video.Text{Lang: "ko", Title: "부산·블라디보스토크 코로나19 극복 응원 영상"})
@@ -120,6 +121,7 @@ func TestVideoIndexTitleOrOriginalWithMarker(t *testing.T) {
 }
 
 func TestVideoWatchPageAndMedia(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, ruOnly, video.Text{Lang: "en", Title: `Support </script><b>"quoted"</b>`})
@@ -184,6 +186,7 @@ func TestVideoWatchPageAndMedia(t *testing.T) {
 }
 
 func TestUnpublishedVideoIsNotFound(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	draft := seedVideo(t, e, p, video.StateDraft, ruOnly)
@@ -204,6 +207,7 @@ func TestUnpublishedVideoIsNotFound(t *testing.T) {
 }
 
 func TestAdminVideoStateChange(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StateDraft, ruOnly)
@@ -244,6 +248,7 @@ func TestAdminVideoStateChange(t *testing.T) {
 // TestBrowserWatchPagePlays opens the watch page in Chromium: the <video> element must load
 // the default rendition far enough to show a frame, and the page must pass the audit.
 func TestBrowserWatchPagePlays(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, ruOnly)

@@ -19,6 +19,7 @@ import (
 // milestones, in each language: an internal activity and an internal milestone appear on none,
 // their public twins on the pages that list them.
 func TestVisibilityPublicPages(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	seedExchange(t, e, p)
@@ -124,6 +125,7 @@ func activityValues(f activityForm, partnership int64) url.Values {
 // choice in the form, a change of status that keeps the visibility, the badges and the filter,
 // the audit of a change, and what is refused (a bad value, no CSRF token, a viewer).
 func TestVisibilityAdmin(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	ctx := context.Background()
