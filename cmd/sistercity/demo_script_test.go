@@ -28,16 +28,23 @@ var latinWordRe = regexp.MustCompile(`\p{Latin}[\p{Latin}\p{N}'’-]*`)
 // codeRe is a code written the same in every language: capitals and digits (HLS, COVID-19, MP4).
 var codeRe = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]*[A-Z0-9]$`)
 
-// latinNames are the proper nouns a Korean or Russian text writes in Latin.
-var latinNames = []string{"iCalendar", "ActivityPub", "Fediverse", "Mastodon", "PeerTube", "WebVTT", "Atom", "JSON", "Wikidata"}
+// latinNames are the proper nouns and unit symbols a Korean or Russian text writes in Latin.
+var latinNames = []string{"iCalendar", "ActivityPub", "Fediverse", "Mastodon", "PeerTube", "WebVTT", "Atom", "JSON", "Wikidata", "km²"}
+
+// latinPhrases are names of more than one word written in Latin in every language.
+var latinPhrases = []string{"JSON Feed"}
+
+// addressRe finds a web address or a domain name (www.busan.go.kr): a code, not a word.
+var addressRe = regexp.MustCompile(`(?:https?://)?[\pL\pN-]+(?:\.[\pL\pN-]+)+(?:/\S*)?|\S+@\S+`)
 
 // skippedElements hold no running text, or text that is not in any human language.
 var skippedElements = []atom.Atom{atom.Script, atom.Style, atom.Code, atom.Kbd, atom.Samp, atom.Pre, atom.Template, atom.Svg, atom.Math}
 
 // scriptMismatch is a piece of running text in Latin script on a page in another script.
 type scriptMismatch struct {
-	Words []string
-	Text  string
+	Words  []string
+	Text   string
+	Parent string // the element holding the text, to find it
 }
 
 // latinInRunningText returns the text nodes of page (whose <html lang> is Korean or Russian)
@@ -58,17 +65,33 @@ func latinInRunningText(page string) ([]scriptMismatch, error) {
 				if a.Key == "lang" && a.Namespace == "" {
 					lang = a.Val
 				}
+				if a.Key == "translate" && a.Val == "no" {
+					return // marked as code or names, not to be translated
+				}
 			}
 		}
 		if n.Type == html.TextNode && (lang == "ko" || lang == "ru") {
 			var words []string
-			for _, w := range latinWordRe.FindAllString(n.Data, -1) {
+			text := addressRe.ReplaceAllString(n.Data, " ")
+			for _, p := range latinPhrases {
+				text = strings.ReplaceAll(text, p, " ")
+			}
+			for _, w := range latinWordRe.FindAllString(text, -1) {
 				if !allowedLatin(w) {
 					words = append(words, w)
 				}
 			}
 			if len(words) > 0 {
-				out = append(out, scriptMismatch{Words: words, Text: strings.TrimSpace(n.Data)})
+				m := scriptMismatch{Words: words, Text: strings.TrimSpace(n.Data)}
+				if p := n.Parent; p != nil {
+					var b strings.Builder
+					b.WriteString("<" + p.Data)
+					for _, a := range p.Attr {
+						b.WriteString(" " + a.Key + `="` + a.Val + `"`)
+					}
+					m.Parent = b.String() + ">"
+				}
+				out = append(out, m)
 			}
 		}
 		for c := range n.ChildNodes() {
@@ -91,7 +114,8 @@ func allowedLatin(w string) bool {
 func TestLatinInRunningText(t *testing.T) {
 	t.Parallel()
 	page := `<!doctype html><html lang="ru"><head><title>Видео</title><style>a{}</style></head><body>
-<p>Сообщения COVID-19 в формате iCalendar и RSS.</p>
+<p>Сообщения COVID-19 в формате iCalendar, RSS и JSON Feed на www.busan.go.kr, 326 km².</p>
+<textarea translate="no">&lt;iframe src="/embed"&gt;</textarea>
 <p>Untranslated title</p>
 <p lang="en">A fallback, marked</p>
 <nav><a lang="ko" href="/ko/">한국어</a><a lang="en" href="/en/">English</a></nav>
@@ -128,7 +152,7 @@ func TestDemoPagesInTheirScript(t *testing.T) {
 				continue
 			}
 			for _, m := range found {
-				t.Errorf("%s: Latin %q in %q", path, m.Words, m.Text)
+				t.Errorf("%s: Latin %q in %q, in %s", path, m.Words, m.Text, m.Parent)
 			}
 		}
 	}
@@ -140,7 +164,9 @@ func crawlLang(t *testing.T, base, lang string, limit int) map[string]string {
 	t.Helper()
 	prefix := "/" + lang + "/"
 	pages := map[string]string{}
-	queue := []string{prefix, prefix + "videos?q=zzzzqqq", prefix + "no-such-page"}
+	// An empty search, with a query in the page's own script, and a missing page.
+	query := map[string]string{"ko": "없는검색어", "ru": "несуществующее"}[lang]
+	queue := []string{prefix, prefix + "videos?q=" + url.QueryEscape(query), prefix + "no-such-page"}
 	seen := map[string]bool{}
 	for len(queue) > 0 && len(pages) < limit {
 		target := queue[0]
