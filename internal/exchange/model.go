@@ -62,6 +62,27 @@ const (
 // Statuses lists the statuses in the order the forms offer them.
 var Statuses = []string{StatusPlanned, StatusConfirmed, StatusHeld, StatusPostponed, StatusCancelled, StatusSwitchedOnline}
 
+// statusSteps says which status may follow which once an activity is recorded (a new one may
+// start from any, to record what already happened). Held is final; a cancelled activity may
+// be planned again.
+var statusSteps = map[string][]string{
+	StatusPlanned:        {StatusConfirmed, StatusHeld, StatusPostponed, StatusCancelled, StatusSwitchedOnline},
+	StatusConfirmed:      {StatusPlanned, StatusHeld, StatusPostponed, StatusCancelled, StatusSwitchedOnline},
+	StatusPostponed:      {StatusPlanned, StatusConfirmed, StatusHeld, StatusCancelled, StatusSwitchedOnline},
+	StatusSwitchedOnline: {StatusConfirmed, StatusHeld, StatusPostponed, StatusCancelled},
+	StatusCancelled:      {StatusPlanned},
+	StatusHeld:           {},
+}
+
+// CanMoveStatus tells whether an activity with status from may be given status to; keeping
+// its status is always allowed.
+func CanMoveStatus(from, to string) bool { return from == to || slices.Contains(statusSteps[from], to) }
+
+// NextStatuses lists, in the forms' order, from and the statuses that may follow it.
+func NextStatuses(from string) []string {
+	return slices.DeleteFunc(slices.Clone(Statuses), func(s string) bool { return !CanMoveStatus(from, s) })
+}
+
 // Organisers.
 const (
 	OrganiserCity       = "city"       // the home city's government

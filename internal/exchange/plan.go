@@ -24,7 +24,10 @@ type Plan struct {
 	Groups   []*PlanGroup
 	Unmarked []Unmarked
 	Dormant  []Dormant
-	Count    int // activities in the window, all groups together
+	// Idle are the partnerships still in force with no activity planned in the window: none
+	// live that has yet to take place.
+	Idle  []*register.Partnership
+	Count int // activities in the window, all groups together
 }
 
 // PlanGroup is one partnership's part of the plan; the group without a partnership holds the
@@ -97,6 +100,14 @@ func MakePlan(src *milestone.Sources, activities []*Activity, from civil.Date, o
 			if g := groups[id]; g != nil {
 				g.Activities = append(g.Activities, a)
 			}
+		}
+	}
+	for _, ps := range src.Partnerships {
+		if ps.Status == register.StatusEnded || ps.Status == register.StatusUpgraded {
+			continue
+		}
+		if g := groups[ps.ID]; !slices.ContainsFunc(g.Activities, func(a *Activity) bool { return a.Live() && !a.Happened(from) }) {
+			p.Idle = append(p.Idle, ps)
 		}
 	}
 	if len(office.Milestones) > 0 {

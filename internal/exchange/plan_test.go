@@ -94,6 +94,16 @@ func TestPlan(t *testing.T) {
 		t.Errorf("%d activities in the window, want 2 (the cancelled one left out)", plan.Count)
 	}
 
+	// Nothing planned from 2020-01-01: Saint Petersburg (its call is held, its youth exchange
+	// cancelled), Kaohsiung and the young partnership; Vladivostok has Busan Day ahead.
+	var idle []int64
+	for _, ps := range plan.Idle {
+		idle = append(idle, ps.ID)
+	}
+	if len(idle) != 3 || idle[0] != 11 || idle[1] != 12 || idle[2] != 13 {
+		t.Errorf("nothing planned from 2020-01-01: %v, want [11 12 13]", idle)
+	}
+
 	// Dormant on 2020-01-01 with 3 years: Kaohsiung (nothing held), not Vladivostok (visit in
 	// 2019), not the partnership of 2019 (too young). Saint Petersburg's call is after the date.
 	dormant := map[int64]bool{}

@@ -30,24 +30,57 @@ const (
 // States lists the publishing states in workflow order.
 var States = []string{StatePlanned, StateDraft, StateInReview, StateScheduled, StatePublished, StateUnlisted, StateWithdrawn}
 
-// transitions says which state may follow which. A video goes forward through review; it may go
-// back a step to be reworked, and a published or unlisted video may be withdrawn and brought
-// back to draft.
+// transitions says which state may follow which. A draft may be published or scheduled in one
+// step, or sent to review first: an office that wants every video reviewed says so in its
+// Workflow, which then refuses the direct steps. A video may go back a step to be reworked,
+// and a published or unlisted video may be withdrawn and brought back to draft.
 var transitions = map[string][]string{
 	StatePlanned:   {StateDraft, StateWithdrawn},
-	StateDraft:     {StatePlanned, StateInReview, StateWithdrawn},
-	StateInReview:  {StateDraft, StateScheduled, StatePublished, StateUnlisted, StateWithdrawn},
-	StateScheduled: {StateInReview, StatePublished, StateWithdrawn},
+	StateDraft:     {StatePublished, StateScheduled, StateInReview, StatePlanned, StateWithdrawn},
+	StateInReview:  {StatePublished, StateScheduled, StateUnlisted, StateDraft, StateWithdrawn},
+	StateScheduled: {StatePublished, StateInReview, StateWithdrawn},
 	StatePublished: {StateUnlisted, StateWithdrawn},
 	StateUnlisted:  {StatePublished, StateWithdrawn},
 	StateWithdrawn: {StateDraft},
 }
 
-// CanMove tells whether a video may go from state from to state to.
+// CanMove tells whether a video may go from state from to state to, whatever the office's
+// Workflow.
 func CanMove(from, to string) bool { return slices.Contains(transitions[from], to) }
 
-// Next lists the states a video in state s may move to.
-func Next(s string) []string { return slices.Clone(transitions[s]) }
+// skipsReview tells whether the step from from to to makes a video public, or due to be,
+// without a review.
+func skipsReview(from, to string) bool {
+	return from == StateDraft && (to == StatePublished || to == StateScheduled)
+}
+
+// needsRenditions tells whether a video must be processed to enter state s.
+func needsRenditions(s string) bool {
+	return s == StatePublished || s == StateUnlisted || s == StateScheduled
+}
+
+// Workflow is the office's choice of publishing workflow, kept in its settings.
+type Workflow struct {
+	// ReviewRequired: a draft goes through review before it is published or scheduled.
+	ReviewRequired bool
+}
+
+// CanMove tells whether the workflow lets a video go from state from to state to.
+func (w Workflow) CanMove(from, to string) bool {
+	return CanMove(from, to) && !(w.ReviewRequired && skipsReview(from, to))
+}
+
+// Offer lists the states v may move to now, in the order they are offered: those the
+// workflow allows from its state, less publication while it has no renditions.
+func (w Workflow) Offer(v *Video) []string {
+	var out []string
+	for _, to := range transitions[v.State] {
+		if w.CanMove(v.State, to) && (v.Processed() || !needsRenditions(to)) {
+			out = append(out, to)
+		}
+	}
+	return out
+}
 
 // Processing statuses of a video's source.
 const (
@@ -121,6 +154,9 @@ type Video struct {
 }
 
 // Public tells whether the video may be shown to anyone with its link.
+// Processed tells whether processing has made v's renditions, which publication needs.
+func (v *Video) Processed() bool { return v.Processing == ProcReady && len(v.Renditions) > 0 }
+
 func (v *Video) Public() bool { return v.State == StatePublished || v.State == StateUnlisted }
 
 // Stalled tells whether v is being processed by a run that has not said it is alive since

@@ -300,13 +300,26 @@ func writeChildren(ctx context.Context, tx *sql.Tx, v *Video) error {
 // of a video that has no renditions yet.
 var ErrTransition = errors.New("video: state change not allowed")
 
+// ErrReviewRequired is returned, with ErrTransition, by SetState for a draft published or
+// scheduled directly while the office's Workflow requires a review.
+var ErrReviewRequired = errors.New("video: review required before publication")
+
 // SetState moves v to state to, checking the workflow and v.Version. Publishing needs the
 // renditions to be ready; the first publication stamps PublishedAt with now.
 func SetState(ctx context.Context, tx *sql.Tx, v *Video, to string, now time.Time) error {
 	if !CanMove(v.State, to) {
 		return fmt.Errorf("video: %d %s → %s: %w", v.ID, v.State, to, ErrTransition)
 	}
-	if (to == StatePublished || to == StateUnlisted || to == StateScheduled) && (v.Processing != ProcReady || len(v.Renditions) == 0) {
+	if skipsReview(v.State, to) {
+		w, err := LoadWorkflow(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !w.CanMove(v.State, to) {
+			return fmt.Errorf("video: %d %s → %s: %w: %w", v.ID, v.State, to, ErrReviewRequired, ErrTransition)
+		}
+	}
+	if needsRenditions(to) && !v.Processed() {
 		return fmt.Errorf("video: %d %s → %s without renditions: %w", v.ID, v.State, to, ErrTransition)
 	}
 	if to == StateScheduled && v.ScheduledAt.IsZero() {

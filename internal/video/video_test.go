@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,8 +126,11 @@ func TestProcessVideoEndToEnd(t *testing.T) {
 	}
 	// Publishing works once ready, and the workflow is enforced.
 	err = deps.DB.InTx(ctx, func(tx *sql.Tx) error {
-		if err := SetState(ctx, tx, again, StatePublished, time.Now()); !errors.Is(err, ErrTransition) {
-			t.Errorf("draft → published: %v", err)
+		if err := SaveWorkflow(ctx, tx, Workflow{ReviewRequired: true}); err != nil {
+			return err
+		}
+		if err := SetState(ctx, tx, again, StatePublished, time.Now()); !errors.Is(err, ErrReviewRequired) {
+			t.Errorf("draft → published with a review required: %v", err)
 		}
 		if err := SetState(ctx, tx, again, StateInReview, time.Now()); err != nil {
 			return err
@@ -208,10 +212,43 @@ func TestValidateAndTransitions(t *testing.T) {
 	for _, c := range []struct {
 		from, to string
 		ok       bool
-	}{{StatePlanned, StateDraft, true}, {StateDraft, StatePublished, false}, {StateInReview, StateScheduled, true},
-		{StatePublished, StateDraft, false}, {StateWithdrawn, StateDraft, true}} {
+	}{{StatePlanned, StateDraft, true}, {StateDraft, StatePublished, true}, {StateInReview, StateScheduled, true},
+		{StatePublished, StateDraft, false}, {StateWithdrawn, StateDraft, true}, {StatePlanned, StatePublished, false}} {
 		if CanMove(c.from, c.to) != c.ok {
 			t.Errorf("%s → %s: want %v", c.from, c.to, c.ok)
+		}
+	}
+}
+
+// TestWorkflowOffer: each state offers only the steps possible from it; a draft may be
+// published in one step unless the office requires a review; nothing that makes the video
+// public is offered before it is processed.
+func TestWorkflowOffer(t *testing.T) {
+	t.Parallel()
+	ready := []Rendition{{Lines: 360}}
+	for _, c := range []struct {
+		state  string
+		review bool
+		proc   string
+		want   []string
+	}{
+		{StatePlanned, false, ProcNone, []string{StateDraft, StateWithdrawn}},
+		{StateDraft, false, ProcReady, []string{StatePublished, StateScheduled, StateInReview, StatePlanned, StateWithdrawn}},
+		{StateDraft, true, ProcReady, []string{StateInReview, StatePlanned, StateWithdrawn}},
+		{StateDraft, false, ProcProcessing, []string{StateInReview, StatePlanned, StateWithdrawn}},
+		{StateInReview, true, ProcReady, []string{StatePublished, StateScheduled, StateUnlisted, StateDraft, StateWithdrawn}},
+		{StateInReview, false, ProcFailed, []string{StateDraft, StateWithdrawn}},
+		{StateScheduled, false, ProcReady, []string{StatePublished, StateInReview, StateWithdrawn}},
+		{StatePublished, true, ProcReady, []string{StateUnlisted, StateWithdrawn}},
+		{StateUnlisted, false, ProcReady, []string{StatePublished, StateWithdrawn}},
+		{StateWithdrawn, true, ProcReady, []string{StateDraft}},
+	} {
+		v := &Video{State: c.state, Processing: c.proc}
+		if c.proc == ProcReady {
+			v.Renditions = ready
+		}
+		if got := (Workflow{ReviewRequired: c.review}).Offer(v); !slices.Equal(got, c.want) {
+			t.Errorf("%s (review %v, %s): offered %v, want %v", c.state, c.review, c.proc, got, c.want)
 		}
 	}
 }

@@ -172,7 +172,7 @@ func TestScheduleEnqueuesPublication(t *testing.T) {
 		{name: "now is not ahead", state: StateInReview, at: f.now, field: "scheduled_at"},
 		{name: "a time is needed", state: StateInReview, field: "scheduled_at"},
 		{name: "someone else's change", state: StateInReview, at: at, stale: true, is: ErrStale},
-		{name: "a draft is reviewed first", state: StateDraft, at: at, is: ErrTransition},
+		{name: "a planned video is drafted first", state: StatePlanned, at: at, is: ErrTransition},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := f.video(t, tc.state, true)
@@ -305,5 +305,49 @@ func TestReprocess(t *testing.T) {
 	}
 	if n := f.jobsFor(t, ProcessArgs{}.Kind(), ready.ID) + len(f.audits(t, ready.ID)); n != 0 {
 		t.Errorf("a refused reprocess queued or audited %d", n)
+	}
+}
+
+// TestReviewRequired: by default a draft is published in one step, logged as a publication; an
+// office that requires a review has a draft's publication and schedule refused
+// (ErrReviewRequired, an ErrTransition), nothing changed, until the draft is in review.
+func TestReviewRequired(t *testing.T) {
+	t.Parallel()
+	f := newWorkflowFixture(t)
+	v := f.video(t, StateDraft, true)
+	if err := f.inTx(func(ctx context.Context, tx *sql.Tx) error { return Publish(ctx, tx, f.change(v)) }); err != nil {
+		t.Fatalf("one-step publication: %v", err)
+	}
+	if got := f.get(t, v.ID); got.State != StatePublished || !got.PublishedAt.Equal(f.now) {
+		t.Errorf("published from draft: %s at %v", got.State, got.PublishedAt)
+	}
+	if err := f.inTx(func(ctx context.Context, tx *sql.Tx) error {
+		return SaveWorkflow(ctx, tx, Workflow{ReviewRequired: true})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := LoadWorkflow(context.Background(), f.deps.DB.R); err != nil || !w.ReviewRequired {
+		t.Fatalf("workflow: %+v %v", w, err)
+	}
+	d := f.video(t, StateDraft, true)
+	for name, move := range map[string]func(context.Context, *sql.Tx) error{
+		"publish": func(ctx context.Context, tx *sql.Tx) error { return Publish(ctx, tx, f.change(d)) },
+		"schedule": func(ctx context.Context, tx *sql.Tx) error {
+			return Schedule(ctx, tx, f.q, f.change(d), f.now.Add(time.Hour))
+		},
+	} {
+		if err := f.inTx(move); !errors.Is(err, ErrReviewRequired) || !errors.Is(err, ErrTransition) {
+			t.Errorf("%s a draft: %v, want ErrReviewRequired", name, err)
+		}
+	}
+	if got := f.get(t, d.ID); got.State != StateDraft || got.Version != d.Version || len(f.audits(t, d.ID)) != 0 {
+		t.Errorf("a refused publication left %s version %d", got.State, got.Version)
+	}
+	if err := f.inTx(func(ctx context.Context, tx *sql.Tx) error { return Move(ctx, tx, f.change(d), StateInReview) }); err != nil {
+		t.Fatal(err)
+	}
+	d = f.get(t, d.ID)
+	if err := f.inTx(func(ctx context.Context, tx *sql.Tx) error { return Publish(ctx, tx, f.change(d)) }); err != nil {
+		t.Errorf("publish after review: %v", err)
 	}
 }

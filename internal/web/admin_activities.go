@@ -329,7 +329,7 @@ type activityPageData struct {
 	Problem      string
 	NoHomeCity   bool
 	Kinds        []option
-	Statuses     []option
+	Statuses     []stateOption // the statuses the activity may have now, each with what it means
 	Modes        []option
 	Organisers   []option
 	Partnerships []option
@@ -435,8 +435,12 @@ func (s *Server) renderActivity(w http.ResponseWriter, r *http.Request, status i
 	for _, k := range exchange.Kinds {
 		data.Kinds = append(data.Kinds, option{k, l.T("exchange.kind." + k)})
 	}
-	for _, st := range exchange.Statuses {
-		data.Statuses = append(data.Statuses, option{st, l.T("exchange.status." + st)})
+	statuses := exchange.Statuses
+	if v.stored != nil {
+		statuses = exchange.NextStatuses(v.stored.Status)
+	}
+	for _, st := range statuses {
+		data.Statuses = append(data.Statuses, stateOption{st, l.T("exchange.status." + st), l.T("dash.activity.status." + st)})
 	}
 	for _, m := range exchange.Modes {
 		data.Modes = append(data.Modes, option{m, l.T("exchange.mode." + m)})
@@ -665,6 +669,9 @@ func (s *Server) saveActivity(w http.ResponseWriter, r *http.Request, f activity
 		}
 	}
 	changedOn, reason := f.statusChange(&errs, old, today)
+	if old != "" && slices.Contains(exchange.Statuses, f.Status) && !exchange.CanMoveStatus(old, f.Status) {
+		errs.Add("status", "dash.activity.status_step", "from", l.T("exchange.status."+old), "to", l.T("exchange.status."+f.Status))
+	}
 	view := activityView{stored: stored}
 	if len(errs) > 0 {
 		s.renderActivity(w, r, http.StatusUnprocessableEntity, f, view, errs, "")

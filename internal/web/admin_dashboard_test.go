@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -164,6 +165,55 @@ func TestAdminDashboard(t *testing.T) {
 			t.Errorf("%s: %d", q, resp.StatusCode)
 		}
 	}
+	// The first screen is the next 60 days, before the per-partner plans: what is due for every
+	// partner (Busan Day and the 160th it marks), then the partners with nothing planned.
+	_, body = viewer.get("/admin/dashboard?from=2020-06-10&lang=en")
+	soon, idle, plan := section(body, "soon"), section(body, "idle"), section(body, "plan")
+	if i, j := strings.Index(body, `id="soon"`), strings.Index(body, `id="plan"`); i < 0 || j < i || !strings.Contains(soon, "Due in the next 60 days") {
+		t.Fatalf("the next 60 days are not the first screen:\n%s", body)
+	}
+	for _, want := range []string{"From 10 June 2020 to 8 August 2020", `<time datetime="2020-07-02">2 July 2020</time>`,
+		"Vladivostok: 160 years since its founding", "Busan Day in Vladivostok", `href="/admin/dashboard?partnership=` + itoa64(p.ID) + `#plan"`} {
+		if !strings.Contains(soon, want) {
+			t.Errorf("the next 60 days lack %q", want)
+		}
+	}
+	if strings.Contains(soon, "No activity planned") || strings.Contains(soon, "30 years of diplomatic") {
+		t.Errorf("the next 60 days flag a marked anniversary or reach beyond 60 days:\n%s", soon)
+	}
+	if !strings.Contains(idle, "Vladivostok") {
+		t.Errorf("Vladivostok, whose only activity is held, is not among the partners with nothing planned:\n%s", idle)
+	}
+	if !strings.Contains(plan, `<details class="plan-group" id="group-`+itoa64(p.ID)+`">`) || strings.Contains(plan, " open>") {
+		t.Errorf("the per-partner plans are not collapsed:\n%s", plan)
+	}
+	// Thirty days before the 30th of relations, it is due with no activity planned.
+	_, body = viewer.get("/admin/dashboard?from=2020-09-01&lang=en")
+	if soon := section(body, "soon"); !regexp.MustCompile(`30 years of diplomatic relations</span> <strong class="badge">Round anniversary</strong> <strong class="badge">No activity planned</strong>`).MatchString(soon) {
+		t.Errorf("the 30th of relations is not flagged in the next 60 days:\n%s", soon)
+	}
+	// A planned activity takes Vladivostok off the idle list.
+	if resp, body := editor.post("/admin/activities", with(busanDayValues(p.ID), "title_en", "Youth exchange",
+		"planned_start_date", "2020-08-01", "planned_end_date", "2020-08-01")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("planned activity: %d\n%s", resp.StatusCode, body)
+	}
+	_, body = viewer.get("/admin/dashboard?from=2020-06-10&lang=en")
+	if strings.Contains(section(body, "idle"), "Vladivostok") || !strings.Contains(section(body, "soon"), "Youth exchange") {
+		t.Errorf("after planning an activity:\n%s", section(body, "idle"))
+	}
+	// A partner filter opens that partner's plan alone; an unknown partner is a 400.
+	resp, body = viewer.get("/admin/dashboard?from=2020-06-10&lang=en&partnership=" + itoa64(p.ID))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `<details class="plan-group" id="group-`+itoa64(p.ID)+`" open>`) ||
+		strings.Count(body, `<details class="plan-group"`) != 1 || !strings.Contains(body, `<option value="`+itoa64(p.ID)+`" selected>`) {
+		t.Errorf("the partner filter: %d\n%s", resp.StatusCode, section(body, "plan"))
+	}
+	for _, q := range []string{"partnership=999", "partnership=abc", "partnership=-1"} {
+		resp, body := viewer.get("/admin/dashboard?lang=ru&" + q)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="err-partnership"`) {
+			t.Errorf("%s: %d", q, resp.StatusCode)
+		}
+	}
+
 	// The overview links to it.
 	if _, body := viewer.get("/admin/"); !strings.Contains(body, `href="/admin/dashboard"`) {
 		t.Error("the overview does not link to the dashboard")

@@ -22,6 +22,7 @@ func (s *Server) adminRoutes() []route {
 	rs = append(rs, s.publogRoutes()...)
 
 	rs = append(rs, s.embedSettingsRoutes()...)
+	rs = append(rs, s.workflowSettingsRoutes()...)
 	rs = append(rs, s.fedSettingsRoutes()...)
 	rs = append(rs, s.fedBlockRoutes()...)
 	rs = append(rs, s.settingsRoutes()...)

@@ -28,6 +28,7 @@ var settingsSections = []settingsSection{
 	{"/admin/settings/identity", "identity.title", "identity.intro"},
 	{"/admin/settings/embeds", "embed.settings.title", "identity.hub.embeds"},
 	{"/admin/settings/federation", "fed.settings.title", "fed.settings.hub"},
+	{"/admin/settings/workflow", "video.workflow.title", "video.workflow.hub"},
 }
 
 func (s *Server) settingsRoutes() []route {

@@ -102,12 +102,14 @@ type adminVideoRow struct {
 	Langs     string
 }
 
-type stateOption struct{ Value, Label string }
+// stateOption is a state a video may move to now: the step's name and what it means.
+type stateOption struct{ Value, Label, Hint string }
 
-func stateOptions(l *i18n.Localizer, from string) []stateOption {
+// stateOptions lists the steps the office's workflow offers v now (video.Workflow.Offer).
+func stateOptions(l *i18n.Localizer, wf video.Workflow, v *video.Video) []stateOption {
 	var out []stateOption
-	for _, st := range video.Next(from) {
-		out = append(out, stateOption{st, l.T("video.state." + st)})
+	for _, st := range wf.Offer(v) {
+		out = append(out, stateOption{st, l.T("video.move." + st), l.T("video.move." + st + "_hint")})
 	}
 	return out
 }
@@ -130,11 +132,16 @@ func (s *Server) adminVideoList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	wf, err := video.LoadWorkflow(r.Context(), s.db.R)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	var rows []adminVideoRow
 	l := p.L
 	for _, v := range list {
 		row := adminVideoRow{V: v, Title: v.Title(l.Lang), TitleLang: v.TitleLang(l.Lang), State: l.T("video.state." + v.State),
-			Proc: processingOf(l, v), Next: stateOptions(l, v.State)}
+			Proc: processingOf(l, v), Next: stateOptions(l, wf, v)}
 		var langs []string
 		for _, t := range v.Texts {
 			langs = append(langs, t.Lang)
@@ -342,15 +349,19 @@ type videoPageData struct {
 	Partnerships []option
 	Zones        []string
 	// Only on edit.
-	V          *video.Video
-	State      string
-	Next       []stateOption
-	Proc       processingView
-	Renditions []renditionRow
-	Poster     string
-	Duration   string
-	Source     []sourceFact
-	Scheduled  string // the scheduled time in the form's zone, with the zone
+	V     *video.Video
+	State string
+	Next  []stateOption
+	// Waiting: publication is not offered until processing has made the renditions.
+	// ReviewRequired: the office's workflow does not offer a draft's direct publication.
+	// Schedulable: scheduling is offered, with the time fields.
+	Waiting, ReviewRequired, Schedulable bool
+	Proc                                 processingView
+	Renditions                           []renditionRow
+	Poster                               string
+	Duration                             string
+	Source                               []sourceFact
+	Scheduled                            string // the scheduled time in the form's zone, with the zone
 	// StateTo and the scheduled time are what was typed in the state form.
 	StateTo, StateAt, StateZone string
 	// Figures are the viewing figures (video_figures.go).
@@ -461,7 +472,15 @@ func (s *Server) renderVideo(w http.ResponseWriter, r *http.Request, status int,
 	}
 	if v := stored; v != nil {
 		p.Title = l.T("video.edit.edit_title", "title", v.Title(l.Lang))
-		data.V, data.State, data.Next, data.Proc = v, l.T("video.state."+v.State), stateOptions(l, v.State), processingOf(l, v)
+		wf, err := video.LoadWorkflow(ctx, s.db.R)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data.V, data.State, data.Next, data.Proc = v, l.T("video.state."+v.State), stateOptions(l, wf, v), processingOf(l, v)
+		data.Waiting = !v.Processed() && (v.State == video.StateDraft || v.State == video.StateInReview)
+		data.ReviewRequired = wf.ReviewRequired && v.State == video.StateDraft
+		data.Schedulable = slices.ContainsFunc(data.Next, func(o stateOption) bool { return o.Value == video.StateScheduled })
 		data.Stalled = v.Stalled(s.now(), s.encodeStaleAfter())
 		data.StateTo, data.StateAt, data.StateZone = r.PostFormValue("state"), f.ScheduledAt, f.Zone
 		if strings.HasSuffix(r.URL.Path, "/state") {
@@ -670,6 +689,8 @@ func (s *Server) adminVideoState(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(errs) > 0:
 		showStored(http.StatusUnprocessableEntity, errs, "")
+	case errors.Is(err, video.ErrReviewRequired):
+		showStored(http.StatusUnprocessableEntity, nil, "video.move.review_refused")
 	case errors.Is(err, video.ErrTransition):
 		showStored(http.StatusUnprocessableEntity, nil, "video.error.transition")
 	case errors.Is(err, video.ErrStale):

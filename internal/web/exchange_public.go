@@ -82,35 +82,30 @@ func (s *Server) exchangeTimeline(ctx context.Context, p *page, partnerships []*
 // day has passed without it being recorded as held, that), and a note (the reason of a switch to
 // online, the mode of one held other than in person). Marker and note never name two states,
 // so a line cannot read "Planned … (Held)" or "Planned … (Postponed)".
-func activityState(l *i18n.Localizer, a *exchange.Activity, today civil.Date) (marker, note string) {
-	switched := func() string {
-		if reason := switchReason(a); reason != "" {
-			return l.T("timeline.switched", "reason", reason)
-		}
-		return ""
-	}
+func activityState(l *i18n.Localizer, a *exchange.Activity, today civil.Date) (marker string, note typedPart) {
 	if a.Happened(today) {
 		switch {
 		case a.Status == exchange.StatusSwitchedOnline:
-			note = switched()
-			if note == "" {
-				note = l.T("exchange.status.switched_online")
+			if reason := switchReason(a); reason != "" {
+				note = withTyped(l, "timeline.switched", "reason", reason)
+			} else {
+				note = typedPart{Before: l.T("exchange.status.switched_online")}
 			}
 		case a.Mode != exchange.ModeInPerson:
-			note = l.T("exchange.mode." + a.Mode)
+			note = typedPart{Before: l.T("exchange.mode." + a.Mode)}
 		}
 		return "", note
 	}
 	switch {
 	case a.Status == exchange.StatusSwitchedOnline:
-		return l.T("exchange.status.switched_online"), switchReason(a)
+		return l.T("exchange.status.switched_online"), typed(switchReason(a), l.Lang)
 	case a.Status == exchange.StatusPostponed:
-		return l.T("exchange.status.postponed"), ""
+		return l.T("exchange.status.postponed"), typedPart{}
 	case a.When().Start.Date.Before(today):
 		// Planned or confirmed for a day now past, and not recorded as held.
-		return l.T("face.timeline.unrecorded"), ""
+		return l.T("face.timeline.unrecorded"), typedPart{}
 	}
-	return l.T("exchange.status." + a.Status), ""
+	return l.T("exchange.status." + a.Status), typedPart{}
 }
 
 // switchReason returns the reason recorded with the latest switch to online.

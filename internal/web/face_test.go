@@ -330,9 +330,9 @@ func TestActivityStateNeverContradicts(t *testing.T) {
 		{act(exchange.StatusSwitchedOnline, exchange.ModeOnline, past, "COVID-19"), "", "Switched to online: COVID-19"},
 		{act(exchange.StatusSwitchedOnline, exchange.ModeOnline, future, "COVID-19"), "Switched to online", "COVID-19"},
 	} {
-		marker, note := activityState(l, c.a, today)
-		if marker != c.marker || note != c.note {
-			t.Errorf("%s on %s: %q (%q), want %q (%q)", c.a.Status, c.a.Planned.Start.Date, marker, note, c.marker, c.note)
+		marker, part := activityState(l, c.a, today)
+		if note := part.Before + part.Typed + part.After; marker != c.marker || note != c.note {
+			t.Errorf("%s on %s: %q (%+v), want %q (%q)", c.a.Status, c.a.Planned.Start.Date, marker, part, c.marker, c.note)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"strings"
+	"unicode"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -45,4 +46,65 @@ func sameLanguage(a, b string) bool {
 	ba, _ := ta.Base()
 	bb, _ := tb.Base()
 	return ba == bb
+}
+
+// typedLang is the lang attribute a text someone typed, in no stated language, needs on a page
+// in pageLang: "" when the text has a letter in the page's script (or no letter at all), else
+// the undetermined language in the script it is written in ("und-Latn"), so that a Korean or
+// Russian page says what it knows of an English-looking place name or reason, and no more.
+func typedLang(text, pageLang string) string {
+	scripts := []struct {
+		tag   string
+		table *unicode.RangeTable
+	}{{"Latn", unicode.Latin}, {"Cyrl", unicode.Cyrillic}, {"Hang", unicode.Hangul}, {"Hani", unicode.Han}}
+	own := map[string]string{"en": "Latn", "ru": "Cyrl", "ko": "Hang"}[pageLang]
+	counts := map[string]int{}
+	lower := false // a text in capitals alone is a code (COVID-19, KBS), the same in every language
+	for _, r := range text {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		lower = lower || !unicode.IsUpper(r)
+		for _, s := range scripts {
+			if unicode.Is(s.table, r) {
+				counts[s.tag]++
+			}
+		}
+	}
+	if own == "" || !lower || counts[own] > 0 || (own == "Hang" && counts["Hani"] > 0) {
+		return ""
+	}
+	best := ""
+	for _, s := range scripts {
+		if counts[s.tag] > counts[best] {
+			best = s.tag
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return "und-" + best
+}
+
+// typedPart is a sentence of the page's language around a text someone typed: Before and
+// After are the sentence's, Typed is the typed text and Lang its typedLang.
+type typedPart struct{ Before, Typed, Lang, After string }
+
+// Empty tells whether there is nothing to show.
+func (t typedPart) Empty() bool { return t.Before == "" && t.Typed == "" && t.After == "" }
+
+// typed is a typed text alone, as a typedPart.
+func typed(text, pageLang string) typedPart {
+	return typedPart{Typed: text, Lang: typedLang(text, pageLang)}
+}
+
+// withTyped is the message key with its argument param set to typed, which is kept apart so
+// that a template can mark its language (the partial "typed").
+func withTyped(l *i18n.Localizer, key, param, text string, args ...any) typedPart {
+	const mark = "\x00"
+	before, after, ok := strings.Cut(l.T(key, append(args, param, mark)...), mark)
+	if !ok {
+		return typedPart{Before: before}
+	}
+	return typedPart{Before: before, Typed: text, Lang: typedLang(text, l.Lang), After: after}
 }

@@ -180,8 +180,9 @@ type timelineEvent struct {
 	Text string
 	// The exchange programme's lines add a title that may be in another language, a marker
 	// ("planned", "upcoming"), a note, and whether the line is a round anniversary.
-	Title, TitleLang, Marker, Note string
-	Round                          bool
+	Title, TitleLang, Marker string
+	Note                     typedPart
+	Round                    bool
 	// Videos are the published videos linked to an activity, localized.
 	Videos []exchange.VideoRef
 }
@@ -195,7 +196,7 @@ type partnerPageData struct {
 	Partnerships []partnerCard
 	Full         []*register.Partnership
 	Timeline     []timelineEvent
-	Claims       []string
+	Claims       []typedPart
 	Videos       []videoCard
 	VideoFeeds   []feedLink
 	TimelineFeed feedLink
@@ -244,8 +245,8 @@ func (s *Server) partnerPage(lang string) http.HandlerFunc {
 				if c.CityID == full.PartnerCityID {
 					who = full.PartnerCity
 				}
-				data.Claims = append(data.Claims, p.L.T("partner.date_claim", "city", who.Name(lang),
-					"date", p.L.Date(c.ClaimedOn.Time()), "source", c.Source))
+				data.Claims = append(data.Claims, withTyped(p.L, "partner.date_claim", "source", c.Source, "city", who.Name(lang),
+					"date", p.L.Date(c.ClaimedOn.Time())))
 			}
 		}
 		if len(data.Partnerships) == 0 {
@@ -288,20 +289,15 @@ func (s *Server) timeline(p *page, ps *register.Partnership) []timelineEvent {
 	var out []timelineEvent
 	if !ps.SignedOn.IsZero() {
 		text := p.L.T("partner.event_signed") + " — " + p.L.T("partner.type_one."+ps.Type)
-		if ps.SignedAt != "" {
-			text += " (" + ps.SignedAt + ")"
-		}
-		out = append(out, timelineEvent{On: ps.SignedOn, Text: text})
+		// The place of signing, as typed, in the line's note.
+		out = append(out, timelineEvent{On: ps.SignedOn, Text: text, Note: typed(ps.SignedAt, p.Lang)})
 	}
 	for i, h := range ps.History {
 		if i == 0 && h.Status == register.StatusActive && h.ChangedOn == ps.SignedOn {
 			continue // the signing already says it
 		}
 		text := p.L.T("partner.event_status", "status", p.L.T("partner.status_name."+h.Status))
-		if strings.TrimSpace(h.Reason) != "" {
-			text += " — " + h.Reason
-		}
-		out = append(out, timelineEvent{On: h.ChangedOn, Text: text})
+		out = append(out, timelineEvent{On: h.ChangedOn, Text: text, Note: typed(strings.TrimSpace(h.Reason), p.Lang)})
 	}
 	return out
 }

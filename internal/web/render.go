@@ -35,6 +35,8 @@ func parseTemplates() (map[string]*template.Template, error) {
 			return false
 		},
 		"ymd": func(d civil.Date) string { return d.String() },
+		// typedLang is the lang attribute a typed text of no stated language needs on the page.
+		"typedLang": typedLang,
 		// static is the content-hashed URL of a static file: {{static "style.css"}}.
 		"static": staticURL,
 		// pair passes the page and one item to a partial template.

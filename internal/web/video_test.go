@@ -220,8 +220,8 @@ func TestAdminVideoStateChange(t *testing.T) {
 		resp, _ := editor.post("/admin/videos/"+itoa64(v.ID)+"/state", url.Values{"state": {state}, "version": {strconv.FormatInt(version, 10)}})
 		return resp
 	}
-	if resp := post(video.StatePublished, v.Version); resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("draft → published: %d, want 422", resp.StatusCode)
+	if resp := post(video.StateUnlisted, v.Version); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("draft → unlisted: %d, want 422", resp.StatusCode)
 	}
 	if resp := post(video.StateInReview, v.Version); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("draft → in review: %d", resp.StatusCode)
