@@ -26,6 +26,7 @@ import (
 	"sistercity/internal/blob"
 	"sistercity/internal/civil"
 	"sistercity/internal/exchange"
+	"sistercity/internal/messages"
 	"sistercity/internal/register"
 )
 
@@ -377,4 +378,71 @@ func TestMessagesFlow(t *testing.T) {
 			t.Error("the home page links a closed call")
 		}
 	})
+}
+
+// messageCall makes, once, an open call with an approved message that has a photo.
+func (f *publicFixture) messageCall(t *testing.T) (call, msg int64) {
+	t.Helper()
+	if f.call != 0 {
+		return f.call, f.callMessage
+	}
+	ctx := context.Background()
+	a := &exchange.Activity{Kind: exchange.KindCampaign, Status: exchange.StatusConfirmed, Mode: exchange.ModeOnline,
+		FirstMode: exchange.ModeOnline, OrganiserKind: exchange.OrganiserCity, Visibility: "public",
+		Texts:   []exchange.Text{{Lang: "en", Title: "Messages of encouragement"}},
+		Planned: exchange.Span{Start: exchange.OnDate(civil.MustParse("2020-07-01"))}}
+	photo, err := messages.ReencodePhoto(gpsJPEG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "messages/fixture/photo.jpg"
+	if err := f.e.srv.docs.Put(ctx, key, bytes.NewReader(photo)); err != nil {
+		t.Fatal(err)
+	}
+	f.e.inTx(func(tx *sql.Tx) error {
+		if err := exchange.Create(ctx, tx, a, civil.MustParse("2020-06-01"), "", 0); err != nil {
+			return err
+		}
+		c := &messages.Call{ActivityID: a.ID, OpensOn: civil.MustParse("2020-07-01"), ClosesOn: civil.MustParse("2020-07-31"),
+			AcceptsPhoto: true, MaxPhotoBytes: 1 << 20, RetentionDays: 30,
+			Texts:    []messages.CallText{{Lang: "en", Title: "Messages to Busan"}},
+			Consents: []messages.Wording{{Lang: "en", Purpose: messages.PurposePublish, Text: "I agree."}}}
+		if err := messages.CreateCall(ctx, tx, c); err != nil {
+			return err
+		}
+		m, _, err := messages.Submit(ctx, tx, c, &messages.Submission{Name: "Anna", Lang: "en", Body: "Stay strong!",
+			Consents: []string{messages.PurposePublish}}, key, fixedNow)
+		if err != nil {
+			return err
+		}
+		f.call, f.callMessage = c.ID, m.ID
+		_, err = messages.Decide(ctx, tx, m.ID, messages.StatusApproved, "", fixedNow)
+		return err
+	})
+	return f.call, f.callMessage
+}
+
+// TestMessagesFormCookie: the message form and the status page are the only public pages that
+// set a cookie — the anonymous CSRF nonce, scoped to the call's pages in one language — and
+// neither makes a session or is kept by a cache.
+func TestMessagesFormCookie(t *testing.T) {
+	t.Parallel()
+	e := newMessageEnv(t)
+	call := e.createCall("2020-07-01", "2020-07-31")
+	sessions := e.countRows("sessions")
+	resp, _ := e.client().get(fmt.Sprintf("/ko/messages/%d/send", call))
+	cookies := resp.Cookies()
+	if len(cookies) != 1 || cookies[0].Name != csrfCookie || cookies[0].Path != fmt.Sprintf("/ko/messages/%d/", call) || !cookies[0].HttpOnly {
+		t.Errorf("cookies %v", resp.Header.Values("Set-Cookie"))
+	}
+	if cc := resp.Header.Get("Cache-Control"); cc != privateNoStore {
+		t.Errorf("Cache-Control %q", cc)
+	}
+	resp, _ = e.client().get(fmt.Sprintf("/ko/messages/%d", call))
+	if len(resp.Cookies()) != 0 || !strings.HasPrefix(resp.Header.Get("Cache-Control"), "public") {
+		t.Errorf("the call's page: cookies %v, Cache-Control %q", resp.Cookies(), resp.Header.Get("Cache-Control"))
+	}
+	if n := e.countRows("sessions"); n != sessions {
+		t.Errorf("sessions %d, want %d", n, sessions)
+	}
 }
