@@ -30,6 +30,7 @@ func (s *Server) messageAdminRoutes() []route {
 		{"POST /admin/messages", auth.RoleEditor, s.callSave},
 		{"GET /admin/messages/{id}", auth.RoleViewer, s.callEdit},
 		{"POST /admin/messages/{id}", auth.RoleEditor, s.callSave},
+		{"POST /admin/messages/{id}/delete", auth.RoleEditor, deleteRecord(s, auth.EntityMessageCall, "/admin/messages?notice=deleted", messages.GetCall, messages.DeleteCall)},
 		{"GET /admin/messages/{id}/queue", auth.RoleViewer, s.messageQueue},
 		{"GET /admin/messages/{id}/queue/{msg}/photo", auth.RoleViewer, s.queuePhoto},
 		{"POST /admin/messages/{id}/queue/{msg}/approve", auth.RoleEditor, s.moderate(messages.StatusApproved)},
@@ -79,6 +80,7 @@ func (s *Server) callList(w http.ResponseWriter, r *http.Request) {
 var callNotices = noticeSet{
 	"created": "messages.notice.created",
 	"saved":   "messages.notice.saved",
+	"deleted": "messages.notice.deleted",
 }
 
 // callForm is the form of a call as typed, per language.

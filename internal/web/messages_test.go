@@ -377,6 +377,12 @@ func TestMessagesFlow(t *testing.T) {
 		if strings.Contains(home, fmt.Sprintf("/ru/messages/%d\"", closed)) {
 			t.Error("the home page links a closed call")
 		}
+		if resp, _ := e.editor.post(fmt.Sprintf("/admin/messages/%d/delete", call), nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("delete: %d", resp.StatusCode)
+		}
+		if n := e.count("citizen_messages"); n != 0 {
+			t.Errorf("%d messages left after the call's deletion", n)
+		}
 	})
 }
 
