@@ -284,6 +284,10 @@ func TestMessagesFlow(t *testing.T) {
 		if resp, _ := e.client().post(fmt.Sprintf("/admin/messages/%d/queue/%d/approve", call, id), nil); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("anonymous approval: %d", resp.StatusCode)
 		}
+		resp, queue := e.editor.get(fmt.Sprintf("/admin/messages/%d/queue", call))
+		if resp.StatusCode != http.StatusOK || !strings.Contains(queue, "&lt;script&gt;") || !strings.Contains(queue, "Я согласен на публикацию на сайте.") {
+			t.Errorf("queue: %d, or the message and its consent are not shown escaped", resp.StatusCode)
+		}
 		resp, body := e.editor.post(fmt.Sprintf("/admin/messages/%d/queue/%d/approve", call, id), nil)
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("approve: %d\n%s", resp.StatusCode, body)
