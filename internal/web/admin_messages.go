@@ -300,7 +300,13 @@ type queueItem struct {
 	Photo        string
 	Consents     []messages.Consent
 	Translations []messages.Translation
-	Ask          []option // languages a translation may be asked for in
+	Ask          []askLang // languages a translation may be asked for in
+}
+
+// askLang is one language a message may be translated into, with the translation or draft
+// so far.
+type askLang struct {
+	Value, Label, Body string
 }
 
 func (s *Server) messageQueue(w http.ResponseWriter, r *http.Request) {
@@ -328,9 +334,16 @@ func (s *Server) messageQueue(w http.ResponseWriter, r *http.Request) {
 			it.Photo = fmt.Sprintf("/admin/messages/%d/queue/%d/photo", id, m.ID)
 		}
 		for _, lang := range s.cat.Languages() {
-			if lang != m.Lang {
-				it.Ask = append(it.Ask, option{Value: lang, Label: s.cat.Localizer(lang).T("language.self")})
+			if lang == m.Lang {
+				continue
 			}
+			ask := askLang{Value: lang, Label: s.cat.Localizer(lang).T("language.self")}
+			for _, t := range m.Translations {
+				if t.Lang == lang {
+					ask.Body = t.Body
+				}
+			}
+			it.Ask = append(it.Ask, ask)
 		}
 		if m.Status == messages.StatusWaiting {
 			waiting = append(waiting, it)

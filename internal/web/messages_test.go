@@ -250,6 +250,29 @@ func TestMessagesFlow(t *testing.T) {
 			t.Errorf("replay: %d, %d messages", resp.StatusCode, e.count("citizen_messages"))
 		}
 	})
+	step("a changed consent wording is a new version; the message keeps its own", func(t *testing.T) {
+		f := e.callForm("2020-07-01", "2020-07-31")
+		f.Set("version", "1")
+		f.Set("consent_publish_ru", "Я согласна на публикацию.")
+		if resp, body := e.editor.post(fmt.Sprintf("/admin/messages/%d", call), f); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("update: %d\n%s", resp.StatusCode, body)
+		}
+		var version int
+		_ = e.db.R.QueryRow("SELECT consent_version FROM message_calls WHERE id = $1", call).Scan(&version)
+		var wording string
+		_ = e.db.R.QueryRow("SELECT wording FROM citizen_message_consents WHERE purpose = 'publish'").Scan(&wording)
+		if version != 2 || wording != "Я согласен на публикацию на сайте." {
+			t.Errorf("consent version %d, the message's wording %q", version, wording)
+		}
+		// A second save from the same version is someone else's change: refused.
+		if resp, _ := e.editor.post(fmt.Sprintf("/admin/messages/%d", call), f); resp.StatusCode != http.StatusConflict {
+			t.Errorf("stale save: %d", resp.StatusCode)
+		}
+		_, form := e.client().get(fmt.Sprintf("/ru/messages/%d/send", call))
+		if !strings.Contains(form, "Я согласна на публикацию.") {
+			t.Error("the form does not ask with the new wording")
+		}
+	})
 	step("bad input refused in the sender's language", func(t *testing.T) {
 		for name, tc := range map[string]struct {
 			change url.Values
