@@ -400,7 +400,7 @@ func (s *Server) readPhoto(r *http.Request, c *messages.Call) ([]byte, problem.F
 		return nil, errs
 	}
 	if fh.Size > c.MaxPhotoBytes {
-		errs.Add("photo", "messages.error.photo_large", "size", fmt.Sprintf("%.1f", float64(c.MaxPhotoBytes)/(1<<20)))
+		errs.Add("photo", "messages.error.photo_large", "size", float64(c.MaxPhotoBytes)/(1<<20))
 		return nil, errs
 	}
 	f, err := fh.Open()
