@@ -74,6 +74,9 @@ func loadDemo(ctx context.Context, d *db.DB, stdout io.Writer, log *slog.Logger)
 	if err := loadIdentityDemo(ctx, d, log); err != nil {
 		return err
 	}
+	if err := loadMessagesDemo(ctx, d, log); err != nil {
+		return err
+	}
 	return ensureAdmin(ctx, d, stdout, log)
 }
 

@@ -34,6 +34,9 @@ type publicFixture struct {
 	video     *video.Video
 	track     *track.Track
 	editor    *client
+	// call and callMessage: a call for citizens' messages with an approved photo message
+	// (messages_test.go), made on first use.
+	call, callMessage int64
 }
 
 func newPublicFixture(t *testing.T) *publicFixture {
@@ -150,6 +153,16 @@ func (f *publicFixture) publicURLs(t *testing.T) []string {
 			us = []string{"/" + lang + "/" + strings.Replace(rest, "{tag}", "support", 1)}
 		case strings.HasPrefix(rest, "partners/{id}/videos."), rest == "partners/{id}/timeline.atom":
 			us = []string{"/" + lang + "/" + strings.Replace(rest, "{id}", id(f.vlad), 1)}
+		case rest == "messages/{id}", rest == "messages/{id}/calendar.ics":
+			call, _ := f.messageCall(t)
+			us = []string{"/" + lang + "/" + strings.Replace(rest, "{id}", id(call), 1)}
+		case rest == "messages/{id}/photos/{msg}":
+			call, msg := f.messageCall(t)
+			us = []string{"/" + lang + "/messages/" + id(call) + "/photos/" + id(msg)}
+		case rest == "messages/{id}/send", rest == "messages/{id}/status/{token}":
+			// Forms a visitor posts, like the sign-in form: they carry the anonymous CSRF
+			// token, whose cookie is scoped to the call's pages (TestMessagesFormCookie).
+			continue
 		default:
 			t.Fatalf("public route %s has no URL in this test", rt.pattern)
 		}

@@ -140,8 +140,14 @@ func (s *Server) pageCSRF(r *http.Request, p *page) string {
 }
 
 // setCSRFCookie gives the visitor the nonce their page's forms are signed for. It goes only
-// with requests to the admin, where the sign-in form posts, so public requests stay cookie-free.
-func (s *Server) setCSRFCookie(w http.ResponseWriter, nonce string) {
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: nonce, Path: "/admin/", MaxAge: int(csrfCookieLife / time.Second),
+// with requests to the admin, where the sign-in form posts, or to the citizens' messages of one
+// language, where a visitor sends or withdraws a message (messagesCookiePath), so that the other
+// public requests stay cookie-free.
+func (s *Server) setCSRFCookie(w http.ResponseWriter, r *http.Request, nonce string) {
+	path := "/admin/"
+	if p, ok := s.messagesCookiePath(r.URL.Path); ok {
+		path = p
+	}
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: nonce, Path: path, MaxAge: int(csrfCookieLife / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
 }

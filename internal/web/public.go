@@ -104,8 +104,13 @@ func (s *Server) home(lang string) http.HandlerFunc {
 			Recent             []partnerCard
 			Videos             []frontVideo
 			Milestones         []frontMilestone
+			Calls              []callLink
 		}{}
 		if data.Videos, data.Milestones, err = s.homeFront(r.Context(), p, ps); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if data.Calls, err = s.openCallLinks(r.Context(), p, 0, 0); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -200,6 +205,7 @@ type partnerPageData struct {
 	Videos       []videoCard
 	VideoFeeds   []feedLink
 	TimelineFeed feedLink
+	Calls        []callLink // open calls for citizens' messages inviting the city
 }
 
 func (s *Server) partnerPage(lang string) http.HandlerFunc {
@@ -262,6 +268,10 @@ func (s *Server) partnerPage(lang string) http.HandlerFunc {
 		data.VideoFeeds, data.TimelineFeed = partnerFeedLinks(p.L, id, data.Name)
 		p.Feeds = append(slices.Clone(data.VideoFeeds), data.TimelineFeed)
 		if data.Videos, err = s.partnerVideos(ctx, p, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if data.Calls, err = s.openCallLinks(ctx, p, 0, id); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -226,7 +226,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", p.Lang)
 	if p.newNonce != "" {
-		s.setCSRFCookie(w, p.newNonce)
+		s.setCSRFCookie(w, r, p.newNonce)
 	}
 	if s.publicPage(w, r, status, p) {
 		if s.cachePublicWith(w, r, buf.Bytes(), p.cacheKey) {

@@ -48,6 +48,7 @@ func (s *Server) routeTable() []route {
 		rs = append(rs, s.exchangePublicRoutes(lang)...)
 		rs = append(rs, s.videoPublicRoutes(lang)...)
 		rs = append(rs, s.feedRoutes(lang)...)
+		rs = append(rs, s.messagePublicRoutes(lang)...)
 	}
 	return rs
 }

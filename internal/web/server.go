@@ -61,6 +61,10 @@ type Server struct {
 	beaconRate *beaconLimiter
 	// fed is the city on the fediverse; nil while --base-url is unset (federation off).
 	fed *fed.Service
+	// sendRate limits the citizens' messages sent from one address (messages_public.go);
+	// altchaMax bounds their proof of work (tests make it small).
+	sendRate  *sendLimiter
+	altchaMax int64
 }
 
 // Options are the parts a Server is built from.
@@ -106,6 +110,7 @@ func New(o Options) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.publog, s.beaconRate = publog.NewRecorder(s.now), newBeaconLimiter()
+	s.sendRate, s.altchaMax = &sendLimiter{}, altchaMaxNumber
 	s.sessions = newSessions(o.DB, o.Config)
 	if s.fed, err = NewFed(o.Config, o.DB, o.Queue, s.log, o.Version); err != nil {
 		return nil, err
