@@ -29,6 +29,7 @@ var Entities = []Entity{
 	EntityActivity, EntityActivityDocument, EntityActivityVideo, EntityChecklistItem, EntityCity,
 	EntityDateClaim, EntityDiplomaticRelation, EntityDocument, EntityMilestone, EntityPartnership,
 	EntityPublication, EntityRegister, EntitySettings, EntitySubtitleTrack, EntityUser, EntityVideo,
+	EntityReport, EntityLiaison,
 }
 
 // Action names what a change in the audit log did.

@@ -239,7 +239,7 @@ func (r *Report) Validate(today civil.Date) problem.Fields {
 		}
 	}
 	if len(r.Values) > MaxValues {
-		f.Add("values", "reports.error.too_many_values", "max", MaxValues)
+		f.Add("values", "reports.error.too_many_values", "count", MaxValues)
 	}
 	for _, v := range r.Values {
 		if field, key, args := checkValue(v, r.PeriodStart, r.AsOf); key != "" {
@@ -250,7 +250,7 @@ func (r *Report) Validate(today civil.Date) problem.Fields {
 	seen := map[string]bool{}
 	for i, b := range r.Beds {
 		if seen[b.Type] {
-			f.Add(bedField(i, "type"), "reports.error.bed_twice", "type", b.Type)
+			f.Add(bedField(i, "type"), "reports.error.bed_twice", "name", b.Type)
 		}
 		seen[b.Type] = true
 		f = append(f, b.Validate(i)...)
@@ -263,15 +263,15 @@ func checkValue(v Value, from, to civil.Date) (string, string, []any) {
 	m, ok := MetricByName(v.Metric)
 	switch {
 	case !ok:
-		return "values", "reports.error.metric", []any{"metric", v.Metric}
+		return "values", "reports.error.metric", []any{"name", v.Metric}
 	case v.Day.IsZero() || v.Day.Before(from) || v.Day.After(to):
-		return "values", "reports.error.value_day", []any{"metric", v.Metric, "date", v.Day.String()}
+		return "values", "reports.error.value_day", []any{"name", v.Metric, "date", v.Day.String()}
 	case v.Value < 0:
-		return "values", "reports.error.negative", []any{"metric", v.Metric}
+		return "values", "reports.error.negative", []any{"name", v.Metric}
 	case m.Ratio && v.Value > 1:
-		return "values", "reports.error.ratio", []any{"metric", v.Metric}
+		return "values", "reports.error.ratio", []any{"name", v.Metric}
 	case !m.Ratio && v.Value > maxCount:
-		return "values", "reports.error.too_large", []any{"metric", v.Metric}
+		return "values", "reports.error.too_large", []any{"name", v.Metric}
 	}
 	return "", "", nil
 }
@@ -286,7 +286,7 @@ func (b *Bed) Validate(i int) problem.Fields {
 		return f
 	}
 	if !slices.Contains(UnitsFor(b.Type), b.Unit) {
-		f.Add(bedField(i, "unit"), "reports.error.unit", "type", b.Type)
+		f.Add(bedField(i, "unit"), "reports.error.unit", "name", b.Type)
 	}
 	for _, c := range []struct {
 		name string

@@ -223,7 +223,7 @@ func ParseOWID(data []byte, today civil.Date) (*OWIDFile, error) {
 		}
 		f.Rows++
 		if f.Rows > MaxOWIDRows {
-			return nil, &FileError{Msg: i18n.M("reports.import.error.too_many_rows", "max", MaxOWIDRows)}
+			return nil, &FileError{Msg: i18n.M("reports.import.error.too_many_rows", "count", MaxOWIDRows)}
 		}
 		if len(cells) > len(header) {
 			bad(line, "", "reports.import.error.extra_cells")
@@ -289,11 +289,11 @@ func ParseOWID(data []byte, today civil.Date) (*OWIDFile, error) {
 			case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
 				bad(line, mc.m.Name, "validation.number")
 			case v < 0:
-				bad(line, mc.m.Name, "reports.error.negative", "metric", mc.m.Name)
+				bad(line, mc.m.Name, "reports.error.negative", "name", mc.m.Name)
 			case mc.m.Ratio && v > 1:
-				bad(line, mc.m.Name, "reports.error.ratio", "metric", mc.m.Name)
+				bad(line, mc.m.Name, "reports.error.ratio", "name", mc.m.Name)
 			case !mc.m.Ratio && v > maxCount:
-				bad(line, mc.m.Name, "reports.error.too_large", "metric", mc.m.Name)
+				bad(line, mc.m.Name, "reports.error.too_large", "name", mc.m.Name)
 			default:
 				s.Values = append(s.Values, Value{Day: day, Metric: mc.m.Name, Value: v})
 			}
