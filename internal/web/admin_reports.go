@@ -163,8 +163,43 @@ func (s *Server) adminReports(w http.ResponseWriter, r *http.Request) {
 			AsOf: p.L.Date(rep.AsOf.Time()), AsOfISO: rep.AsOf.String(), Status: p.L.T("reports.status." + rep.Status),
 			StatusCode: rep.Status, Demo: rep.Demo, SourceOrg: rep.SourceOrg})
 	}
-	p.Data = map[string]any{"Rows": rows, "CanEdit": canEdit(r), "Staff": rd.Staff}
+	data := map[string]any{"Rows": rows, "CanEdit": canEdit(r), "Staff": rd.Staff}
+	if u := userFrom(r); u.Role == auth.RoleAdmin {
+		liaisons, cities, err := s.liaisonChoices(r, p.Lang)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data["Liaisons"], data["PartnerCities"] = liaisons, cities
+	}
+	p.Data = data
 	s.render(w, r, http.StatusOK, "admin/reports", p)
+}
+
+// liaisonChoices are the liaison accounts and the partner cities an administrator binds them
+// to.
+func (s *Server) liaisonChoices(r *http.Request, lang string) (users, cities []option, err error) {
+	all, err := auth.Users(r.Context(), s.db.R)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, u := range all {
+		if u.Role == auth.RoleLiaison {
+			users = append(users, option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name()})
+		}
+	}
+	ps, err := register.Partnerships(r.Context(), s.db.R)
+	if err != nil {
+		return nil, nil, err
+	}
+	seen := map[int64]bool{}
+	for _, p := range ps {
+		if p.PartnerCity != nil && !seen[p.PartnerCityID] {
+			seen[p.PartnerCityID] = true
+			cities = append(cities, option{Value: strconv.FormatInt(p.PartnerCityID, 10), Label: p.PartnerCity.Name(lang)})
+		}
+	}
+	return users, cities, nil
 }
 
 // reportNotices are the notices of the report pages.

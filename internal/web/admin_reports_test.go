@@ -116,6 +116,36 @@ func TestReports(t *testing.T) {
 	t.Run("import", w.testImport)
 	t.Run("bad bed row", w.testBadBedRow)
 	t.Run("exports and chart", w.testExportsAndChart)
+	t.Run("binding a liaison", w.testBindLiaison)
+}
+
+// testBindLiaison: a liaison account bound to no city reads nothing; an administrator binds it
+// to Saint Petersburg, and it reads what is shared there. Only liaison accounts are bound.
+func (w *reportWorld) testBindLiaison(t *testing.T) {
+	var id int64
+	w.e.inTx(func(tx *sql.Tx) error {
+		u, err := auth.CreateUser(context.Background(), tx, "liaison-new", "", testPassword, auth.RoleLiaison)
+		id = u.ID
+		return err
+	})
+	c := w.e.client()
+	c.signIn("liaison-new", testPassword, http.StatusSeeOther)
+	if _, body := c.get("/admin/reports"); strings.Contains(body, reportSecret) || strings.Contains(body, `href="/admin/reports/`+itoa64(w.shared)+`"`) {
+		t.Fatal("an unbound liaison reads a report")
+	}
+	admin := w.staff[auth.RoleAdmin]
+	if _, page := admin.get("/admin/reports"); !strings.Contains(page, `action="/admin/reports/liaisons"`) || !strings.Contains(page, ">liaison-new<") {
+		t.Error("the administrator's list lacks the binding form")
+	}
+	if resp, _ := admin.post("/admin/reports/liaisons", url.Values{"user": {"1"}, "city": {itoa64(w.spb.ID)}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("binding a staff account: %d, want 422", resp.StatusCode)
+	}
+	if resp, _ := admin.post("/admin/reports/liaisons", url.Values{"user": {itoa64(id)}, "city": {itoa64(w.spb.ID)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("binding: %d", resp.StatusCode)
+	}
+	if resp, body := c.get("/admin/reports/" + itoa64(w.shared)); resp.StatusCode != http.StatusOK || !strings.Contains(body, reportSecret) {
+		t.Errorf("the bound liaison: %d", resp.StatusCode)
+	}
 }
 
 // testPrivacy walks every report route and export as a visitor without a session, as each
