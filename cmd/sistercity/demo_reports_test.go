@@ -58,6 +58,12 @@ func TestDemoReports(t *testing.T) {
 			t.Errorf("the comparison's chart and table do not both hold %s", n)
 		}
 	}
+	// Isolation rooms occupied in April: Busan 11 of 54, Saint Petersburg 122 of 160.
+	for _, n := range []string{"20%", "76%"} {
+		if !strings.Contains(page, "<td>"+n+"</td>") || !strings.Contains(page, ">"+n+"</text>") {
+			t.Errorf("the isolation chart and table do not both hold %s", n)
+		}
+	}
 	for _, w := range []string{"Busan", "Saint Petersburg", "population 3,413,841", "population 5,384,342"} {
 		if !strings.Contains(page, w) {
 			t.Errorf("the comparison lacks %q", w)

@@ -9,10 +9,11 @@ import (
 	"sistercity/internal/chart"
 	"sistercity/internal/civil"
 	"sistercity/internal/i18n"
+	"sistercity/internal/register"
 	"sistercity/internal/report"
 )
 
-// compareCity is one city's column of the comparison.
+// compareCity is one city's column of a comparison.
 type compareCity struct {
 	ID         int64
 	Name, Lang string
@@ -21,26 +22,105 @@ type compareCity struct {
 	perDay     map[string]float64
 }
 
-// compareRow is a date of the comparison's table, with each city's figure per 100,000.
+// compareRow is a date of a comparison's table, with each city's figure.
 type compareRow struct {
 	Date    string
 	ISODate string
 	Cells   []string
 }
 
-type compareData struct {
-	Metric    string
-	Metrics   []option
+// comparison is a chart with the table of the same figures beside it.
+type comparison struct {
+	Caption   string
 	Cities    []compareCity
 	Rows      []compareRow
 	Chart     template.HTML // the chart package escapes every text it writes
-	Missing   []string      // cities without a population in the register
 	HasFigure bool
 }
 
+type compareData struct {
+	Metric    string
+	Metrics   []option
+	PerCapita comparison
+	Isolation comparison
+	Missing   []string // cities without a population in the register
+}
+
+// cityColumns collects the cities of a comparison in the order they first appear.
+type cityColumns struct {
+	byID  map[int64]*compareCity
+	order []int64
+}
+
+func (cc *cityColumns) get(l *i18n.Localizer, c *register.City) *compareCity {
+	if cc.byID == nil {
+		cc.byID = map[int64]*compareCity{}
+	}
+	col := cc.byID[c.ID]
+	if col == nil {
+		col = &compareCity{ID: c.ID, Name: c.Name(l.Lang), Lang: c.NameLang(l.Lang), perDay: map[string]float64{}}
+		if c.Population != nil {
+			col.Population = l.Number(*c.Population)
+		}
+		if !c.StatsAsOf.IsZero() {
+			col.AsOf = l.Date(c.StatsAsOf.Time())
+		}
+		cc.byID[c.ID] = col
+		cc.order = append(cc.order, c.ID)
+	}
+	return col
+}
+
+// build turns the columns into a chart and its table, every figure written by text.
+func (cc *cityColumns) build(l *i18n.Localizer, g *chart.Grouped, text func(float64) string) comparison {
+	cmp := comparison{Caption: g.Title}
+	days := map[string]bool{}
+	for _, id := range cc.order {
+		cmp.Cities = append(cmp.Cities, *cc.byID[id])
+		for d := range cc.byID[id].perDay {
+			days[d] = true
+		}
+	}
+	sorted := make([]string, 0, len(days))
+	for d := range days {
+		sorted = append(sorted, d)
+	}
+	slices.Sort(sorted)
+	series := make([]chart.GroupedSeries, len(cmp.Cities))
+	for i, c := range cmp.Cities {
+		series[i] = chart.GroupedSeries{Label: c.Name, Lang: c.Lang}
+	}
+	for _, d := range sorted {
+		day, _ := civil.Parse(d)
+		label := l.Date(day.Time())
+		g.Categories = append(g.Categories, label)
+		row := compareRow{Date: label, ISODate: d}
+		for i, c := range cmp.Cities {
+			v, ok := c.perDay[d]
+			cell := "—"
+			if ok {
+				cell = text(v)
+				cmp.HasFigure = true
+			} else {
+				v = math.NaN()
+			}
+			series[i].Values = append(series[i].Values, v)
+			series[i].Texts = append(series[i].Texts, cell)
+			row.Cells = append(row.Cells, cell)
+		}
+		cmp.Rows = append(cmp.Rows, row)
+	}
+	g.Series = series
+	if cmp.HasFigure {
+		cmp.Chart = template.HTML(g.SVG()) // built from escaped text only
+	}
+	return cmp
+}
+
 // adminReportsCompare sets the partners side by side: a metric per 100,000 inhabitants (the
-// population from the register, with its date) for each as-of date, as an accessible chart
-// with a table of the same numbers beside it. A liaison compares only what is shared with it.
+// population from the register, with its date) and the occupancy of isolation capacity, for
+// each as-of date, as accessible charts with tables of the same numbers beside them. A liaison
+// compares only what is shared with it.
 func (s *Server) adminReportsCompare(w http.ResponseWriter, r *http.Request) {
 	rd, err := s.reportReader(r)
 	if err != nil {
@@ -48,9 +128,8 @@ func (s *Server) adminReportsCompare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	metric := r.URL.Query().Get("metric")
-	m, ok := report.MetricByName(metric)
-	if !ok || m.Ratio {
-		metric, m = "total_cases", report.Metrics[0]
+	if m, ok := report.MetricByName(metric); !ok || m.Ratio {
+		metric = "total_cases"
 	}
 	list, err := report.List(r.Context(), s.db.R, rd)
 	if err != nil {
@@ -65,15 +144,15 @@ func (s *Server) adminReportsCompare(w http.ResponseWriter, r *http.Request) {
 	p := s.adminPage(w, r, "reports.compare.title")
 	l := p.L
 	data := compareData{Metric: metric}
-	for _, mm := range report.Metrics {
-		if !mm.Ratio {
-			data.Metrics = append(data.Metrics, option{Value: mm.Name, Label: mm.Name})
+	for _, m := range report.Metrics {
+		if !m.Ratio {
+			data.Metrics = append(data.Metrics, option{Value: m.Name, Label: m.Name})
 		}
 	}
-	byCity := map[int64]*compareCity{}
-	var order []int64
-	days := map[string]bool{}
-	for _, sum := range list {
+	var perCapita, isolation cityColumns
+	// The list is newest first: going through it backwards, a later report wins a day that
+	// two reports hold.
+	for _, sum := range slices.Backward(list) {
 		rep, err := report.Get(r.Context(), s.db.R, rd, sum.ID)
 		if err != nil {
 			s.fail(w, r, err)
@@ -83,71 +162,39 @@ func (s *Server) adminReportsCompare(w http.ResponseWriter, r *http.Request) {
 		if city == nil {
 			continue
 		}
+		var occupied, baseline int64
+		for _, b := range rep.Beds {
+			if report.IsIsolation(b.Type) {
+				occupied += b.Occupied
+				baseline += b.Baseline
+			}
+		}
+		if baseline > 0 {
+			isolation.get(l, city).perDay[rep.AsOf.String()] = float64(occupied) * 100 / float64(baseline)
+		}
+		v, ok := rep.Latest(metric)
+		if !ok {
+			continue
+		}
 		if city.Population == nil || *city.Population <= 0 {
 			if !slices.Contains(data.Missing, city.Name(p.Lang)) {
 				data.Missing = append(data.Missing, city.Name(p.Lang))
 			}
 			continue
 		}
-		c := byCity[city.ID]
-		if c == nil {
-			c = &compareCity{ID: city.ID, Name: city.Name(p.Lang), Lang: city.NameLang(p.Lang), Population: l.Number(*city.Population),
-				perDay: map[string]float64{}}
-			if !city.StatsAsOf.IsZero() {
-				c.AsOf = l.Date(city.StatsAsOf.Time())
-			}
-			byCity[city.ID] = c
-			order = append(order, city.ID)
-		}
-		// A city's figure on a report's as-of date; the latest report wins a day both hold.
-		if v, ok := rep.Latest(metric); ok {
-			c.perDay[v.Day.String()] = v.Value * 100000 / float64(*city.Population)
-			days[v.Day.String()] = true
-		}
+		perCapita.get(l, city).perDay[v.Day.String()] = v.Value * 100000 / float64(*city.Population)
 	}
-	sortedDays := make([]string, 0, len(days))
-	for d := range days {
-		sortedDays = append(sortedDays, d)
-	}
-	slices.Sort(sortedDays)
-	g := &chart.Grouped{ID: "compare", Lang: p.Lang, Title: l.T("reports.compare.chart_title", "name", metric),
-		Format: func(v float64) string { return l.Number(v) }}
-	for _, id := range order {
-		data.Cities = append(data.Cities, *byCity[id])
-	}
-	series := make([]chart.GroupedSeries, len(data.Cities))
-	for i, c := range data.Cities {
-		series[i] = chart.GroupedSeries{Label: c.Name, Lang: c.Lang}
-	}
-	for _, d := range sortedDays {
-		day, _ := civil.Parse(d)
-		label := l.Date(day.Time())
-		g.Categories = append(g.Categories, label)
-		row := compareRow{Date: label, ISODate: d}
-		for i, c := range data.Cities {
-			v, ok := c.perDay[d]
-			text := "—"
-			if ok {
-				text = per100k(l, v)
-				data.HasFigure = true
-			} else {
-				v = math.NaN()
-			}
-			series[i].Values = append(series[i].Values, v)
-			series[i].Texts = append(series[i].Texts, text)
-			row.Cells = append(row.Cells, text)
-		}
-		data.Rows = append(data.Rows, row)
-	}
-	g.Series = series
-	g.Description = l.T("reports.compare.chart_desc", "name", metric)
-	if data.HasFigure {
-		data.Chart = template.HTML(g.SVG()) // built from escaped text only
-	}
+	number := func(v float64) string { return l.Number(v) }
+	data.PerCapita = perCapita.build(l, &chart.Grouped{ID: "compare", Lang: p.Lang, Format: number,
+		Title:       l.T("reports.compare.chart_title", "name", metric),
+		Description: l.T("reports.compare.chart_desc", "name", metric)}, func(v float64) string { return l.Number(roundTo(v, 1)) })
+	data.Isolation = isolation.build(l, &chart.Grouped{ID: "isolation", Lang: p.Lang,
+		Format:      func(v float64) string { return l.T("reports.percent", "percent", l.Number(v)) },
+		Title:       l.T("reports.compare.isolation_title"),
+		Description: l.T("reports.compare.isolation_desc")}, func(v float64) string {
+		return l.T("reports.percent", "percent", l.Number(math.Round(v)))
+	})
 	p.Data = data
 	w.Header().Set("Cache-Control", "private, no-store")
 	s.render(w, r, http.StatusOK, "admin/reports-compare", p)
 }
-
-// per100k writes a figure per 100,000 inhabitants with one decimal, in the reader's locale.
-func per100k(l *i18n.Localizer, v float64) string { return l.Number(roundTo(v, 1)) }
