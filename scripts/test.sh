@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 need_go
-need_pkg chromium:chromium fc-list:fontconfig pg_isready:postgresql-client ffmpeg:ffmpeg ffprobe:ffmpeg lintian:lintian systemd-analyze:systemd
+need_pkg chromium:chromium fc-list:fontconfig pg_isready:postgresql-client ffmpeg:ffmpeg ffprobe:ffmpeg lintian:lintian systemd-analyze:systemd xmllint:libxml2-utils
 # Fonts that cover Hangul and Cyrillic, for the browser test's pages.
 if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then need_pkg /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk; fi
 # versitygw, the real S3 server the storage tests start (internal/blob/blobtest), built once

@@ -29,12 +29,18 @@ var busan = register.City{
 	Kind:     register.KindCity,
 	Timezone: "Asia/Seoul",
 	Wikidata: "Q16520",
+	// Resident registration at the end of 2019, which the situation reports' comparison per
+	// 100,000 inhabitants divides by.
+	Population: &busanPopulation,
+	StatsAsOf:  civil.Date{Year: 2019, Month: 12, Day: 31},
 	Texts: []register.Text{
 		{Lang: "en", Name: "Busan", Description: "Korea's second city and largest port"},
 		{Lang: "ko", Name: "부산", Description: "대한민국 제2의 도시이자 최대의 항구도시"},
 		{Lang: "ru", Name: "Пусан", Description: "Второй по величине город и крупнейший порт Кореи"},
 	},
 }
+
+var busanPopulation int64 = 3413841
 
 // figuresAsOf dates the population and area figures of busan-partners.csv.
 var figuresAsOf = civil.Date{Year: 2022, Month: 1, Day: 1}
@@ -50,6 +56,7 @@ func loadDemo(ctx context.Context, d *db.DB, stdout io.Writer, log *slog.Logger)
 		if err != nil {
 			return fmt.Errorf("demo: %s: %w", name, explain(err))
 		}
+		addDemoPopulations(f)
 		home := busan
 		var res *register.ImportResult
 		err = d.InTx(ctx, func(tx *sql.Tx) error {
@@ -77,7 +84,11 @@ func loadDemo(ctx context.Context, d *db.DB, stdout io.Writer, log *slog.Logger)
 	if err := loadMessagesDemo(ctx, d, log); err != nil {
 		return err
 	}
-	return ensureAdmin(ctx, d, stdout, log)
+	if err := ensureAdmin(ctx, d, stdout, log); err != nil {
+		return err
+	}
+	// After the admin: that account is made only while there is none.
+	return loadReportsDemo(ctx, d, stdout, log)
 }
 
 // ensureAdmin creates the account "admin" when the instance has no account yet, and prints its

@@ -30,6 +30,7 @@ var Entities = []Entity{
 	EntityDateClaim, EntityDiplomaticRelation, EntityDocument, EntityMilestone, EntityPartnership,
 	EntityPublication, EntityRegister, EntitySettings, EntitySubtitleTrack, EntityUser, EntityVideo,
 	EntityMessageCall, EntityCitizenMessage,
+	EntityReport, EntityLiaison,
 }
 
 // Action names what a change in the audit log did.

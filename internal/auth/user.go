@@ -22,6 +22,7 @@ import (
 type Role string
 
 const (
+	RoleLiaison    Role = "liaison"    // a partner city's liaison: reads what is shared with that city, nothing else
 	RoleViewer     Role = "viewer"     // reads the admin
 	RoleTranslator Role = "translator" // works on assigned translations
 	RoleEditor     Role = "editor"     // keeps the register, plans exchanges, publishes
@@ -29,7 +30,7 @@ const (
 )
 
 // Roles lists the roles from the least to the most powerful.
-var Roles = []Role{RoleViewer, RoleTranslator, RoleEditor, RoleAdmin}
+var Roles = []Role{RoleLiaison, RoleViewer, RoleTranslator, RoleEditor, RoleAdmin}
 
 // AtLeast tells whether r includes min.
 func (r Role) AtLeast(min Role) bool {

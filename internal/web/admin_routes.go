@@ -21,6 +21,7 @@ func (s *Server) adminRoutes() []route {
 	rs = append(rs, s.videoUploadRoutes()...)
 	rs = append(rs, s.publogRoutes()...)
 	rs = append(rs, s.messageAdminRoutes()...)
+	rs = append(rs, s.reportRoutes()...)
 
 	rs = append(rs, s.embedSettingsRoutes()...)
 	rs = append(rs, s.workflowSettingsRoutes()...)

@@ -238,6 +238,11 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		if rt.role != "" {
 			if u == nil {
+				if r.Method == http.MethodGet && strings.HasPrefix(rt.pattern[strings.IndexByte(rt.pattern, ' ')+1:], reportsPath) {
+					// What is shared with partners: nothing tells a visitor the URL is real.
+					s.notFound(w, r)
+					return
+				}
 				if r.Method == http.MethodGet {
 					http.Redirect(w, r, "/admin/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 					return

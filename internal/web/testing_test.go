@@ -48,6 +48,12 @@ func newTestEnv(t testing.TB) *testEnv {
 // processes on one database).
 func newTestEnvOn(t testing.TB, d *db.DB) *testEnv {
 	t.Helper()
+	return newTestEnvAt(t, d, fixedNow)
+}
+
+// newTestEnvAt is newTestEnvOn with the server's clock pinned at now.
+func newTestEnvAt(t testing.TB, d *db.DB, now time.Time) *testEnv {
+	t.Helper()
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +72,7 @@ func newTestEnvOn(t testing.TB, d *db.DB) *testEnv {
 		t.Fatal(err)
 	}
 	srv, err := New(Options{Config: cfg, DB: d, Catalog: cat, Docs: docs, Queue: queue,
-		Log: log, Now: func() time.Time { return fixedNow }})
+		Log: log, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
