@@ -197,6 +197,8 @@ type partnerPageData struct {
 	Timeline     []timelineEvent
 	Claims       []string
 	Videos       []videoCard
+	// RemoteVideos are the partner's own, from its instance (sister portals).
+	RemoteVideos []videoCard
 	VideoFeeds   []feedLink
 	TimelineFeed feedLink
 }
@@ -261,6 +263,10 @@ func (s *Server) partnerPage(lang string) http.HandlerFunc {
 		data.VideoFeeds, data.TimelineFeed = partnerFeedLinks(p.L, id, data.Name)
 		p.Feeds = append(slices.Clone(data.VideoFeeds), data.TimelineFeed)
 		if data.Videos, err = s.partnerVideos(ctx, p, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if data.RemoteVideos, err = s.remoteVideos(ctx, p, id); err != nil {
 			s.fail(w, r, err)
 			return
 		}
