@@ -366,7 +366,9 @@ type videoDoc struct {
 	SubtitleLanguage []struct {
 		Identifier string `json:"identifier"`
 		Name       string `json:"name"`
-		URL        string `json:"url"`
+		// A string (sistercity, older PeerTube) or a list of links, one of them text/vtt
+		// (PeerTube 6 and later).
+		URL json.RawMessage `json:"url"`
 	} `json:"subtitleLanguage"`
 }
 
@@ -444,8 +446,8 @@ func parseVideo(b []byte, actor, objectID string, now time.Time) (*Video, error)
 		v.URL = objectID
 	}
 	for _, t := range d.SubtitleLanguage {
-		if validLang(t.Identifier) && webURL(t.URL) && len(v.Tracks) < maxLanguages {
-			v.Tracks = append(v.Tracks, Track{Lang: t.Identifier, Name: cmp.Or(plain(t.Name), t.Identifier), URL: t.URL})
+		if u := vttURL(t.URL); validLang(t.Identifier) && webURL(u) && len(v.Tracks) < maxLanguages {
+			v.Tracks = append(v.Tracks, Track{Lang: t.Identifier, Name: cmp.Or(plain(t.Name), t.Identifier), URL: u})
 		}
 	}
 	// The widest poster, but not a thumbnail when there is a larger one.
@@ -458,6 +460,26 @@ func parseVideo(b []byte, actor, objectID string, now time.Time) (*Video, error)
 	v.Published = parseTime(d.Published, now)
 	v.Updated = parseTime(d.Updated, v.Published)
 	return v, nil
+}
+
+// vttURL reads a subtitle track's url: a string, or the text/vtt one of a list of links.
+func vttURL(raw json.RawMessage) string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return one
+	}
+	var links []struct {
+		MediaType string `json:"mediaType"`
+		Href      string `json:"href"`
+	}
+	if json.Unmarshal(raw, &links) == nil {
+		for _, l := range links {
+			if l.MediaType == "text/vtt" {
+				return l.Href
+			}
+		}
+	}
+	return ""
 }
 
 // ids reads a property holding ids: a string, an object with an id, or a list of them.

@@ -36,6 +36,10 @@ func video(mutate func(m map[string]any)) []byte {
 		"subtitleLanguage": []any{
 			map[string]any{"identifier": "ko", "name": "한국어", "url": "https://vladivostok.example/media/tracks/1.vtt"},
 			map[string]any{"identifier": "<x>", "name": "bad", "url": "https://vladivostok.example/media/tracks/2.vtt"},
+			// PeerTube 6's shape: a list of links.
+			map[string]any{"identifier": "en", "name": "English", "url": []any{
+				map[string]any{"type": "Link", "mediaType": "application/x-mpegURL", "href": "https://vladivostok.example/en.m3u8"},
+				map[string]any{"type": "Link", "mediaType": "text/vtt", "href": "https://vladivostok.example/en.vtt"}}},
 		},
 	}
 	if mutate != nil {
@@ -71,7 +75,7 @@ func TestParseVideo(t *testing.T) {
 		t.Errorf("ko description: %s", ko)
 	}
 	if v.Duration != 65*time.Second || v.URL != "https://vladivostok.example/ru/videos/7" ||
-		len(v.Media) != 2 || v.Media[0].Height != 360 || len(v.Tracks) != 1 || v.Tracks[0].Lang != "ko" ||
+		len(v.Media) != 2 || v.Media[0].Height != 360 || len(v.Tracks) != 2 || v.Tracks[0].Lang != "ko" || v.Tracks[1].URL != "https://vladivostok.example/en.vtt" ||
 		v.PosterURL != "https://vladivostok.example/media/videos/7/poster.jpg" || !v.Published.Equal(time.Date(2020, 7, 1, 10, 0, 0, 0, time.UTC)) {
 		t.Errorf("video: %+v", v)
 	}
