@@ -91,6 +91,10 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 		if err := fs.Register(q); err != nil {
 			return nil, err
 		}
+		// Partner videos are fetched on the same queue (sister portals).
+		if err := web.NewPortal(cfg, d, fs, store, q, log).Register(q); err != nil {
+			return nil, err
+		}
 		if sender, err = web.NewOutboxSender(d, fs, cfg.BaseURL, log); err != nil {
 			return nil, err
 		}

@@ -58,6 +58,8 @@ type Service struct {
 	rate   *hostLimiter
 	// version is the software version NodeInfo reports.
 	version string
+	// partners takes partner instances' activities (SetPartners); nil without portals.
+	partners Partners
 }
 
 // Options are what a Service is built from.

@@ -24,6 +24,28 @@ func (e *InboxError) Unwrap() error { return e.Err }
 
 func refuse(status int, err error) error { return &InboxError{Status: status, Err: err} }
 
+// Refuse is the refusal of an activity that the sender is answered status for, for the
+// inbox's other takers (Partners).
+func Refuse(status int, err error) error { return refuse(status, err) }
+
+// Incoming is an activity as the inbox passes it on, its signature and actor checked.
+type Incoming struct {
+	ID     string
+	Type   string
+	Object json.RawMessage
+}
+
+// Partners takes the activities of partner instances' actors that the sister portals (package
+// portal) keep: Accept and Reject of our follows, and Create, Update and Delete of their videos.
+type Partners interface {
+	// Receive handles a from signer, whose key and actor are verified and not blocked; handled
+	// false leaves it to the inbox's own rules.
+	Receive(ctx context.Context, signer *RemoteActor, a Incoming) (handled bool, err error)
+}
+
+// SetPartners makes p take partner activities; set once, before the inbox serves.
+func (s *Service) SetPartners(p Partners) { s.partners = p }
+
 // ErrForeignObject is an object whose id is on another host than its actor's.
 var ErrForeignObject = errors.New("fed: object id on another host than its actor")
 
@@ -135,6 +157,12 @@ func (s *Service) receive(r *http.Request) error {
 	// The host answers: deliveries to it may go on (see deliver.go).
 	if err := s.hostAnswered(ctx, signer.Host); err != nil {
 		return err
+	}
+	if s.partners != nil {
+		handled, err := s.partners.Receive(ctx, signer, Incoming{ID: a.ID, Type: a.Type, Object: a.Object})
+		if handled || err != nil {
+			return err
+		}
 	}
 	switch a.Type {
 	case "Follow":

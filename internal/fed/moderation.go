@@ -328,6 +328,8 @@ func signatureKeyID(r *http.Request) string {
 // Purged counts what a block removed.
 type Purged struct {
 	Followers, Reactions, Replies, Actors int64
+	// Videos are partner videos (package portal) of the blocked actors.
+	Videos int64
 }
 
 // BlockDomain saves b in tx (replacing a block of the same domain) and, for a reject, removes
@@ -400,6 +402,7 @@ func purge(ctx context.Context, tx *sql.Tx, hit func(actor string) bool) (Purged
 		{"fed_reactions", "actor_id", &p.Reactions},
 		{"fed_replies", "actor_id", &p.Replies},
 		{"fed_remote_actors", "id", &p.Actors},
+		{"remote_videos", "actor_id", &p.Videos},
 	} {
 		actors, err := db.Collect(ctx, tx, "SELECT DISTINCT "+t.column+" FROM "+t.table, nil,
 			func(row interface{ Scan(...any) error }) (string, error) {

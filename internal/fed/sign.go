@@ -158,6 +158,15 @@ func digestMatches(values []string, body []byte) bool {
 	return false
 }
 
+// ErrGone is a fetch answered 404 or 410: the object is no more.
+var ErrGone = errors.New("fed: object gone")
+
+// Fetch is a signed GET of an ActivityPub document (an actor, an object, a collection) through
+// the safe client, bounded to safehttp.MaxJSONBytes; nothing from a rejected host.
+func (s *Service) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
+	return s.get(ctx, rawURL)
+}
+
 // get fetches url with a signed GET (GoToSocial and Mastodon in secure mode refuse unsigned
 // fetches) and returns its ActivityStreams JSON, at most 1 MiB.
 func (s *Service) get(ctx context.Context, rawURL string) ([]byte, error) {
@@ -180,6 +189,10 @@ func (s *Service) get(ctx context.Context, rawURL string) ([]byte, error) {
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("fed: fetch %s: %w", u.Host, err)
+	}
+	if resp.StatusCode == http.StatusGone || resp.StatusCode == http.StatusNotFound {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: fetch %s: status %d", ErrGone, u.Host, resp.StatusCode)
 	}
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()

@@ -12,6 +12,7 @@ func (s *Server) adminRoutes() []route {
 	}
 	rs = append(rs, s.importRoutes()...)
 	rs = append(rs, s.registerRoutes()...)
+	rs = append(rs, s.partnerPortalRoutes()...)
 	rs = append(rs, s.userRoutes()...)
 	rs = append(rs, s.exchangeRoutes()...)
 	rs = append(rs, s.videoAdminRoutes()...)

@@ -57,6 +57,9 @@ func newFedEnv(t *testing.T) *testEnv {
 	if err := srv.fed.Register(queue); err != nil {
 		t.Fatal(err)
 	}
+	if err := srv.portal.Register(queue); err != nil {
+		t.Fatal(err)
+	}
 	if err := queue.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -203,6 +203,8 @@ type partnerPageData struct {
 	Timeline     []timelineEvent
 	Claims       []typedPart
 	Videos       []videoCard
+	// RemoteVideos are the partner's own, from its instance (sister portals).
+	RemoteVideos []videoCard
 	VideoFeeds   []feedLink
 	TimelineFeed feedLink
 	Calls        []callLink // open calls for citizens' messages inviting the city
@@ -272,6 +274,10 @@ func (s *Server) partnerPage(lang string) http.HandlerFunc {
 			return
 		}
 		if data.Calls, err = s.openCallLinks(ctx, p, 0, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if data.RemoteVideos, err = s.remoteVideos(ctx, p, id); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -32,6 +32,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.adminRoutes()...)
 	rs = append(rs, s.fedRoutes()...)
 	rs = append(rs, s.videoMediaRoutes()...)
+	rs = append(rs, s.portalMediaRoutes()...)
 	rs = append(rs, s.activityPubVideoRoutes()...)
 	rs = append(rs, s.allLanguagesFeedRoutes()...)
 
@@ -47,6 +48,7 @@ func (s *Server) routeTable() []route {
 		)
 		rs = append(rs, s.exchangePublicRoutes(lang)...)
 		rs = append(rs, s.videoPublicRoutes(lang)...)
+		rs = append(rs, s.portalRoutes(lang)...)
 		rs = append(rs, s.feedRoutes(lang)...)
 		rs = append(rs, s.messagePublicRoutes(lang)...)
 	}

@@ -19,6 +19,7 @@ import (
 	"sistercity/internal/fed"
 	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
+	"sistercity/internal/portal"
 	"sistercity/internal/publog"
 	"sistercity/internal/safehttp"
 	"sistercity/internal/translate"
@@ -65,6 +66,8 @@ type Server struct {
 	// altchaMax bounds their proof of work (tests make it small).
 	sendRate  *sendLimiter
 	altchaMax int64
+	// portal keeps the partner cities' videos (sister portals); nil with federation off.
+	portal *portal.Service
 }
 
 // Options are the parts a Server is built from.
@@ -114,6 +117,9 @@ func New(o Options) (*Server, error) {
 	s.sessions = newSessions(o.DB, o.Config)
 	if s.fed, err = NewFed(o.Config, o.DB, o.Queue, s.log, o.Version); err != nil {
 		return nil, err
+	}
+	if s.fed != nil {
+		s.portal = NewPortal(o.Config, o.DB, s.fed, o.Docs, o.Queue, s.log)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	secret, err := loadCSRFSecret(ctx, o.DB)
@@ -184,4 +190,13 @@ func NewFed(cfg config.Config, d *db.DB, q *jobs.Queue, log *slog.Logger, versio
 	}
 	return fed.New(fed.Options{DB: d, BaseURL: cfg.BaseURL, Client: safehttp.New(safehttp.Options{Allow: cfg.FedAllowed}),
 		Queue: q, Log: log, Version: version})
+}
+
+// NewPortal builds the sister portals over fs (which then passes partner activities to it):
+// posters are cached in store, fetched through the safe client as fs's requests are.
+func NewPortal(cfg config.Config, d *db.DB, fs *fed.Service, store blob.Store, q *jobs.Queue, log *slog.Logger) *portal.Service {
+	p := portal.New(portal.Options{DB: d, Fed: fs, Store: store, Client: safehttp.New(safehttp.Options{Allow: cfg.FedAllowed}),
+		Queue: q, Log: log})
+	fs.SetPartners(p)
+	return p
 }

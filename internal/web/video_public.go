@@ -126,6 +126,9 @@ type videoIndexData struct {
 	Prev, Next string
 	// Feeds are the feeds of what the index shows: a tag's, a partner city's, or all videos'.
 	Feeds []feedLink
+	// Partners are the partner cities' own videos (sister portals), on the first page of the
+	// index or of a partner city's filter, not of a search or a tag.
+	Partners []videoCard
 }
 
 type cityOption struct {
@@ -231,6 +234,12 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 				return r.URL.Path
 			}
 			return r.URL.Path + "?" + v.Encode()
+		}
+		if pageNo == 1 && query == "" && f.Tag == "" {
+			if data.Partners, err = s.remoteVideos(ctx, p, f.CityID); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		if pageNo > 1 {
 			data.Prev = link(pageNo - 1)
