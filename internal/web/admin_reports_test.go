@@ -111,6 +111,7 @@ func (w *reportWorld) path(pattern string, id int64) string {
 
 // TestReports runs the reports' scenarios on one server.
 func TestReports(t *testing.T) {
+	t.Parallel()
 	w := newReportWorld(t)
 	t.Run("privacy", w.testPrivacy)
 	t.Run("import", w.testImport)
