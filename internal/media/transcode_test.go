@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -82,7 +83,59 @@ func TestTranscode(t *testing.T) {
 			t.Errorf("%s: top-level atoms %v, want moov before mdat (faststart)", o.Rendition.Name, atoms)
 		}
 	}
-	assertOnly(t, dir, "360p.mp4", "720p.mp4")
+	for _, o := range outputs {
+		checkHLS(t, o, info.Duration)
+	}
+	assertOnly(t, dir, "360p.hls", "360p.mp4", "720p.hls", "720p.mp4")
+}
+
+// checkHLS probes o's HLS stream: the same picture and sound as its MP4, in fMP4 segments that
+// cover the whole video, with what a master playlist needs to know.
+func checkHLS(t *testing.T, o Output, duration time.Duration) {
+	t.Helper()
+	h := o.HLS
+	if h == nil || h.Dir != filepath.Join(filepath.Dir(o.Path), o.Rendition.Name+".hls") {
+		t.Fatalf("%s: HLS stream %+v", o.Rendition.Name, h)
+	}
+	if len(h.Files) < 3 || h.Files[0] != HLSPlaylist || h.Files[1] != HLSInit {
+		t.Errorf("%s: HLS files %v", o.Rendition.Name, h.Files)
+	}
+	for _, f := range h.Files {
+		if _, err := os.Stat(filepath.Join(h.Dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	playlist, err := os.ReadFile(filepath.Join(h.Dir, HLSPlaylist))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"#EXT-X-PLAYLIST-TYPE:VOD", `#EXT-X-MAP:URI="init.mp4"`, "#EXT-X-ENDLIST", "seg-00000.m4s"} {
+		if !strings.Contains(string(playlist), want) {
+			t.Errorf("%s: playlist lacks %s:\n%s", o.Rendition.Name, want, playlist)
+		}
+	}
+	// x264 signals the lowest profile the stream needs (ultrafast's is Constrained Baseline).
+	if len(h.Codecs) != len("avc1.64001f,mp4a.40.2") || !strings.HasPrefix(h.Codecs, "avc1.") || !strings.HasSuffix(h.Codecs, ",mp4a.40.2") {
+		t.Errorf("%s: codecs %q, want H.264 and AAC-LC", o.Rendition.Name, h.Codecs)
+	}
+	if h.AverageBandwidth <= 0 || h.Bandwidth < h.AverageBandwidth {
+		t.Errorf("%s: bandwidth %d, average %d", o.Rendition.Name, h.Bandwidth, h.AverageBandwidth)
+	}
+	// Probed as a player reads it (the truncation check of sources reads files, not playlists).
+	got, err := Probe(context.Background(), filepath.Join(h.Dir, HLSPlaylist))
+	if err != nil || got.Video == nil {
+		t.Fatalf("%s: probe the playlist: %v", o.Rendition.Name, err)
+	}
+	v := got.Video
+	if v.Codec != "h264" || v.Width != o.Rendition.Width || v.Height != o.Rendition.Height || v.Rotation != 0 {
+		t.Errorf("%s: HLS video %+v, want H.264 %d×%d", o.Rendition.Name, *v, o.Rendition.Width, o.Rendition.Height)
+	}
+	if (len(got.Audio) == 1) != (o.Rendition.AudioStream >= 0) {
+		t.Errorf("%s: HLS audio %+v", o.Rendition.Name, got.Audio)
+	}
+	if d := got.Duration - duration; d < -150*time.Millisecond || d > 150*time.Millisecond {
+		t.Errorf("%s: HLS duration %v, source %v", o.Rendition.Name, got.Duration, duration)
+	}
 }
 
 func TestTranscodePortrait(t *testing.T) {
@@ -102,6 +155,8 @@ func TestTranscodePortrait(t *testing.T) {
 	if plan[0].Width != v.Width || plan[0].Height != v.Height {
 		t.Errorf("plan said %d×%d, ffmpeg made %d×%d", plan[0].Width, plan[0].Height, v.Width, v.Height)
 	}
+	// The HLS stream is the same encode: upright and portrait too.
+	checkHLS(t, outputs[0], probeOK(t, src).Duration)
 }
 
 func TestTranscodeCancel(t *testing.T) {
