@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -92,4 +93,90 @@ func initCodecs(init []byte) (string, error) {
 		codecs += ",mp4a.40.2"
 	}
 	return codecs, nil
+}
+
+// uriAttr is the URI attribute of a tag such as EXT-X-MAP.
+var uriAttr = regexp.MustCompile(`URI="([^"]*)"`)
+
+// RenameHLS returns a media playlist with every file it names — the init segment and the media
+// segments — renamed by rename, for a store that keeps them under other names.
+func RenameHLS(playlist []byte, rename func(name string) string) []byte {
+	var b bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(playlist))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "#"):
+			line = uriAttr.ReplaceAllStringFunc(line, func(attr string) string {
+				return `URI="` + rename(uriAttr.FindStringSubmatch(attr)[1]) + `"`
+			})
+		case strings.TrimSpace(line) != "":
+			line = rename(strings.TrimSpace(line))
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+// Variant is one rendition's stream as a master playlist lists it.
+type Variant struct {
+	URI                         string
+	Bandwidth, AverageBandwidth int64
+	Codecs                      string
+	Width, Height               int
+	FrameRate                   string // "25.000"; "" when unknown
+}
+
+// SubtitleRendition is a WebVTT media playlist in a master playlist's subtitles group.
+type SubtitleRendition struct {
+	URI      string
+	Language string // BCP 47
+	Name     string // in its own language: "Русский"
+	// Default marks the one a player shows without being asked; Autoselect lets it pick one by
+	// the viewer's language. Captions describe sounds as well as speech.
+	Default, Autoselect, Captions bool
+}
+
+// MasterPlaylist writes the master playlist of an HLS presentation (RFC 8216, version 7): its
+// variants, smallest first as given, each with the subtitles group when there is one.
+func MasterPlaylist(variants []Variant, subtitles []SubtitleRendition) []byte {
+	var b bytes.Buffer
+	b.WriteString("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n")
+	for _, s := range subtitles {
+		fmt.Fprintf(&b, `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE=%s,NAME=%s,DEFAULT=%s,AUTOSELECT=%s`,
+			quoted(s.Language), quoted(s.Name), yesNo(s.Default), yesNo(s.Default || s.Autoselect))
+		if s.Captions {
+			b.WriteString(`,CHARACTERISTICS="public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound"`)
+		}
+		fmt.Fprintf(&b, ",URI=%s\n", quoted(s.URI))
+	}
+	for _, v := range variants {
+		fmt.Fprintf(&b, "#EXT-X-STREAM-INF:BANDWIDTH=%d", v.Bandwidth)
+		if v.AverageBandwidth > 0 {
+			fmt.Fprintf(&b, ",AVERAGE-BANDWIDTH=%d", v.AverageBandwidth)
+		}
+		fmt.Fprintf(&b, ",CODECS=%s,RESOLUTION=%dx%d", quoted(v.Codecs), v.Width, v.Height)
+		if v.FrameRate != "" {
+			b.WriteString(",FRAME-RATE=" + v.FrameRate)
+		}
+		if len(subtitles) > 0 {
+			b.WriteString(`,SUBTITLES="subs"`)
+		}
+		b.WriteString("\n" + v.URI + "\n")
+	}
+	return b.Bytes()
+}
+
+// quoted is a quoted-string attribute value, which may hold neither a double quote nor a line
+// break.
+func quoted(s string) string {
+	return `"` + strings.NewReplacer(`"`, "'", "\r", " ", "\n", " ").Replace(s) + `"`
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "YES"
+	}
+	return "NO"
 }

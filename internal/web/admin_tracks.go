@@ -400,6 +400,11 @@ func trackURL(t *track.Track) string { return "/media/tracks/" + strconv.FormatI
 // the way in and are written by the WebVTT writer: the file carries only WebVTT's own markup.
 func (s *Server) trackMedia(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathFileID(r, ".vtt")
+	playlist := false
+	if !ok {
+		id, ok = pathFileID(r, ".m3u8")
+		playlist = true
+	}
 	if !ok {
 		s.notFound(w, r)
 		return
@@ -414,8 +419,13 @@ func (s *Server) trackMedia(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	if _, err := s.publicVideo(ctx, strconv.FormatInt(t.VideoID, 10)); err != nil {
+	v, err := s.publicVideo(ctx, strconv.FormatInt(t.VideoID, 10))
+	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if playlist {
+		s.trackPlaylist(w, r, t, v)
 		return
 	}
 	h := w.Header()
