@@ -27,6 +27,10 @@ const (
 	staticImmutable   = "public, max-age=31536000, immutable"
 	staticShortLived  = "public, max-age=300"
 	staticBrotliLevel = 11
+	// A large file (the hls.js bundle, half a megabyte) gets a lower level: 11 would take
+	// seconds of every start for a few per cent.
+	staticLargeFile        = 128 << 10
+	staticLargeBrotliLevel = 7
 )
 
 type staticFile struct {
@@ -85,7 +89,11 @@ func precompress(body []byte) (gz, br []byte) {
 		gz = bytes.Clone(b.Bytes())
 	}
 	b.Reset()
-	bw := brotli.NewWriterLevel(&b, staticBrotliLevel)
+	level := staticBrotliLevel
+	if len(body) > staticLargeFile {
+		level = staticLargeBrotliLevel
+	}
+	bw := brotli.NewWriterLevel(&b, level)
 	_, _ = bw.Write(body)
 	_ = bw.Close()
 	if b.Len() < len(body) {

@@ -46,6 +46,17 @@ func hlsMasterURL(v *video.Video, lang string) string {
 	return ""
 }
 
+// hlsLibPath is where scripts/hlsjs.sh puts the hls.js bundle among the static files.
+const hlsLibPath = "vendor/hls.min.js"
+
+// hlsLibURL is the content-hashed URL of the embedded hls.js, "" when the build has none.
+func hlsLibURL() string {
+	if _, ok := staticAssets().byName[hlsLibPath]; !ok {
+		return ""
+	}
+	return staticURL(hlsLibPath)
+}
+
 // hlsMaster serves the master playlist of a public video. ?lang= names the language whose
 // subtitles are the default (the player's preselected track); without it none is.
 func (s *Server) hlsMaster(w http.ResponseWriter, r *http.Request) {

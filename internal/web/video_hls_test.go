@@ -1,13 +1,20 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"sistercity/internal/polltest"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
 )
@@ -95,4 +102,78 @@ func TestHLSMasterAndStreams(t *testing.T) {
 			t.Errorf("%s: %d, want 404", p, resp.StatusCode)
 		}
 	}
+}
+
+// TestBrowserWatchPageStreamsHLS plays a demo-style video (Russian and Korean subtitles) on the
+// Russian watch page in Chromium, twice: as Chromium is (which plays HLS natively since 2025, as
+// Safari does), then as a browser without native HLS, through hls.js: it starts on a level of
+// its own choice, with the master playlist's Russian subtitles as the default and the Russian
+// track showing, and the quality choice switches it to 240p.
+func TestBrowserWatchPageStreamsHLS(t *testing.T) {
+	if hlsLibURL() == "" {
+		t.Skip("hls.js is not embedded: scripts/hlsjs.sh installs it (make test runs it)")
+	}
+	e := newTestEnv(t)
+	_, _, p := seedVladivostok(t, e)
+	v := seedVideo(t, e, p, video.StatePublished, ruOnly)
+	addTrack(t, e, v.ID, "ru", track.StatusApproved, true, "Держитесь, жители Пусана!", "Мы с вами.")
+	addTrack(t, e, v.ID, "ko", track.StatusApproved, false, "부산 시민 여러분, 힘내세요!", "함께합니다.")
+	ctx := newBrowser(t)
+	watch := e.ts.URL + "/ru/videos/" + itoa64(v.ID)
+	type state struct {
+		Stream, Level, Showing string
+		Time                   float64
+		Levels                 int
+		Subtitles              []string
+	}
+	var s state
+	play := func(what string, done func() bool) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`(() => { const p = document.getElementById("player");
+			p.muted = true; p.play().catch(() => {}); })()`)); err != nil {
+			t.Fatal(err)
+		}
+		polltest.Until(t, what, func() (bool, string) {
+			raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const p = document.getElementById("player"), h = p.hls;
+				return JSON.stringify({Stream: p.dataset.stream || "", Level: p.dataset.level || "", Time: p.currentTime,
+					Showing: [...p.textTracks].filter((t) => t.mode === "showing").map((t) => t.language).join(),
+					Levels: h ? h.levels.length : 0,
+					Subtitles: h ? h.subtitleTracks.map((s) => s.lang + " " + s.name + " " + s.default) : []}); })()`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(raw), &s); err != nil {
+				t.Fatal(err)
+			}
+			return done(), fmt.Sprintf("%+v", s)
+		})
+	}
+
+	auditPage(t, ctx, watch)
+	play("the video to play natively with the Russian subtitles", func() bool {
+		return s.Stream == "native" && s.Time > 0.2 && s.Showing == "ru"
+	})
+
+	// A browser without native HLS (Firefox, Chrome before 2025): hls.js.
+	if _, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `{ const can = HTMLMediaElement.prototype.canPlayType;
+			HTMLMediaElement.prototype.canPlayType = function (type) { return /mpegurl/i.test(type) ? "" : can.call(this, type); }; }`,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(watch), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
+		t.Fatal(err)
+	}
+	play("the video to play through hls.js with the master's Russian subtitles", func() bool {
+		return s.Stream == "hls" && s.Time > 0.2 && s.Showing == "ru" && s.Levels == 2 && s.Level != "" &&
+			slices.Contains(s.Subtitles, "ru Русский true")
+	})
+	if !slices.Contains(s.Subtitles, "ko 한국어 false") {
+		t.Errorf("subtitles of the master: %v", s.Subtitles)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById("rendition");
+		s.value = "0"; s.dispatchEvent(new Event("change")); })()`)); err != nil {
+		t.Fatal(err)
+	}
+	play("hls.js to switch to 240p", func() bool { return s.Stream == "hls" && s.Level == "240" })
 }

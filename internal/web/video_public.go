@@ -248,6 +248,7 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 type videoSource struct {
 	URL           string
 	Label         string
+	Lines         int
 	Width, Height int
 	Default       bool
 }
