@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -138,25 +139,39 @@ func checkHLS(t *testing.T, o Output, duration time.Duration) {
 	}
 }
 
+// TestTranscodePortrait encodes phone clips filmed upright — landscape frames with a rotation
+// of 90° or 270° — into two renditions: each, as MP4 and as HLS, comes out portrait, with the
+// rotation applied to the pixels and none left in the metadata, the ladder taken by the short
+// side.
 func TestTranscodePortrait(t *testing.T) {
 	t.Parallel()
-	src := clip(t, "phone-portrait.mp4", ClipOptions{Width: 320, Height: 180, Rotation: 90})
-	plan := Plan(probeOK(t, src), []int{240})
-	dir := t.TempDir()
-	outputs, err := Transcode(context.Background(), src, dir, plan, X264{Preset: "ultrafast"}, nil)
-	if err != nil {
-		t.Fatal(err)
+	for _, rotation := range []int{90, 270} {
+		t.Run(strconv.Itoa(rotation), func(t *testing.T) {
+			t.Parallel()
+			src := clip(t, "phone-portrait-"+strconv.Itoa(rotation)+".mp4", ClipOptions{Width: 384, Height: 216, Rotation: rotation})
+			info := probeOK(t, src)
+			plan := Plan(info, []int{144, 216})
+			if len(plan) != 2 {
+				t.Fatalf("plan %+v, want 144p and 216p", plan)
+			}
+			outputs, err := Transcode(context.Background(), src, t.TempDir(), plan, X264{Preset: "ultrafast"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string][2]int{"144p": {144, 256}, "216p": {216, 384}}
+			for _, o := range outputs {
+				v := probeOK(t, o.Path).Video
+				if [2]int{v.Width, v.Height} != want[o.Rendition.Name] || v.Rotation != 0 {
+					t.Errorf("%s: %d×%d rotated %d°, want %v upright", o.Rendition.Name, v.Width, v.Height, v.Rotation, want[o.Rendition.Name])
+				}
+				if o.Rendition.Width != v.Width || o.Rendition.Height != v.Height {
+					t.Errorf("plan said %d×%d, ffmpeg made %d×%d", o.Rendition.Width, o.Rendition.Height, v.Width, v.Height)
+				}
+				// The HLS stream is the same encode: upright and portrait too.
+				checkHLS(t, o, info.Duration)
+			}
+		})
 	}
-	// Turned upright, 180 wide; the next even height after 320 × 180/180.
-	v := probeOK(t, outputs[0].Path).Video
-	if v.Width != 180 || v.Height != 320 || v.Rotation != 0 {
-		t.Errorf("portrait rendition %+v, want 180×320 with no rotation left", *v)
-	}
-	if plan[0].Width != v.Width || plan[0].Height != v.Height {
-		t.Errorf("plan said %d×%d, ffmpeg made %d×%d", plan[0].Width, plan[0].Height, v.Width, v.Height)
-	}
-	// The HLS stream is the same encode: upright and portrait too.
-	checkHLS(t, outputs[0], probeOK(t, src).Duration)
 }
 
 func TestTranscodeCancel(t *testing.T) {

@@ -396,8 +396,9 @@ func trackETag(t *track.Track) string {
 // trackURL is the public URL of an approved track's WebVTT.
 func trackURL(t *track.Track) string { return "/media/tracks/" + strconv.FormatInt(t.ID, 10) + ".vtt" }
 
-// trackMedia serves the approved track of a public video as WebVTT. Its cues were sanitised on
-// the way in and are written by the WebVTT writer: the file carries only WebVTT's own markup.
+// trackMedia serves the approved track of a public video as WebVTT ({id}.vtt), or its WebVTT
+// media playlist for HLS ({id}.m3u8). Its cues were sanitised on the way in and are written by
+// the WebVTT writer: the file carries only WebVTT's own markup.
 func (s *Server) trackMedia(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathFileID(r, ".vtt")
 	playlist := false

@@ -250,6 +250,12 @@ func TestBrowserWatchPagePlays(t *testing.T) {
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, ruOnly)
+	// Processed before HLS: the MP4 renditions are the player's sources (video_hls_test.go has
+	// the streaming).
+	e.inTx(func(tx *sql.Tx) error {
+		_, err := tx.Exec("UPDATE video_renditions SET hls_key = '' WHERE video_id = $1", v.ID)
+		return err
+	})
 	ctx := newBrowser(t)
 	page := e.ts.URL + "/ko/videos/" + itoa64(v.ID)
 	auditPage(t, ctx, page)
