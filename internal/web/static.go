@@ -27,8 +27,9 @@ const (
 	staticImmutable   = "public, max-age=31536000, immutable"
 	staticShortLived  = "public, max-age=300"
 	staticBrotliLevel = 11
-	// A large file (the hls.js bundle, half a megabyte) gets a lower level: 11 would take
-	// seconds of every start for a few per cent.
+	// A large file (the hls.js bundle, half a megabyte) is compressed on its first request
+	// rather than at start, which it would delay by seconds, and at a lower Brotli level: 11
+	// would take seconds for a few per cent.
 	staticLargeFile        = 128 << 10
 	staticLargeBrotliLevel = 7
 )
@@ -40,6 +41,16 @@ type staticFile struct {
 	tag    string // the content hash, which the ETags are made of
 	body   []byte
 	gz, br []byte // nil when compressing does not pay
+	// compress, when not nil, computes gz and br of a large file once, on first use.
+	compress func()
+}
+
+// compressed returns f with its compressed variants in place.
+func (f *staticFile) compressed() *staticFile {
+	if f.compress != nil {
+		f.compress()
+	}
+	return f
 }
 
 type staticSet struct {
@@ -68,7 +79,11 @@ var staticAssets = sync.OnceValue(func() *staticSet {
 		if f.ctype == "" {
 			f.ctype = http.DetectContentType(body)
 		}
-		if compressible(f.ctype) {
+		switch {
+		case !compressible(f.ctype):
+		case len(body) > staticLargeFile:
+			f.compress = sync.OnceFunc(func() { f.gz, f.br = precompress(body) })
+		default:
 			f.gz, f.br = precompress(body)
 		}
 		set.byName[name] = f
@@ -151,6 +166,7 @@ func (s *Server) static() http.Handler {
 			s.notFound(w, r)
 			return
 		}
+		f = f.compressed()
 		h := w.Header()
 		body, etag := f.body, `"`+f.tag+`"`
 		if f.gz != nil || f.br != nil {
