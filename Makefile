@@ -3,22 +3,27 @@ SHELL := /bin/bash
 BIN := bin/sistercity
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test bench vet fmt clean deb
+.PHONY: run build test bench vet fmt clean deb hlsjs
+
+# hlsjs installs the hls.js bundle the player embeds (scripts/hlsjs.sh); without it (no npm, no
+# network) the build goes on and the player falls back to native HLS or the MP4 renditions.
+hlsjs:
+	@bash scripts/hlsjs.sh >/dev/null || echo "hls.js not installed: the player will fall back to MP4 where HLS is not native" >&2
 
 run: build
 	@. scripts/lib.sh && need_pkg ffmpeg:ffmpeg ffprobe:ffmpeg /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
 	./$(BIN) serve --demo
 
-build:
+build: hlsjs
 	@. scripts/lib.sh && need_go
 	go build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/sistercity
 
-test:
+test: hlsjs
 	bash scripts/test.sh
 
 # deb builds the Debian package bin/sistercity_VERSION-1_amd64.deb with nfpm (installed once from
 # the Go module proxy); packaging/ holds its files, packaging/deb_test.go checks it.
-deb:
+deb: hlsjs
 	bash scripts/deb.sh
 
 # test-stress runs make test STRESS_RUNS times (default 5) beside two CPU-bound processes.

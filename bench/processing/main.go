@@ -316,9 +316,12 @@ func bare(ctx context.Context, src, dir string, info *media.Info, plan []media.R
 	if err := tool(ctx, io.Discard, "ffmpeg", media.TailCheckArgs(src, info.Video.Index)...); err != nil {
 		return err
 	}
-	outs := make([]string, len(plan))
+	outs := make([]media.Target, len(plan))
 	for i, r := range plan {
-		outs[i] = filepath.Join(dir, r.Name+".mp4")
+		outs[i] = media.Target{MP4: filepath.Join(dir, r.Name+".mp4"), HLS: filepath.Join(dir, r.Name+".hls")}
+		if err := os.MkdirAll(outs[i].HLS, 0o755); err != nil {
+			return err
+		}
 	}
 	if err := tool(ctx, io.Discard, "ffmpeg", media.TranscodeArgs(src, outs, plan, enc)...); err != nil {
 		return err

@@ -2,6 +2,7 @@ package media
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -14,9 +15,31 @@ const audioBitRate = "128k"
 // later be cut into HLS/DASH segments and switched between.
 const keyframeSeconds = 2
 
-// TranscodeArgs is ffmpeg's argument list for encoding plan into outs (one path per
-// rendition) in a single process: the source is read and decoded once, and every rendition is
-// scaled and encoded from the same decoded frames. Progress goes to stdout as key=value blocks.
+// Target is where one rendition is written: its MP4 file and, unless HLS is "", the directory of
+// its HLS stream (HLSPlaylist, HLSInit and fMP4 segments), which must exist. Both are absolute
+// paths, since they are written through the tee muxer's own syntax.
+type Target struct {
+	MP4, HLS string
+}
+
+// Names of an HLS stream's files in its directory.
+const (
+	HLSPlaylist = "index.m3u8"
+	HLSInit     = "init.mp4"
+	hlsSegments = "seg-%05d.m4s"
+)
+
+// hlsSegmentSeconds is the HLS segments' target length: two keyframe intervals, so that every
+// segment starts on a keyframe shared by all renditions and a player can switch between them
+// at any segment.
+const hlsSegmentSeconds = 2 * keyframeSeconds
+
+// TranscodeArgs is ffmpeg's argument list for encoding plan into outs (one per rendition) in a
+// single process: the source is read and decoded once, and every rendition is scaled and
+// encoded from the same decoded frames. Progress goes to stdout as key=value blocks.
+//
+// Each rendition's encoded streams go to the tee muxer, which writes them both as the MP4
+// download and as fMP4 (CMAF) HLS segments: two containers, one encode.
 //
 // One process rather than one per rendition: decoding is paid once (a phone's 4K HEVC costs
 // more to decode than a 360p encode), the encoders run side by side on every core, there is one
@@ -24,13 +47,63 @@ const keyframeSeconds = 2
 // as the job does anyway. On the 3 s 720p test clip into 360p+720p it takes about two thirds of
 // the time of two processes in a row (BenchmarkTranscode). The price is memory for all the
 // encoders at once, which is small at these sizes.
-func TranscodeArgs(in string, outs []string, plan []Rendition, enc Encoder) []string {
+func TranscodeArgs(in string, outs []Target, plan []Rendition, enc Encoder) []string {
 	args := []string{"-hide_banner", "-nostdin", "-v", "error", "-y", "-progress", "pipe:1", "-nostats", "-i", fileURL(in)}
 	for i, r := range plan {
 		args = append(args, renditionArgs(r, enc)...)
-		args = append(args, fileURL(outs[i]))
+		args = append(args, outputArgs(outs[i])...)
 	}
 	return args
+}
+
+// outputArgs are the muxer options of a rendition's outputs: the MP4 alone, or the MP4 and the
+// HLS stream through the tee muxer.
+func outputArgs(t Target) []string {
+	// The index first, so that a phone starts playing before the whole file has arrived.
+	if t.HLS == "" {
+		return []string{"-movflags", "+faststart", "-f", "mp4", fileURL(t.MP4)}
+	}
+	hls := teeOptions([][2]string{
+		{"f", "hls"},
+		{"hls_time", strconv.Itoa(hlsSegmentSeconds)},
+		{"hls_playlist_type", "vod"},
+		{"hls_segment_type", "fmp4"},
+		{"hls_flags", "independent_segments"},
+		{"hls_fmp4_init_filename", HLSInit},
+		{"hls_segment_filename", t.HLS + "/" + hlsSegments},
+	})
+	spec := teeEscape("[f=mp4:movflags=+faststart]"+fileURL(t.MP4)) + "|" + teeEscape(hls+fileURL(t.HLS+"/"+HLSPlaylist))
+	// The tee muxer cannot tell its outputs that the codecs' headers belong in the container
+	// (avcC, esds) rather than in the stream, as MP4 and fMP4 both want.
+	return []string{"-flags:v", "+global_header", "-flags:a", "+global_header", "-f", "tee", spec}
+}
+
+// teeOptions writes the bracketed options of one of the tee muxer's outputs, whose values are
+// read as tokens once more than the rest.
+func teeOptions(opts [][2]string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, o := range opts {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(o[0] + "=" + teeEscape(o[1]))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// teeEscape escapes s for one level of ffmpeg's token parsing (av_get_token), which reads a
+// backslash followed by any character as that character.
+func teeEscape(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/._-+%", c)) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // renditionArgs are the output options of one rendition.
@@ -65,9 +138,7 @@ func renditionArgs(r Rendition, enc Encoder) []string {
 	}
 	// No metadata is copied: phone clips carry the GPS position where they were filmed, which a
 	// published message must not reveal. Chapters and subtitles are handled elsewhere.
-	args = append(args, "-map_metadata", "-1", "-map_chapters", "-1")
-	// The index first, so that a phone starts playing before the whole file has arrived.
-	return append(args, "-movflags", "+faststart", "-f", "mp4")
+	return append(args, "-map_metadata", "-1", "-map_chapters", "-1")
 }
 
 // scaleFilter scales the picture so that its short side has r.Lines lines and the other keeps

@@ -31,7 +31,7 @@ var phoneInfo = &Info{
 func TestArgsGolden(t *testing.T) {
 	camera := Plan(cameraInfo, nil)
 	phone := Plan(phoneInfo, []int{360, 720})
-	outs := []string{"/data/v/.360p.mp4.1.part", "/data/v/.720p.mp4.2.part"}
+	outs := []Target{{MP4: "/data/v/.360p.mp4.1.part", HLS: "/data/v/.360p.hls.1.part"}, {MP4: "/data/v/.720p.mp4.2.part", HLS: "/data/v/.720p.hls.2.part"}}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -185,7 +185,7 @@ func TestStderrTail(t *testing.T) {
 // EncodeArgs is ffmpeg's argument list for encoding one rendition of in into out alone, the
 // way the per-rendition benchmark runs it.
 func EncodeArgs(in, out string, r Rendition, enc Encoder) []string {
-	return TranscodeArgs(in, []string{out}, []Rendition{r}, enc)
+	return TranscodeArgs(in, []Target{{MP4: out}}, []Rendition{r}, enc)
 }
 
 // StandardHeights are the usual nominal resolutions, in lines, for planning tests.

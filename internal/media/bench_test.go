@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -40,9 +41,12 @@ func BenchmarkTranscode(b *testing.B) {
 	})
 	b.Run("ffmpeg", func(b *testing.B) {
 		dir := b.TempDir()
-		outs := make([]string, len(plan))
+		outs := make([]Target, len(plan))
 		for i, r := range plan {
-			outs[i] = filepath.Join(dir, r.Name+".mp4")
+			outs[i] = Target{MP4: filepath.Join(dir, r.Name+".mp4"), HLS: filepath.Join(dir, r.Name+".hls")}
+			if err := os.MkdirAll(outs[i].HLS, 0o755); err != nil {
+				b.Fatal(err)
+			}
 		}
 		args := TranscodeArgs(src, outs, plan, enc)
 		for b.Loop() {

@@ -18,6 +18,8 @@ type Output struct {
 	Rendition Rendition
 	Path      string // outDir/Name.mp4
 	Size      int64  // bytes
+	// HLS is the same encoded streams as an HLS stream, in outDir/Name.hls.
+	HLS *HLSStream
 }
 
 // Progress is how far an encode has got.
@@ -32,9 +34,9 @@ type Progress struct {
 }
 
 // Transcode encodes in into the renditions of plan, one MP4 per rendition named
-// outDir/<Name>.mp4, with one ffmpeg process (see TranscodeArgs for why one). ffmpeg writes
-// to hidden temporary files in outDir, which are renamed into place only when it has
-// succeeded, so a final name never holds half a file; on failure or cancellation the
+// outDir/<Name>.mp4 and the same streams as HLS in outDir/<Name>.hls, with one ffmpeg process
+// (see TranscodeArgs for why one). ffmpeg writes to hidden temporary files and directories in
+// outDir, which are renamed into place only when it has succeeded, so a final name never holds half a file; on failure or cancellation the
 // temporaries are removed. Cancelling ctx kills ffmpeg's whole process group.
 //
 // progress, when not nil, is called from Transcode's goroutine about twice a second and once
@@ -43,30 +45,39 @@ func Transcode(ctx context.Context, in, outDir string, plan []Rendition, enc Enc
 	if len(plan) == 0 {
 		return nil, errors.New("media: transcode: empty plan")
 	}
-	finals := make([]string, len(plan))
+	// The tee muxer's outputs are written as absolute paths (see Target).
+	if outDir, err = filepath.Abs(outDir); err != nil {
+		return nil, fmt.Errorf("media: transcode: %w", err)
+	}
+	finals := make([]Target, len(plan))
 	seen := map[string]bool{}
 	for i, r := range plan {
 		if r.Name == "" || strings.ContainsAny(r.Name, `/\`) || strings.HasPrefix(r.Name, ".") || seen[r.Name] {
 			return nil, fmt.Errorf("media: transcode: bad or repeated rendition name %q", r.Name)
 		}
 		seen[r.Name] = true
-		finals[i] = filepath.Join(outDir, r.Name+".mp4")
+		finals[i] = Target{MP4: filepath.Join(outDir, r.Name+".mp4"), HLS: filepath.Join(outDir, r.Name+".hls")}
 	}
 
-	temps := make([]string, 0, len(plan))
+	temps := make([]Target, 0, len(plan))
 	defer func() {
 		if err != nil {
 			for _, t := range temps {
-				os.Remove(t)
+				os.Remove(t.MP4)
+				os.RemoveAll(t.HLS)
 			}
 		}
 	}()
 	for _, r := range plan {
-		t, err := reserveTemp(outDir, r.Name+".mp4")
+		mp4, err := reserveTemp(outDir, r.Name+".mp4")
 		if err != nil {
 			return nil, fmt.Errorf("media: transcode: %w", err)
 		}
-		temps = append(temps, t)
+		hls, err := os.MkdirTemp(outDir, "."+r.Name+".hls.*.part")
+		temps = append(temps, Target{MP4: mp4, HLS: hls})
+		if err != nil {
+			return nil, fmt.Errorf("media: transcode: %w", err)
+		}
 	}
 
 	var duration time.Duration
@@ -100,17 +111,31 @@ func Transcode(ctx context.Context, in, outDir string, plan []Rendition, enc Enc
 	}
 
 	for i, t := range temps {
-		size, err := syncFile(t)
+		size, err := syncFile(t.MP4)
 		if err != nil {
 			return nil, fmt.Errorf("media: transcode: %w", err)
 		}
 		if size == 0 {
 			return nil, &Error{Code: CodeEncodeFailed, Detail: plan[i].Name + ": ffmpeg wrote nothing", Stderr: stderr.String()}
 		}
-		outputs = append(outputs, Output{Rendition: plan[i], Path: finals[i], Size: size})
+		hls, err := ReadHLS(t.HLS)
+		if err != nil {
+			return nil, &Error{Code: CodeEncodeFailed, Detail: plan[i].Name + ": " + err.Error(), Stderr: stderr.String()}
+		}
+		for _, f := range hls.Files {
+			if _, err := syncFile(filepath.Join(t.HLS, f)); err != nil {
+				return nil, fmt.Errorf("media: transcode: %w", err)
+			}
+		}
+		hls.Dir = finals[i].HLS
+		outputs = append(outputs, Output{Rendition: plan[i], Path: finals[i].MP4, Size: size, HLS: hls})
 	}
 	for i, t := range temps {
-		if err := os.Rename(t, finals[i]); err != nil {
+		if err := os.Rename(t.MP4, finals[i].MP4); err != nil {
+			return nil, fmt.Errorf("media: transcode: %w", err)
+		}
+		os.RemoveAll(finals[i].HLS) // a directory is not replaced by a rename
+		if err := os.Rename(t.HLS, finals[i].HLS); err != nil {
 			return nil, fmt.Errorf("media: transcode: %w", err)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -82,25 +84,93 @@ func TestTranscode(t *testing.T) {
 			t.Errorf("%s: top-level atoms %v, want moov before mdat (faststart)", o.Rendition.Name, atoms)
 		}
 	}
-	assertOnly(t, dir, "360p.mp4", "720p.mp4")
+	for _, o := range outputs {
+		checkHLS(t, o, info.Duration)
+	}
+	assertOnly(t, dir, "360p.hls", "360p.mp4", "720p.hls", "720p.mp4")
 }
 
-func TestTranscodePortrait(t *testing.T) {
-	t.Parallel()
-	src := clip(t, "phone-portrait.mp4", ClipOptions{Width: 320, Height: 180, Rotation: 90})
-	plan := Plan(probeOK(t, src), []int{240})
-	dir := t.TempDir()
-	outputs, err := Transcode(context.Background(), src, dir, plan, X264{Preset: "ultrafast"}, nil)
+// checkHLS probes o's HLS stream: the same picture and sound as its MP4, in fMP4 segments that
+// cover the whole video, with what a master playlist needs to know.
+func checkHLS(t *testing.T, o Output, duration time.Duration) {
+	t.Helper()
+	h := o.HLS
+	if h == nil || h.Dir != filepath.Join(filepath.Dir(o.Path), o.Rendition.Name+".hls") {
+		t.Fatalf("%s: HLS stream %+v", o.Rendition.Name, h)
+	}
+	if len(h.Files) < 3 || h.Files[0] != HLSPlaylist || h.Files[1] != HLSInit {
+		t.Errorf("%s: HLS files %v", o.Rendition.Name, h.Files)
+	}
+	for _, f := range h.Files {
+		if _, err := os.Stat(filepath.Join(h.Dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	playlist, err := os.ReadFile(filepath.Join(h.Dir, HLSPlaylist))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Turned upright, 180 wide; the next even height after 320 × 180/180.
-	v := probeOK(t, outputs[0].Path).Video
-	if v.Width != 180 || v.Height != 320 || v.Rotation != 0 {
-		t.Errorf("portrait rendition %+v, want 180×320 with no rotation left", *v)
+	for _, want := range []string{"#EXT-X-PLAYLIST-TYPE:VOD", `#EXT-X-MAP:URI="init.mp4"`, "#EXT-X-ENDLIST", "seg-00000.m4s"} {
+		if !strings.Contains(string(playlist), want) {
+			t.Errorf("%s: playlist lacks %s:\n%s", o.Rendition.Name, want, playlist)
+		}
 	}
-	if plan[0].Width != v.Width || plan[0].Height != v.Height {
-		t.Errorf("plan said %d×%d, ffmpeg made %d×%d", plan[0].Width, plan[0].Height, v.Width, v.Height)
+	// x264 signals the lowest profile the stream needs (ultrafast's is Constrained Baseline).
+	if len(h.Codecs) != len("avc1.64001f,mp4a.40.2") || !strings.HasPrefix(h.Codecs, "avc1.") || !strings.HasSuffix(h.Codecs, ",mp4a.40.2") {
+		t.Errorf("%s: codecs %q, want H.264 and AAC-LC", o.Rendition.Name, h.Codecs)
+	}
+	if h.AverageBandwidth <= 0 || h.Bandwidth < h.AverageBandwidth {
+		t.Errorf("%s: bandwidth %d, average %d", o.Rendition.Name, h.Bandwidth, h.AverageBandwidth)
+	}
+	// Probed as a player reads it (the truncation check of sources reads files, not playlists).
+	got, err := Probe(context.Background(), filepath.Join(h.Dir, HLSPlaylist))
+	if err != nil || got.Video == nil {
+		t.Fatalf("%s: probe the playlist: %v", o.Rendition.Name, err)
+	}
+	v := got.Video
+	if v.Codec != "h264" || v.Width != o.Rendition.Width || v.Height != o.Rendition.Height || v.Rotation != 0 {
+		t.Errorf("%s: HLS video %+v, want H.264 %d×%d", o.Rendition.Name, *v, o.Rendition.Width, o.Rendition.Height)
+	}
+	if (len(got.Audio) == 1) != (o.Rendition.AudioStream >= 0) {
+		t.Errorf("%s: HLS audio %+v", o.Rendition.Name, got.Audio)
+	}
+	if d := got.Duration - duration; d < -150*time.Millisecond || d > 150*time.Millisecond {
+		t.Errorf("%s: HLS duration %v, source %v", o.Rendition.Name, got.Duration, duration)
+	}
+}
+
+// TestTranscodePortrait encodes phone clips filmed upright — landscape frames with a rotation
+// of 90° or 270° — into two renditions: each, as MP4 and as HLS, comes out portrait, with the
+// rotation applied to the pixels and none left in the metadata, the ladder taken by the short
+// side.
+func TestTranscodePortrait(t *testing.T) {
+	t.Parallel()
+	for _, rotation := range []int{90, 270} {
+		t.Run(strconv.Itoa(rotation), func(t *testing.T) {
+			t.Parallel()
+			src := clip(t, "phone-portrait-"+strconv.Itoa(rotation)+".mp4", ClipOptions{Width: 384, Height: 216, Rotation: rotation})
+			info := probeOK(t, src)
+			plan := Plan(info, []int{144, 216})
+			if len(plan) != 2 {
+				t.Fatalf("plan %+v, want 144p and 216p", plan)
+			}
+			outputs, err := Transcode(context.Background(), src, t.TempDir(), plan, X264{Preset: "ultrafast"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string][2]int{"144p": {144, 256}, "216p": {216, 384}}
+			for _, o := range outputs {
+				v := probeOK(t, o.Path).Video
+				if [2]int{v.Width, v.Height} != want[o.Rendition.Name] || v.Rotation != 0 {
+					t.Errorf("%s: %d×%d rotated %d°, want %v upright", o.Rendition.Name, v.Width, v.Height, v.Rotation, want[o.Rendition.Name])
+				}
+				if o.Rendition.Width != v.Width || o.Rendition.Height != v.Height {
+					t.Errorf("plan said %d×%d, ffmpeg made %d×%d", o.Rendition.Width, o.Rendition.Height, v.Width, v.Height)
+				}
+				// The HLS stream is the same encode: upright and portrait too.
+				checkHLS(t, o, info.Duration)
+			}
+		})
 	}
 }
 

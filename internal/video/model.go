@@ -122,6 +122,14 @@ type Rendition struct {
 	Size    int64
 	Bitrate int64 // bits per second, averaged over the video
 	Key     string
+	// HLSKey is the rendition's HLS media playlist, "" for a rendition made before HLS; its
+	// init and media segments are stored beside it (see HLSPlaylistOf). Codecs, Bandwidth,
+	// AverageBandwidth and FrameRate ("25.000", "" when unknown) are what the master playlist
+	// says of the stream.
+	HLSKey                      string
+	Codecs                      string
+	Bandwidth, AverageBandwidth int64
+	FrameRate                   string
 }
 
 // Video is a video message.

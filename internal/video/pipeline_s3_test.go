@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +21,7 @@ import (
 
 // TestPipelineOnBothStores runs the processing end to end, with real ffmpeg, once with the
 // media in a local directory and once in an S3 bucket (versitygw): the renditions, poster and
-// thumbnail are stored and readable, a Range request through Store.Serve answers the right
+// thumbnail are stored and readable, each rendition's HLS stream beside it, a Range request through Store.Serve answers the right
 // bytes, a second run replaces the set without leftovers, and the work directory ends empty.
 func TestPipelineOnBothStores(t *testing.T) {
 	stores := []struct {
@@ -73,6 +76,45 @@ func TestPipelineOnBothStores(t *testing.T) {
 	}
 }
 
+// hlsKeys checks the HLS stream of rendition r in the store — a media playlist that names its
+// init and media segments by their stored names, beside it, each stored — and returns its keys.
+func hlsKeys(t *testing.T, deps Deps, r Rendition) []string {
+	t.Helper()
+	ctx := context.Background()
+	if r.HLSKey == "" || !strings.HasPrefix(r.Codecs, "avc1.") || r.Bandwidth <= 0 || r.AverageBandwidth <= 0 || r.FrameRate != "25.000" {
+		t.Fatalf("rendition %+v, want an HLS stream", r)
+	}
+	f, err := deps.Store.Open(ctx, r.HLSKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	playlist, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{r.HLSKey}
+	for _, line := range strings.Split(string(playlist), "\n") {
+		if m := regexp.MustCompile(`URI="([^"]+)"`).FindStringSubmatch(line); m != nil {
+			line = m[1]
+		} else if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key := path.Dir(r.HLSKey) + "/" + line
+		if owner, ok := HLSPlaylistOf(key); !ok || owner != r.HLSKey {
+			t.Errorf("%s names %s, which is not its own", r.HLSKey, line)
+		}
+		if a, err := deps.Store.Stat(ctx, key); err != nil || a.Size == 0 {
+			t.Errorf("%s: %+v %v", key, a, err)
+		}
+		keys = append(keys, key)
+	}
+	if len(keys) < 3 {
+		t.Errorf("%s names %v, want an init and a media segment:\n%s", r.HLSKey, keys, playlist)
+	}
+	return keys
+}
+
 // checkStored checks what processing recorded for video id against the store and returns the
 // live keys.
 func checkStored(t *testing.T, deps Deps, id int64) []string {
@@ -89,6 +131,7 @@ func checkStored(t *testing.T, deps Deps, id int64) []string {
 	live := []string{v.PosterKey, v.ThumbnailKey}
 	for _, r := range v.Renditions {
 		live = append(live, r.Key)
+		live = append(live, hlsKeys(t, deps, r)...)
 		a, err := deps.Store.Stat(ctx, r.Key)
 		if err != nil || a.Size != r.Size || r.Size < 1000 {
 			t.Fatalf("%s: stat %+v, %v; recorded size %d", r.Key, a, err, r.Size)

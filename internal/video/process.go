@@ -1,6 +1,7 @@
 package video
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -285,18 +287,21 @@ func progressRecorder(ctx context.Context, deps Deps, id int64, r run) func(medi
 	}
 }
 
-// outputSet is an encode's outputs as stored: the renditions, poster and thumbnail keys.
+// outputSet is an encode's outputs as stored: the renditions, poster and thumbnail keys, and
+// the keys of the renditions' HLS playlists and segments.
 type outputSet struct {
 	renditions    []Rendition
 	poster, thumb string
+	hls           []string
 }
 
 // keys lists every stored key of the set.
 func (s outputSet) keys() []string {
-	keys := make([]string, 0, len(s.renditions)+2)
+	keys := make([]string, 0, len(s.renditions)+2+len(s.hls))
 	for _, r := range s.renditions {
 		keys = append(keys, r.Key)
 	}
+	keys = append(keys, s.hls...)
 	return append(keys, s.poster, s.thumb)
 }
 
@@ -332,8 +337,19 @@ func storeOutputs(ctx context.Context, deps Deps, id int64, enc encoded, duratio
 		if seconds > 0 {
 			rate = int64(float64(o.Size*8) / seconds)
 		}
-		set.renditions = append(set.renditions, Rendition{Lines: o.Rendition.Lines, Width: o.Rendition.Width,
-			Height: o.Rendition.Height, Size: o.Size, Bitrate: rate, Key: key})
+		rd := Rendition{Lines: o.Rendition.Lines, Width: o.Rendition.Width,
+			Height: o.Rendition.Height, Size: o.Size, Bitrate: rate, Key: key}
+		if o.HLS != nil {
+			if rd.HLSKey, err = storeHLS(ctx, deps, o.HLS, prefix+o.Rendition.Name+".m3u8", &stored); err != nil {
+				return outputSet{}, fmt.Errorf("video: process %d: store: %w", id, err)
+			}
+			rd.Codecs, rd.Bandwidth, rd.AverageBandwidth = o.HLS.Codecs, o.HLS.Bandwidth, o.HLS.AverageBandwidth
+			if fps := o.Rendition.FrameRate.Float(); fps > 0 {
+				rd.FrameRate = strconv.FormatFloat(fps, 'f', 3, 64)
+			}
+			set.hls = append(set.hls, stored[len(stored)-len(o.HLS.Files):]...)
+		}
+		set.renditions = append(set.renditions, rd)
 	}
 	set.poster, set.thumb = prefix+"poster.jpg", prefix+"thumb.jpg"
 	if err := put(enc.poster, set.poster); err != nil {
@@ -343,6 +359,32 @@ func storeOutputs(ctx context.Context, deps Deps, id int64, enc encoded, duratio
 		return outputSet{}, err
 	}
 	return set, nil
+}
+
+// storeHLS stores an HLS stream under the playlist key playlistKey, its segments beside it (see
+// hlsFileKey) and the playlist last, rewritten to name them so. Each stored key is appended to
+// stored, the playlist's last.
+func storeHLS(ctx context.Context, deps Deps, h *media.HLSStream, playlistKey string, stored *[]string) (string, error) {
+	for _, name := range h.Files {
+		if name == media.HLSPlaylist {
+			continue
+		}
+		key := hlsFileKey(playlistKey, name)
+		if err := putFile(ctx, deps.Store, filepath.Join(h.Dir, name), key); err != nil {
+			return "", err
+		}
+		*stored = append(*stored, key)
+	}
+	playlist, err := os.ReadFile(filepath.Join(h.Dir, media.HLSPlaylist))
+	if err != nil {
+		return "", err
+	}
+	playlist = media.RenameHLS(playlist, func(name string) string { return path.Base(hlsFileKey(playlistKey, name)) })
+	if err := deps.Store.Put(ctx, playlistKey, bytes.NewReader(playlist)); err != nil {
+		return "", err
+	}
+	*stored = append(*stored, playlistKey)
+	return playlistKey, nil
 }
 
 // putFile stores a finished file under key: a local store moves it (it is in the data

@@ -223,9 +223,11 @@ func loadChildren(ctx context.Context, q db.Querier, byID map[int64]*Video, ids 
 	}); err != nil {
 		return err
 	}
-	return load("SELECT video_id, lines, width, height, size, bitrate, storage_key FROM video_renditions"+in+" ORDER BY lines", func(r *sql.Rows) error {
+	return load(`SELECT video_id, lines, width, height, size, bitrate, storage_key, hls_key, codecs, bandwidth, average_bandwidth, frame_rate
+		FROM video_renditions`+in+" ORDER BY lines", func(r *sql.Rows) error {
 		var x Rendition
-		if err := r.Scan(&id, &x.Lines, &x.Width, &x.Height, &x.Size, &x.Bitrate, &x.Key); err != nil {
+		if err := r.Scan(&id, &x.Lines, &x.Width, &x.Height, &x.Size, &x.Bitrate, &x.Key,
+			&x.HLSKey, &x.Codecs, &x.Bandwidth, &x.AverageBandwidth, &x.FrameRate); err != nil {
 			return err
 		}
 		byID[id].Renditions = append(byID[id].Renditions, x)
@@ -389,15 +391,20 @@ func MarkDemo(ctx context.Context, tx *sql.Tx, id int64, key string) error {
 	return nil
 }
 
-// PublicFile tells whether key is a stored output — a rendition, the poster or the thumbnail —
-// of video id while the video is public. It is the one query
+// PublicFile tells whether key is a stored output — a rendition, its HLS playlist or segments,
+// the poster or the thumbnail — of video id while the video is public. It is the one query
 // behind every media request, so it reads only what that needs.
 func PublicFile(ctx context.Context, q db.Querier, id int64, key string) (bool, error) {
+	// A segment belongs to the playlist whose stem it starts with; other keys are their own.
+	playlist, ok := HLSPlaylistOf(key)
+	if !ok {
+		playlist = key
+	}
 	var one int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM videos v WHERE v.id = $1 AND v.state IN ($2, $3) AND v.processing = $4
 		AND ($5 IN (v.poster_key, v.thumbnail_key)
-			OR EXISTS (SELECT 1 FROM video_renditions r WHERE r.video_id = v.id AND r.storage_key = $5))`,
-		id, StatePublished, StateUnlisted, ProcReady, key).Scan(&one)
+			OR EXISTS (SELECT 1 FROM video_renditions r WHERE r.video_id = v.id AND (r.storage_key = $5 OR r.hls_key = $6)))`,
+		id, StatePublished, StateUnlisted, ProcReady, key, playlist).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -429,8 +436,9 @@ func recordOutputs(ctx context.Context, d *db.DB, id int64, r run, info *media.I
 			return err
 		}
 		for _, x := range set.renditions {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO video_renditions (video_id, lines, width, height, size, bitrate, storage_key)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, x.Lines, x.Width, x.Height, x.Size, x.Bitrate, x.Key); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO video_renditions (video_id, lines, width, height, size, bitrate, storage_key,
+				hls_key, codecs, bandwidth, average_bandwidth, frame_rate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+				id, x.Lines, x.Width, x.Height, x.Size, x.Bitrate, x.Key, x.HLSKey, x.Codecs, x.Bandwidth, x.AverageBandwidth, x.FrameRate); err != nil {
 				return err
 			}
 		}

@@ -99,15 +99,16 @@ func TestProcessVideoEndToEnd(t *testing.T) {
 		t.Errorf("rendition %+v", r)
 	}
 	first := keys(t, deps.Store, KeyPrefix(v.ID))
-	if len(first) != 3 {
-		t.Fatalf("stored %v, want rendition, poster, thumbnail", first)
+	stream := len(hlsKeys(t, deps, r))
+	if len(first) != 3+stream {
+		t.Fatalf("stored %v, want rendition, its HLS stream, poster, thumbnail", first)
 	}
 	// A second run (a retry after a crash) makes a new set and leaves nothing of the first.
 	if err := ProcessVideo(ctx, deps, v.ID); err != nil {
 		t.Fatal(err)
 	}
 	second := keys(t, deps.Store, KeyPrefix(v.ID))
-	if len(second) != 3 {
+	if len(second) != 3+stream {
 		t.Fatalf("after a re-run: %v", second)
 	}
 	for _, k := range first {

@@ -396,10 +396,16 @@ func trackETag(t *track.Track) string {
 // trackURL is the public URL of an approved track's WebVTT.
 func trackURL(t *track.Track) string { return "/media/tracks/" + strconv.FormatInt(t.ID, 10) + ".vtt" }
 
-// trackMedia serves the approved track of a public video as WebVTT. Its cues were sanitised on
-// the way in and are written by the WebVTT writer: the file carries only WebVTT's own markup.
+// trackMedia serves the approved track of a public video as WebVTT ({id}.vtt), or its WebVTT
+// media playlist for HLS ({id}.m3u8). Its cues were sanitised on the way in and are written by
+// the WebVTT writer: the file carries only WebVTT's own markup.
 func (s *Server) trackMedia(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathFileID(r, ".vtt")
+	playlist := false
+	if !ok {
+		id, ok = pathFileID(r, ".m3u8")
+		playlist = true
+	}
 	if !ok {
 		s.notFound(w, r)
 		return
@@ -414,8 +420,13 @@ func (s *Server) trackMedia(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	if _, err := s.publicVideo(ctx, strconv.FormatInt(t.VideoID, 10)); err != nil {
+	v, err := s.publicVideo(ctx, strconv.FormatInt(t.VideoID, 10))
+	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if playlist {
+		s.trackPlaylist(w, r, t, v)
 		return
 	}
 	h := w.Header()

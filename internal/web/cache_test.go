@@ -124,9 +124,11 @@ func (f *publicFixture) publicURLs(t *testing.T) []string {
 		case pattern == "/static/{file...}":
 			us = []string{staticURL("style.css"), "/static/style.css", staticURL("video.js")}
 		case pattern == "/media/videos/{id}/{file}":
-			us = []string{mediaURL(f.video.ThumbnailKey), mediaURL(f.video.Renditions[0].Key)}
+			us = []string{mediaURL(f.video.ThumbnailKey), mediaURL(f.video.Renditions[0].Key), mediaURL(f.video.Renditions[0].HLSKey)}
+		case pattern == "/media/videos/{id}/master.m3u8":
+			us = []string{hlsMasterURL(f.video, "ru")}
 		case pattern == "/media/tracks/{file}":
-			us = []string{trackURL(f.track)}
+			us = []string{trackURL(f.track), trackPlaylistURL(f.track)}
 		case pattern == "/media/versions/{file}":
 			us = []string{versionURL(f.track.ID)}
 		case pattern == "/embed/videos/{id}":

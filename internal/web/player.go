@@ -20,6 +20,9 @@ type player struct {
 	Sources []videoSource
 	Default videoSource
 	Poster  string
+	// HLS is the master playlist, "" for a video processed before HLS; HLSLib is the embedded
+	// hls.js, "" when the build has none (see hlsLibURL).
+	HLS, HLSLib string
 	// Tracks are the approved subtitle tracks; Transcript is the cues of the preselected one.
 	Tracks     []watchTrack
 	Selected   int64
@@ -51,7 +54,7 @@ func (s *Server) newPlayer(ctx context.Context, p *page, v *video.Video, channel
 		BeaconToken: s.beaconToken(v.ID, channel)}
 	def := v.Default()
 	for _, rd := range v.Renditions {
-		src := videoSource{URL: mediaURL(rd.Key), Label: p.L.T("video.rendition", "lines", rd.Lines),
+		src := videoSource{URL: mediaURL(rd.Key), Label: p.L.T("video.rendition", "lines", rd.Lines), Lines: rd.Lines,
 			Width: rd.Width, Height: rd.Height, Default: rd.Key == def.Key}
 		pl.Sources = append(pl.Sources, src)
 		if src.Default {
@@ -77,6 +80,14 @@ func (s *Server) newPlayer(ctx context.Context, p *page, v *video.Video, channel
 		}
 		pl.Tracks = append(pl.Tracks, watchTrack{ID: t.ID, URL: trackURL(t), Kind: string(t.Kind), Lang: t.Lang,
 			Label: label, Default: t == sel})
+	}
+	// The master's default subtitles are the preselected track's, or none.
+	lang := ""
+	if sel != nil {
+		lang = sel.Lang
+	}
+	if pl.HLS = hlsMasterURL(v, lang); pl.HLS != "" {
+		pl.HLSLib = hlsLibURL()
 	}
 	if sel == nil {
 		return pl, nil

@@ -27,6 +27,11 @@ const (
 	staticImmutable   = "public, max-age=31536000, immutable"
 	staticShortLived  = "public, max-age=300"
 	staticBrotliLevel = 11
+	// A large file (the hls.js bundle, half a megabyte) is compressed on its first request
+	// rather than at start, which it would delay by seconds, and at a lower Brotli level: 11
+	// would take seconds for a few per cent.
+	staticLargeFile        = 128 << 10
+	staticLargeBrotliLevel = 7
 )
 
 type staticFile struct {
@@ -36,6 +41,16 @@ type staticFile struct {
 	tag    string // the content hash, which the ETags are made of
 	body   []byte
 	gz, br []byte // nil when compressing does not pay
+	// compress, when not nil, computes gz and br of a large file once, on first use.
+	compress func()
+}
+
+// compressed returns f with its compressed variants in place.
+func (f *staticFile) compressed() *staticFile {
+	if f.compress != nil {
+		f.compress()
+	}
+	return f
 }
 
 type staticSet struct {
@@ -64,7 +79,11 @@ var staticAssets = sync.OnceValue(func() *staticSet {
 		if f.ctype == "" {
 			f.ctype = http.DetectContentType(body)
 		}
-		if compressible(f.ctype) {
+		switch {
+		case !compressible(f.ctype):
+		case len(body) > staticLargeFile:
+			f.compress = sync.OnceFunc(func() { f.gz, f.br = precompress(body) })
+		default:
 			f.gz, f.br = precompress(body)
 		}
 		set.byName[name] = f
@@ -85,7 +104,11 @@ func precompress(body []byte) (gz, br []byte) {
 		gz = bytes.Clone(b.Bytes())
 	}
 	b.Reset()
-	bw := brotli.NewWriterLevel(&b, staticBrotliLevel)
+	level := staticBrotliLevel
+	if len(body) > staticLargeFile {
+		level = staticLargeBrotliLevel
+	}
+	bw := brotli.NewWriterLevel(&b, level)
 	_, _ = bw.Write(body)
 	_ = bw.Close()
 	if b.Len() < len(body) {
@@ -143,6 +166,7 @@ func (s *Server) static() http.Handler {
 			s.notFound(w, r)
 			return
 		}
+		f = f.compressed()
 		h := w.Header()
 		body, etag := f.body, `"`+f.tag+`"`
 		if f.gz != nil || f.br != nil {

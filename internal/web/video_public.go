@@ -40,6 +40,7 @@ func (s *Server) videoPublicRoutes(lang string) []route {
 func (s *Server) videoMediaRoutes() []route {
 	return []route{
 		{"GET /media/videos/{id}/{file}", "", s.videoMedia},
+		{"GET /media/videos/{id}/master.m3u8", "", s.hlsMaster},
 		{"GET /media/tracks/{file}", "", s.trackMedia},
 		{"GET /media/versions/{file}", "", s.versionMedia},
 	}
@@ -256,6 +257,7 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 type videoSource struct {
 	URL           string
 	Label         string
+	Lines         int
 	Width, Height int
 	Default       bool
 }
@@ -403,6 +405,7 @@ func (s *Server) videoMedia(w http.ResponseWriter, r *http.Request) {
 
 // serveVideoFile sends one of v's stored outputs named by the path's {file} — a rendition, the
 // poster or the thumbnail, nothing else — with Range support and the given Cache-Control.
+// (The admin's preview plays the MP4s; the HLS files are only public.)
 func (s *Server) serveVideoFile(w http.ResponseWriter, r *http.Request, v *video.Video, cacheControl string) {
 	file := r.PathValue("file")
 	key := video.KeyPrefix(v.ID) + file
@@ -420,8 +423,13 @@ func (s *Server) serveVideoFile(w http.ResponseWriter, r *http.Request, v *video
 // sendVideoFile sends the stored output under key, checked by the caller to be one.
 func (s *Server) sendVideoFile(w http.ResponseWriter, r *http.Request, key, cacheControl string) {
 	ctype := "video/mp4"
-	if strings.HasSuffix(key, ".jpg") {
+	switch path.Ext(key) {
+	case ".jpg":
 		ctype = "image/jpeg"
+	case ".m3u8":
+		ctype = hlsPlaylistType
+	case ".m4s":
+		ctype = "video/iso.segment"
 	}
 	w.Header().Set("Cache-Control", cacheControl)
 	if err := s.docs.Serve(uncachedErrors{w}, r, key, ctype); err != nil {

@@ -192,7 +192,10 @@ func TestUnpublishedVideoIsNotFound(t *testing.T) {
 	draft := seedVideo(t, e, p, video.StateDraft, ruOnly)
 	unlisted := seedVideo(t, e, p, video.StateUnlisted, video.Text{Lang: "ko", Title: "링크로만 보는 영상"})
 	c := e.client()
-	for _, path := range []string{"/ko/videos/" + itoa64(draft.ID), mediaURL(draft.Renditions[0].Key), mediaURL(draft.PosterKey)} {
+	// Nor its HLS presentation: the master, a media playlist, a segment.
+	hls := draft.Renditions[0].HLSKey
+	for _, path := range []string{"/ko/videos/" + itoa64(draft.ID), mediaURL(draft.Renditions[0].Key), mediaURL(draft.PosterKey),
+		"/media/videos/" + itoa64(draft.ID) + "/master.m3u8", mediaURL(hls), mediaURL(strings.TrimSuffix(hls, ".m3u8") + "-seg-00000.m4s")} {
 		if resp, _ := c.get(path); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("draft %s: %d, want 404", path, resp.StatusCode)
 		}
@@ -252,6 +255,12 @@ func TestBrowserWatchPagePlays(t *testing.T) {
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
 	v := seedVideo(t, e, p, video.StatePublished, ruOnly)
+	// Processed before HLS: the MP4 renditions are the player's sources (video_hls_test.go has
+	// the streaming).
+	e.inTx(func(tx *sql.Tx) error {
+		_, err := tx.Exec("UPDATE video_renditions SET hls_key = '' WHERE video_id = $1", v.ID)
+		return err
+	})
 	ctx := newBrowser(t)
 	page := e.ts.URL + "/ko/videos/" + itoa64(v.ID)
 	auditPage(t, ctx, page)

@@ -1,9 +1,98 @@
+// Adaptive streaming. A video with an HLS master playlist (data-hls) plays it natively where the
+// browser can (Safari, iOS), else through the embedded hls.js (data-hls-lib), loaded only then,
+// which picks the quality by itself; the quality <select> then offers "Auto" and each stream.
+// Where neither works, or hls.js fails for good, the MP4 renditions play as without JavaScript.
+// The start time of the page's address (#t=… on the MP4) carries over. player.hls is the hls.js
+// instance, for the browser's console (and the browser test).
+async function setupStream(player) {
+  const master = player.dataset.hls;
+  if (!master) return;
+  const source = player.querySelector("source");
+  const mp4 = source ? source.src : "";
+  const start = Number((/#t=([0-9.]+)$/.exec(mp4) || [])[1]) || 0;
+  if (player.canPlayType("application/vnd.apple.mpegurl")) {
+    player.dataset.stream = "native";
+    player.src = master + (start ? `#t=${start}` : "");
+    // The quality is the player's own choice: the MP4 list would only fight it.
+    const select = document.querySelector(`select[data-player="${player.id}"]`);
+    if (select) select.closest("p").hidden = true;
+    return;
+  }
+  if (!player.dataset.hlsLib || !("MediaSource" in window || "ManagedMediaSource" in window)) return;
+  try {
+    await new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = player.dataset.hlsLib;
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.append(s);
+    });
+  } catch {
+    return; // the MP4 plays on
+  }
+  const Hls = window.Hls;
+  if (!Hls || !Hls.isSupported()) return;
+  // No worker (the page's Content-Security-Policy allows none from blob: URLs), and no subtitles
+  // of its own: the <track> elements, which the transcript and the track choice use, show them.
+  const hls = new Hls({ enableWorker: false, enableWebVTT: false, enableIMSC1: false, capLevelToPlayerSize: true,
+    startPosition: start || -1 });
+  const playing = !player.paused;
+  player.dataset.stream = "hls";
+  player.hls = hls;
+  let restore = () => {};
+  hls.on(Hls.Events.MANIFEST_PARSED, () => {
+    restore = qualityChoice(player, hls);
+    if (playing) player.play().catch(() => {});
+  });
+  hls.on(Hls.Events.LEVEL_SWITCHED, (_, data) => {
+    const level = hls.levels[data.level];
+    if (level) player.dataset.level = String(Math.min(level.width, level.height));
+  });
+  hls.on(Hls.Events.ERROR, (_, data) => {
+    if (!data.fatal) return;
+    // Give up on streaming: back to the MP4, where the viewer was.
+    const at = player.currentTime;
+    hls.destroy();
+    delete player.hls;
+    player.dataset.stream = "mp4";
+    restore();
+    player.src = mp4;
+    player.addEventListener("loadedmetadata", () => { player.currentTime = at; }, { once: true });
+  });
+  hls.loadSource(master);
+  hls.attachMedia(player);
+}
+
+// qualityChoice turns the rendition <select> into hls.js's levels: "Auto" (its own choice by the
+// connection) and each stream, labelled as the MP4 renditions were. It returns what puts the
+// MP4 choice back.
+function qualityChoice(player, hls) {
+  const select = document.querySelector(`select[data-player="${player.id}"]`);
+  if (!select) return () => {};
+  const mp4Options = [...select.options];
+  const labels = new Map([...select.options].map((o) => [o.dataset.lines, o.textContent]));
+  const auto = new Option(select.dataset.autoLabel || "Auto", "-1", true, true);
+  const levels = hls.levels.map((l, i) => {
+    const lines = String(Math.min(l.width, l.height));
+    return new Option(labels.get(lines) || `${lines}p`, String(i));
+  });
+  select.replaceChildren(auto, ...levels);
+  select.addEventListener("change", () => {
+    if (player.dataset.stream === "hls") hls.currentLevel = Number(select.value);
+  });
+  return () => select.replaceChildren(...mp4Options);
+}
+
+for (const player of document.querySelectorAll("video[data-hls]")) setupStream(player);
+
 // Rendition choice on the watch page: switching the <select> loads the chosen file and keeps
-// the position and the playing state. Without JavaScript the default rendition plays.
+// the position and the playing state. Without JavaScript the default rendition plays. While
+// hls.js streams, the same <select> chooses its quality instead (qualityChoice).
 for (const select of document.querySelectorAll("select[data-player]")) {
   const player = document.getElementById(select.dataset.player);
   if (!player) continue;
   select.addEventListener("change", () => {
+    if (player.dataset.stream === "hls") return;
     const at = player.currentTime;
     const playing = !player.paused;
     player.src = select.value;
