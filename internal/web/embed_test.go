@@ -367,7 +367,7 @@ func TestWatchPageShareAndDiscovery(t *testing.T) {
 		`.mp4#t=1"`,
 		`id="share-link" type="url" readonly value="` + watch + `"`,
 		`&lt;iframe src=&#34;` + e.ts.URL + `/embed/videos/` + itoa64(v.ID) + `?lang=ko&#34; width=&#34;640&#34; height=&#34;` + strconv.Itoa(360+embedBarHeight) + `&#34;`,
-		`<option value="ru">Русский</option>`, `<option value="off">`,
+		`<option value="ru" lang="ru">Русский</option>`, `<option value="off">`,
 		`href="/ko/videos/feed.rss"`, `href="/ko/videos/feed.atom"`, `href="/ko/videos/feed.json"`, `href="/videos/feed.rss"`,
 		`<select id="share-embed-lang">`,
 	} {
