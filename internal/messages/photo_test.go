@@ -63,7 +63,7 @@ func testPhoto(t *testing.T) []byte {
 func probeTags(t *testing.T, data []byte) string {
 	t.Helper()
 	if _, err := exec.LookPath("ffprobe"); err != nil {
-		t.Skip("ffprobe not installed")
+		t.Fatalf("this test needs ffprobe (make test installs ffmpeg): %v", err)
 	}
 	p := filepath.Join(t.TempDir(), "p.jpg")
 	if err := os.WriteFile(p, data, 0o600); err != nil {

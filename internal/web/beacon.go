@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"sistercity/internal/publog"
@@ -131,56 +130,5 @@ func (s *Server) beacon(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("beacon dropped", "video", id, "reason", err)
 	case err != nil:
 		s.log.Warn("beacon not counted", "video", id, "err", err)
-	}
-}
-
-// beaconLimiter is a token bucket per client address, in memory only: addresses are never
-// written anywhere, and are forgotten once their bucket is full again.
-type beaconLimiter struct {
-	mu      sync.Mutex
-	buckets map[string]*beaconBucket
-}
-
-type beaconBucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newBeaconLimiter() *beaconLimiter {
-	return &beaconLimiter{buckets: map[string]*beaconBucket{}}
-}
-
-// allow takes one beacon from addr's bucket, telling whether there was one.
-func (l *beaconLimiter) allow(addr string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[addr]
-	if b == nil {
-		if len(l.buckets) >= beaconAddrs {
-			l.forget(now)
-		}
-		b = &beaconBucket{tokens: beaconBurst, last: now}
-		l.buckets[addr] = b
-	}
-	if d := now.Sub(b.last).Seconds(); d > 0 {
-		b.tokens = min(beaconBurst, b.tokens+d*beaconRefill)
-	}
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-// forget drops the buckets that have filled up again since; if none has, it drops them all.
-func (l *beaconLimiter) forget(now time.Time) {
-	for addr, b := range l.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*beaconRefill >= beaconBurst {
-			delete(l.buckets, addr)
-		}
-	}
-	if len(l.buckets) >= beaconAddrs {
-		clear(l.buckets)
 	}
 }

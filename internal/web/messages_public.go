@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"sistercity/internal/altcha"
@@ -38,7 +37,7 @@ const (
 	// altchaMaxNumber bounds the proof of work: about a second of a phone's hashing.
 	altchaMaxNumber = 50_000
 	altchaLife      = 20 * time.Minute
-	// sendBurst messages from one address at once, then sendRefill a minute.
+	// sendBurst messages from one address at once, then sendRefill a second (five a minute).
 	sendBurst  = 5
 	sendRefill = 5.0 / 60
 	sendAddrs  = 10_000
@@ -76,34 +75,6 @@ func (s *Server) altchaKey() []byte {
 	m := hmac.New(sha256.New, s.csrfSecret)
 	m.Write([]byte("sistercity altcha v1"))
 	return m.Sum(nil)
-}
-
-// sendLimiter is a token bucket per address for the message form, in memory only.
-type sendLimiter struct {
-	mu      sync.Mutex
-	buckets map[string]*beaconBucket
-}
-
-func (l *sendLimiter) allow(addr string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.buckets == nil || len(l.buckets) >= sendAddrs {
-		l.buckets = map[string]*beaconBucket{}
-	}
-	b := l.buckets[addr]
-	if b == nil {
-		b = &beaconBucket{tokens: sendBurst, last: now}
-		l.buckets[addr] = b
-	}
-	if d := now.Sub(b.last).Seconds(); d > 0 {
-		b.tokens = min(sendBurst, b.tokens+d*sendRefill)
-	}
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }
 
 // publicCall loads the call of the request's path; a call whose activity is not public is

@@ -59,12 +59,12 @@ type Server struct {
 	// publog records the publication log's once-only entries (feeds, embeds) and counts the
 	// viewing beacons, whose rate per address beaconRate keeps in memory.
 	publog     *publog.Recorder
-	beaconRate *beaconLimiter
+	beaconRate *rateLimiter
 	// fed is the city on the fediverse; nil while --base-url is unset (federation off).
 	fed *fed.Service
 	// sendRate limits the citizens' messages sent from one address (messages_public.go);
 	// altchaMax bounds their proof of work (tests make it small).
-	sendRate  *sendLimiter
+	sendRate  *rateLimiter
 	altchaMax int64
 	// portal keeps the partner cities' videos (sister portals); nil with federation off.
 	portal *portal.Service
@@ -112,8 +112,8 @@ func New(o Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.publog, s.beaconRate = publog.NewRecorder(s.now), newBeaconLimiter()
-	s.sendRate, s.altchaMax = &sendLimiter{}, altchaMaxNumber
+	s.publog, s.beaconRate = publog.NewRecorder(s.now), newRateLimiter(beaconBurst, beaconRefill, beaconAddrs)
+	s.sendRate, s.altchaMax = newRateLimiter(sendBurst, sendRefill, sendAddrs), altchaMaxNumber
 	s.sessions = newSessions(o.DB, o.Config)
 	if s.fed, err = NewFed(o.Config, o.DB, o.Queue, s.log, o.Version); err != nil {
 		return nil, err

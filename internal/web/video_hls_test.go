@@ -111,7 +111,7 @@ func TestHLSMasterAndStreams(t *testing.T) {
 // track showing, and the quality choice switches it to 240p.
 func TestBrowserWatchPageStreamsHLS(t *testing.T) {
 	if hlsLibURL() == "" {
-		t.Skip("hls.js is not embedded: scripts/hlsjs.sh installs it (make test runs it)")
+		t.Fatal("hls.js is not embedded: run scripts/hlsjs.sh (make test runs it) before the tests")
 	}
 	e := newTestEnv(t)
 	_, _, p := seedVladivostok(t, e)
