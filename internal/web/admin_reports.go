@@ -467,15 +467,7 @@ func (s *Server) adminReportBed(w http.ResponseWriter, r *http.Request) {
 	err := s.change(r, auth.ActionUpdate, auth.EntityReport, func(tx *sql.Tx) (int64, any, any, error) {
 		return rep.ID, nil, b, report.SetBed(r.Context(), tx, rep.ID, b)
 	})
-	if f, isFields := problem.AsFields(err); isFields {
-		s.renderReport(w, r, http.StatusUnprocessableEntity, rep, rd, form, f)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/reports/%d?notice=bed", rep.ID), http.StatusSeeOther)
+	s.reportChanged(w, r, err, rep, rd, form, "bed")
 }
 
 // adminReportActivity links the report to the activity where it was discussed.
@@ -488,15 +480,7 @@ func (s *Server) adminReportActivity(w http.ResponseWriter, r *http.Request) {
 	err := s.change(r, auth.ActionUpdate, auth.EntityReport, func(tx *sql.Tx) (int64, any, any, error) {
 		return rep.ID, nil, map[string]int64{"activity": activity}, report.LinkActivity(r.Context(), tx, rep.ID, activity)
 	})
-	if f, isFields := problem.AsFields(err); isFields {
-		s.renderReport(w, r, http.StatusUnprocessableEntity, rep, rd, nil, f)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/reports/%d?notice=linked", rep.ID), http.StatusSeeOther)
+	s.reportChanged(w, r, err, rep, rd, nil, "linked")
 }
 
 // adminReportShare shares the report with the partnerships ticked, and with them only.
@@ -514,15 +498,7 @@ func (s *Server) adminReportShare(w http.ResponseWriter, r *http.Request) {
 	err := s.change(r, auth.ActionShare, auth.EntityReport, func(tx *sql.Tx) (int64, any, any, error) {
 		return rep.ID, rep.SharedWith, ids, report.Share(r.Context(), tx, rep.ID, ids, userFrom(r).ID)
 	})
-	if f, isFields := problem.AsFields(err); isFields {
-		s.renderReport(w, r, http.StatusUnprocessableEntity, rep, rd, nil, f)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/reports/%d?notice=shared", rep.ID), http.StatusSeeOther)
+	s.reportChanged(w, r, err, rep, rd, nil, "shared")
 }
 
 func (s *Server) adminReportWithdraw(w http.ResponseWriter, r *http.Request) {
@@ -563,6 +539,21 @@ func (s *Server) adminReportLiaison(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/reports?notice=liaison", http.StatusSeeOther)
+}
+
+// reportChanged ends a change to rep: the report's page again with the fields' problems (422),
+// the failure, or back to the report with notice.
+func (s *Server) reportChanged(w http.ResponseWriter, r *http.Request, err error, rep *report.Report, rd report.Reader,
+	bedForm map[string]string, notice string) {
+	if f, isFields := problem.AsFields(err); isFields {
+		s.renderReport(w, r, http.StatusUnprocessableEntity, rep, rd, bedForm, f)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/reports/%d?notice=%s", rep.ID, notice), http.StatusSeeOther)
 }
 
 // reportToday is the last day a report may be as of: today where the office is.
