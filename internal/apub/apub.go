@@ -68,6 +68,9 @@ type Site struct {
 // ActorID is the city's actor.
 func (s Site) ActorID() string { return s.Base + "/ap/actor" }
 
+// ChannelID is the city's video channel (fed.ChannelPath).
+func (s Site) ChannelID() string { return s.Base + "/ap/channel" }
+
 // FollowersID is the collection of the city's followers.
 func (s Site) FollowersID() string { return s.ActorID() + "/followers" }
 
@@ -257,7 +260,8 @@ func (s Site) NewVideo(v *video.Video, o *outbox.Object, tracks []*track.Track, 
 	obj := &Video{Type: "Video", ID: s.VideoID(v.ID), UUID: o.UUID, NameMap: map[string]string{},
 		Duration: Duration(v.Duration), MediaType: "text/html",
 		Published: timeFormat(v.PublishedAt), Updated: timeFormat(o.Last.At),
-		AttributedTo:     []Ref{{Type: "Organization", ID: s.ActorID()}},
+		// The city, and its channel, from which PeerTube takes a video's channel (fed.Channel).
+		AttributedTo:     []Ref{{Type: "Organization", ID: s.ActorID()}, {Type: "Group", ID: s.ChannelID()}},
 		URL:              []Link{{Type: "Link", MediaType: "text/html", Href: s.WatchURL(v.ID, v.OriginalLang)}},
 		SubtitleLanguage: []Language{}, Tag: []Tag{}}
 	if standalone {

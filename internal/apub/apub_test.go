@@ -155,7 +155,9 @@ func TestVideoDecodesWithGoAP(t *testing.T) {
 			t.Errorf("name %v", ob.Name)
 		}
 		by, ok := ob.AttributedTo.(vocab.ItemCollection)
-		if !ok || len(by) != 1 || by[0].GetID() != "https://busan.example/ap/actor" || by[0].GetType() != vocab.OrganizationType {
+		// The city, and its channel as PeerTube names a video's (fed.Channel).
+		if !ok || len(by) != 2 || by[0].GetID() != "https://busan.example/ap/actor" || by[0].GetType() != vocab.OrganizationType ||
+			by[1].GetID() != "https://busan.example/ap/channel" || by[1].GetType() != vocab.GroupType {
 			t.Errorf("attributedTo %#v", ob.AttributedTo)
 		}
 		if !ob.To.Contains(vocab.PublicNS) || !ob.CC.Contains(vocab.IRI("https://busan.example/ap/actor/followers")) {

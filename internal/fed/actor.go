@@ -66,8 +66,9 @@ func (s *Service) ActorIn(ctx context.Context, q db.Querier) (map[string]any, er
 		"endpoints":                 map[string]any{"sharedInbox": s.base + SharedInboxPath},
 		"publicKey":                 map[string]any{"id": s.KeyID(), "owner": id, "publicKeyPem": pub},
 	}
-	// The city's name as the admin set it for the site (identity), else the register's home
-	// city's; name and summary in the first language, the maps in every language there is.
+	// The city's name and summary as the admin set them for the site (identity), else the
+	// register's home city's; name and summary in the first language, the maps in every
+	// language there is.
 	site, err := identity.Load(ctx, q)
 	if err != nil {
 		return nil, err
@@ -80,11 +81,61 @@ func (s *Service) ActorIn(ctx context.Context, q db.Querier) (map[string]any, er
 		a["name"], a["nameMap"] = first(names), names
 	}
 	if l := site.Logo; l != nil {
-		a["icon"] = map[string]any{"type": "Image", "mediaType": l.ContentType, "url": s.base + "/site/logo?v=" + l.Sum,
-			"width": l.Width, "height": l.Height}
+		a["icon"] = s.image(identity.KindLogo, *l)
+	}
+	a["image"] = s.image(identity.KindHeader, site.HeaderInfo())
+	if len(site.Summaries) > 0 {
+		summaries = map[string]string{}
+		for lang, t := range site.Summaries {
+			summaries[lang] = htmlParagraph(t)
+		}
 	}
 	if len(summaries) > 0 {
 		a["summary"], a["summaryMap"] = first(summaries), summaries
+	}
+	return a, nil
+}
+
+// image is the Image object of a site image (/site/KIND), under the URL that changes with it.
+func (s *Service) image(kind string, a identity.AssetInfo) map[string]any {
+	return map[string]any{"type": "Image", "mediaType": a.ContentType, "url": s.base + "/site/" + kind + "?v=" + a.Sum,
+		"width": a.Width, "height": a.Height}
+}
+
+// Channel returns the city's video channel, a Group, and Account the account that owns it, a
+// Person. PeerTube takes a video's channel from the Group in its attributedTo and refuses a
+// channel whose attributedTo has no Person (its account); it fetches both. They are the city's
+// actor under other ids and types: the same names, images and key (under their own key ids),
+// the city's inbox, outbox and followers, so a Mastodon follower of the city and a PeerTube
+// viewer of the channel see the same videos.
+func (s *Service) Channel(ctx context.Context) (map[string]any, error) {
+	return s.alias(ctx, "Group", ChannelPath, ChannelSuffix, []any{
+		map[string]any{"type": "Person", "id": s.base + AccountPath},
+		map[string]any{"type": "Organization", "id": s.ActorID()},
+	})
+}
+
+// Account returns the Person that owns the channel (see Channel).
+func (s *Service) Account(ctx context.Context) (map[string]any, error) {
+	return s.alias(ctx, "Person", AccountPath, AccountSuffix, nil)
+}
+
+func (s *Service) alias(ctx context.Context, typ, path, suffix string, attributedTo []any) (map[string]any, error) {
+	city, err := s.Actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := make(map[string]any, len(city)+1)
+	for k, v := range city {
+		a[k] = v
+	}
+	id := s.base + path
+	pk := city["publicKey"].(map[string]any)
+	a["id"], a["type"] = id, typ
+	a["preferredUsername"] = city["preferredUsername"].(string) + suffix
+	a["publicKey"] = map[string]any{"id": id + "#main-key", "owner": id, "publicKeyPem": pk["publicKeyPem"]}
+	if attributedTo != nil {
+		a["attributedTo"] = attributedTo
 	}
 	return a, nil
 }
@@ -142,20 +193,22 @@ func (s *Service) WebFinger(ctx context.Context, resource string) (map[string]an
 	if err != nil {
 		return nil, err
 	}
-	acct := "acct:" + st.Username + "@" + s.host
-	switch {
-	case strings.EqualFold(resource, acct), resource == s.ActorID(), resource == s.base+"/":
-	default:
-		return nil, db.ErrNotFound
+	// The city, its channel and the channel's account (see Channel).
+	for _, who := range []struct{ suffix, id string }{{"", s.ActorID()}, {ChannelSuffix, s.base + ChannelPath}, {AccountSuffix, s.base + AccountPath}} {
+		acct := "acct:" + st.Username + who.suffix + "@" + s.host
+		if !strings.EqualFold(resource, acct) && resource != who.id && (who.suffix != "" || resource != s.base+"/") {
+			continue
+		}
+		return map[string]any{
+			"subject": acct,
+			"aliases": []string{who.id, s.base + "/"},
+			"links": []any{
+				map[string]any{"rel": "self", "type": ContentType, "href": who.id},
+				map[string]any{"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": s.base + "/"},
+			},
+		}, nil
 	}
-	return map[string]any{
-		"subject": acct,
-		"aliases": []string{s.ActorID(), s.base + "/"},
-		"links": []any{
-			map[string]any{"rel": "self", "type": ContentType, "href": s.ActorID()},
-			map[string]any{"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": s.base + "/"},
-		},
-	}, nil
+	return nil, db.ErrNotFound
 }
 
 // HostMeta is the XRD document that points at WebFinger.

@@ -43,6 +43,16 @@ const (
 	FollowersPath   = "/ap/actor/followers"
 	FollowingPath   = "/ap/actor/following"
 	VideoPathPrefix = "/ap/videos/"
+	// The city's video channel and the account that owns it, as PeerTube shapes a video's
+	// authors (see Channel).
+	ChannelPath = "/ap/channel"
+	AccountPath = "/ap/account"
+)
+
+// Suffixes of the channel's and the account's preferredUsername after the city's.
+const (
+	ChannelSuffix = "_videos"
+	AccountSuffix = "_office"
 )
 
 // Service is the city's federation: one per process.

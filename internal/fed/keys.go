@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 
 	"sistercity/internal/db"
@@ -142,6 +143,38 @@ func (s *Service) Rotate(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
+	return s.sendActorUpdate(ctx, tx, actor)
+}
+
+// ActorBefore is the actor document as tx sees it before a change that may alter it (the
+// site's identity), for UpdateActorIfChanged; nil while the actor has no key, when nobody can
+// follow it yet.
+func (s *Service) ActorBefore(ctx context.Context, tx *sql.Tx) (map[string]any, error) {
+	if _, err := readKeyPEM(ctx, tx); errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return s.ActorIn(ctx, tx)
+}
+
+// UpdateActorIfChanged enqueues an Update of the actor to every follower, as Rotate does,
+// when the actor as tx now sees it differs from before (ActorBefore's): remote servers keep a
+// copy of the name, summary, icon and header, and refresh it on Update.
+func (s *Service) UpdateActorIfChanged(ctx context.Context, tx *sql.Tx, before map[string]any) error {
+	if before == nil {
+		return nil
+	}
+	after, err := s.ActorIn(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if reflect.DeepEqual(before, after) {
+		return nil
+	}
+	return s.sendActorUpdate(ctx, tx, after)
+}
+
+// sendActorUpdate enqueues the Update of actor to every follower.
+func (s *Service) sendActorUpdate(ctx context.Context, tx *sql.Tx, actor map[string]any) error {
 	update := map[string]any{
 		"@context":  contextURLs,
 		"id":        s.ActorID() + "#updates/" + randomID(),

@@ -15,21 +15,23 @@ import (
 
 // Limits of the texts.
 const (
-	MaxNameRunes   = 120
-	MaxFooterRunes = 600
-	MaxContacts    = 10
-	maxContactLen  = 300
+	MaxNameRunes    = 120
+	MaxFooterRunes  = 600
+	MaxSummaryRunes = 500
+	MaxContacts     = 10
+	maxContactLen   = 300
 )
 
 var telRe = regexp.MustCompile(`^\+?[0-9][0-9 ()./-]{2,30}$`)
 
 // Check validates the texts, colours and contacts of id for a site in langs, and normalises
-// the colours to #rrggbb. Each problem is on the form field it concerns: name_LANG, footer_LANG,
+// the colours to #rrggbb. Each problem is on the form field it concerns: name_LANG, footer_LANG, summary_LANG,
 // accent, accent_dark, contacts.
 func Check(id *Identity, langs []string) problem.Fields {
 	var f problem.Fields
 	checkTexts(&f, "name_", id.Names, langs, MaxNameRunes, false)
 	checkTexts(&f, "footer_", id.Footers, langs, MaxFooterRunes, true)
+	checkTexts(&f, "summary_", id.Summaries, langs, MaxSummaryRunes, true)
 	checkAccent(&f, "accent", &id.Accent, LightBackgrounds)
 	checkAccent(&f, "accent_dark", &id.AccentDark, DarkBackgrounds)
 	if len(id.Contacts) > MaxContacts {

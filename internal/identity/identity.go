@@ -21,6 +21,7 @@ import (
 const (
 	KindLogo    = "logo"
 	KindFavicon = "favicon"
+	KindHeader  = "header" // the actor's banner on the fediverse
 )
 
 // Identity is the site's identity. Its zero value is "nothing set": the site then uses its
@@ -28,11 +29,13 @@ const (
 type Identity struct {
 	Names      map[string]string // language → the city's name, e.g. "ko" → "부산광역시"
 	Footers    map[string]string // language → footer text
+	Summaries  map[string]string // language → a few lines about the city (the actor's summary)
 	Accent     string            // #rrggbb for the light scheme; "" is the default
 	AccentDark string            // #rrggbb for the dark scheme; "" is derived from Accent
 	Contacts   []string          // http(s), mailto: and tel: URLs
 	Logo       *AssetInfo        // nil when none is set
 	Favicon    *AssetInfo
+	Header     *AssetInfo
 }
 
 // AssetInfo describes a kept logo or favicon without its bytes.
@@ -91,18 +94,22 @@ func (id Identity) NameIn(lang string) (text, textLang string) { return pick(id.
 // FooterIn returns the footer text for lang, with the language of the text returned.
 func (id Identity) FooterIn(lang string) (text, textLang string) { return pick(id.Footers, lang) }
 
+// SummaryIn returns the summary for lang, with the language of the text returned.
+func (id Identity) SummaryIn(lang string) (text, textLang string) { return pick(id.Summaries, lang) }
+
 // Load reads the identity; with nothing set it returns the zero Identity.
 func Load(ctx context.Context, q db.Querier) (Identity, error) {
 	var id Identity
-	var names, footers, contacts string
-	err := q.QueryRowContext(ctx, `SELECT names, footers, accent, accent_dark, contacts FROM site_identity WHERE id = 1`).
-		Scan(&names, &footers, &id.Accent, &id.AccentDark, &contacts)
+	var names, footers, summaries, contacts string
+	err := q.QueryRowContext(ctx, `SELECT names, footers, summaries, accent, accent_dark, contacts FROM site_identity WHERE id = 1`).
+		Scan(&names, &footers, &summaries, &id.Accent, &id.AccentDark, &contacts)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return Identity{}, fmt.Errorf("identity: load: %w", err)
 	default:
 		if err := errors.Join(json.Unmarshal([]byte(names), &id.Names), json.Unmarshal([]byte(footers), &id.Footers),
+			json.Unmarshal([]byte(summaries), &id.Summaries),
 			json.Unmarshal([]byte(contacts), &id.Contacts)); err != nil {
 			return Identity{}, fmt.Errorf("identity: load: %w", err)
 		}
@@ -118,6 +125,8 @@ func Load(ctx context.Context, q db.Querier) (Identity, error) {
 			id.Logo = a
 		case KindFavicon:
 			id.Favicon = a
+		case KindHeader:
+			id.Header = a
 		}
 		return nil
 	})
@@ -127,19 +136,20 @@ func Load(ctx context.Context, q db.Querier) (Identity, error) {
 	return id, nil
 }
 
-// Save stores the texts, colours and contacts of id (not its assets), checked by Check.
+// Save stores the texts (names, footers, summaries), colours and contacts of id (not its assets), checked by Check.
 func Save(ctx context.Context, tx *sql.Tx, id Identity) error {
 	names, _ := json.Marshal(nonEmpty(id.Names))
 	footers, _ := json.Marshal(nonEmpty(id.Footers))
+	summaries, _ := json.Marshal(nonEmpty(id.Summaries))
 	contacts := []byte("[]")
 	if len(id.Contacts) > 0 {
 		contacts, _ = json.Marshal(id.Contacts)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO site_identity (id, names, footers, accent, accent_dark, contacts)
-		VALUES (1, $1, $2, $3, $4, $5)
-		ON CONFLICT (id) DO UPDATE SET names = excluded.names, footers = excluded.footers, accent = excluded.accent,
-			accent_dark = excluded.accent_dark, contacts = excluded.contacts`,
-		string(names), string(footers), id.Accent, id.AccentDark, string(contacts))
+	_, err := tx.ExecContext(ctx, `INSERT INTO site_identity (id, names, footers, summaries, accent, accent_dark, contacts)
+		VALUES (1, $1, $2, $3, $4, $5, $6)
+		ON CONFLICT (id) DO UPDATE SET names = excluded.names, footers = excluded.footers, summaries = excluded.summaries,
+			accent = excluded.accent, accent_dark = excluded.accent_dark, contacts = excluded.contacts`,
+		string(names), string(footers), string(summaries), id.Accent, id.AccentDark, string(contacts))
 	if err != nil {
 		return fmt.Errorf("identity: save: %w", err)
 	}

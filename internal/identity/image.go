@@ -3,6 +3,8 @@ package identity
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
 	"image/png"
 
 	"sistercity/internal/i18n"
@@ -20,6 +22,8 @@ type limits struct {
 var imageLimits = map[string]limits{
 	KindLogo:    {maxBytes: 256 << 10, maxSide: 2048, minSide: 16},
 	KindFavicon: {maxBytes: 64 << 10, maxSide: 512, minSide: 16},
+	// Mastodon shows a header at 1500×500; a little more room for a sharper one.
+	KindHeader: {maxBytes: 1 << 20, maxSide: 3000, minSide: 100},
 }
 
 // MaxBytes is the largest file accepted for kind.
@@ -88,4 +92,41 @@ func looksLikeXML(data []byte) bool {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	data = bytes.TrimLeft(data, " \t\r\n")
 	return len(data) > 0 && data[0] == '<'
+}
+
+// DefaultAccent is the site's accent colour when none is set (style.css's --accent).
+const DefaultAccent = "#0b5394"
+
+// Size of the default header: Mastodon's and PeerTube's banner proportions.
+const defaultHeaderW, defaultHeaderH = 1500, 500
+
+// HeaderInfo describes the actor's header image: the one set, else DefaultHeader's.
+func (id Identity) HeaderInfo() AssetInfo {
+	if id.Header != nil {
+		return *id.Header
+	}
+	return defaultHeaderInfo(id.Accent)
+}
+
+func defaultHeaderInfo(accent string) AssetInfo {
+	c, ok := ParseHex(accent)
+	if !ok {
+		c, _ = ParseHex(DefaultAccent)
+	}
+	// The sum names the colour, so the URL changes with it.
+	return AssetInfo{ContentType: "image/png", Width: defaultHeaderW, Height: defaultHeaderH, Sum: "d" + c.Hex()[1:]}
+}
+
+// DefaultHeader is the header image when none is set: a band of the accent colour (accent,
+// #rrggbb, or the default), so the city's profile on the fediverse has its colour rather than
+// the remote server's grey.
+func DefaultHeader(accent string) Asset {
+	info := defaultHeaderInfo(accent)
+	c, _ := ParseHex(info.Sum[1:])
+	img := image.NewPaletted(image.Rect(0, 0, info.Width, info.Height),
+		color.Palette{color.RGBA{R: c.R, G: c.G, B: c.B, A: 0xff}}) // one colour: every pixel is index 0
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	_ = enc.Encode(&buf, img) // writing to memory does not fail
+	return Asset{AssetInfo: info, Body: buf.Bytes()}
 }

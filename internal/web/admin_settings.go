@@ -13,8 +13,9 @@ import (
 )
 
 // The settings hub (/admin/settings) and the site identity page (/admin/settings/identity):
-// the city's name and footer per language, logo, favicon, accent colours and contact links,
-// saved together in one transaction or not at all.
+// the city's name, footer and summary per language, logo, favicon, header image, accent
+// colours and contact links, saved together in one transaction or not at all. A change the
+// city's ActivityPub actor shows is sent to its followers as an Update.
 
 // settingsSection is one entry of the settings hub. A settings page of another feature adds
 // its entry to settingsSections.
@@ -47,8 +48,8 @@ func (s *Server) settingsHub(w http.ResponseWriter, r *http.Request) {
 
 // identityTextRow is the name and footer of one site language.
 type identityTextRow struct {
-	Lang, LangName string
-	Name, Footer   string
+	Lang, LangName        string
+	Name, Footer, Summary string
 }
 
 type identityData struct {
@@ -57,8 +58,11 @@ type identityData struct {
 	DerivedDark        string // the dark accent used when none is given
 	Contacts           string
 	Logo, Favicon      *siteImage
+	Header             *siteImage // the header set; nil shows the default
+	DefaultHeader      string     // the default header's URL
 	LogoMaxKB          int
 	FaviconMaxKB       int
+	HeaderMaxKB        int
 	MaxContacts        int
 }
 
@@ -79,12 +83,14 @@ func (s *Server) renderIdentity(w http.ResponseWriter, r *http.Request, status i
 	showNotice(p, r, identityNotices)
 	d := identityData{Accent: id.Accent, AccentDark: id.AccentDark, Contacts: contacts,
 		LogoMaxKB: identity.MaxBytes(identity.KindLogo) >> 10, FaviconMaxKB: identity.MaxBytes(identity.KindFavicon) >> 10,
+		HeaderMaxKB: identity.MaxBytes(identity.KindHeader) >> 10,
 		MaxContacts: identity.MaxContacts}
 	if c, ok := identity.ParseHex(id.Accent); ok && !errs.Has("accent") {
 		d.DerivedDark = identity.DeriveDark(c).Hex()
 	}
 	for _, lang := range s.cat.Languages() {
-		d.Texts = append(d.Texts, identityTextRow{Lang: lang, LangName: langName(p.L, lang), Name: id.Names[lang], Footer: id.Footers[lang]})
+		d.Texts = append(d.Texts, identityTextRow{Lang: lang, LangName: langName(p.L, lang), Name: id.Names[lang], Footer: id.Footers[lang],
+			Summary: id.Summaries[lang]})
 	}
 	// The images shown are those kept: a refused upload is not kept, and the page says so.
 	if stored, err := identity.Load(r.Context(), s.db.R); err == nil {
@@ -94,6 +100,10 @@ func (s *Server) renderIdentity(w http.ResponseWriter, r *http.Request, status i
 		if a := stored.Favicon; a != nil {
 			d.Favicon = &siteImage{URL: "/site/favicon?v=" + a.Sum, Width: a.Width, Height: a.Height}
 		}
+		if a := stored.Header; a != nil {
+			d.Header = &siteImage{URL: "/site/header?v=" + a.Sum, Width: a.Width, Height: a.Height}
+		}
+		d.DefaultHeader = "/site/header?v=" + stored.HeaderInfo().Sum
 	}
 	p.Data = d
 	s.render(w, r, status, "admin/settings-identity", p)
@@ -107,7 +117,7 @@ type identityUpload struct {
 }
 
 func (s *Server) identitySettingsSave(w http.ResponseWriter, r *http.Request) {
-	id := identity.Identity{Names: map[string]string{}, Footers: map[string]string{},
+	id := identity.Identity{Names: map[string]string{}, Footers: map[string]string{}, Summaries: map[string]string{},
 		Accent: strings.TrimSpace(r.PostFormValue("accent")), AccentDark: strings.TrimSpace(r.PostFormValue("accent_dark"))}
 	for key, vs := range r.PostForm {
 		if len(vs) == 0 {
@@ -118,6 +128,8 @@ func (s *Server) identitySettingsSave(w http.ResponseWriter, r *http.Request) {
 			id.Names[lang] = v
 		} else if lang, ok := strings.CutPrefix(key, "footer_"); ok {
 			id.Footers[lang] = v
+		} else if lang, ok := strings.CutPrefix(key, "summary_"); ok {
+			id.Summaries[lang] = v
 		}
 	}
 	contacts := strings.ReplaceAll(r.PostFormValue("contacts"), "\x00", "")
@@ -128,7 +140,7 @@ func (s *Server) identitySettingsSave(w http.ResponseWriter, r *http.Request) {
 	}
 	errs := identity.Check(&id, s.cat.Languages())
 	var uploads []identityUpload
-	for _, kind := range []string{identity.KindLogo, identity.KindFavicon} {
+	for _, kind := range []string{identity.KindLogo, identity.KindFavicon, identity.KindHeader} {
 		up, err := readIdentityImage(r, kind)
 		if f, ok := problem.AsFields(err); ok {
 			errs = append(errs, f...)
@@ -152,6 +164,12 @@ func (s *Server) identitySettingsSave(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
+		var actor map[string]any // the city's actor before, to tell its followers of a change
+		if s.fed != nil {
+			if actor, err = s.fed.ActorBefore(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if err := identity.Save(ctx, tx, id); err != nil {
 			return err
 		}
@@ -168,6 +186,11 @@ func (s *Server) identitySettingsSave(w http.ResponseWriter, r *http.Request) {
 		after, err := identity.Load(ctx, tx)
 		if err != nil {
 			return err
+		}
+		if s.fed != nil {
+			if err := s.fed.UpdateActorIfChanged(ctx, tx, actor); err != nil {
+				return err
+			}
 		}
 		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntitySettings, 0, auditIdentity(before), auditIdentity(after))
 	})
@@ -206,12 +229,15 @@ func readIdentityImage(r *http.Request, kind string) (identityUpload, error) {
 // auditIdentity is what the audit log keeps of an identity: its texts and settings, and the
 // images by their content hash.
 func auditIdentity(id identity.Identity) map[string]any {
-	m := map[string]any{"names": id.Names, "footers": id.Footers, "accent": id.Accent, "accent_dark": id.AccentDark, "contacts": id.Contacts}
+	m := map[string]any{"names": id.Names, "footers": id.Footers, "summaries": id.Summaries, "accent": id.Accent, "accent_dark": id.AccentDark, "contacts": id.Contacts}
 	if id.Logo != nil {
 		m["logo"] = id.Logo.Sum
 	}
 	if id.Favicon != nil {
 		m["favicon"] = id.Favicon.Sum
+	}
+	if id.Header != nil {
+		m["header"] = id.Header.Sum
 	}
 	return m
 }

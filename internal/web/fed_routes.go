@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -19,7 +20,9 @@ func (s *Server) fedRoutes() []route {
 		{"GET /.well-known/host-meta", "", s.hostMeta},
 		{"GET /.well-known/nodeinfo", "", s.nodeInfoLinks},
 		{"GET /nodeinfo/2.1", "", s.nodeInfo},
-		{"GET " + fed.ActorPath, "", s.fedActor},
+		{"GET " + fed.ActorPath, "", s.fedActor(func(f *fed.Service) actorDoc { return f.Actor })},
+		{"GET " + fed.ChannelPath, "", s.fedActor(func(f *fed.Service) actorDoc { return f.Channel })},
+		{"GET " + fed.AccountPath, "", s.fedActor(func(f *fed.Service) actorDoc { return f.Account })},
 		// The outbox is the videos' (activitypub_videos.go).
 		{"GET " + fed.FollowersPath, "", s.fetchAuthorized(s.fedCollection(fed.FollowersPath))},
 		{"GET " + fed.FollowingPath, "", s.fetchAuthorized(s.fedCollection(fed.FollowingPath))},
@@ -99,20 +102,30 @@ func (s *Server) nodeInfo(w http.ResponseWriter, r *http.Request) {
 	writeJSONAs(w, `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"`, doc)
 }
 
-// fedActor serves the actor. With authorized fetch on, an unsigned request gets only what
-// verifying our signatures needs (id, inboxes, key), as Mastodon does in secure mode: a remote
-// server checking our signed request must be able to read our key without signing a request
-// that we, in turn, would have to verify by fetching its actor.
-func (s *Server) fedActor(w http.ResponseWriter, r *http.Request) {
-	if s.fed == nil {
-		s.notFound(w, r)
-		return
+// actorDoc makes one of the city's actor documents (the city, its channel, the channel's account).
+type actorDoc func(context.Context) (map[string]any, error)
+
+// fedActor serves an actor that doc of the federation service makes. With authorized fetch
+// on, an unsigned request gets only what verifying our signatures needs (id, inboxes, key), as
+// Mastodon does in secure mode: a remote server checking our signed request must be able to
+// read our key without signing a request that we, in turn, would have to verify by fetching
+// its actor.
+func (s *Server) fedActor(doc func(*fed.Service) actorDoc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.fed == nil {
+			s.notFound(w, r)
+			return
+		}
+		s.serveActor(w, r, doc(s.fed))
 	}
+}
+
+func (s *Server) serveActor(w http.ResponseWriter, r *http.Request, doc actorDoc) {
 	if !fed.AcceptsActivity(r.Header.Get("Accept")) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	actor, err := s.fed.Actor(r.Context())
+	actor, err := doc(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -99,6 +99,7 @@ func (s *Server) siteAssetRoutes() []route {
 	return []route{
 		{"GET /site/logo", "", s.siteAsset(identity.KindLogo)},
 		{"GET /site/favicon", "", s.siteAsset(identity.KindFavicon)},
+		{"GET /site/header", "", s.siteAsset(identity.KindHeader)},
 		{"GET /site/theme.css", "", s.siteTheme},
 	}
 }
@@ -122,12 +123,21 @@ func (s *Server) siteAsset(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, err := identity.LoadAsset(r.Context(), s.db.R, kind)
 		if err == identity.ErrNotFound {
-			if kind == identity.KindFavicon { // the built-in one, so /site/favicon always answers
+			switch kind {
+			case identity.KindFavicon: // the built-in one, so /site/favicon always answers
 				http.Redirect(w, r, staticURL("favicon.svg"), http.StatusFound)
 				return
+			case identity.KindHeader: // the actor names a header always: a band of the accent
+				id, ierr := s.siteIdentity(r.Context())
+				if ierr != nil {
+					s.fail(w, r, ierr)
+					return
+				}
+				a, err = identity.DefaultHeader(id.Accent), nil
+			default:
+				s.notFound(w, r)
+				return
 			}
-			s.notFound(w, r)
-			return
 		}
 		if err != nil {
 			s.fail(w, r, err)
