@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,6 +102,9 @@ type videoUploadPage struct {
 	TitleLang  string
 	Uploadable bool
 	Status     string
+	Active     bool   // waiting or processing: the status script keeps asking
+	Ready      bool   // processed: the page links the video, its tracks and its watch page
+	Watch      string // the public watch page, while the video is public
 	MaxBytes   int64
 	Max        string
 	Chunk      int
@@ -127,9 +131,16 @@ func (s *Server) adminVideoUpload(w http.ResponseWriter, r *http.Request) {
 		TitleLang:  v.TitleLang(p.Lang),
 		Uploadable: upload.Uploadable(v),
 		Status:     uploadStatusText(p.L, v),
+		Active:     v.Processing == video.ProcWaiting || v.Processing == video.ProcProcessing,
+		Ready:      v.Processing == video.ProcReady,
 		MaxBytes:   s.uploads.MaxSize(),
 		Max:        p.L.Msg(upload.Size(s.uploads.MaxSize())),
 		Chunk:      uploadChunkBytes,
+	}
+	if v.Public() {
+		d := p.Data.(videoUploadPage)
+		d.Watch = "/" + p.Lang + "/videos/" + strconv.FormatInt(v.ID, 10)
+		p.Data = d
 	}
 	s.render(w, r, http.StatusOK, "admin/video-upload", p)
 }

@@ -749,6 +749,8 @@ type videoStatusJSON struct {
 	State      string `json:"state"`
 	StateLabel string `json:"state_label"`
 	Renditions int    `json:"renditions"`
+	// Watch is the public watch page in the admin's language while the video is public.
+	Watch string `json:"watch,omitempty"`
 	// Done is true once nothing will change without someone acting: ready, failed or no source.
 	Done bool `json:"done"`
 }
@@ -760,9 +762,13 @@ func (s *Server) adminVideoStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	l := s.cat.Localizer(s.adminLang(w, r))
 	pv := processingOf(l, v)
-	writeJSON(w, http.StatusOK, l.Lang, videoStatusJSON{ID: v.ID, Processing: v.Processing, Progress: v.Progress, Text: pv.Text,
+	st := videoStatusJSON{ID: v.ID, Processing: v.Processing, Progress: v.Progress, Text: pv.Text,
 		Failure: pv.Failure, Detail: pv.Detail, State: v.State, StateLabel: l.T("video.state." + v.State),
-		Renditions: len(v.Renditions), Done: !pv.Active})
+		Renditions: len(v.Renditions), Done: !pv.Active}
+	if v.Public() {
+		st.Watch = "/" + l.Lang + "/videos/" + strconv.FormatInt(v.ID, 10)
+	}
+	writeJSON(w, http.StatusOK, l.Lang, st)
 }
 
 // adminVideoFile serves a stored output of any video to the admin, so that a poster or a

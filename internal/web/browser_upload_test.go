@@ -88,6 +88,9 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 	if err != nil || got != "Upload complete: the video is waiting for processing." {
 		t.Errorf("after the upload the page says %q (%v)", got, err)
 	}
+	if off, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("upload-start").disabled`)); off {
+		t.Error("the upload button is still disabled after the upload")
+	}
 	if shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`getComputedStyle(document.getElementById("upload-pause")).display !== "none"`)); shown {
 		t.Error("the pause button is still shown after the upload")
 	}
@@ -125,6 +128,18 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 		}
 		return processed.Processing == video.ProcReady, processed.Processing
 	})
+	// The page, left open, follows the processing to its end without a reload: the status
+	// says ready, and the links to the video and its tracks appear.
+	statusJS := `document.querySelector('[data-video-status] [data-status-text]').textContent`
+	polltest.Until(t, "the upload page to show the processed video", func() (bool, string) {
+		status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](statusJS))
+		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector("[data-status-links]").hidden`))
+		return status == "Ready" && shown, fmt.Sprintf("status %q, links shown %v", status, shown)
+	})
+	links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-status-links] a")].filter((a) => a.offsetParent !== null).map((a) => a.getAttribute("href"))`))
+	if want := []string{"/admin/videos/" + itoa64(v.ID), "/admin/videos/" + itoa64(v.ID) + "/tracks"}; err != nil || fmt.Sprint(links) != fmt.Sprint(want) {
+		t.Errorf("links after processing %v (%v), want %v", links, err, want)
+	}
 	e.inTx(func(tx *sql.Tx) error {
 		for _, st := range []string{video.StateInReview, video.StatePublished} {
 			if err := video.SetState(bg, tx, processed, st, fixedNow); err != nil {
@@ -134,6 +149,12 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 		return nil
 	})
 
+	// Published, the upload page links its watch page too.
+	err = chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitReady(chromedp.CSS("[data-status-links]")))
+	watch, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const w = document.querySelector("[data-status-links] [data-watch]"); return w && !w.hidden ? w.querySelector("a").getAttribute("href") : ""; })()`))
+	if err != nil || watch != "/en/videos/"+itoa64(v.ID) {
+		t.Errorf("watch link on the upload page of the published video: %q (%v)", watch, err)
+	}
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(e.ts.URL+"/en/videos/"+itoa64(v.ID)),
 		chromedp.WaitVisible(chromedp.ID("player")),

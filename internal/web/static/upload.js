@@ -14,6 +14,7 @@ function setUp(form) {
   const bar = document.getElementById("upload-progress");
   const text = document.getElementById("upload-text");
   const pauseButton = document.getElementById("upload-pause");
+  const startButton = document.getElementById("upload-start");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const numbers = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 1 });
   const chunk = Number(d.chunk);
@@ -67,6 +68,7 @@ function setUp(form) {
     async run() {
       this.paused = false;
       form.dataset.state = "running";
+      startButton.disabled = true; // one upload at a time; pausing or the end enables it again
       show(pauseButton, true);
       pauseButton.textContent = d.msgPause;
       try {
@@ -178,6 +180,7 @@ function setUp(form) {
 
     pause() {
       this.paused = true;
+      startButton.disabled = false;
       clearTimeout(this.timer);
       if (this.request) this.request.abort();
       form.dataset.state = "paused";
@@ -191,14 +194,15 @@ function setUp(form) {
       show(pauseButton, false);
       form.dataset.state = "done";
       say(d.msgDone);
-      for (const el of document.querySelectorAll("[data-video-status]")) {
-        if (el.dataset.videoStatus === d.video && d.msgWaiting) el.textContent = d.msgWaiting;
-      }
+      startButton.disabled = false;
+      // The status line follows the processing from here to its end (video-status.js).
+      document.dispatchEvent(new CustomEvent("video-status:follow", { detail: d.video }));
       current = null;
     }
 
     fail(reason) {
       show(pauseButton, false);
+      startButton.disabled = false;
       form.dataset.state = "failed";
       say(fill(d.msgFailed, { reason }));
       current = null;
