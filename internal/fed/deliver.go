@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"sistercity/internal/db"
 	"sistercity/internal/jobs"
 	"sistercity/internal/publog"
 )
@@ -90,11 +92,37 @@ func (s *Service) logDelivery(ctx context.Context, job *jobs.Job[DeliverArgs], e
 		status, detail = publog.StatusPending, err.Error()
 	}
 	a := job.Args
+	host := hostOf(a.Inbox)
 	if lerr := s.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
-		return publog.RecordDelivery(ctx, tx, a.VideoID, hostOf(a.Inbox), a.Ref, job.Attempt, status, detail, s.now())
+		channel := publog.ChannelFediverse
+		if partner, err := partnerHost(ctx, tx, host); err != nil {
+			return err
+		} else if partner {
+			channel = publog.ChannelPartner
+		}
+		return publog.RecordDelivery(ctx, tx, a.VideoID, channel, host, a.Ref, job.Attempt, status, detail, s.now())
 	}); lerr != nil {
 		s.log.Warn("fediverse: delivery not logged", "video", a.VideoID, "err", lerr)
 	}
+}
+
+// partnerHost tells whether host is a partner city's instance: the host of the actor a
+// partnership names for its sister portal (package portal keeps them in partner_actors). A
+// delivery there is the video reaching the partner's portal, which shows it to its visitors.
+func partnerHost(ctx context.Context, q db.Querier, host string) (bool, error) {
+	found := false
+	err := db.Each(ctx, q, `SELECT actor_id FROM partner_actors`, nil, func(rows *sql.Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		found = found || strings.EqualFold(hostOf(id), host)
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("fed: partner hosts: %w", err)
+	}
+	return found, nil
 }
 
 // Deliver enqueues activity to each inbox in tx, one job per distinct inbox.
@@ -197,7 +225,8 @@ func (s *Service) deliver(ctx context.Context, a DeliverArgs) error {
 	if err := s.refuseBlockedHost(ctx, host); err != nil {
 		return jobs.Permanent(fmt.Errorf("fed: deliver to %s: %w", host, err))
 	}
-	skip, err := s.hostUnreachable(ctx, host)
+	// One read of the host's record serves both the skip and, after a success, its clearing.
+	recorded, skip, err := s.hostState(ctx, host)
 	if err != nil {
 		return err
 	}
@@ -223,7 +252,10 @@ func (s *Service) deliver(ctx context.Context, a DeliverArgs) error {
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode < 300:
-		return s.hostAnswered(ctx, host)
+		if !recorded {
+			return nil
+		}
+		return s.clearHost(ctx, host, skip)
 	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != 408 && resp.StatusCode != 429:
 		return jobs.Permanent(fmt.Errorf("fed: deliver to %s: status %d", host, resp.StatusCode))
 	}
@@ -231,16 +263,17 @@ func (s *Service) deliver(ctx context.Context, a DeliverArgs) error {
 	return fmt.Errorf("fed: deliver to %s: status %d", host, resp.StatusCode)
 }
 
-func (s *Service) hostUnreachable(ctx context.Context, host string) (bool, error) {
-	var unreachable bool
-	err := s.db.R.QueryRowContext(ctx, "SELECT unreachable FROM fed_hosts WHERE host = $1", host).Scan(&unreachable)
+// hostState tells whether host has failures on record (hostFailed) and whether it is marked
+// unreachable.
+func (s *Service) hostState(ctx context.Context, host string) (recorded, unreachable bool, err error) {
+	err = s.db.R.QueryRowContext(ctx, "SELECT unreachable FROM fed_hosts WHERE host = $1", host).Scan(&unreachable)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		return false, false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("fed: host %s: %w", host, err)
+		return false, false, fmt.Errorf("fed: host %s: %w", host, err)
 	}
-	return unreachable, nil
+	return true, unreachable, nil
 }
 
 // hostFailed records a failed delivery; after unreachableAfter of failures the host is marked.
@@ -262,14 +295,15 @@ func (s *Service) hostFailed(ctx context.Context, host string) {
 
 // hostAnswered clears what hostFailed recorded: the host is back.
 func (s *Service) hostAnswered(ctx context.Context, host string) error {
-	unreachable, err := s.hostUnreachable(ctx, host)
-	if err != nil {
+	recorded, unreachable, err := s.hostState(ctx, host)
+	if err != nil || !recorded {
 		return err
 	}
-	var n int
-	if err := s.db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM fed_hosts WHERE host = $1", host).Scan(&n); err != nil || n == 0 {
-		return err
-	}
+	return s.clearHost(ctx, host, unreachable)
+}
+
+// clearHost deletes host's record of failures; unreachable says whether it was so marked.
+func (s *Service) clearHost(ctx context.Context, host string, unreachable bool) error {
 	if unreachable {
 		s.log.Info("host answers again", "host", host)
 	}

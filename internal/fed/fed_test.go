@@ -133,12 +133,12 @@ func TestDeliveryFailures(t *testing.T) {
 	if err := s.deliver(ctx, args); err == nil {
 		t.Fatal("503: no error to retry")
 	}
-	if skip, _ := s.hostUnreachable(ctx, host); skip {
+	if _, skip, _ := s.hostState(ctx, host); skip {
 		t.Fatal("unreachable after one failure")
 	}
 	now = now.Add(8 * 24 * time.Hour)
 	_ = s.deliver(ctx, args)
-	if skip, _ := s.hostUnreachable(ctx, host); !skip {
+	if _, skip, _ := s.hostState(ctx, host); !skip {
 		t.Fatal("not unreachable after a week of failures")
 	}
 	status = http.StatusAccepted

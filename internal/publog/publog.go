@@ -119,16 +119,17 @@ func add(ctx context.Context, tx *sql.Tx, e *Entry, key string) (bool, error) {
 
 // RecordDelivery records the latest attempt to deliver activity ref (its id) of video videoID
 // to a fediverse server's inbox at host: one entry per activity and server, kept up to date as
-// the attempts go on, with their number as the entry's count. status is StatusOK,
+// the attempts go on, with their number as the entry's count. channel is ChannelFediverse, or
+// ChannelPartner when host is a partner city's instance (a sister portal). status is StatusOK,
 // StatusPending (to be retried) or StatusFailed; detail says what the server answered.
-func RecordDelivery(ctx context.Context, tx *sql.Tx, videoID int64, host, ref string, attempts int, status, detail string, at time.Time) error {
+func RecordDelivery(ctx context.Context, tx *sql.Tx, videoID int64, channel, host, ref string, attempts int, status, detail string, at time.Time) error {
 	host, detail = bounded(host, MaxName), bounded(detail, MaxDetail)
 	_, err := tx.ExecContext(ctx, `INSERT INTO publication_log (video_id, channel, name, lang, url, reached_at, status, detail,
 			counted, once_key, created_at)
 		SELECT id, $2, $3, '', '', $4, $5, $6, $7, $8, $4 FROM videos WHERE id = $1
 		ON CONFLICT (video_id, channel, once_key) DO UPDATE SET reached_at = excluded.reached_at, status = excluded.status,
 			detail = excluded.detail, counted = excluded.counted`,
-		videoID, ChannelFediverse, host, at.UTC(), status, detail, int64(attempts), ref+" "+host)
+		videoID, channel, host, at.UTC(), status, detail, int64(attempts), ref+" "+host)
 	if err != nil {
 		return fmt.Errorf("publog: delivery of video %d to %s: %w", videoID, host, err)
 	}

@@ -230,7 +230,7 @@ func TestRecordDelivery(t *testing.T) {
 	record := func(host, ref string, attempt int, status, detail string) {
 		t.Helper()
 		if err := d.InTx(ctx, func(tx *sql.Tx) error {
-			return publog.RecordDelivery(ctx, tx, id, host, ref, attempt, status, detail, day1.Add(time.Duration(attempt)*time.Minute))
+			return publog.RecordDelivery(ctx, tx, id, publog.ChannelFediverse, host, ref, attempt, status, detail, day1.Add(time.Duration(attempt)*time.Minute))
 		}); err != nil {
 			t.Fatal(err)
 		}

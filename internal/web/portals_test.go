@@ -61,6 +61,12 @@ func TestSisterPortal(t *testing.T) {
 		t.Errorf("admin page without the accepted follow:\n%s", body)
 	}
 
+	// A names B as its partner's portal too: A's deliveries to B are then the video reaching a
+	// partner instance in A's publication log.
+	if resp, body := a.userClient(auth.RoleEditor).post("/admin/partnerships/"+itoa64(aps.ID)+"/portal", url.Values{"actor": {b.ts.URL + "/ap/actor"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("A sets B's actor: %d\n%s", resp.StatusCode, body)
+	}
+
 	sender, err := NewOutboxSender(a.db, a.srv.fed, a.srv.cfg.BaseURL, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +86,12 @@ func TestSisterPortal(t *testing.T) {
 	polltest.Until(t, "A's video on B's partner page", func() (bool, string) {
 		_, body := c.get(partnerPage)
 		return strings.Contains(body, "Видеообращение Владивостока"), "not yet"
+	})
+	bHost := strings.TrimPrefix(b.ts.URL, "http://")
+	polltest.Until(t, "A's publication log to record the delivery to B as a partner instance", func() (bool, string) {
+		var channel, status string
+		_ = a.db.R.QueryRow("SELECT channel, status FROM publication_log WHERE video_id = $1 AND name = $2", v.ID, bHost).Scan(&channel, &status)
+		return channel == "partner" && status == "ok", channel + " " + status
 	})
 	_, ko := c.get("/ko/partners/" + itoa64(vladivostok.ID))
 	if !strings.Contains(ko, "부산 응원 영상") || !strings.Contains(ko, "블라디보스토크 누리집의 영상") {
