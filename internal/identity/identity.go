@@ -94,9 +94,6 @@ func (id Identity) NameIn(lang string) (text, textLang string) { return pick(id.
 // FooterIn returns the footer text for lang, with the language of the text returned.
 func (id Identity) FooterIn(lang string) (text, textLang string) { return pick(id.Footers, lang) }
 
-// SummaryIn returns the summary for lang, with the language of the text returned.
-func (id Identity) SummaryIn(lang string) (text, textLang string) { return pick(id.Summaries, lang) }
-
 // Load reads the identity; with nothing set it returns the zero Identity.
 func Load(ctx context.Context, q db.Querier) (Identity, error) {
 	var id Identity
