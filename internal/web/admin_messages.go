@@ -25,7 +25,7 @@ import (
 // package messages.
 
 func (s *Server) messageAdminRoutes() []route {
-	return []route{
+	rs := []route{
 		{"GET /admin/messages", auth.RoleViewer, s.callList},
 		{"GET /admin/messages/new", auth.RoleEditor, s.callNew},
 		{"POST /admin/messages", auth.RoleEditor, s.callSave},
@@ -39,6 +39,7 @@ func (s *Server) messageAdminRoutes() []route {
 		{"POST /admin/messages/{id}/queue/{msg}/reject", auth.RoleEditor, s.moderate(messages.StatusRejected)},
 		{"POST /admin/messages/{id}/queue/{msg}/translation", auth.RoleEditor, s.translateMessage},
 	}
+	return append(rs, s.messageCompileRoutes()...)
 }
 
 type callRow struct {

@@ -1,0 +1,202 @@
+package web
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"sistercity/internal/auth"
+	"sistercity/internal/i18n"
+	"sistercity/internal/messages"
+	"sistercity/internal/problem"
+	"sistercity/internal/video"
+)
+
+// The compilations of a call's video messages: the editor picks the approved video messages
+// whose senders consented to the video, orders them and starts the job (messages.Compile);
+// the page lists the compilations made, and names the message whose withdrawal makes one need
+// making again.
+
+func (s *Server) messageCompileRoutes() []route {
+	return []route{
+		{"GET /admin/messages/{id}/compilations", auth.RoleViewer, s.compilations},
+		{"POST /admin/messages/{id}/compilations", auth.RoleEditor, s.compile},
+	}
+}
+
+// CompileDeps are the dependencies of the compilation worker for the catalog cat.
+func CompileDeps(cat *i18n.Catalog, base messages.CompileDeps) messages.CompileDeps {
+	base.Langs = cat.Languages()
+	for _, l := range base.Langs {
+		if l != "en" {
+			base.CardLangs = append(base.CardLangs, l)
+		}
+	}
+	base.Text = func(lang, key string, args ...any) string { return cat.Localizer(lang).T(key, args...) }
+	return base
+}
+
+// compileDeps is CompileDeps for this server's store and queue.
+func (s *Server) compileDeps() messages.CompileDeps {
+	return CompileDeps(s.cat, messages.CompileDeps{DB: s.db, Store: s.docs, Queue: s.queue,
+		WorkDir: filepath.Join(s.cfg.DataDir, "tmp"), Log: s.log})
+}
+
+type compileCandidate struct {
+	M    *messages.Message
+	Name string
+}
+
+type compilationRow struct {
+	C      *messages.Compilation
+	Status string
+	Video  string
+	Stale  string
+}
+
+// compileCandidates are the call's approved video messages with consent to the video and a
+// processed video, in the call's order.
+func (s *Server) compileCandidates(r *http.Request, callID int64) ([]*messages.Message, error) {
+	ctx := r.Context()
+	ms, err := messages.List(ctx, s.db.R, callID, messages.StatusApproved)
+	if err != nil {
+		return nil, err
+	}
+	var out []*messages.Message
+	for _, m := range ms {
+		if m.VideoID == 0 || !m.Gave(messages.PurposeVideo) {
+			continue
+		}
+		v, err := video.Get(ctx, s.db.R, m.VideoID)
+		if err != nil {
+			return nil, err
+		}
+		if v.Processed() {
+			out = append(out, m)
+		}
+	}
+	messages.SortCurated(out)
+	return out, nil
+}
+
+func (s *Server) compilations(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	c, err := messages.GetCall(ctx, s.db.R, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cands, err := s.compileCandidates(r, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cs, err := messages.Compilations(ctx, s.db.R, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := s.adminPage(w, r, "messages2.compile.title")
+	var rows []compilationRow
+	for _, cm := range cs {
+		row := compilationRow{C: cm, Status: p.L.T("messages2.compile." + cm.Status)}
+		if cm.VideoID != 0 {
+			row.Video = fmt.Sprintf("/admin/videos/%d", cm.VideoID)
+		}
+		if cm.StaleMessage != 0 {
+			row.Stale = p.L.T("messages2.compile.stale", "number", cm.StaleMessage)
+		}
+		rows = append(rows, row)
+	}
+	var list []compileCandidate
+	for _, m := range cands {
+		name := m.Name
+		if name == "" {
+			name = p.L.T("messages.anonymous")
+		}
+		list = append(list, compileCandidate{M: m, Name: name})
+	}
+	showNotice(p, r, noticeSet{"started": "messages2.compile.started"})
+	p.Data = struct {
+		Call       *messages.Call
+		Title      string
+		Candidates []compileCandidate
+		Rows       []compilationRow
+		CanEdit    bool
+	}{c, c.Text(p.Lang).Title, list, rows, p.User.Role.AtLeast(auth.RoleEditor)}
+	s.render(w, r, http.StatusOK, "admin/message-compile", p)
+}
+
+func (s *Server) compile(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if _, err := messages.GetCall(ctx, s.db.R, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cands, err := s.compileCandidates(r, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type pick struct {
+		id    int64
+		order int
+	}
+	var picks []pick
+	for _, v := range r.PostForm["include"] {
+		mid, ok := parseID(v)
+		if !ok || !slices.ContainsFunc(cands, func(m *messages.Message) bool { return m.ID == mid }) {
+			s.fail(w, r, problem.New(http.StatusUnprocessableEntity, "messages2.compile.nothing"))
+			return
+		}
+		order, err := strconv.Atoi(r.PostFormValue("order_" + v))
+		if err != nil || order < 0 || order > 10000 {
+			order = 10000
+		}
+		if !slices.ContainsFunc(picks, func(p pick) bool { return p.id == mid }) {
+			picks = append(picks, pick{mid, order})
+		}
+	}
+	if len(picks) == 0 {
+		s.fail(w, r, problem.New(http.StatusUnprocessableEntity, "messages2.compile.nothing"))
+		return
+	}
+	slices.SortStableFunc(picks, func(a, b pick) int { return a.order - b.order })
+	ids := make([]int64, len(picks))
+	for i, p := range picks {
+		ids[i] = p.id
+	}
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		c, err := messages.CreateCompilation(ctx, tx, id, ids, s.now())
+		if err != nil {
+			return err
+		}
+		if err := messages.EnqueueCompilation(ctx, tx, s.queue, c.ID); err != nil {
+			return err
+		}
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionCreate, auth.EntityMessageCall, id, nil,
+			map[string]any{"compilation": c.ID, "messages": ids})
+	})
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			err = problem.New(http.StatusNotFound, "error.not_found")
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/messages/%d/compilations?notice=started", id), http.StatusSeeOther)
+}
