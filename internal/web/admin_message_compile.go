@@ -25,6 +25,8 @@ func (s *Server) messageCompileRoutes() []route {
 	return []route{
 		{"GET /admin/messages/{id}/compilations", auth.RoleViewer, s.compilations},
 		{"POST /admin/messages/{id}/compilations", auth.RoleEditor, s.compile},
+		{"GET /admin/messages/{id}/export.zip", auth.RoleEditor, s.messageExport},
+		{"POST /admin/messages/{id}/order", auth.RoleEditor, s.messageOrder},
 	}
 }
 
@@ -199,4 +201,61 @@ func (s *Server) compile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/messages/%d/compilations?notice=started", id), http.StatusSeeOther)
+}
+
+// messageOrder saves how the call's page orders its approved messages: the newest first, or
+// the editors' order (a place per message, the smallest first; those without one after).
+func (s *Server) messageOrder(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	ms, err := messages.List(ctx, s.db.R, id, messages.StatusApproved)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type placed struct {
+		id    int64
+		place int
+	}
+	var ps []placed
+	for _, m := range ms {
+		v := r.PostFormValue("position_" + strconv.FormatInt(m.ID, 10))
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			s.fail(w, r, problem.New(http.StatusUnprocessableEntity, "messages2.error.position"))
+			return
+		}
+		ps = append(ps, placed{m.ID, n})
+	}
+	slices.SortStableFunc(ps, func(a, b placed) int { return a.place - b.place })
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.id
+	}
+	curated := r.PostFormValue("order") == "curated"
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if _, err := messages.GetCall(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := messages.SetCurated(ctx, tx, id, curated); err != nil {
+			return err
+		}
+		if err := messages.SetOrder(ctx, tx, id, ids); err != nil {
+			return err
+		}
+		return auth.Audit(ctx, tx, userFrom(r), auth.ActionUpdate, auth.EntityMessageCall, id, nil,
+			map[string]any{"curated": curated, "order": ids})
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/messages/%d/queue?notice=ordered", id), http.StatusSeeOther)
 }

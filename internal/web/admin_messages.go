@@ -396,6 +396,7 @@ var queueNotices = noticeSet{
 	"approved":   "messages.notice.approved",
 	"rejected":   "messages.notice.rejected",
 	"translated": "messages.notice.translated",
+	"ordered":    "messages2.notice.ordered",
 }
 
 // queueMessage loads the message of the path, which must belong to the path's call.
