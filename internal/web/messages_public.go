@@ -194,7 +194,15 @@ func (s *Server) callPage(lang string) http.HandlerFunc {
 				mv.Photo = fmt.Sprintf("%s/photos/%d", v.URL, m.ID)
 			}
 			if m.VideoID != 0 {
-				mv.Video = videoURL(v.URL, m)
+				// Shown once processed: a demo's or an old message's video may still be queued.
+				vid, err := video.Get(ctx, s.db.R, m.VideoID)
+				if err != nil && !errors.Is(err, db.ErrNotFound) {
+					s.fail(w, r, err)
+					return
+				}
+				if err == nil && vid.Processed() {
+					mv.Video = videoURL(v.URL, m)
+				}
 			}
 			v.Messages = append(v.Messages, mv)
 		}
