@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -40,12 +39,6 @@ func CompileDeps(cat *i18n.Catalog, base messages.CompileDeps) messages.CompileD
 	}
 	base.Text = func(lang, key string, args ...any) string { return cat.Localizer(lang).T(key, args...) }
 	return base
-}
-
-// compileDeps is CompileDeps for this server's store and queue.
-func (s *Server) compileDeps() messages.CompileDeps {
-	return CompileDeps(s.cat, messages.CompileDeps{DB: s.db, Store: s.docs, Queue: s.queue,
-		WorkDir: filepath.Join(s.cfg.DataDir, "tmp"), Log: s.log})
 }
 
 type compileCandidate struct {

@@ -69,8 +69,7 @@ func TestMessagesCompilation(t *testing.T) {
 	if err != nil || len(cs) != 1 || cs[0].Messages[0] != ids[1] {
 		t.Fatalf("compilations: %v %+v", err, cs)
 	}
-	deps := e.srv.compileDeps()
-	deps.WorkDir, deps.Width, deps.Height = t.TempDir(), 160, 90
+	deps := CompileDeps(e.srv.cat, messages.CompileDeps{DB: e.db, Store: e.srv.docs, Queue: e.queue, WorkDir: t.TempDir(), Width: 160, Height: 90})
 	if err := messages.Compile(ctx, deps, cs[0].ID); err != nil {
 		t.Fatal(err)
 	}
