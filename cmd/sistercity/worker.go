@@ -13,7 +13,9 @@ import (
 	"sistercity/internal/config"
 	"sistercity/internal/db"
 	"sistercity/internal/fed"
+	"sistercity/internal/i18n"
 	"sistercity/internal/jobs"
+	"sistercity/internal/messages"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
 	"sistercity/internal/web"
@@ -79,6 +81,16 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 		return nil, err
 	}
 	if err := track.RegisterBurn(q, track.BurnDeps{DB: d, Store: store, WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log}); err != nil {
+		return nil, err
+	}
+	// Compilations of citizens' video messages write their name cards and chapters in the
+	// catalog's languages.
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	if err := messages.RegisterCompile(q, web.CompileDeps(cat, messages.CompileDeps{DB: d, Store: store, Queue: q,
+		WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log})); err != nil {
 		return nil, err
 	}
 	// Federation deliveries (Accept, Update, fan-out of videos): only with --base-url.

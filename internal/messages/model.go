@@ -47,6 +47,9 @@ const (
 	MaxReason     = 1000
 	// MaxPhotoBytes bounds what an editor may allow for a photo.
 	MaxPhotoBytes = 20 << 20
+	// MaxVideoBytes and MaxVideoSeconds bound what an editor may allow for a video message.
+	MaxVideoBytes   = 1 << 30
+	MaxVideoSeconds = 600
 	// MaxRetentionDays bounds how long an e-mail address may be kept.
 	MaxRetentionDays = 3 * 365
 )
@@ -64,7 +67,14 @@ type Call struct {
 	OpensOn, ClosesOn civil.Date
 	AcceptsPhoto      bool
 	MaxPhotoBytes     int64
-	RetentionDays     int
+	// AcceptsVideo lets senders attach a short video of at most MaxVideoBytes and
+	// MaxVideoSeconds.
+	AcceptsVideo    bool
+	MaxVideoBytes   int64
+	MaxVideoSeconds int
+	// Curated shows the approved messages in the editors' order instead of the newest first.
+	Curated       bool
+	RetentionDays int
 	// ConsentVersion is the version of the consent wordings in Consents; it moves on when an
 	// editor changes a wording, and the wordings of every version stay stored.
 	ConsentVersion int
@@ -134,6 +144,12 @@ func (c *Call) Validate(langs []string) problem.Fields {
 	if c.MaxPhotoBytes < 100<<10 || c.MaxPhotoBytes > MaxPhotoBytes {
 		errs.Add("max_photo_mb", "messages.error.photo_limit")
 	}
+	if c.AcceptsVideo && (c.MaxVideoBytes < 1<<20 || c.MaxVideoBytes > MaxVideoBytes) {
+		errs.Add("max_video_mb", "messages2.error.video_limit")
+	}
+	if c.AcceptsVideo && (c.MaxVideoSeconds < 1 || c.MaxVideoSeconds > MaxVideoSeconds) {
+		errs.Add("max_video_seconds", "messages2.error.video_seconds")
+	}
 	if c.RetentionDays < 1 || c.RetentionDays > MaxRetentionDays {
 		errs.Add("retention_days", "messages.error.retention")
 	}
@@ -185,7 +201,10 @@ type Message struct {
 	// Name is the name as it should appear; "" is anonymous.
 	Name, City, Lang, Body string
 	// PhotoKey is the re-encoded photo's key in the document store, "" for none.
-	PhotoKey  string
+	PhotoKey string
+	// VideoID is the message's video (a draft video the pipeline processes), 0 for none.
+	VideoID   int64
+	Position  int
 	Status    string
 	Reason    string
 	CreatedAt time.Time
@@ -236,6 +255,8 @@ type Submission struct {
 	Name, City, Lang, Body, Email string
 	Anonymous                     bool
 	Consents                      []string // purposes ticked
+	// Video says the sender will upload a video after sending.
+	Video bool
 }
 
 // Validate checks a submission; langs are the languages the call is worded in.
@@ -277,4 +298,19 @@ func (s *Submission) Validate(c *Call, langs []string) problem.Fields {
 		errs.Add("consent", "messages.error.consent")
 	}
 	return errs
+}
+
+// videoBytes and videoSeconds are the call's video limits, the defaults when unset.
+func (c *Call) videoBytes() int64 {
+	if c.MaxVideoBytes <= 0 {
+		return 50 << 20
+	}
+	return c.MaxVideoBytes
+}
+
+func (c *Call) videoSeconds() int {
+	if c.MaxVideoSeconds <= 0 {
+		return 60
+	}
+	return c.MaxVideoSeconds
 }

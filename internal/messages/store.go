@@ -20,12 +20,12 @@ import (
 var ErrStale = fmt.Errorf("messages: call %w", db.ErrStale)
 
 const callColumns = `id, activity_id, opens_on, closes_on, accepts_photo, max_photo_bytes, retention_days,
-	consent_version, version`
+	consent_version, version, accepts_video, max_video_bytes, max_video_seconds, curated`
 
 func scanCall(row interface{ Scan(...any) error }) (*Call, error) {
 	var c Call
 	err := row.Scan(&c.ID, &c.ActivityID, &c.OpensOn, &c.ClosesOn, &c.AcceptsPhoto, &c.MaxPhotoBytes, &c.RetentionDays,
-		&c.ConsentVersion, &c.Version)
+		&c.ConsentVersion, &c.Version, &c.AcceptsVideo, &c.MaxVideoBytes, &c.MaxVideoSeconds, &c.Curated)
 	return &c, err
 }
 
@@ -111,8 +111,10 @@ func CreateCall(ctx context.Context, tx *sql.Tx, c *Call) error {
 	now := time.Now().UTC()
 	c.ConsentVersion, c.Version = 1, 1
 	err := tx.QueryRowContext(ctx, `INSERT INTO message_calls (activity_id, opens_on, closes_on, accepts_photo, max_photo_bytes,
-		retention_days, consent_version, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, 1, $7, $7) RETURNING id`,
-		c.ActivityID, c.OpensOn, c.ClosesOn, c.AcceptsPhoto, c.MaxPhotoBytes, c.RetentionDays, now).Scan(&c.ID)
+		retention_days, consent_version, version, created_at, updated_at, accepts_video, max_video_bytes, max_video_seconds, curated)
+		VALUES ($1, $2, $3, $4, $5, $6, 1, 1, $7, $7, $8, $9, $10, $11) RETURNING id`,
+		c.ActivityID, c.OpensOn, c.ClosesOn, c.AcceptsPhoto, c.MaxPhotoBytes, c.RetentionDays, now,
+		c.AcceptsVideo, c.videoBytes(), c.videoSeconds(), c.Curated).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("messages: create call: %w", err)
 	}
@@ -132,10 +134,11 @@ func UpdateCall(ctx context.Context, tx *sql.Tx, c *Call) error {
 		c.ConsentVersion++
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE message_calls SET activity_id = $1, opens_on = $2, closes_on = $3, accepts_photo = $4,
-		max_photo_bytes = $5, retention_days = $6, consent_version = $7, version = version + 1, updated_at = $8
+		max_photo_bytes = $5, retention_days = $6, consent_version = $7, version = version + 1, updated_at = $8,
+		accepts_video = $11, max_video_bytes = $12, max_video_seconds = $13
 		WHERE id = $9 AND version = $10`,
 		c.ActivityID, c.OpensOn, c.ClosesOn, c.AcceptsPhoto, c.MaxPhotoBytes, c.RetentionDays, c.ConsentVersion,
-		time.Now().UTC(), c.ID, c.Version)
+		time.Now().UTC(), c.ID, c.Version, c.AcceptsVideo, c.videoBytes(), c.videoSeconds())
 	if err != nil {
 		return fmt.Errorf("messages: update call %d: %w", c.ID, err)
 	}
@@ -302,16 +305,17 @@ func Submit(ctx context.Context, tx *sql.Tx, c *Call, s *Submission, photoKey st
 	return m, token, nil
 }
 
-const messageColumns = "id, call_id, name, city, lang, body, photo_key, status, reason, created_at, decided_at"
+const messageColumns = "id, call_id, name, city, lang, body, photo_key, status, reason, created_at, decided_at, video_id, position"
 
 func scanMessage(row interface{ Scan(...any) error }) (*Message, error) {
 	var m Message
 	var decided sql.NullTime
+	var vid sql.NullInt64
 	if err := row.Scan(&m.ID, &m.CallID, &m.Name, &m.City, &m.Lang, &m.Body, &m.PhotoKey, &m.Status, &m.Reason,
-		&m.CreatedAt, &decided); err != nil {
+		&m.CreatedAt, &decided, &vid, &m.Position); err != nil {
 		return nil, err
 	}
-	m.DecidedAt = decided.Time
+	m.DecidedAt, m.VideoID = decided.Time, vid.Int64
 	return &m, nil
 }
 
@@ -408,46 +412,65 @@ func loadMessageParts(ctx context.Context, q db.Querier, ms []*Message) error {
 	return nil
 }
 
+// Leftovers are the files a message no longer keeps, for the caller to delete from the store
+// once the transaction is committed: the photo's key and the video's id (video.DeleteFiles).
+type Leftovers struct {
+	PhotoKey string
+	VideoID  int64
+}
+
 // Decide approves or rejects a message (with a reason the sender sees on their status page).
-// A withdrawn message stays withdrawn. It returns the photo's key when the message is
-// rejected, for the caller to delete from the store: a rejected message keeps no file.
-func Decide(ctx context.Context, tx *sql.Tx, id int64, status, reason string, now time.Time) (string, error) {
+// A withdrawn message stays withdrawn. A rejected message keeps no file: its photo and video
+// are returned for the caller to delete.
+func Decide(ctx context.Context, tx *sql.Tx, id int64, status, reason string, now time.Time) (Leftovers, error) {
+	var left Leftovers
 	m, err := GetMessage(ctx, tx, id)
 	if err != nil {
-		return "", err
+		return left, err
 	}
 	if m.Status == StatusWithdrawn {
-		return "", ErrWithdrawn
+		return left, ErrWithdrawn
 	}
-	key := ""
 	if status == StatusRejected {
-		key = m.PhotoKey
+		left.PhotoKey = m.PhotoKey
+		if left.VideoID, err = dropVideo(ctx, tx, m); err != nil {
+			return left, err
+		}
 	}
 	_, err = tx.ExecContext(ctx, "UPDATE citizen_messages SET status = $1, reason = $2, decided_at = $3, photo_key = CASE WHEN $4 THEN '' ELSE photo_key END WHERE id = $5",
-		status, reason, now.UTC(), key != "", id)
+		status, reason, now.UTC(), left.PhotoKey != "", id)
 	if err != nil {
-		return "", fmt.Errorf("messages: decide %d: %w", id, err)
+		return left, fmt.Errorf("messages: decide %d: %w", id, err)
 	}
-	return key, nil
+	return left, nil
 }
 
 // Withdraw withdraws a message at its sender's request: it leaves the site, its e-mail
-// address and translations are deleted, and the photo's key is returned for the caller to
-// delete from the store. The text is kept no more: what stays is that a message was withdrawn.
-func Withdraw(ctx context.Context, tx *sql.Tx, m *Message, now time.Time) (string, error) {
+// address and translations are deleted, the compilations it is part of are marked as needing
+// a new one, and its photo and video are returned for the caller to delete from the store.
+// The text is kept no more: what stays is that a message was withdrawn.
+func Withdraw(ctx context.Context, tx *sql.Tx, m *Message, now time.Time) (Leftovers, error) {
+	left := Leftovers{PhotoKey: m.PhotoKey}
 	if m.Status == StatusWithdrawn {
-		return "", ErrWithdrawn
+		return Leftovers{}, ErrWithdrawn
 	}
 	for _, q := range []string{"DELETE FROM citizen_message_contacts WHERE message_id = $1", "DELETE FROM citizen_message_translations WHERE message_id = $1"} {
 		if _, err := tx.ExecContext(ctx, q, m.ID); err != nil {
-			return "", fmt.Errorf("messages: withdraw %d: %w", m.ID, err)
+			return left, fmt.Errorf("messages: withdraw %d: %w", m.ID, err)
 		}
+	}
+	if err := markStale(ctx, tx, m.ID); err != nil {
+		return left, err
+	}
+	var err error
+	if left.VideoID, err = dropVideo(ctx, tx, m); err != nil {
+		return left, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE citizen_messages SET status = $1, body = '', name = '', city = '', photo_key = '', decided_at = $2
 		WHERE id = $3`, StatusWithdrawn, now.UTC(), m.ID); err != nil {
-		return "", fmt.Errorf("messages: withdraw %d: %w", m.ID, err)
+		return left, fmt.Errorf("messages: withdraw %d: %w", m.ID, err)
 	}
-	return m.PhotoKey, nil
+	return left, nil
 }
 
 // RequestTranslation asks for the message's text in lang; body, when not empty (the machine

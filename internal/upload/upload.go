@@ -505,3 +505,16 @@ func (h *Handler) done(ctx context.Context, id string, w http.ResponseWriter) bo
 	w.WriteHeader(http.StatusOK)
 	return true
 }
+
+// VideoOf returns the video that unfinished upload id is for, handler.ErrNotFound when there
+// is no such upload (finished, given up or never made).
+func (h *Handler) VideoOf(ctx context.Context, id string) (int64, error) {
+	if !h.validID(id) {
+		return 0, handler.ErrNotFound
+	}
+	info, err := h.info(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(info.MetaData[MetaVideo], 10, 64)
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"sistercity/internal/blob"
 	"sistercity/internal/db"
 	"sistercity/internal/media"
 	"sistercity/internal/outbox"
@@ -467,4 +468,38 @@ func forgetSource(ctx context.Context, d *db.DB, id int64, key string) (bool, er
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// Delete removes video id's rows (its renditions, texts and tracks go with it); the caller
+// deletes its files from the store once committed (DeleteFiles).
+func Delete(ctx context.Context, tx *sql.Tx, id int64) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM videos WHERE id = $1", id); err != nil {
+		return fmt.Errorf("video: delete %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteFiles deletes every file of video id from store: its source, renditions, HLS
+// segments, poster and thumbnail.
+func DeleteFiles(ctx context.Context, store blob.Store, id int64) error {
+	var errs []error
+	for _, prefix := range []string{KeyPrefix(id), SourceKey(id, "")} {
+		var keys []string
+		for a, err := range store.List(ctx, prefix) {
+			if err != nil {
+				errs = append(errs, err)
+				break
+			}
+			keys = append(keys, a.Key)
+		}
+		for _, k := range keys {
+			if err := store.Delete(ctx, k); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("video: delete files of %d: %w", id, err)
+	}
+	return nil
 }

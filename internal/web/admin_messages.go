@@ -17,6 +17,7 @@ import (
 	"sistercity/internal/messages"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
+	"sistercity/internal/video"
 )
 
 // The admin's pages for the calls for citizens' messages: the calls, the form of one, and its
@@ -24,7 +25,7 @@ import (
 // package messages.
 
 func (s *Server) messageAdminRoutes() []route {
-	return []route{
+	rs := []route{
 		{"GET /admin/messages", auth.RoleViewer, s.callList},
 		{"GET /admin/messages/new", auth.RoleEditor, s.callNew},
 		{"POST /admin/messages", auth.RoleEditor, s.callSave},
@@ -33,10 +34,12 @@ func (s *Server) messageAdminRoutes() []route {
 		{"POST /admin/messages/{id}/delete", auth.RoleEditor, deleteRecord(s, auth.EntityMessageCall, "/admin/messages?notice=deleted", messages.GetCall, messages.DeleteCall)},
 		{"GET /admin/messages/{id}/queue", auth.RoleViewer, s.messageQueue},
 		{"GET /admin/messages/{id}/queue/{msg}/photo", auth.RoleViewer, s.queuePhoto},
+		{"GET /admin/messages/{id}/queue/{msg}/video", auth.RoleViewer, s.queueVideo},
 		{"POST /admin/messages/{id}/queue/{msg}/approve", auth.RoleEditor, s.moderate(messages.StatusApproved)},
 		{"POST /admin/messages/{id}/queue/{msg}/reject", auth.RoleEditor, s.moderate(messages.StatusRejected)},
 		{"POST /admin/messages/{id}/queue/{msg}/translation", auth.RoleEditor, s.translateMessage},
 	}
+	return append(rs, s.messageCompileRoutes()...)
 }
 
 type callRow struct {
@@ -91,9 +94,13 @@ type callForm struct {
 	ClosesOn     string
 	AcceptsPhoto bool
 	MaxPhotoMB   string
-	Retention    string
-	Cities       []int64
-	Langs        []callLangForm
+	AcceptsVideo bool
+	MaxVideoMB   string
+	// MaxVideoSeconds is the longest video message, as typed.
+	MaxVideoSeconds string
+	Retention       string
+	Cities          []int64
+	Langs           []callLangForm
 }
 
 type callLangForm struct {
@@ -113,7 +120,8 @@ type callFormData struct {
 
 func (s *Server) callFormOf(c *messages.Call) callForm {
 	f := callForm{ID: c.ID, Version: int64(c.Version), Activity: c.ActivityID, AcceptsPhoto: c.AcceptsPhoto,
-		MaxPhotoMB: strconv.FormatFloat(float64(c.MaxPhotoBytes)/(1<<20), 'f', -1, 64), Retention: strconv.Itoa(c.RetentionDays), Cities: c.Cities}
+		MaxPhotoMB: strconv.FormatFloat(float64(c.MaxPhotoBytes)/(1<<20), 'f', -1, 64), Retention: strconv.Itoa(c.RetentionDays), Cities: c.Cities,
+		AcceptsVideo: c.AcceptsVideo, MaxVideoMB: strconv.FormatInt(c.MaxVideoBytes>>20, 10), MaxVideoSeconds: strconv.Itoa(c.MaxVideoSeconds)}
 	if !c.OpensOn.IsZero() {
 		f.OpensOn, f.ClosesOn = c.OpensOn.String(), c.ClosesOn.String()
 	}
@@ -170,7 +178,8 @@ func (s *Server) renderCall(w http.ResponseWriter, r *http.Request, status int, 
 
 func (s *Server) callNew(w http.ResponseWriter, r *http.Request) {
 	today := civil.Of(s.now())
-	c := &messages.Call{OpensOn: today, ClosesOn: civil.Of(today.Time().AddDate(0, 1, 0)), MaxPhotoBytes: 5 << 20, RetentionDays: 365}
+	c := &messages.Call{OpensOn: today, ClosesOn: civil.Of(today.Time().AddDate(0, 1, 0)), MaxPhotoBytes: 5 << 20, RetentionDays: 365,
+		MaxVideoBytes: 50 << 20, MaxVideoSeconds: 60}
 	if id, ok := parseID(r.URL.Query().Get("activity")); ok {
 		c.ActivityID = id
 	}
@@ -195,7 +204,8 @@ func (s *Server) callEdit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readCall(r *http.Request) (*messages.Call, callForm, problem.Fields) {
 	var errs problem.Fields
 	f := callForm{OpensOn: r.PostFormValue("opens_on"), ClosesOn: r.PostFormValue("closes_on"), AcceptsPhoto: r.PostFormValue("accepts_photo") == "on",
-		MaxPhotoMB: r.PostFormValue("max_photo_mb"), Retention: r.PostFormValue("retention_days")}
+		MaxPhotoMB: r.PostFormValue("max_photo_mb"), Retention: r.PostFormValue("retention_days"),
+		AcceptsVideo: r.PostFormValue("accepts_video") == "on", MaxVideoMB: r.PostFormValue("max_video_mb"), MaxVideoSeconds: r.PostFormValue("max_video_seconds")}
 	f.Activity, _ = parseID(r.PostFormValue("activity"))
 	f.ID, _ = pathID(r, "id")
 	f.Version, _ = strconv.ParseInt(r.PostFormValue("version"), 10, 64)
@@ -211,6 +221,11 @@ func (s *Server) readCall(r *http.Request) (*messages.Call, callForm, problem.Fi
 		c.MaxPhotoBytes = int64(mb * (1 << 20))
 	}
 	c.RetentionDays, _ = strconv.Atoi(strings.TrimSpace(f.Retention))
+	c.AcceptsVideo = f.AcceptsVideo
+	if mb, err := strconv.ParseInt(strings.TrimSpace(f.MaxVideoMB), 10, 64); err == nil && mb > 0 && mb <= 1<<20 {
+		c.MaxVideoBytes = mb << 20
+	}
+	c.MaxVideoSeconds, _ = strconv.Atoi(strings.TrimSpace(f.MaxVideoSeconds))
 	for _, v := range r.PostForm["cities"] {
 		if id, ok := parseID(v); ok && !slices.Contains(c.Cities, id) {
 			c.Cities = append(c.Cities, id)
@@ -296,11 +311,15 @@ func (s *Server) callSave(w http.ResponseWriter, r *http.Request) {
 
 // queueItem is a message as the moderation queue shows it.
 type queueItem struct {
-	M            *messages.Message
-	Photo        string
-	Consents     []messages.Consent
-	Translations []messages.Translation
-	Ask          []askLang // languages a translation may be asked for in
+	M     *messages.Message
+	Photo string
+	// Video is the path of the message's processed video, VideoText its state; HasVideo says
+	// the message has one.
+	Video, VideoText string
+	HasVideo         bool
+	Consents         []messages.Consent
+	Translations     []messages.Translation
+	Ask              []askLang // languages a translation may be asked for in
 }
 
 // askLang is one language a message may be translated into, with the translation or draft
@@ -332,6 +351,17 @@ func (s *Server) messageQueue(w http.ResponseWriter, r *http.Request) {
 		it := queueItem{M: m, Consents: m.Consents, Translations: m.Translations}
 		if m.PhotoKey != "" {
 			it.Photo = fmt.Sprintf("/admin/messages/%d/queue/%d/photo", id, m.ID)
+		}
+		if m.VideoID != 0 {
+			vid, err := video.Get(ctx, s.db.R, m.VideoID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			it.HasVideo, it.VideoText = true, messageVideoText(p, vid)
+			if vid.Processed() {
+				it.Video = fmt.Sprintf("/admin/messages/%d/queue/%d/video", id, m.ID)
+			}
 		}
 		for _, lang := range s.cat.Languages() {
 			if lang == m.Lang {
@@ -366,6 +396,7 @@ var queueNotices = noticeSet{
 	"approved":   "messages.notice.approved",
 	"rejected":   "messages.notice.rejected",
 	"translated": "messages.notice.translated",
+	"ordered":    "messages2.notice.ordered",
 }
 
 // queueMessage loads the message of the path, which must belong to the path's call.
@@ -398,6 +429,19 @@ func (s *Server) queuePhoto(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+func (s *Server) queueVideo(w http.ResponseWriter, r *http.Request) {
+	m, err := s.queueMessage(r.Context(), s.db.R, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if m.VideoID == 0 {
+		s.notFound(w, r)
+		return
+	}
+	s.serveMessageVideo(w, r, m.VideoID, privateNoStore)
+}
+
 func (s *Server) moderate(status string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -406,14 +450,23 @@ func (s *Server) moderate(status string) http.HandlerFunc {
 			s.fail(w, r, problem.New(http.StatusUnprocessableEntity, "messages.error.reason"))
 			return
 		}
-		var key string
+		var left messages.Leftovers
 		var m *messages.Message
 		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 			var err error
 			if m, err = s.queueMessage(ctx, tx, r); err != nil {
 				return err
 			}
-			if key, err = messages.Decide(ctx, tx, m.ID, status, reason, s.now()); err != nil {
+			if status == messages.StatusApproved {
+				c, err := messages.GetCall(ctx, tx, m.CallID)
+				if err != nil {
+					return err
+				}
+				if err := messages.CheckVideo(ctx, tx, c, m); err != nil {
+					return err
+				}
+			}
+			if left, err = messages.Decide(ctx, tx, m.ID, status, reason, s.now()); err != nil {
 				return err
 			}
 			action := auth.ActionApproveMessage
@@ -423,15 +476,21 @@ func (s *Server) moderate(status string) http.HandlerFunc {
 			return auth.Audit(ctx, tx, userFrom(r), action, auth.EntityCitizenMessage, m.ID, map[string]string{"status": m.Status},
 				map[string]string{"status": status, "reason": reason})
 		})
-		if errors.Is(err, messages.ErrWithdrawn) {
+		switch {
+		case errors.Is(err, messages.ErrWithdrawn):
 			s.fail(w, r, problem.New(http.StatusConflict, "messages.error.withdrawn"))
 			return
-		}
-		if err != nil {
+		case errors.Is(err, messages.ErrVideoNotReady):
+			s.fail(w, r, problem.New(http.StatusConflict, "messages2.error.video_not_ready"))
+			return
+		case errors.Is(err, messages.ErrVideoTooLong):
+			s.fail(w, r, problem.New(http.StatusConflict, "messages2.error.video_long"))
+			return
+		case err != nil:
 			s.fail(w, r, err)
 			return
 		}
-		s.deletePhoto(ctx, key)
+		s.dropLeftovers(ctx, left)
 		http.Redirect(w, r, fmt.Sprintf("/admin/messages/%d/queue?notice=%s", m.CallID, status), http.StatusSeeOther)
 	}
 }

@@ -93,7 +93,8 @@ func (s *Server) SweepUploads(ctx context.Context, every time.Duration) {
 // bounded by the upload's size, not a form bounded by maxFormBytes.
 func tusChunk(r *http.Request) bool {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return r.Method == http.MethodPatch && ct == "application/offset+octet-stream" && strings.HasPrefix(r.URL.Path, uploadsPath)
+	return r.Method == http.MethodPatch && ct == "application/offset+octet-stream" &&
+		(strings.HasPrefix(r.URL.Path, uploadsPath) || messageUploads.MatchString(r.URL.Path))
 }
 
 type videoUploadPage struct {

@@ -25,6 +25,8 @@ import (
 	"sistercity/internal/messages"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
+	"sistercity/internal/upload"
+	"sistercity/internal/video"
 )
 
 // The public side of the calls for citizens' messages (package messages): a call's page in
@@ -119,6 +121,13 @@ type callView struct {
 	Token      string
 	Message    *messages.Message
 	StatusText string
+	// VideoText is the state of the message's video, "" without one; Upload says it still
+	// waits for its file.
+	VideoText string
+	Upload    bool
+	VideoMax  string
+	MaxBytes  int64
+	Chunk     int
 }
 
 type messageView struct {
@@ -127,6 +136,7 @@ type messageView struct {
 	Body, Lang string
 	Translated bool
 	Photo      string
+	Video      string
 	On         time.Time
 }
 
@@ -139,6 +149,7 @@ type sendForm struct {
 	Name, City, Lang, Body, Email string
 	Anonymous                     bool
 	Consents                      []string
+	Video                         bool
 }
 
 func (s *Server) callView(ctx context.Context, p *page, c *messages.Call, a *exchange.Activity) (*callView, error) {
@@ -173,11 +184,25 @@ func (s *Server) callPage(lang string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
+		if c.Curated {
+			messages.SortCurated(ms)
+		}
 		for _, m := range ms {
 			body, bodyLang, translated := m.In(lang)
 			mv := messageView{ID: m.ID, Name: m.Name, City: m.City, Body: body, Lang: bodyLang, Translated: translated, On: m.CreatedAt}
 			if m.PhotoKey != "" {
 				mv.Photo = fmt.Sprintf("%s/photos/%d", v.URL, m.ID)
+			}
+			if m.VideoID != 0 {
+				// Shown once processed: a demo's or an old message's video may still be queued.
+				vid, err := video.Get(ctx, s.db.R, m.VideoID)
+				if err != nil && !errors.Is(err, db.ErrNotFound) {
+					s.fail(w, r, err)
+					return
+				}
+				if err == nil && vid.Processed() {
+					mv.Video = videoURL(v.URL, m)
+				}
 			}
 			v.Messages = append(v.Messages, mv)
 		}
@@ -256,6 +281,7 @@ func (s *Server) sendPage(w http.ResponseWriter, r *http.Request, lang string, s
 	for _, code := range s.cat.Languages() {
 		v.Languages = append(v.Languages, option{Value: code, Label: s.cat.Localizer(code).T("language.self")})
 	}
+	v.VideoMax = p.L.Msg(upload.Size(c.MaxVideoBytes))
 	p.Title = p.L.T("messages.send.title", "title", v.Text.Title)
 	p.Errors = errs
 	p.Data = v
@@ -291,7 +317,8 @@ func (s *Server) sendMessage(lang string) http.HandlerFunc {
 			return
 		}
 		form := sendForm{Name: r.PostFormValue("name"), City: r.PostFormValue("city"), Lang: r.PostFormValue("lang"),
-			Body: r.PostFormValue("body"), Email: r.PostFormValue("email"), Anonymous: r.PostFormValue("anonymous") == "on"}
+			Body: r.PostFormValue("body"), Email: r.PostFormValue("email"), Anonymous: r.PostFormValue("anonymous") == "on",
+			Video: r.PostFormValue("video") == "on" && c.AcceptsVideo}
 		for _, purpose := range messages.Purposes {
 			if r.PostFormValue("consent_"+purpose) == "on" && c.Wording(lang, purpose)+c.Wording("en", purpose) != "" {
 				form.Consents = append(form.Consents, purpose)
@@ -328,7 +355,7 @@ func (s *Server) sendMessage(lang string) http.HandlerFunc {
 			}
 		}
 		exp, _ := altcha.Expiry(pow.Salt)
-		var token string
+		var token, uploadToken string
 		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 			if err := messages.Spend(ctx, tx, pow.Signature, exp, s.now()); err != nil {
 				return err
@@ -336,7 +363,13 @@ func (s *Server) sendMessage(lang string) http.HandlerFunc {
 			if _, err := messages.PurgeContacts(ctx, tx, s.now()); err != nil {
 				return err
 			}
-			_, token, err = messages.Submit(ctx, tx, c, &sub, key, s.now())
+			var m *messages.Message
+			m, token, err = messages.Submit(ctx, tx, c, &sub, key, s.now())
+			if err != nil || !form.Video {
+				return err
+			}
+			title := s.cat.Localizer(sub.Lang).T("messages2.video_title", "title", c.Text(sub.Lang).Title, "number", m.ID)
+			uploadToken, err = messages.AddVideo(ctx, tx, m, cutRunes(title, 200))
 			return err
 		})
 		if err != nil {
@@ -352,7 +385,13 @@ func (s *Server) sendMessage(lang string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		http.Redirect(w, r, fmt.Sprintf("/%s/messages/%d/status/%s?notice=sent", lang, c.ID, token), http.StatusSeeOther)
+		to := fmt.Sprintf("/%s/messages/%d/status/%s?notice=sent", lang, c.ID, token)
+		if uploadToken != "" {
+			// The upload's capability goes in the fragment: the status page's script reads it,
+			// and no request, log or referrer ever carries it.
+			to += "#upload=" + uploadToken
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 	}
 }
 
@@ -433,6 +472,16 @@ func (s *Server) messageStatus(lang string) http.HandlerFunc {
 		}
 		v.Message, v.Token = m, r.PathValue("token")
 		v.StatusText = p.L.T("messages.status." + m.Status)
+		if m.VideoID != 0 {
+			vid, err := video.Get(ctx, s.db.R, m.VideoID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			v.Upload = vid.SourceKey == "" && m.Status == messages.StatusWaiting
+			v.VideoText = messageVideoText(p, vid)
+			v.VideoMax, v.MaxBytes, v.Chunk = p.L.Msg(upload.Size(c.MaxVideoBytes)), c.MaxVideoBytes, uploadChunkBytes
+		}
 		p.Title = p.L.T("messages.status.title")
 		showNotice(p, r, messageStatusNotices)
 		p.Data = v
@@ -451,9 +500,9 @@ func (s *Server) withdrawMessage(lang string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		var key string
+		var left messages.Leftovers
 		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-			key, err = messages.Withdraw(ctx, tx, m, s.now())
+			left, err = messages.Withdraw(ctx, tx, m, s.now())
 			return err
 		})
 		if errors.Is(err, messages.ErrWithdrawn) {
@@ -464,7 +513,7 @@ func (s *Server) withdrawMessage(lang string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		s.deletePhoto(ctx, key)
+		s.dropLeftovers(ctx, left)
 		http.Redirect(w, r, fmt.Sprintf("/%s/messages/%d/status/%s?notice=withdrawn", lang, m.CallID, r.PathValue("token")), http.StatusSeeOther)
 	}
 }

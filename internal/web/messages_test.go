@@ -38,8 +38,10 @@ type messageEnv struct {
 	partner  *register.City
 }
 
-func newMessageEnv(t *testing.T) *messageEnv {
-	e := newTestEnv(t)
+func newMessageEnv(t *testing.T) *messageEnv { return messageEnvOn(t, newTestEnv(t)) }
+
+// messageEnvOn is newMessageEnv on the server of e.
+func messageEnvOn(t *testing.T, e *testEnv) *messageEnv {
 	e.srv.altchaMax = 2000 // a quick search for the tests; the protocol is the same
 	_, partner, p := seedVladivostok(t, e)
 	a := &exchange.Activity{Kind: exchange.KindCampaign, Status: exchange.StatusConfirmed, Mode: exchange.ModeOnline,

@@ -51,6 +51,7 @@ func (s *Server) routeTable() []route {
 		rs = append(rs, s.portalRoutes(lang)...)
 		rs = append(rs, s.feedRoutes(lang)...)
 		rs = append(rs, s.messagePublicRoutes(lang)...)
+		rs = append(rs, s.messageVideoRoutes(lang)...)
 	}
 	return rs
 }

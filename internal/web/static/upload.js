@@ -4,6 +4,10 @@
 // size and date, so choosing the same file again — after a network drop, a closed browser or a
 // restarted server — continues from the server's offset. Every text shown comes from the
 // page's data attributes, rendered from the locale catalogs.
+//
+// A citizen's video message is sent the same way from its status page: the form has
+// data-token-hash, and the one-time capability that allows the upload is read from the page's
+// fragment (#upload=…), which no request carries, and sent in the upload's metadata.
 
 const form = document.getElementById("upload-form");
 if (form) setUp(form);
@@ -18,6 +22,7 @@ function setUp(form) {
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const numbers = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 1 });
   const chunk = Number(d.chunk);
+  const token = "tokenHash" in d ? new URLSearchParams(location.hash.slice(1)).get("upload") : null;
   const maxAttempts = 10;
   let current = null;
 
@@ -121,7 +126,7 @@ function setUp(form) {
         headers: {
           "Tus-Resumable": "1.0.0",
           "Upload-Length": String(this.file.size),
-          "Upload-Metadata": "video " + b64(d.video) + ",filename " + b64(this.file.name),
+          "Upload-Metadata": "video " + b64(d.video) + ",filename " + b64(this.file.name) + (token ? ",token " + b64(token) : ""),
           "X-CSRF-Token": csrf,
         },
       });
