@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -132,7 +133,7 @@ type reportRow struct {
 	ID                       int64
 	City, Situation, AsOf    string
 	Status, StatusCode       string
-	Demo                     bool
+	Demo, Received           bool
 	SourceOrg, LatestCases   string
 	AsOfISO                  string
 	PeriodStart, PeriodEnd   string
@@ -161,7 +162,7 @@ func (s *Server) adminReports(w http.ResponseWriter, r *http.Request) {
 	for _, rep := range list {
 		rows = append(rows, reportRow{ID: rep.ID, City: names.city(rep.CityID, p.Lang), Situation: names.situation(rep.SituationID, p.Lang),
 			AsOf: p.L.Date(rep.AsOf.Time()), AsOfISO: rep.AsOf.String(), Status: p.L.T("reports.status." + rep.Status),
-			StatusCode: rep.Status, Demo: rep.Demo, SourceOrg: rep.SourceOrg})
+			StatusCode: rep.Status, Demo: rep.Demo, SourceOrg: rep.SourceOrg, Received: rep.Received()})
 	}
 	data := map[string]any{"Rows": rows, "CanEdit": canEdit(r), "Staff": rd.Staff}
 	if u := userFrom(r); u.Role == auth.RoleAdmin {
@@ -250,6 +251,7 @@ type reportPageData struct {
 	BedForm               map[string]string
 	Problem               string
 	HasIsolation, HasBeds bool
+	ReceivedFrom          string // the host of the partner's site a received report came from
 }
 
 func (s *Server) adminReport(w http.ResponseWriter, r *http.Request) {
@@ -276,6 +278,12 @@ func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, status int
 		AsOf: l.Date(rep.AsOf.Time()), Period: l.Date(rep.PeriodStart.Time()) + " – " + l.Date(rep.PeriodEnd.Time()),
 		Staff: rd.Staff, CanEdit: canEdit(r), BedForm: bedForm}
 	p.Title = l.T("reports.report_title", "city", d.City, "date", d.AsOf)
+	if rep.Received() {
+		d.CanEdit = false // the partner's to change
+		if u, err := url.Parse(rep.RemoteActor); err == nil {
+			d.ReceivedFrom = u.Host
+		}
+	}
 	d.Text, d.HasText = rep.Text(p.Lang)
 	if !d.HasText && len(rep.Texts) > 0 {
 		d.Text, d.HasText = rep.Texts[0], true
@@ -496,7 +504,10 @@ func (s *Server) adminReportShare(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	err := s.change(r, auth.ActionShare, auth.EntityReport, func(tx *sql.Tx) (int64, any, any, error) {
-		return rep.ID, rep.SharedWith, ids, report.Share(r.Context(), tx, rep.ID, ids, userFrom(r).ID)
+		if err := report.Share(r.Context(), tx, rep.ID, ids, userFrom(r).ID); err != nil {
+			return 0, nil, nil, err
+		}
+		return rep.ID, rep.SharedWith, ids, s.deliverReport(r, tx, rep)
 	})
 	s.reportChanged(w, r, err, rep, rd, nil, "shared")
 }
@@ -507,7 +518,10 @@ func (s *Server) adminReportWithdraw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.change(r, auth.ActionWithdraw, auth.EntityReport, func(tx *sql.Tx) (int64, any, any, error) {
-		return rep.ID, nil, nil, report.Withdraw(r.Context(), tx, rep.ID, userFrom(r).ID)
+		if err := report.Withdraw(r.Context(), tx, rep.ID, userFrom(r).ID); err != nil {
+			return 0, nil, nil, err
+		}
+		return rep.ID, nil, nil, s.deliverReport(r, tx, rep)
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -539,6 +553,19 @@ func (s *Server) adminReportLiaison(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/reports?notice=liaison", http.StatusSeeOther)
+}
+
+// deliverReport tells the partner instances, in tx, what the change to rep (as it was before
+// the change) means to them (package portal); nothing with federation off.
+func (s *Server) deliverReport(r *http.Request, tx *sql.Tx, rep *report.Report) error {
+	if s.portal == nil {
+		return nil
+	}
+	var before []int64
+	if rep.Status == report.StatusShared {
+		before = rep.SharedWith
+	}
+	return s.portal.DeliverReport(r.Context(), tx, rep.ID, before)
 }
 
 // reportChanged ends a change to rep: the report's page again with the fields' problems (422),

@@ -118,6 +118,43 @@ func TestReports(t *testing.T) {
 	t.Run("bad bed row", w.testBadBedRow)
 	t.Run("exports and chart", w.testExportsAndChart)
 	t.Run("binding a liaison", w.testBindLiaison)
+	t.Run("a liaison's city on the users form", w.testLiaisonOnUsersForm)
+}
+
+// testLiaisonOnUsersForm: an administrator creates a partner liaison account with its partner
+// city on the users form; without a city, or with a city in no partnership as a partner, the
+// form refuses it in the administrator's language and creates nothing.
+func (w *reportWorld) testLiaisonOnUsersForm(t *testing.T) {
+	admin := w.staff[auth.RoleAdmin]
+	admin.lang = "ru"
+	defer func() { admin.lang = "" }()
+	_, form := admin.get("/admin/users")
+	if !strings.Contains(form, `<label for="f-city">Город-партнёр`) || !strings.Contains(form, `<option value="`+itoa64(w.spb.ID)+`">Санкт-Петербург</option>`) {
+		t.Fatalf("the users form lacks the partner city:\n%s", form)
+	}
+	for _, city := range []string{"", itoa64(w.busan.ID), "x"} {
+		resp, body := admin.post("/admin/users", url.Values{"username": {"liaison-form"}, "role": {"liaison"}, "city": {city}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-city"`) {
+			t.Errorf("liaison with city %q: %d, want 422 on the city", city, resp.StatusCode)
+		}
+	}
+	var n int
+	_ = w.e.db.R.QueryRow("SELECT COUNT(*) FROM users WHERE username = 'liaison-form'").Scan(&n)
+	if n != 0 {
+		t.Fatal("a refused liaison account was created")
+	}
+	if resp, body := admin.post("/admin/users", url.Values{"username": {"liaison-form"}, "role": {"liaison"}, "city": {itoa64(w.spb.ID)},
+		"password": {testPassword}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("create liaison: %d\n%s", resp.StatusCode, body)
+	}
+	if _, list := admin.get("/admin/users?q=liaison-form"); !strings.Contains(list, "Представитель города-партнёра · Санкт-Петербург") {
+		t.Errorf("the users list does not name the liaison's city:\n%s", list)
+	}
+	c := w.e.client()
+	c.signIn("liaison-form", testPassword, http.StatusSeeOther)
+	if resp, body := c.get("/admin/reports/" + itoa64(w.shared)); resp.StatusCode != http.StatusOK || !strings.Contains(body, reportSecret) {
+		t.Errorf("the liaison created on the users form: %d", resp.StatusCode)
+	}
 }
 
 // testBindLiaison: a liaison account bound to no city reads nothing; an administrator binds it
