@@ -70,8 +70,8 @@ func (e *testEnv) deliveredActivities() []fed.DeliverArgs {
 // TestReportBetweenInstances: with two instances, a report shared by A (Busan) with B's city
 // (Saint Petersburg) appears on B for B's staff and is absent from B's public pages and from
 // A's followers. A's and B's partnerships name each other's actors (sister portals); a
-// follower of A on a third server sees nothing of it. Sharing again with changed figures
-// updates it on B; withdrawing it removes it there.
+// follower of A on a third server sees nothing of it. Changed figures, and sharing again,
+// update it on B; withdrawing it removes it there.
 func TestReportBetweenInstances(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -173,11 +173,12 @@ func TestReportBetweenInstances(t *testing.T) {
 		t.Errorf("A serves the report object: %d", resp.StatusCode)
 	}
 
-	// Figures changed and shared again: an Update, and B shows the new figures.
-	a.inTx(func(tx *sql.Tx) error {
-		_, err := tx.Exec("UPDATE report_values SET value = 140 WHERE report_id = $1", rep.ID)
-		return err
-	})
+	// Figures changed on the edit form: an Update, and B shows the new figures; shared again:
+	// another Update.
+	if resp, body := editor.post("/admin/reports/"+itoa64(rep.ID)+"/edit", url.Values{"as_of": {"2020-04-30"},
+		"source_org": {reportSecret}, "m_total_cases": {"140"}, "measures_ru": {"Изоляция прибывающих"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", resp.StatusCode, body)
+	}
 	share()
 	polltest.Until(t, "the update on B", func() (bool, string) {
 		var v float64
@@ -213,8 +214,8 @@ func TestReportBetweenInstances(t *testing.T) {
 			t.Errorf("report activity to %s, addressed %s:\n%s", d.Inbox, to, d.Activity)
 		}
 	}
-	if kinds["Create"] != 1 || kinds["Update"] != 1 || kinds["Delete"] != 1 {
-		t.Errorf("report activities: %v, want a Create, an Update and a Delete", kinds)
+	if kinds["Create"] != 1 || kinds["Update"] != 2 || kinds["Delete"] != 1 {
+		t.Errorf("report activities: %v, want a Create, two Updates and a Delete", kinds)
 	}
 	mallory.mu.Lock()
 	for _, got := range mallory.got {
