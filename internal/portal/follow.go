@@ -164,14 +164,18 @@ func (o object) isType(typ string) bool {
 	return false
 }
 
-// Receive takes what a partner actor sends (fed.Partners): Accept or Reject of our follow, and
-// Create, Update or Delete of its videos. Anything from an actor no partnership names, and
+// Receive takes what a partner actor sends (fed.Partners): Accept or Reject of our follow,
+// Create, Update or Delete of its videos, and of the situation reports it shares with us
+// (reports.go), which anyone else is refused. Anything from an actor no partnership names, and
 // anything else, is left to fed.
 func (s *Service) Receive(ctx context.Context, signer *fed.RemoteActor, a fed.Incoming) (bool, error) {
 	switch a.Type {
 	case "Accept", "Reject", "Create", "Update", "Delete":
 	default:
 		return false, nil
+	}
+	if a.Type != "Accept" && a.Type != "Reject" && isReport(a.Object) {
+		return true, s.receiveReport(ctx, signer, a.Type, a.Object)
 	}
 	var n int
 	if err := s.db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM partner_actors WHERE actor_id = $1 AND state <> $2",

@@ -159,7 +159,15 @@ type Report struct {
 	SharedWith  []int64        `json:"shared_with_partnerships,omitempty"`
 	History     []StatusChange `json:"history,omitempty"`
 	UpdatedAt   time.Time      `json:"updated_at"`
+	// RemoteID is the partner's object id of a report received from a partner city's own
+	// instance, RemoteActor the actor that sent it; both "" for the office's own reports.
+	RemoteID    string `json:"-"`
+	RemoteActor string `json:"-"`
 }
+
+// Received tells whether the report came from a partner's instance: staff read it, nobody
+// here edits or shares it.
+func (r *Report) Received() bool { return r.RemoteID != "" }
 
 // Text returns the report's text in lang, and whether it has one.
 func (r *Report) Text(lang string) (Text, bool) {

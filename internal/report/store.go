@@ -36,7 +36,7 @@ func (rd Reader) visibleClause(n int) (string, []any) {
 		return "1 = 1", nil
 	}
 	p := "$" + strconv.Itoa(n)
-	return `r.status = 'shared' AND EXISTS (SELECT 1 FROM report_shares s JOIN partnerships p ON p.id = s.partnership_id
+	return `r.status = 'shared' AND r.remote_id IS NULL AND EXISTS (SELECT 1 FROM report_shares s JOIN partnerships p ON p.id = s.partnership_id
 		WHERE s.report_id = r.id AND (p.partner_city_id = ` + p + ` OR p.home_city_id = ` + p + `))`, []any{rd.CityID}
 }
 
@@ -189,12 +189,28 @@ func addHistory(ctx context.Context, tx *sql.Tx, id int64, status string, at tim
 	return nil
 }
 
+// ErrReceived refuses a change to a report received from a partner's instance: it is the
+// partner's to change.
+var ErrReceived = problem.New(http.StatusConflict, "reports.error.received")
+
+// own returns the office's own report id for a change; ErrReceived for a received one.
+func own(ctx context.Context, tx *sql.Tx, id int64) (*Report, error) {
+	r, err := Get(ctx, tx, Reader{Staff: true}, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Received() {
+		return nil, ErrReceived
+	}
+	return r, nil
+}
+
 // SetBed adds or replaces a bed row of a draft report, after checking it.
 func SetBed(ctx context.Context, tx *sql.Tx, id int64, b Bed) error {
 	if f := b.Validate(0); len(f) > 0 {
 		return f
 	}
-	r, err := Get(ctx, tx, Reader{Staff: true}, id)
+	r, err := own(ctx, tx, id)
 	if err != nil {
 		return err
 	}
@@ -217,6 +233,9 @@ func touch(ctx context.Context, tx *sql.Tx, id int64) error {
 
 // LinkActivity records that a report was discussed at an activity (a video conference).
 func LinkActivity(ctx context.Context, tx *sql.Tx, id, activityID int64) error {
+	if _, err := own(ctx, tx, id); err != nil {
+		return err
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM activities WHERE id = $1", activityID).Scan(&n); err != nil {
 		return fmt.Errorf("report %d: activity %d: %w", id, activityID, err)
@@ -237,7 +256,7 @@ func LinkActivity(ctx context.Context, tx *sql.Tx, id, activityID int64) error {
 // Share shares a report with the chosen partnerships, and with them only: it replaces the
 // earlier choice. At least one partnership must be chosen.
 func Share(ctx context.Context, tx *sql.Tx, id int64, partnerships []int64, userID int64) error {
-	r, err := Get(ctx, tx, Reader{Staff: true}, id)
+	r, err := own(ctx, tx, id)
 	if err != nil {
 		return err
 	}
@@ -270,7 +289,7 @@ func Share(ctx context.Context, tx *sql.Tx, id int64, partnerships []int64, user
 
 // Withdraw takes a shared report back: no partner reads it any more.
 func Withdraw(ctx context.Context, tx *sql.Tx, id int64, userID int64) error {
-	r, err := Get(ctx, tx, Reader{Staff: true}, id)
+	r, err := own(ctx, tx, id)
 	if err != nil {
 		return err
 	}
@@ -291,11 +310,13 @@ func setStatus(ctx context.Context, tx *sql.Tx, r *Report, status string, userID
 	return addHistory(ctx, tx, r.ID, status, now, userID)
 }
 
-const reportColumns = "r.id, r.situation_id, r.city_id, r.as_of, r.period_start, r.period_end, r.source_org, r.status, r.demo, r.updated_at"
+const reportColumns = `r.id, r.situation_id, r.city_id, r.as_of, r.period_start, r.period_end, r.source_org, r.status, r.demo,
+	r.updated_at, COALESCE(r.remote_id, ''), COALESCE(r.remote_actor, '')`
 
 func scanReport(row interface{ Scan(...any) error }) (*Report, error) {
 	var r Report
-	err := row.Scan(&r.ID, &r.SituationID, &r.CityID, &r.AsOf, &r.PeriodStart, &r.PeriodEnd, &r.SourceOrg, &r.Status, &r.Demo, &r.UpdatedAt)
+	err := row.Scan(&r.ID, &r.SituationID, &r.CityID, &r.AsOf, &r.PeriodStart, &r.PeriodEnd, &r.SourceOrg, &r.Status, &r.Demo,
+		&r.UpdatedAt, &r.RemoteID, &r.RemoteActor)
 	return &r, err
 }
 
@@ -407,4 +428,21 @@ func LiaisonCity(ctx context.Context, q db.Querier, userID int64) (int64, error)
 		return 0, fmt.Errorf("report: liaison %d: %w", userID, err)
 	}
 	return city, nil
+}
+
+// Liaisons returns the partner city each bound liaison account is bound to, by account.
+func Liaisons(ctx context.Context, q db.Querier) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	err := db.Each(ctx, q, "SELECT user_id, city_id FROM liaisons", nil, func(rows *sql.Rows) error {
+		var u, c int64
+		if err := rows.Scan(&u, &c); err != nil {
+			return err
+		}
+		out[u] = c
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report: liaisons: %w", err)
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -39,6 +40,7 @@ func (s *Server) reportRoutes() []route {
 		{"POST /admin/reports/import", auth.RoleEditor, s.adminReportImport},
 		{"POST /admin/reports/import/confirm", auth.RoleEditor, s.adminReportImportConfirm},
 		{"POST /admin/reports/{id}/beds", auth.RoleEditor, s.adminReportBed},
+		{"POST /admin/reports/{id}/edit", auth.RoleEditor, s.adminReportEdit},
 		{"POST /admin/reports/{id}/activities", auth.RoleEditor, s.adminReportActivity},
 		{"POST /admin/reports/{id}/share", auth.RoleEditor, s.adminReportShare},
 		{"POST /admin/reports/{id}/withdraw", auth.RoleEditor, s.adminReportWithdraw},
@@ -132,7 +134,7 @@ type reportRow struct {
 	ID                       int64
 	City, Situation, AsOf    string
 	Status, StatusCode       string
-	Demo                     bool
+	Demo, Received           bool
 	SourceOrg, LatestCases   string
 	AsOfISO                  string
 	PeriodStart, PeriodEnd   string
@@ -161,7 +163,7 @@ func (s *Server) adminReports(w http.ResponseWriter, r *http.Request) {
 	for _, rep := range list {
 		rows = append(rows, reportRow{ID: rep.ID, City: names.city(rep.CityID, p.Lang), Situation: names.situation(rep.SituationID, p.Lang),
 			AsOf: p.L.Date(rep.AsOf.Time()), AsOfISO: rep.AsOf.String(), Status: p.L.T("reports.status." + rep.Status),
-			StatusCode: rep.Status, Demo: rep.Demo, SourceOrg: rep.SourceOrg})
+			StatusCode: rep.Status, Demo: rep.Demo, SourceOrg: rep.SourceOrg, Received: rep.Received()})
 	}
 	data := map[string]any{"Rows": rows, "CanEdit": canEdit(r), "Staff": rd.Staff}
 	if u := userFrom(r); u.Role == auth.RoleAdmin {
@@ -210,6 +212,7 @@ var reportNotices = noticeSet{
 	"bed":       "reports.notice.bed",
 	"linked":    "reports.notice.linked",
 	"liaison":   "reports.notice.liaison",
+	"edited":    "reports.notice.edited",
 }
 
 // valueRow is a metric's latest figure in a report.
@@ -250,6 +253,11 @@ type reportPageData struct {
 	BedForm               map[string]string
 	Problem               string
 	HasIsolation, HasBeds bool
+	ReceivedFrom          string // the host of the partner's site a received report came from
+	// EditForm holds the edit form's fields: the report's, or those sent back with errors.
+	EditForm    map[string]string
+	EditMetrics []option // metric name and unit
+	EditLangs   []option // language and its name
 }
 
 func (s *Server) adminReport(w http.ResponseWriter, r *http.Request) {
@@ -261,7 +269,7 @@ func (s *Server) adminReport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, status int, rep *report.Report, rd report.Reader,
-	bedForm map[string]string, errs problem.Fields) {
+	bedForm map[string]string, errs problem.Fields, editForms ...map[string]string) {
 	ctx := r.Context()
 	names, err := s.loadReportNames(r)
 	if err != nil {
@@ -276,6 +284,12 @@ func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, status int
 		AsOf: l.Date(rep.AsOf.Time()), Period: l.Date(rep.PeriodStart.Time()) + " – " + l.Date(rep.PeriodEnd.Time()),
 		Staff: rd.Staff, CanEdit: canEdit(r), BedForm: bedForm}
 	p.Title = l.T("reports.report_title", "city", d.City, "date", d.AsOf)
+	if rep.Received() {
+		d.CanEdit = false // the partner's to change
+		if u, err := url.Parse(rep.RemoteActor); err == nil {
+			d.ReceivedFrom = u.Host
+		}
+	}
 	d.Text, d.HasText = rep.Text(p.Lang)
 	if !d.HasText && len(rep.Texts) > 0 {
 		d.Text, d.HasText = rep.Texts[0], true
@@ -294,6 +308,10 @@ func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, status int
 		d.HasIsolation = d.HasIsolation || report.IsIsolation(b.Type)
 	}
 	d.HasBeds = len(rep.Beds) > 0
+	var editForm map[string]string
+	if len(editForms) > 0 {
+		editForm = editForms[0]
+	}
 	base, avail, occ := rep.BedTotals()
 	d.Totals = [3]string{l.Number(base), l.Number(avail), l.Number(occ)}
 	for _, id := range rep.Activities {
@@ -337,6 +355,18 @@ func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, status int
 		}
 		for _, u := range []string{report.UnitBeds, report.UnitRooms} {
 			d.Units = append(d.Units, option{Value: u, Label: l.T("reports.bed_unit." + u)})
+		}
+	}
+	if d.CanEdit && rep.Status != report.StatusWithdrawn {
+		d.EditForm = editForm
+		if d.EditForm == nil {
+			d.EditForm = reportEditForm(rep)
+		}
+		for _, m := range report.Metrics {
+			d.EditMetrics = append(d.EditMetrics, option{Value: m.Name, Label: l.T("reports.unit." + m.Unit)})
+		}
+		for _, lang := range reportTextLangs {
+			d.EditLangs = append(d.EditLangs, option{Value: lang, Label: l.T("reports.edit.lang." + lang)})
 		}
 	}
 	if len(errs) > 0 {
@@ -496,7 +526,10 @@ func (s *Server) adminReportShare(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	err := s.change(r, auth.ActionShare, auth.EntityReport, func(tx *sql.Tx) (int64, any, any, error) {
-		return rep.ID, rep.SharedWith, ids, report.Share(r.Context(), tx, rep.ID, ids, userFrom(r).ID)
+		if err := report.Share(r.Context(), tx, rep.ID, ids, userFrom(r).ID); err != nil {
+			return 0, nil, nil, err
+		}
+		return rep.ID, rep.SharedWith, ids, s.deliverReport(r, tx, rep)
 	})
 	s.reportChanged(w, r, err, rep, rd, nil, "shared")
 }
@@ -507,7 +540,10 @@ func (s *Server) adminReportWithdraw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.change(r, auth.ActionWithdraw, auth.EntityReport, func(tx *sql.Tx) (int64, any, any, error) {
-		return rep.ID, nil, nil, report.Withdraw(r.Context(), tx, rep.ID, userFrom(r).ID)
+		if err := report.Withdraw(r.Context(), tx, rep.ID, userFrom(r).ID); err != nil {
+			return 0, nil, nil, err
+		}
+		return rep.ID, nil, nil, s.deliverReport(r, tx, rep)
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -539,6 +575,83 @@ func (s *Server) adminReportLiaison(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/reports?notice=liaison", http.StatusSeeOther)
+}
+
+// reportTextLangs are the languages a report's texts are written in on the edit form.
+var reportTextLangs = []string{"ko", "ru", "en"}
+
+// reportEditForm is the edit form filled in with rep: its dates, source, texts and the
+// figures of its as-of date.
+func reportEditForm(rep *report.Report) map[string]string {
+	f := map[string]string{"as_of": rep.AsOf.String(), "period_start": rep.PeriodStart.String(),
+		"period_end": rep.PeriodEnd.String(), "source_org": rep.SourceOrg}
+	for _, t := range rep.Texts {
+		f["measures_"+t.Lang], f["follow_up_"+t.Lang] = t.Measures, t.FollowUp
+	}
+	for _, v := range rep.Values {
+		if v.Day == rep.AsOf {
+			f["m_"+v.Metric] = strconv.FormatFloat(v.Value, 'f', -1, 64)
+		}
+	}
+	return f
+}
+
+// adminReportEdit changes a report's dates, source, texts and the figures of its as-of date;
+// a shared report's partners read the new version (on a partner's own site, by an Update).
+func (s *Server) adminReportEdit(w http.ResponseWriter, r *http.Request) {
+	rep, rd, ok := s.loadReport(w, r)
+	if !ok {
+		return
+	}
+	form := map[string]string{}
+	keys := []string{"as_of", "period_start", "period_end", "source_org"}
+	for _, lang := range reportTextLangs {
+		keys = append(keys, "measures_"+lang, "follow_up_"+lang)
+	}
+	for _, m := range report.Metrics {
+		keys = append(keys, "m_"+m.Name)
+	}
+	for _, k := range keys {
+		form[k] = formValue(r, k)
+	}
+	var errs problem.Fields
+	e := report.Edit{AsOf: parseDate(&errs, "as_of", form["as_of"]), PeriodStart: parseDate(&errs, "period_start", form["period_start"]),
+		PeriodEnd: parseDate(&errs, "period_end", form["period_end"]), SourceOrg: form["source_org"], Figures: map[string]*float64{}}
+	for _, lang := range reportTextLangs {
+		e.Texts = append(e.Texts, report.Text{Lang: lang, Measures: form["measures_"+lang], FollowUp: form["follow_up_"+lang]})
+	}
+	for _, m := range report.Metrics {
+		e.Figures[m.Name] = parseFloat(&errs, "values", form["m_"+m.Name])
+	}
+	if len(errs) > 0 {
+		s.renderReport(w, r, http.StatusUnprocessableEntity, rep, rd, nil, errs, form)
+		return
+	}
+	err := s.change(r, auth.ActionUpdate, auth.EntityReport, func(tx *sql.Tx) (int64, any, any, error) {
+		before, err := report.Apply(r.Context(), tx, rep.ID, e, s.reportToday(r))
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		return rep.ID, reportEditForm(before), form, s.deliverReport(r, tx, before)
+	})
+	if f, isFields := problem.AsFields(err); isFields {
+		s.renderReport(w, r, http.StatusUnprocessableEntity, rep, rd, nil, f, form)
+		return
+	}
+	s.reportChanged(w, r, err, rep, rd, nil, "edited")
+}
+
+// deliverReport tells the partner instances, in tx, what the change to rep (as it was before
+// the change) means to them (package portal); nothing with federation off.
+func (s *Server) deliverReport(r *http.Request, tx *sql.Tx, rep *report.Report) error {
+	if s.portal == nil {
+		return nil
+	}
+	var before []int64
+	if rep.Status == report.StatusShared {
+		before = rep.SharedWith
+	}
+	return s.portal.DeliverReport(r.Context(), tx, rep.ID, before)
 }
 
 // reportChanged ends a change to rep: the report's page again with the fields' problems (422),

@@ -118,6 +118,102 @@ func TestReports(t *testing.T) {
 	t.Run("bad bed row", w.testBadBedRow)
 	t.Run("exports and chart", w.testExportsAndChart)
 	t.Run("binding a liaison", w.testBindLiaison)
+	t.Run("a liaison's city on the users form", w.testLiaisonOnUsersForm)
+	t.Run("edit form", w.testEdit)
+}
+
+// testEdit: the edit form changes a report's dates, source, texts and figures; bad input (a
+// negative figure, a share over 1, a date in the future, a period past the as-of date, a
+// number that is none) is refused in the editor's language with nothing saved; a shared
+// report's form says what saving does there.
+func (w *reportWorld) testEdit(t *testing.T) {
+	editor := w.staff[auth.RoleEditor]
+	editor.lang = "ru"
+	defer func() { editor.lang = "" }()
+	page := "/admin/reports/" + itoa64(w.draft)
+	if _, body := editor.get(page); !strings.Contains(body, `id="report-edit"`) || !strings.Contains(body, `name="m_total_cases" type="number" min="0" step="any" inputmode="decimal" value="8100"`) {
+		t.Fatalf("the edit form:\n%s", body)
+	}
+	if _, body := editor.get("/admin/reports/" + itoa64(w.shared)); !strings.Contains(body, "Сводка открыта партнёрам: после сохранения") {
+		t.Error("the shared report's form does not say what saving does")
+	}
+	good := func() url.Values {
+		return url.Values{"as_of": {"2020-04-30"}, "period_start": {"2020-04-01"}, "period_end": {"2020-04-30"}, "source_org": {"Smolny"},
+			"m_total_cases": {"8200"}, "m_new_cases": {"312"}, "m_positive_rate": {"0.05"}, "measures_ru": {"Режим самоизоляции"}}
+	}
+	for name, c := range map[string]struct {
+		field, value, want string
+	}{
+		"negative":      {"m_new_cases", "-3", "не может быть отрицательным"},
+		"ratio over 1":  {"m_positive_rate", "5", "positive_rate"},
+		"future":        {"as_of", "2031-01-01", "будущем"},
+		"period past":   {"period_end", "2020-05-02", "не позже даты сводки"},
+		"not a number":  {"m_total_cases", "12abc", "число"},
+		"text too long": {"measures_ru", strings.Repeat("я", report.MaxText+1), "Не более"},
+	} {
+		form := good()
+		form.Set(c.field, c.value)
+		resp, body := editor.post(page+"/edit", form)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, c.want) {
+			t.Errorf("%s: %d, want 422 with %q", name, resp.StatusCode, c.want)
+		}
+	}
+	if rep, _ := report.Get(context.Background(), w.e.db.R, report.Reader{Staff: true}, w.draft); rep.SourceOrg != reportSecret || len(rep.Texts) != 0 {
+		t.Fatalf("a refused edit saved something: %+v", rep)
+	}
+	if resp, body := editor.post(page+"/edit", good()); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", resp.StatusCode, body)
+	}
+	rep, err := report.Get(context.Background(), w.e.db.R, report.Reader{Staff: true}, w.draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, _ := rep.Latest("total_cases")
+	if rep.SourceOrg != "Smolny" || cases.Value != 8200 || len(rep.Values) != 3 || rep.PeriodStart.String() != "2020-04-01" {
+		t.Errorf("edited report: %+v", rep)
+	}
+	if txt, ok := rep.Text("ru"); !ok || txt.Measures != "Режим самоизоляции" || len(rep.Texts) != 1 {
+		t.Errorf("edited texts: %+v", rep.Texts)
+	}
+	if resp, _ := w.spbLiaison.post(page+"/edit", good()); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a liaison edits: %d", resp.StatusCode)
+	}
+}
+
+// testLiaisonOnUsersForm: an administrator creates a partner liaison account with its partner
+// city on the users form; without a city, or with a city in no partnership as a partner, the
+// form refuses it in the administrator's language and creates nothing.
+func (w *reportWorld) testLiaisonOnUsersForm(t *testing.T) {
+	admin := w.staff[auth.RoleAdmin]
+	admin.lang = "ru"
+	defer func() { admin.lang = "" }()
+	_, form := admin.get("/admin/users")
+	if !strings.Contains(form, `<label for="f-city">Город-партнёр`) || !strings.Contains(form, `<option value="`+itoa64(w.spb.ID)+`">Санкт-Петербург</option>`) {
+		t.Fatalf("the users form lacks the partner city:\n%s", form)
+	}
+	for _, city := range []string{"", itoa64(w.busan.ID), "x"} {
+		resp, body := admin.post("/admin/users", url.Values{"username": {"liaison-form"}, "role": {"liaison"}, "city": {city}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-city"`) {
+			t.Errorf("liaison with city %q: %d, want 422 on the city", city, resp.StatusCode)
+		}
+	}
+	var n int
+	_ = w.e.db.R.QueryRow("SELECT COUNT(*) FROM users WHERE username = 'liaison-form'").Scan(&n)
+	if n != 0 {
+		t.Fatal("a refused liaison account was created")
+	}
+	if resp, body := admin.post("/admin/users", url.Values{"username": {"liaison-form"}, "role": {"liaison"}, "city": {itoa64(w.spb.ID)},
+		"password": {testPassword}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("create liaison: %d\n%s", resp.StatusCode, body)
+	}
+	if _, list := admin.get("/admin/users?q=liaison-form"); !strings.Contains(list, "Представитель города-партнёра · Санкт-Петербург") {
+		t.Errorf("the users list does not name the liaison's city:\n%s", list)
+	}
+	c := w.e.client()
+	c.signIn("liaison-form", testPassword, http.StatusSeeOther)
+	if resp, body := c.get("/admin/reports/" + itoa64(w.shared)); resp.StatusCode != http.StatusOK || !strings.Contains(body, reportSecret) {
+		t.Errorf("the liaison created on the users form: %d", resp.StatusCode)
+	}
 }
 
 // testBindLiaison: a liaison account bound to no city reads nothing; an administrator binds it

@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"sistercity/internal/auth"
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
+	"sistercity/internal/report"
 )
 
 // userRoutes lists the account management pages; all are for admins.
@@ -47,6 +49,7 @@ func recordOf(u *auth.User) userRecord {
 
 type newUserForm struct {
 	Username, DisplayName, Role string
+	City                        string // a partner liaison's partner city
 }
 
 type userListData struct {
@@ -57,6 +60,10 @@ type userListData struct {
 	Problem     string
 	MinPassword int
 	List        listView
+	// PartnerCities are the cities a partner liaison account may be bound to; LiaisonCity
+	// names the city each liaison account is bound to.
+	PartnerCities []option
+	LiaisonCity   map[int64]string
 }
 
 func (s *Server) userList(w http.ResponseWriter, r *http.Request) {
@@ -89,8 +96,37 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	if problemKey != "" {
 		data.Problem = p.L.T(problemKey)
 	}
+	if err := s.liaisonCities(r, p.Lang, &data); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p.Data = data
 	s.render(w, r, status, "admin/users", p)
+}
+
+// liaisonCities fills in the partner cities of the new-account form and the city each
+// liaison account on the page is bound to.
+func (s *Server) liaisonCities(r *http.Request, lang string, d *userListData) error {
+	_, cities, err := s.liaisonChoices(r, lang)
+	if err != nil {
+		return err
+	}
+	d.PartnerCities = cities
+	bound, err := report.Liaisons(r.Context(), s.db.R)
+	if err != nil {
+		return err
+	}
+	d.LiaisonCity = map[int64]string{}
+	for _, u := range d.Users {
+		if c, ok := bound[u.ID]; ok {
+			for _, o := range cities {
+				if o.Value == strconv.FormatInt(c, 10) {
+					d.LiaisonCity[u.ID] = o.Label
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // passwordData is the page that shows a new password, once.
@@ -107,6 +143,14 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 	password := r.PostFormValue("password")
 	errs := auth.ValidateAccount(f.Username, auth.Role(f.Role), password)
 	register.CheckText(&errs, "display_name", f.DisplayName, maxDisplayName)
+	var city int64
+	if auth.Role(f.Role) == auth.RoleLiaison {
+		f.City = formValue(r, "city")
+		var ok bool
+		if city, ok = parseID(f.City); !ok {
+			errs.Add("city", "reports.error.liaison_city")
+		}
+	}
 	if len(errs) > 0 {
 		s.renderUsers(w, r, http.StatusUnprocessableEntity, f, errs, "")
 		return
@@ -121,12 +165,21 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
+		if city != 0 {
+			if err := report.BindLiaison(ctx, tx, u.ID, city); err != nil {
+				return err
+			}
+		}
 		return auth.Audit(ctx, tx, userFrom(r), auth.ActionCreate, auth.EntityUser, u.ID, nil, recordOf(u))
 	})
+	fs, isFields := problem.AsFields(err)
 	switch {
 	case errors.Is(err, auth.ErrUsernameTaken):
 		s.renderUsers(w, r, http.StatusUnprocessableEntity, f,
 			problem.Fields{{Field: "username", Msg: i18n.M("admin.users.username_taken")}}, "")
+		return
+	case isFields:
+		s.renderUsers(w, r, http.StatusUnprocessableEntity, f, fs, "")
 		return
 	case err != nil:
 		s.fail(w, r, err)
