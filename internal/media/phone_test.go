@@ -114,3 +114,30 @@ func sdr(t *testing.T, video, _ string) {
 		t.Errorf("HDR source: %s, want SDR BT.709", video)
 	}
 }
+
+// A source whose picture changes size mid-file, and whose timestamps start again from zero
+// there (two recordings joined byte to byte, as a broken camera app writes them): every
+// rendition is made at its planned size, with every frame of both parts.
+func TestTranscodeSizeChangeMidFile(t *testing.T) {
+	t.Parallel()
+	a := phoneSource(t, "a.ts", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=1", "-c:v", "libx264", "-preset", "ultrafast")
+	b := phoneSource(t, "b.ts", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=1", "-c:v", "libx264", "-preset", "ultrafast")
+	src := phoneSource(t, "joined.ts", "-i", "concat:"+a+"|"+b, "-c", "copy")
+	info := probeOK(t, src)
+	plan := Plan(info, []int{144, 240})
+	outputs, err := Transcode(context.Background(), src, t.TempDir(), plan, X264{Preset: "ultrafast"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range outputs {
+		b, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v",
+			"-show_entries", "stream=width,height,nb_read_frames", "-of", "csv=p=0", o.Path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ffprobe: %v: %s", err, b)
+		}
+		want := strconv.Itoa(o.Rendition.Width) + "," + strconv.Itoa(o.Rendition.Height) + ",50"
+		if got := strings.TrimSpace(string(b)); got != want {
+			t.Errorf("%s: %s, want %s", o.Rendition.Name, got, want)
+		}
+	}
+}

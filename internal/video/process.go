@@ -303,10 +303,12 @@ type encoded struct {
 }
 
 // encode transcodes src into the renditions of plan, then, when pictures is set, takes the
-// poster and the thumbnail, all into a fresh directory in tmp, reporting progress on the way.
+// poster and the thumbnail, all into tmp/out, reporting progress on the way.
 func encode(ctx context.Context, deps Deps, id int64, r run, src string, info *media.Info, plan []media.Rendition, tmp string, pictures bool, progress func(media.Progress)) (encoded, error) {
-	dir, err := os.MkdirTemp(tmp, "out-")
-	if err != nil {
+	// Every stage writes into the same directory: the renditions' names differ, and only the
+	// first stage takes the pictures.
+	dir := filepath.Join(tmp, "out")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return encoded{}, fmt.Errorf("video: process %d: %w", id, err)
 	}
 	outputs, err := media.Transcode(ctx, src, dir, plan, deps.Encoder, progress)
