@@ -3,7 +3,7 @@
 // probes it (with the tail check), transcodes with progress written to the database, makes the
 // poster and thumbnail, stores every output and records them in one transaction — against the
 // bare ffprobe/ffmpeg commands it runs, replayed from the exported argument lists (ProbeArgs,
-// TailCheckArgs, TranscodeArgs, PosterArgs) with nothing around them. The two alternate
+// TailCheckArgs, TranscodeArgs for each of video.Stages, PosterArgs) with nothing around them. The two alternate
 // (A B B A …) on the same source clip, and the ratio of their median wall times is the
 // pipeline's overhead (goal: under 1.10).
 //
@@ -316,15 +316,18 @@ func bare(ctx context.Context, src, dir string, info *media.Info, plan []media.R
 	if err := tool(ctx, io.Discard, "ffmpeg", media.TailCheckArgs(src, info.Video.Index)...); err != nil {
 		return err
 	}
-	outs := make([]media.Target, len(plan))
-	for i, r := range plan {
-		outs[i] = media.Target{MP4: filepath.Join(dir, r.Name+".mp4"), HLS: filepath.Join(dir, r.Name+".hls")}
-		if err := os.MkdirAll(outs[i].HLS, 0o755); err != nil {
+	// The same encodes as the job: the lowest rendition alone, then the rest (video.Stages).
+	for _, stage := range video.Stages(plan) {
+		outs := make([]media.Target, len(stage))
+		for i, r := range stage {
+			outs[i] = media.Target{MP4: filepath.Join(dir, r.Name+".mp4"), HLS: filepath.Join(dir, r.Name+".hls")}
+			if err := os.MkdirAll(outs[i].HLS, 0o755); err != nil {
+				return err
+			}
+		}
+		if err := tool(ctx, io.Discard, "ffmpeg", media.TranscodeArgs(src, outs, stage, enc)...); err != nil {
 			return err
 		}
-	}
-	if err := tool(ctx, io.Discard, "ffmpeg", media.TranscodeArgs(src, outs, plan, enc)...); err != nil {
-		return err
 	}
 	at := media.PosterTime(info.Duration)
 	if err := tool(ctx, io.Discard, "ffmpeg", media.PosterArgs(src, filepath.Join(dir, "poster.jpg"), at, media.PosterMaxWidth, "jpeg")...); err != nil {

@@ -120,6 +120,9 @@ func renditionArgs(r Rendition, enc Encoder) []string {
 	}
 	args = append(args, "-vf", filter)
 	args = append(args, enc.VideoArgs(r)...)
+	if r.ToneMap {
+		args = append(args, "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709")
+	}
 	if fps := r.FrameRate.Float(); fps > 0 {
 		args = append(args, "-g", strconv.Itoa(int(fps*keyframeSeconds+0.5)))
 	}
@@ -151,10 +154,22 @@ func scaleFilter(r Rendition) string {
 		f = "fps=" + r.FrameRate.String() + ","
 	}
 	if r.Width >= r.Height {
-		return f + "scale=-2:" + strconv.Itoa(r.Lines)
+		f += "scale=-2:" + strconv.Itoa(r.Lines)
+	} else {
+		f += "scale=" + strconv.Itoa(r.Lines) + ":-2"
 	}
-	return f + "scale=" + strconv.Itoa(r.Lines) + ":-2"
+	if r.ToneMap {
+		f += "," + toneMapFilter
+	}
+	return f
 }
+
+// toneMapFilter turns an HDR picture (PQ or HLG, BT.2020) into SDR BT.709: to linear light,
+// the BT.709 primaries, Hable's curve (which keeps the highlights' detail, as phones' own
+// galleries do), then the BT.709 transfer in TV range and 8-bit 4:2:0. It comes after the
+// scaling, so the costly float conversion runs on the rendition's pixels, not the source's.
+const toneMapFilter = "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=hable:desat=0," +
+	"zscale=t=bt709:m=bt709:r=tv,format=yuv420p"
 
 // fileURL makes ffmpeg read a path as a local file whatever it looks like: a name starting with
 // "-" is not an option, and one like "http:…" or "concat:…" is not a protocol.

@@ -21,6 +21,8 @@ type Rendition struct {
 	FrameRate Rate
 	// ReduceFrameRate asks for frames to be dropped down to FrameRate (see Plan).
 	ReduceFrameRate bool
+	// ToneMap asks for an HDR (PQ or HLG) picture to be tone-mapped to SDR BT.709.
+	ToneMap bool
 	// VideoStream and AudioStream are the source's stream indexes; AudioStream is -1 when the
 	// source has no sound.
 	VideoStream int
@@ -101,6 +103,7 @@ func rendition(info *Info, w, h, lines, label int) Rendition {
 		r.Width, r.Height = lines, evenScale(lines, h, w)
 	}
 	r.FrameRate, r.ReduceFrameRate = outputRate(info.Video.FrameRate, lines)
+	r.ToneMap = info.Video.HDR()
 	if a, ok := mainAudio(info.Audio); ok {
 		r.AudioStream = a.Index
 		r.AudioLanguage = a.Language

@@ -50,7 +50,14 @@ type VideoStream struct {
 	PixelFormat string
 	// Frames is the number of frames when the container records it, else 0.
 	Frames int64
+	// Transfer is the transfer characteristic the stream is tagged with ("bt709",
+	// "smpte2084" for PQ, "arib-std-b67" for HLG), "" when untagged.
+	Transfer string
 }
+
+// HDR tells whether the picture is high dynamic range (PQ or HLG), as phones record it: it must
+// be tone-mapped to SDR, or it plays washed out on every screen that takes it for BT.709.
+func (v *VideoStream) HDR() bool { return v.Transfer == "smpte2084" || v.Transfer == "arib-std-b67" }
 
 // DisplaySize is the size of the picture as shown, after rotation.
 func (v *VideoStream) DisplaySize() (width, height int) {
@@ -236,6 +243,7 @@ type probeOutput struct {
 		Width        int               `json:"width"`
 		Height       int               `json:"height"`
 		PixFmt       string            `json:"pix_fmt"`
+		ColorTrc     string            `json:"color_transfer"`
 		AvgFrameRate string            `json:"avg_frame_rate"`
 		RFrameRate   string            `json:"r_frame_rate"`
 		NbFrames     string            `json:"nb_frames"`
@@ -278,6 +286,7 @@ func parseProbe(data []byte) (*Info, error) {
 				Width:       s.Width,
 				Height:      s.Height,
 				PixelFormat: s.PixFmt,
+				Transfer:    s.ColorTrc,
 				FrameRate:   parseRate(s.AvgFrameRate),
 				Frames:      integer(s.NbFrames),
 			}

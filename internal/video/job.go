@@ -125,15 +125,16 @@ func waitForSchedule(ctx context.Context, q db.Querier, id int64) error {
 	}
 }
 
-// PublishDue publishes video id if it is still scheduled and its time has come, and records
-// it in the publication log; otherwise it does nothing (the editor changed the schedule or the
-// state since).
+// PublishDue publishes video id if it is still scheduled, its time has come and it can be
+// watched, and records it in the publication log; otherwise it does nothing (the editor changed
+// the schedule or the state since, or its first rendition is not made yet: processing then
+// publishes it when it records that rendition).
 func PublishDue(ctx context.Context, tx *sql.Tx, id int64, now time.Time) error {
 	v, err := Get(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	if v.State != StateScheduled || v.ScheduledAt.After(now) {
+	if v.State != StateScheduled || v.ScheduledAt.After(now) || !v.Processed() {
 		return nil
 	}
 	if err := SetState(ctx, tx, v, StatePublished, now); err != nil {

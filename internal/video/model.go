@@ -54,9 +54,16 @@ func skipsReview(from, to string) bool {
 	return from == StateDraft && (to == StatePublished || to == StateScheduled)
 }
 
-// needsRenditions tells whether a video must be processed to enter state s.
+// needsRenditions tells whether a video must be processed to enter state s. A video may be
+// scheduled while its source is still being processed: it is published at its time, or as soon
+// as its first rendition is ready after that.
 func needsRenditions(s string) bool {
 	return s == StatePublished || s == StateUnlisted || s == StateScheduled
+}
+
+// canEnter tells whether v's processing lets it enter state s.
+func canEnter(v *Video, s string) bool {
+	return !needsRenditions(s) || v.Processed() || (s == StateScheduled && v.Pending())
 }
 
 // Workflow is the office's choice of publishing workflow, kept in its settings.
@@ -75,7 +82,7 @@ func (w Workflow) CanMove(from, to string) bool {
 func (w Workflow) Offer(v *Video) []string {
 	var out []string
 	for _, to := range transitions[v.State] {
-		if w.CanMove(v.State, to) && (v.Processed() || !needsRenditions(to)) {
+		if w.CanMove(v.State, to) && canEnter(v, to) {
 			out = append(out, to)
 		}
 	}
@@ -130,6 +137,9 @@ type Rendition struct {
 	Codecs                      string
 	Bandwidth, AverageBandwidth int64
 	FrameRate                   string
+	// Source is the key of the source the rendition was made from: while the video's source
+	// is processed, the renditions already made from it are the ones it can be watched in.
+	Source string
 }
 
 // Video is a video message.
@@ -161,10 +171,43 @@ type Video struct {
 	Renditions   []Rendition // smallest first
 }
 
-// Public tells whether the video may be shown to anyone with its link.
-// Processed tells whether processing has made v's renditions, which publication needs.
-func (v *Video) Processed() bool { return v.Processing == ProcReady && len(v.Renditions) > 0 }
+// Processed tells whether v can be watched, which publication needs: processing is done, or
+// it has already made a rendition of the current source (the lowest comes first, and the
+// others join it as they are made).
+func (v *Video) Processed() bool {
+	if v.Processing == ProcReady {
+		return len(v.Renditions) > 0
+	}
+	return len(v.Ready()) > 0
+}
 
+// Ready lists the renditions made from v's current source, smallest first: all of them once
+// processing is done, the first ones while it runs.
+func (v *Video) Ready() []Rendition {
+	if v.Processing == ProcReady {
+		return v.Renditions
+	}
+	return v.madeFrom(v.SourceKey)
+}
+
+// madeFrom lists the renditions recorded as made from source.
+func (v *Video) madeFrom(source string) []Rendition {
+	var out []Rendition
+	for _, r := range v.Renditions {
+		if source != "" && r.Source == source {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Pending tells whether v's source is still to be processed or being processed: a video that
+// will be watchable without anyone uploading another file.
+func (v *Video) Pending() bool {
+	return v.SourceKey != "" && (v.Processing == ProcWaiting || v.Processing == ProcProcessing)
+}
+
+// Public tells whether the video may be shown to anyone with its link.
 func (v *Video) Public() bool { return v.State == StatePublished || v.State == StateUnlisted }
 
 // Stalled tells whether v is being processed by a run that has not said it is alive since

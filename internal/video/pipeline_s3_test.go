@@ -3,11 +3,13 @@ package video
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -51,6 +53,9 @@ func TestPipelineOnBothStores(t *testing.T) {
 			deps.Store = st.open(t)
 			t.Cleanup(func() { deps.Store.Close() })
 			deps.Heights = []int{240, 360}
+			if err := media.TestClip(ctx, filepath.Join(deps.WorkDir, "..", "again.mp4"), media.ClipOptions{Width: 640, Height: 360, Duration: 2 * time.Second}); err != nil {
+				t.Fatal(err)
+			}
 			v := newVideo(t, deps, func(p string) error {
 				return media.TestClip(ctx, p, media.ClipOptions{Width: 640, Height: 360, Duration: 2 * time.Second})
 			})
@@ -59,7 +64,22 @@ func TestPipelineOnBothStores(t *testing.T) {
 			}
 			first := checkStored(t, deps, v.ID)
 
-			// Again: a fresh set replaces the first, which is gone from the store.
+			// Another source: a fresh set replaces the first, which is gone from the store.
+			err := deps.DB.InTx(ctx, func(tx *sql.Tx) error {
+				f, err := os.Open(filepath.Join(deps.WorkDir, "..", "again.mp4"))
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				key := SourceKey(v.ID, "again.mp4")
+				if err := deps.Store.Put(ctx, key, f); err != nil {
+					return err
+				}
+				return AttachSource(ctx, tx, v.ID, key)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := ProcessVideo(ctx, deps, v.ID); err != nil {
 				t.Fatal(err)
 			}

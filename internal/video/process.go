@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -115,25 +116,81 @@ func processVideo(ctx context.Context, deps Deps, id int64, r run) (err error) {
 		return err
 	}
 	plan := media.Plan(info, deps.Heights)
-	enc, err := encode(ctx, deps, id, r, src, info, plan, tmp)
-	if err != nil {
-		return err
-	}
-	set, err := storeOutputs(ctx, deps, id, enc, info.Duration)
-	if err != nil {
-		return err
-	}
-	if err := recordOutputs(ctx, deps.DB, id, r, info, summarize(info), set); err != nil {
-		removeKeys(context.WithoutCancel(ctx), deps, set.keys())
-		if errors.Is(err, ErrSuperseded) {
-			return fmt.Errorf("video: process %d: %w", id, err)
+	made := v.madeFrom(v.SourceKey)
+	stages := planStages(plan, made)
+	si := summarize(info)
+	weights := stageWeights(stages)
+	done := 0.0
+	for i, st := range stages {
+		pictures := i == 0 && len(made) == 0
+		enc, err := encode(ctx, deps, id, r, src, info, st, tmp, pictures, progressRecorder(ctx, deps, id, r, done, weights[i]))
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("video: process %d: record: %w", id, err)
+		set, err := storeOutputs(ctx, deps, id, enc, info.Duration)
+		if err != nil {
+			return err
+		}
+		done += weights[i]
+		last := i == len(stages)-1
+		if err := recordOutputs(ctx, deps.DB, id, r, info, si, v.SourceKey, set, last, min(int(done), 99)); err != nil {
+			removeKeys(context.WithoutCancel(ctx), deps, set.keys())
+			if errors.Is(err, ErrSuperseded) {
+				return fmt.Errorf("video: process %d: %w", id, err)
+			}
+			return fmt.Errorf("video: process %d: record: %w", id, err)
+		}
 	}
-	// The new set is live; what else is under the video's prefix is the old set or the
+	if len(stages) == 0 {
+		// Every rendition was made by a run that stopped before it could say so.
+		if err := recordOutputs(ctx, deps.DB, id, r, info, si, v.SourceKey, outputSet{}, true, 100); err != nil {
+			return fmt.Errorf("video: process %d: record: %w", id, err)
+		}
+	}
+	// What is recorded is live; what else is under the video's prefix is an older set or the
 	// leftovers of an interrupted run.
-	sweep(ctx, deps, id, set.keys())
+	sweep(ctx, deps, id)
 	return nil
+}
+
+// planStages splits the renditions of plan still to be made (those not in ready, the ones
+// already made from the source) into the encodes that make them: the lowest alone first, so
+// that the video can be watched as soon as it is made, then the others together in one
+// process (see media.TranscodeArgs). A run that resumes after the first stage makes only the
+// rest, and nothing is encoded twice.
+func planStages(plan []media.Rendition, ready []Rendition) [][]media.Rendition {
+	var todo []media.Rendition
+	for _, p := range plan {
+		if !slices.ContainsFunc(ready, func(r Rendition) bool { return r.Lines == p.Lines }) {
+			todo = append(todo, p)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if len(ready) > 0 || len(todo) == 1 {
+		return [][]media.Rendition{todo}
+	}
+	return [][]media.Rendition{todo[:1], todo[1:]}
+}
+
+// stageWeights is each stage's share of the whole encode in percent, by the pixels it encodes
+// plus one decode of the source per stage (counted as a 720p rendition's work), for progress.
+func stageWeights(stages [][]media.Rendition) []float64 {
+	const decode = 1280 * 720
+	cost := make([]float64, len(stages))
+	total := 0.0
+	for i, st := range stages {
+		cost[i] = decode
+		for _, r := range st {
+			cost[i] += float64(r.Width * r.Height)
+		}
+		total += cost[i]
+	}
+	for i := range cost {
+		cost[i] = 100 * cost[i] / total
+	}
+	return cost
 }
 
 // withDefaults fills in the zero fields of deps.
@@ -245,19 +302,25 @@ type encoded struct {
 	poster, thumb string
 }
 
-// encode transcodes src into the renditions of plan, then takes the poster and the thumbnail,
-// all into tmp, recording the run's progress on the way.
-func encode(ctx context.Context, deps Deps, id int64, r run, src string, info *media.Info, plan []media.Rendition, tmp string) (encoded, error) {
-	outDir := filepath.Join(tmp, "out")
-	if err := os.Mkdir(outDir, 0o750); err != nil {
+// encode transcodes src into the renditions of plan, then, when pictures is set, takes the
+// poster and the thumbnail, all into tmp/out, reporting progress on the way.
+func encode(ctx context.Context, deps Deps, id int64, r run, src string, info *media.Info, plan []media.Rendition, tmp string, pictures bool, progress func(media.Progress)) (encoded, error) {
+	// Every stage writes into the same directory: the renditions' names differ, and only the
+	// first stage takes the pictures.
+	dir := filepath.Join(tmp, "out")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return encoded{}, fmt.Errorf("video: process %d: %w", id, err)
 	}
-	outputs, err := media.Transcode(ctx, src, outDir, plan, deps.Encoder, progressRecorder(ctx, deps, id, r))
+	outputs, err := media.Transcode(ctx, src, dir, plan, deps.Encoder, progress)
 	if err != nil {
 		return encoded{}, fmt.Errorf("video: process %d: transcode: %w", id, err)
 	}
+	enc := encoded{outputs: outputs}
+	if !pictures {
+		return enc, nil
+	}
 	at := media.PosterTime(info.Duration)
-	enc := encoded{outputs: outputs, poster: filepath.Join(tmp, "poster.jpg"), thumb: filepath.Join(tmp, "thumb.jpg")}
+	enc.poster, enc.thumb = filepath.Join(dir, "poster.jpg"), filepath.Join(dir, "thumb.jpg")
 	if err := media.Poster(ctx, src, enc.poster, at, media.PosterMaxWidth); err != nil {
 		return encoded{}, fmt.Errorf("video: process %d: poster: %w", id, err)
 	}
@@ -267,14 +330,15 @@ func encode(ctx context.Context, deps Deps, id int64, r run, src string, info *m
 	return enc, nil
 }
 
-// progressRecorder returns the transcoder's progress callback: it writes run r's percentage
-// (at most 99 — 100 once the outputs are stored) at most every deps.ProgressEvery, as a beat.
-func progressRecorder(ctx context.Context, deps Deps, id int64, r run) func(media.Progress) {
+// progressRecorder returns the transcoder's progress callback for a stage that is weight percent
+// of the whole, after base percent done: it writes run r's percentage (at most 99 — 100 once the
+// outputs are recorded) at most every deps.ProgressEvery, as a beat.
+func progressRecorder(ctx context.Context, deps Deps, id int64, r run, base, weight float64) func(media.Progress) {
 	var mu sync.Mutex
 	last := time.Time{}
 	lastPct := -1
 	return func(p media.Progress) {
-		pct := min(int(p.Percent), 99)
+		pct := min(int(base+p.Percent*weight/100), 99)
 		mu.Lock()
 		defer mu.Unlock()
 		if pct == lastPct || time.Since(last) < deps.ProgressEvery {
@@ -302,7 +366,10 @@ func (s outputSet) keys() []string {
 		keys = append(keys, r.Key)
 	}
 	keys = append(keys, s.hls...)
-	return append(keys, s.poster, s.thumb)
+	if s.poster != "" {
+		keys = append(keys, s.poster, s.thumb)
+	}
+	return keys
 }
 
 // storeOutputs puts enc's files into the store under fresh keys for this run: the URLs of a set
@@ -350,6 +417,9 @@ func storeOutputs(ctx context.Context, deps Deps, id int64, enc encoded, duratio
 			set.hls = append(set.hls, stored[len(stored)-len(o.HLS.Files):]...)
 		}
 		set.renditions = append(set.renditions, rd)
+	}
+	if enc.poster == "" {
+		return set, nil
 	}
 	set.poster, set.thumb = prefix+"poster.jpg", prefix+"thumb.jpg"
 	if err := put(enc.poster, set.poster); err != nil {
@@ -461,11 +531,17 @@ func removeKeys(ctx context.Context, deps Deps, keys []string) {
 	}
 }
 
-// sweep deletes every object under the video's prefix but keep.
-func sweep(ctx context.Context, deps Deps, id int64, keep []string) {
-	live := map[string]bool{}
-	for _, k := range keep {
-		live[k] = true
+// sweep deletes every object under the video's prefix that the video's recorded outputs do not
+// name: its poster, thumbnail, renditions and their HLS playlists and segments.
+func sweep(ctx context.Context, deps Deps, id int64) {
+	v, err := Get(ctx, deps.DB.R, id)
+	if err != nil {
+		deps.Log.Warn("video: sweeping outputs", "video", id, "err", err)
+		return
+	}
+	live := map[string]bool{v.PosterKey: true, v.ThumbnailKey: true}
+	for _, r := range v.Renditions {
+		live[r.Key], live[r.HLSKey] = true, true
 	}
 	var old []string
 	for a, err := range deps.Store.List(ctx, KeyPrefix(id)) {
@@ -473,7 +549,8 @@ func sweep(ctx context.Context, deps Deps, id int64, keep []string) {
 			deps.Log.Warn("video: listing outputs", "video", id, "err", err)
 			return
 		}
-		if !live[a.Key] {
+		playlist, segment := HLSPlaylistOf(a.Key)
+		if !live[a.Key] && !(segment && live[playlist]) {
 			old = append(old, a.Key)
 		}
 	}
@@ -487,3 +564,7 @@ func lastLines(s string) string {
 	}
 	return s
 }
+
+// Stages lists the encodes that make plan for a source nothing is made from yet, in the order
+// processing runs them (see planStages); the processing benchmark replays them.
+func Stages(plan []media.Rendition) [][]media.Rendition { return planStages(plan, nil) }

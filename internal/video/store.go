@@ -224,11 +224,11 @@ func loadChildren(ctx context.Context, q db.Querier, byID map[int64]*Video, ids 
 	}); err != nil {
 		return err
 	}
-	return load(`SELECT video_id, lines, width, height, size, bitrate, storage_key, hls_key, codecs, bandwidth, average_bandwidth, frame_rate
-		FROM video_renditions`+in+" ORDER BY lines", func(r *sql.Rows) error {
+	return load(`SELECT video_id, lines, width, height, size, bitrate, storage_key, hls_key, codecs, bandwidth, average_bandwidth, frame_rate,
+		source_key FROM video_renditions`+in+" ORDER BY lines", func(r *sql.Rows) error {
 		var x Rendition
 		if err := r.Scan(&id, &x.Lines, &x.Width, &x.Height, &x.Size, &x.Bitrate, &x.Key,
-			&x.HLSKey, &x.Codecs, &x.Bandwidth, &x.AverageBandwidth, &x.FrameRate); err != nil {
+			&x.HLSKey, &x.Codecs, &x.Bandwidth, &x.AverageBandwidth, &x.FrameRate, &x.Source); err != nil {
 			return err
 		}
 		byID[id].Renditions = append(byID[id].Renditions, x)
@@ -322,7 +322,7 @@ func SetState(ctx context.Context, tx *sql.Tx, v *Video, to string, now time.Tim
 			return fmt.Errorf("video: %d %s → %s: %w: %w", v.ID, v.State, to, ErrReviewRequired, ErrTransition)
 		}
 	}
-	if needsRenditions(to) && !v.Processed() {
+	if !canEnter(v, to) {
 		return fmt.Errorf("video: %d %s → %s without renditions: %w", v.ID, v.State, to, ErrTransition)
 	}
 	if to == StateScheduled && v.ScheduledAt.IsZero() {
@@ -402,7 +402,10 @@ func PublicFile(ctx context.Context, q db.Querier, id int64, key string) (bool, 
 		playlist = key
 	}
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM videos v WHERE v.id = $1 AND v.state IN ($2, $3) AND v.processing = $4
+	// Processed as Video.Processed says: done, or with renditions of the source already made.
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM videos v WHERE v.id = $1 AND v.state IN ($2, $3)
+		AND (v.processing = $4 OR (v.source_key <> '' AND EXISTS (SELECT 1 FROM video_renditions r
+			WHERE r.video_id = v.id AND r.source_key = v.source_key)))
 		AND ($5 IN (v.poster_key, v.thumbnail_key)
 			OR EXISTS (SELECT 1 FROM video_renditions r WHERE r.video_id = v.id AND (r.storage_key = $5 OR r.hls_key = $6)))`,
 		id, StatePublished, StateUnlisted, ProcReady, key, playlist).Scan(&one)
@@ -415,36 +418,53 @@ func PublicFile(ctx context.Context, q db.Querier, id int64, key string) (bool, 
 	return true, nil
 }
 
-// recordOutputs makes the stored set the video's outputs, in one transaction, if run r still
-// holds video id: its duration, source summary, poster, thumbnail and renditions, processing
-// ready. A run taken over while it worked loses, whatever it made: ErrSuperseded.
-func recordOutputs(ctx context.Context, d *db.DB, id int64, r run, info *media.Info, si SourceSummary, set outputSet) error {
+// recordOutputs records a stage of run r's outputs, in one transaction, if r still holds video
+// id: the source's duration and summary, the poster and thumbnail when the stage made them, and
+// its renditions, made from source. The first stage of a source replaces the renditions of any
+// other source; the last one marks processing ready, the others leave it running at progress.
+// A video scheduled for a time that has come is published with its first rendition. A run taken
+// over while it worked loses, whatever it made: ErrSuperseded.
+func recordOutputs(ctx context.Context, d *db.DB, id int64, r run, info *media.Info, si SourceSummary, source string, set outputSet, last bool, progress int) error {
 	siJSON, err := json.Marshal(si)
 	if err != nil {
 		return err
 	}
+	status := ProcProcessing
+	if last {
+		status, progress = ProcReady, 100
+	}
+	now := time.Now().UTC()
 	return d.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE videos SET duration_ms = $1, source_info = $2, poster_key = $3, thumbnail_key = $4,
-			processing = $5, progress = 100, failure = '', updated_at = $6 WHERE id = $7 AND processing_run = $8 AND processing = $9`,
-			info.Duration.Milliseconds(), string(siJSON), set.poster, set.thumb, ProcReady, time.Now().UTC(), id, r.token, ProcProcessing)
+		res, err := tx.ExecContext(ctx, `UPDATE videos SET duration_ms = $1, source_info = $2,
+			poster_key = COALESCE(NULLIF($3, ''), poster_key), thumbnail_key = COALESCE(NULLIF($4, ''), thumbnail_key),
+			processing = $5, progress = $6, failure = '', updated_at = $7 WHERE id = $8 AND processing_run = $9 AND processing = $10`,
+			info.Duration.Milliseconds(), string(siJSON), set.poster, set.thumb, status, progress, now, id, r.token, ProcProcessing)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrSuperseded
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM video_renditions WHERE video_id = $1", id); err != nil {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM video_renditions WHERE video_id = $1 AND source_key <> $2", id, source); err != nil {
 			return err
 		}
 		for _, x := range set.renditions {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM video_renditions WHERE video_id = $1 AND lines = $2", id, x.Lines); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO video_renditions (video_id, lines, width, height, size, bitrate, storage_key,
-				hls_key, codecs, bandwidth, average_bandwidth, frame_rate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-				id, x.Lines, x.Width, x.Height, x.Size, x.Bitrate, x.Key, x.HLSKey, x.Codecs, x.Bandwidth, x.AverageBandwidth, x.FrameRate); err != nil {
+				hls_key, codecs, bandwidth, average_bandwidth, frame_rate, source_key)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+				id, x.Lines, x.Width, x.Height, x.Size, x.Bitrate, x.Key, x.HLSKey, x.Codecs, x.Bandwidth, x.AverageBandwidth, x.FrameRate, source); err != nil {
 				return err
 			}
 		}
+		// A scheduled video whose time came while it could not yet be watched.
+		if err := PublishDue(ctx, tx, id, now); err != nil {
+			return err
+		}
 		// New renditions of a video on the fediverse are an Update there.
-		return outbox.Changed(ctx, tx, id, time.Now())
+		return outbox.Changed(ctx, tx, id, now)
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -529,6 +530,19 @@ func TestVideoEditShowsMedia(t *testing.T) {
 	_, list := viewer.get("/admin/videos")
 	if !strings.Contains(list, `href="/admin/videos/`+itoa64(v.ID)+`"`) || !strings.Contains(list, `data-video-status="`+itoa64(v.ID)+`" data-active="false"`) {
 		t.Errorf("list lacks the link or the status element")
+	}
+	// Mid-way through processing, as after its first stage: the renditions made from the
+	// source are listed as ready, and the page says the others are being made.
+	e.inTx(func(tx *sql.Tx) error {
+		if _, err := tx.Exec("UPDATE videos SET processing = $1 WHERE id = $2", video.ProcProcessing, v.ID); err != nil {
+			return err
+		}
+		_, err := tx.Exec("UPDATE video_renditions SET source_key = 'sources/old.mp4' WHERE video_id = $1 AND lines = 360", v.ID)
+		return err
+	})
+	_, body = viewer.get("/admin/videos/" + itoa64(v.ID))
+	if want := htmlText(e.srv.cat.Localizer("en").T("video.edit.renditions_partial", "items", "240p")); !strings.Contains(body, want) || strings.Contains(body, "/files/"+path.Base(best.Key)) {
+		t.Errorf("mid-way: the page lacks %q or lists the 360p", want)
 	}
 }
 

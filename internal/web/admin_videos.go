@@ -358,10 +358,12 @@ type videoPageData struct {
 	Waiting, ReviewRequired, Schedulable bool
 	Proc                                 processingView
 	Renditions                           []renditionRow
-	Poster                               string
-	Duration                             string
-	Source                               []sourceFact
-	Scheduled                            string // the scheduled time in the form's zone, with the zone
+	// Partial says which renditions are ready while the others are being made.
+	Partial   string
+	Poster    string
+	Duration  string
+	Source    []sourceFact
+	Scheduled string // the scheduled time in the form's zone, with the zone
 	// StateTo and the scheduled time are what was typed in the state form.
 	StateTo, StateAt, StateZone string
 	// Figures are the viewing figures (video_figures.go).
@@ -492,7 +494,20 @@ func (s *Server) renderVideo(w http.ResponseWriter, r *http.Request, status int,
 		if v.PosterKey != "" {
 			data.Poster = base + path.Base(v.PosterKey)
 		}
-		for _, rd := range slices.Backward(v.Renditions) {
+		// While processing runs, the renditions already made from the source are listed; the
+		// others join them stage by stage.
+		rows := v.Renditions
+		if v.Processing == video.ProcProcessing {
+			rows = v.Ready()
+			var sizes []string
+			for _, rd := range rows {
+				sizes = append(sizes, l.T("video.rendition", "lines", strconv.Itoa(rd.Lines)))
+			}
+			if len(sizes) > 0 {
+				data.Partial = l.T("video.edit.renditions_partial", "items", strings.Join(sizes, ", "))
+			}
+		}
+		for _, rd := range slices.Backward(rows) {
 			data.Renditions = append(data.Renditions, renditionRow{
 				Label:      l.T("video.rendition", "lines", strconv.Itoa(rd.Lines)),
 				Dimensions: fmt.Sprintf("%d×%d", rd.Width, rd.Height),
