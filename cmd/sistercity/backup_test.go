@@ -103,6 +103,7 @@ func insertMarker(ctx context.Context, q db.Querier, action string) error {
 // --demo runs, an edit's transaction is open and other writes and media writes go on, restored
 // into a new data directory, serves the same register, video, tracks and files.
 func TestBackupWhileServingThenRestore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dataDir, dbURL := t.TempDir(), dbtest.URL(t) // a schema, which the restore drops
 	dbFlags := []string{"--data-dir", dataDir, "--log-level", "warn"}
@@ -413,6 +414,7 @@ func dirNames(t *testing.T, dir string) []string {
 // TestBackupAndRestoreRefusals: every refusal of the issue, each with a clear message and
 // nothing changed.
 func TestBackupAndRestoreRefusals(t *testing.T) {
+	t.Parallel()
 	dataDir, dbURL := dbtest.Migrated(t)
 	dbFlags := []string{"--data-dir", dataDir, "--log-level", "warn"}
 	if dbURL != "" {

@@ -24,6 +24,7 @@ import (
 // waiting for the queue's rescue. The killed job still counts as running in the queue; the
 // video ends with one set of renditions and nothing of the killed run left.
 func TestServeKilledMidEncodeRescuedByHeartbeat(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dataDir, dbURL := dbtest.Migrated(t)
 	d, err := db.Open(ctx, dbURL, dataDir)

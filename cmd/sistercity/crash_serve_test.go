@@ -60,7 +60,7 @@ type serveProcess struct {
 func startServeProcess(t *testing.T, args ...string) *serveProcess {
 	t.Helper()
 	p, addr := startServeChild(t, args...)
-	polltest.Until(t, "serve to answer /healthz", func() (bool, string) {
+	polltest.Within(t, serveStartBound, "serve to answer /healthz", func() (bool, string) {
 		select {
 		case <-p.done:
 			t.Fatalf("serve exited before answering\n%s", p.log.String())
@@ -140,6 +140,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 // processed once and published once, with one set of renditions, nothing of the killed run
 // left in the store or the work directory.
 func TestServeKilledMidEncode(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dataDir, dbURL := dbtest.Migrated(t)
 	d, err := db.Open(ctx, dbURL, dataDir)

@@ -15,6 +15,7 @@ import (
 // third-party ActivityStreams library (go-ap) as a Video whose nameMap has its Korean, Russian
 // and English titles, and holds three subtitleLanguage entries, one per approved demo track.
 func TestDemoVideoActivityPub(t *testing.T) {
+	t.Parallel()
 	base, _, stop := startServe(t, append(dbArgs(t), "--demo")...)
 	defer stop()
 	link := regexp.MustCompile(`<a href="/ko(/videos/(\d+))">`).FindStringSubmatch(get(t, base+"/ko/videos"))

@@ -17,6 +17,7 @@ import (
 // Chromium: on the Korean, Russian and English watch pages the track in the page's language is
 // the one showing and its cues load, and the video reaches a playable state.
 func TestDemoWatchPageInBrowser(t *testing.T) {
+	t.Parallel()
 	base, _, stop := startServe(t, append(dbArgs(t), "--demo")...)
 	defer stop()
 	link := regexp.MustCompile(`<a href="/ko(/videos/\d+)">`).FindStringSubmatch(get(t, base+"/ko/videos"))

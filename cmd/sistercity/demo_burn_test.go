@@ -27,6 +27,7 @@ import (
 // the admin requests the version of the demo video with Korean subtitles on its versions page,
 // the server's own worker burns it, and the MP4 downloads as a valid H.264 file.
 func TestDemoBurnedVersion(t *testing.T) {
+	t.Parallel()
 	dataDir, dbURL := dbtest.Migrated(t)
 	args := []string{"--data-dir", dataDir, "--demo"}
 	if dbURL != "" {

@@ -36,6 +36,7 @@ import (
 // embed page passes axe-core's audit with no violation, at 320 px wide too, and its transcript
 // opens and seeks by keyboard.
 func TestDemoEmbedInBrowser(t *testing.T) {
+	t.Parallel()
 	axe := axeBundle(t)
 	base, stdout, stop := startServe(t, append(dbArgs(t), "--demo")...)
 	defer stop()

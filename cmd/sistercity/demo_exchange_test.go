@@ -52,6 +52,7 @@ func (b *demoClient) signIn(username, password string) {
 // shows its switch to online with the reason; /ko/calendar.ics has the yearly anniversary of
 // the Busan–Vladivostok partnership. A second start adds nothing.
 func TestDemoExchange(t *testing.T) {
+	t.Parallel()
 	args := append(dbArgs(t), "--demo")
 	base, stdout, stop := startServe(t, args...)
 	m := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(stdout.String())

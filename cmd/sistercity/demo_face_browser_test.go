@@ -22,6 +22,7 @@ import (
 // axe-core audits the public pages this work changed, at phone and desktop size, in the light
 // and the dark scheme: no violation.
 func TestDemoFrontPageInBrowser(t *testing.T) {
+	t.Parallel()
 	base, _, stop := startServe(t, append(dbArgs(t), "--demo")...)
 	defer stop()
 	titles := map[string]string{
@@ -116,6 +117,7 @@ func TestDemoFrontPageInBrowser(t *testing.T) {
 // filters fit every width without scrolling sideways, and a printed partner page is its content
 // alone.
 func TestDemoChartsLegibleOnPhone(t *testing.T) {
+	t.Parallel()
 	base, _, stop := startServe(t, append(dbArgs(t), "--demo")...)
 	defer stop()
 	ctx := demoBrowser(t)

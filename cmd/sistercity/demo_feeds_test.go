@@ -20,6 +20,7 @@ import (
 // Russian, English) with their languages; a second request with the ETag gets 304. The partner
 // city's and the tag's feeds and the exchange timeline parse too.
 func TestDemoFeeds(t *testing.T) {
+	t.Parallel()
 	base, _, _ := startServe(t, append(dbArgs(t), "--demo")...)
 	fetch := func(path string, header http.Header) (*http.Response, string) {
 		t.Helper()

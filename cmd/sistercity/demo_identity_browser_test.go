@@ -12,6 +12,7 @@ import (
 // that it displays as an image) and name in each language at phone size; the settings pages
 // pass axe-core at phone and desktop size, with a refused accent colour too.
 func TestDemoIdentityInBrowser(t *testing.T) {
+	t.Parallel()
 	axe := axeBundle(t)
 	base, stdout, stop := startServe(t, append(dbArgs(t), "--demo")...)
 	defer stop()

@@ -14,6 +14,7 @@ import (
 // TestDemoIdentity: the demo sets Busan's identity, logo and favicon once, and leaves an
 // identity an administrator changed alone.
 func TestDemoIdentity(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

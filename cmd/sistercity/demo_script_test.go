@@ -134,6 +134,7 @@ func TestLatinInRunningText(t *testing.T) {
 // links within the language, and finds no running text in Latin script that is not marked with
 // its language or an allowed name or code.
 func TestDemoPagesInTheirScript(t *testing.T) {
+	t.Parallel()
 	base, _, stop := startServe(t, append(dbArgs(t), "--demo")...)
 	defer stop()
 	// The demo video is processed in the background; its pages are part of the site.

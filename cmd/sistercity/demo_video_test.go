@@ -12,6 +12,7 @@ import (
 // video, its watch page offers a playable source, and a range request on that media URL gets
 // 206 with 100 bytes. A second start makes nothing new.
 func TestDemoVideo(t *testing.T) {
+	t.Parallel()
 	args := append(dbArgs(t), "--demo")
 	base, _, stop := startServe(t, args...)
 	index := get(t, base+"/ko/videos")

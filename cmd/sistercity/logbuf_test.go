@@ -33,6 +33,7 @@ func (l *lockedBuffer) String() string {
 // TestBufferedLog: request lines wait in the buffer, a warning brings them out at once (in
 // order, before it), and the flusher writes out what is left when it stops.
 func TestBufferedLog(t *testing.T) {
+	t.Parallel()
 	var out lockedBuffer
 	b := newBufferedLog(&out)
 	log := newBufferedLogger(config.Default(), b)

@@ -10,6 +10,7 @@ import (
 
 // TestShouldTrim: only an idle process holding enough freed memory gives it back.
 func TestShouldTrim(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		prev, now memSample
 		want      bool

@@ -22,6 +22,7 @@ func sistercity(t *testing.T, dbFlags []string, args ...string) (code int, stdou
 }
 
 func TestImportThenExport(t *testing.T) {
+	t.Parallel()
 	dbFlags := []string{"--data-dir", t.TempDir(), "--log-level", "warn"}
 	if u := dbtest.URL(t); u != "" {
 		dbFlags = append(dbFlags, "--database-url", u)
@@ -94,6 +95,7 @@ func TestImportThenExport(t *testing.T) {
 }
 
 func TestImportArguments(t *testing.T) {
+	t.Parallel()
 	dbFlags := []string{"--data-dir", t.TempDir()}
 	if code, _, errOut := sistercity(t, dbFlags, "import"); code != 1 || !strings.Contains(errOut, "want one FILE") {
 		t.Errorf("no file: exit %d\n%s", code, errOut)

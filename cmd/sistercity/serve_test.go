@@ -48,6 +48,11 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// serveStartBound is how long a test waits for a serve it started to answer: with --demo it
+// migrates, seeds and starts its queue, and the package's tests run in parallel, so on a busy
+// two-core machine that takes longer than polltest's usual bound.
+const serveStartBound = 5 * time.Minute
+
 // startServe runs "sistercity serve" with args in the background until the test ends, and waits
 // until it answers /healthz.
 func startServe(t *testing.T, args ...string) (base string, stdout *syncBuffer, stop func() int) {
@@ -59,7 +64,7 @@ func startServe(t *testing.T, args ...string) (base string, stdout *syncBuffer, 
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, stdout, stderr) }()
 	base = "http://" + addr
-	polltest.Until(t, "serve to answer /healthz", func() (bool, string) {
+	polltest.Within(t, serveStartBound, "serve to answer /healthz", func() (bool, string) {
 		select {
 		case code := <-done:
 			t.Fatalf("serve exited with %d before answering\n%s", code, stderr.String())
@@ -99,6 +104,7 @@ func dbArgs(t *testing.T) []string {
 // and the Korean home page, sign in with the printed password; then start again and find
 // nothing duplicated.
 func TestServeDemo(t *testing.T) {
+	t.Parallel()
 	args := append(dbArgs(t), "--demo")
 	base, stdout, stop := startServe(t, args...)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

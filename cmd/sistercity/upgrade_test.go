@@ -16,6 +16,7 @@ import (
 // binary's highest number, as a newer release would leave it) makes serve, worker, migrate and
 // --dry-run refuse, naming both schema versions and the binary's version.
 func TestMigrateDryRunAndNewerDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dataDir, dbURL := t.TempDir(), dbtest.URL(t)
 	dbFlags := []string{"--data-dir", dataDir, "--log-level", "warn"}

@@ -10,6 +10,7 @@ import (
 )
 
 func TestWorkerCommand(t *testing.T) {
+	t.Parallel()
 	args := append([]string{"worker"}, dbArgs(t)...)
 	var out, errOut syncBuffer
 	if code := run(context.Background(), append(args, "--workers", "0"), &out, &errOut); code == 0 ||

@@ -118,6 +118,17 @@ func TestIdentityShownOnEveryPage(t *testing.T) {
 	if _, ics := visitor.get("/ko/calendar.ics"); !strings.Contains(ics, "부산광역시") {
 		t.Errorf("calendar not named after the city:\n%s", ics)
 	}
+	// So are the link previews, the feeds and their links on the pages.
+	if _, page := visitor.get("/ru/"); !strings.Contains(page, `<meta property="og:site_name" content="Пусан">`) ||
+		!strings.Contains(page, `title="Пусан: программа обменов (Atom)"`) {
+		t.Errorf("ru home: og:site_name or feed links not named after the city:\n%s", page)
+	}
+	if _, atom := visitor.get("/ko/videos/feed.atom"); !strings.Contains(atom, "<name>부산광역시</name>") || !strings.Contains(atom, "<title>부산광역시: 영상</title>") {
+		t.Errorf("video feed not named after the city:\n%s", atom)
+	}
+	if _, atom := visitor.get("/en/timeline.atom"); !strings.Contains(atom, "Busan Metropolitan City") {
+		t.Errorf("timeline feed not named after the city:\n%s", atom)
+	}
 	// Russian has no footer: the English one, marked with its language.
 	_, page = visitor.get("/ru/")
 	if !strings.Contains(page, `<p class="footer-text" lang="en">Busan Metropolitan City, international relations</p>`) {

@@ -264,7 +264,7 @@ func (s *Server) statisticsPage(lang string) http.HandlerFunc {
 		p := s.newPage(r, lang, "")
 		p.Description = p.L.T("face.meta.statistics")
 		p.Title = p.L.T("statistics.title")
-		p.Feeds = []feedLink{timelineFeedLink(p.L, "/"+lang+"/timeline.atom", p.L.T("feeds.timeline.title", "site", p.L.T("site.name")))}
+		p.Feeds = []feedLink{timelineFeedLink(p.L, "/"+lang+"/timeline.atom", p.L.T("feeds.timeline.title", "site", p.Site.Name))}
 		tables, err := s.statTables(r, p.L)
 		if err != nil {
 			s.fail(w, r, err)

@@ -81,16 +81,14 @@ func timelineFeedLink(l *i18n.Localizer, path, title string) feedLink {
 }
 
 // siteFeedLinks are the feeds of the whole site in a language, for the home page.
-func siteFeedLinks(l *i18n.Localizer) []feedLink {
-	site := l.T("site.name")
+func siteFeedLinks(l *i18n.Localizer, site string) []feedLink {
 	return append(videoFeedLinks(l, "/"+l.Lang+"/videos/feed", l.T("feeds.videos.title", "site", site)),
 		timelineFeedLink(l, "/"+l.Lang+"/timeline.atom", l.T("feeds.timeline.title", "site", site)))
 }
 
 // partnerFeedLinks are the feeds of a partner city's page: its videos and its timeline.
-func partnerFeedLinks(l *i18n.Localizer, cityID int64, name string) (videos []feedLink, timeline feedLink) {
+func partnerFeedLinks(l *i18n.Localizer, site string, cityID int64, name string) (videos []feedLink, timeline feedLink) {
 	home := "/" + l.Lang + "/partners/" + strconv.FormatInt(cityID, 10)
-	site := l.T("site.name")
 	return videoFeedLinks(l, home+"/videos", l.T("feeds.partner.title", "city", name, "site", site)),
 		timelineFeedLink(l, home+"/timeline.atom", l.T("feeds.partner_timeline.title", "city", name, "site", site))
 }
@@ -115,8 +113,7 @@ type videoFeedSpec struct {
 func (s *Server) videoFeed(lang string, format feed.Format) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.serveCachedFeed(w, r, format, func(r *http.Request) (*feed.Feed, []int64, error) {
-			l := s.cat.Localizer(lang)
-			site := l.T("site.name")
+			l, site := s.cat.Localizer(lang), s.siteName(r.Context(), lang)
 			return s.buildVideoFeed(r, format, videoFeedSpec{lang: lang, path: "/" + lang + "/videos/feed", home: "/" + lang + "/videos",
 				title: l.T("feeds.videos.title", "site", site), desc: l.T("feeds.videos.description", "site", site)})
 		})
@@ -130,8 +127,7 @@ func (s *Server) allVideoFeed(format feed.Format) http.HandlerFunc {
 		s.serveCachedFeed(w, r, format, func(r *http.Request) (*feed.Feed, []int64, error) {
 			var titles, descs []string
 			for _, lang := range s.cat.Languages() {
-				l := s.cat.Localizer(lang)
-				site := l.T("site.name")
+				l, site := s.cat.Localizer(lang), s.siteName(r.Context(), lang)
 				titles = append(titles, l.T("feeds.all.title", "site", site))
 				descs = append(descs, l.T("feeds.all.description", "site", site))
 			}
@@ -152,7 +148,7 @@ func (s *Server) partnerVideoFeed(lang string, format feed.Format) http.HandlerF
 				return nil, nil, err
 			}
 			l := s.cat.Localizer(lang)
-			site, name := l.T("site.name"), city.Name(lang)
+			site, name := s.siteName(r.Context(), lang), city.Name(lang)
 			home := "/" + lang + "/partners/" + strconv.FormatInt(city.ID, 10)
 			return s.buildVideoFeed(r, format, videoFeedSpec{lang: lang, filter: video.Filter{CityID: city.ID}, path: home + "/videos", home: home,
 				title: l.T("feeds.partner.title", "city", name, "site", site), desc: l.T("feeds.partner.description", "city", name)})
@@ -170,8 +166,7 @@ func (s *Server) tagVideoFeed(lang string, format feed.Format) http.HandlerFunc 
 			return
 		}
 		s.serveCachedFeed(w, r, format, func(r *http.Request) (*feed.Feed, []int64, error) {
-			l := s.cat.Localizer(lang)
-			site := l.T("site.name")
+			l, site := s.cat.Localizer(lang), s.siteName(r.Context(), lang)
 			f, ids, err := s.buildVideoFeed(r, format, videoFeedSpec{lang: lang, filter: video.Filter{Tag: tag}, path: tagPath(lang, tag),
 				home:  "/" + lang + "/videos?" + url.Values{"tag": {tag}}.Encode(),
 				title: l.T("feeds.tag.title", "tag", tag, "site", site), desc: l.T("feeds.tag.description", "tag", tag)})
@@ -241,7 +236,7 @@ func (s *Server) buildVideoFeed(r *http.Request, format feed.Format, spec videoF
 		return nil, nil, err
 	}
 	f := &feed.Feed{Title: spec.title, Description: spec.desc, Lang: spec.lang, HomeURL: s.absoluteURL(r, spec.home),
-		SelfURL: s.absoluteURL(r, spec.path+"."+string(format)), ID: s.absoluteURL(r, spec.path+".atom"), Author: s.cat.Localizer(cmp.Or(spec.lang, i18n.DefaultLang)).T("site.name")}
+		SelfURL: s.absoluteURL(r, spec.path+"."+string(format)), ID: s.absoluteURL(r, spec.path+".atom"), Author: s.siteName(ctx, cmp.Or(spec.lang, i18n.DefaultLang))}
 	ids := make([]int64, 0, len(list))
 	for _, v := range list {
 		if len(v.Renditions) > 0 {
@@ -367,7 +362,7 @@ func (s *Server) timelineFeed(lang string) http.HandlerFunc {
 				return nil, nil, err
 			}
 			s.nameTimeline(r, f, "/"+lang+"/timeline.atom", "/"+lang+"/",
-				l.T("feeds.timeline.title", "site", l.T("site.name")), l.T("feeds.timeline.description"))
+				l.T("feeds.timeline.title", "site", s.siteName(r.Context(), lang)), l.T("feeds.timeline.description"))
 			return f, nil, nil
 		})
 	}
@@ -390,7 +385,7 @@ func (s *Server) partnerTimelineFeed(lang string) http.HandlerFunc {
 			name := city.Name(lang)
 			home := "/" + lang + "/partners/" + strconv.FormatInt(city.ID, 10)
 			s.nameTimeline(r, f, home+"/timeline.atom", home,
-				l.T("feeds.partner_timeline.title", "city", name, "site", l.T("site.name")), l.T("feeds.partner_timeline.description", "city", name))
+				l.T("feeds.partner_timeline.title", "city", name, "site", s.siteName(r.Context(), lang)), l.T("feeds.partner_timeline.description", "city", name))
 			return f, nil, nil
 		})
 	}
@@ -426,7 +421,7 @@ func (s *Server) buildTimelineFeed(ctx context.Context, r *http.Request, l *i18n
 		return cmp.Or(b.UpdatedAt.Compare(a.UpdatedAt), cmp.Compare(b.ID, a.ID))
 	})
 	acts = acts[:min(len(acts), feedEntries)]
-	f := &feed.Feed{Lang: l.Lang, Author: l.T("site.name")}
+	f := &feed.Feed{Lang: l.Lang, Author: s.siteName(ctx, l.Lang)}
 	for _, a := range acts {
 		f.Entries = append(f.Entries, s.activityEntry(r, l, a, byID))
 		if a.UpdatedAt.After(f.Updated) {

@@ -174,14 +174,14 @@ func (p *cachedPage) encoded(c *pageCache, coding contentCoding) []byte {
 }
 
 // pageCacheable tells whether answers of the route with this pattern may be kept: the public
-// pages under a language prefix (/ko/…), the embeddable player and the all-languages feeds —
-// not media, static files or the admin.
+// pages under a language prefix (/ko/…), the embeddable player, the all-languages feeds and the
+// sitemap — not media, static files or the admin.
 func (s *Server) pageCacheable(rt route) bool {
 	method, path, _ := strings.Cut(rt.pattern, " ")
 	if rt.role != "" || method != http.MethodGet {
 		return false
 	}
-	if strings.HasPrefix(path, embedPrefix) || strings.HasPrefix(path, allFeedsPath) {
+	if strings.HasPrefix(path, embedPrefix) || strings.HasPrefix(path, allFeedsPath) || path == sitemapPath {
 		return true
 	}
 	lang, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
@@ -193,6 +193,7 @@ func (s *Server) pageCacheable(rt route) bool {
 const (
 	embedPrefix  = "/embed/"
 	allFeedsPath = "/videos/feed."
+	sitemapPath  = "/sitemap.xml"
 )
 
 // pageKey is the key of r's page in the cache, or "" when r cannot be answered from it: not a

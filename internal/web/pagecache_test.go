@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"strings"
 	"testing"
@@ -52,6 +53,32 @@ func TestPageCacheShowsEdits(t *testing.T) {
 	// The signed-in editor's view of the same URL is private, never the kept page.
 	if resp, _ := f.editor.get(page); resp.Header.Get("Cache-Control") != privateNoStore {
 		t.Fatalf("signed-in view: %v", resp.Header)
+	}
+}
+
+// TestSitemapKept: the sitemap, which lists every public video, is kept like a page (a write
+// behind the application's back does not show) and made anew after an edit.
+func TestSitemapKept(t *testing.T) {
+	t.Parallel()
+	f := newPublicFixture(t)
+	anon := f.e.client()
+	resp, before := anon.get(sitemapPath)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(before, "/videos/"+itoa64(f.video.ID)) {
+		t.Fatalf("sitemap: %d\n%s", resp.StatusCode, before)
+	}
+	const behind = "Changed behind the cache"
+	if _, err := f.e.db.W.ExecContext(context.Background(), "UPDATE video_texts SET title = $1 WHERE video_id = $2", behind, f.video.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := anon.get(sitemapPath); body != before {
+		t.Fatal("the second sitemap was made again, not kept")
+	}
+	f.e.inTx(func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(context.Background(), "UPDATE video_texts SET title = $1 WHERE video_id = $2", "Edited", f.video.ID)
+		return err
+	})
+	if _, body := anon.get(sitemapPath); !strings.Contains(body, "<video:title>Edited</video:title>") || strings.Contains(body, behind) {
+		t.Fatalf("after an edit the sitemap is not new:\n%s", body)
 	}
 }
 

@@ -96,7 +96,7 @@ func (s *Server) home(lang string) http.HandlerFunc {
 		p := s.newPage(r, lang, "")
 		p.Title = p.L.T("home.title")
 		p.Description = p.L.T("home.intro")
-		p.Feeds = siteFeedLinks(p.L)
+		p.Feeds = siteFeedLinks(p.L, p.Site.Name)
 		data := struct {
 			Oldest, Newest     *partnerCard
 			Sister, Friendship int
@@ -267,7 +267,7 @@ func (s *Server) partnerPage(lang string) http.HandlerFunc {
 			return
 		}
 		data.Timeline = append(data.Timeline, exchangeEvents...)
-		data.VideoFeeds, data.TimelineFeed = partnerFeedLinks(p.L, id, data.Name)
+		data.VideoFeeds, data.TimelineFeed = partnerFeedLinks(p.L, p.Site.Name, id, data.Name)
 		p.Feeds = append(slices.Clone(data.VideoFeeds), data.TimelineFeed)
 		if data.Videos, err = s.partnerVideos(ctx, p, id); err != nil {
 			s.fail(w, r, err)

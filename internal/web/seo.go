@@ -59,7 +59,7 @@ func (s *Server) setSocial(r *http.Request, p *page, card socialCard) {
 	}
 	tags := []metaTag{
 		{Property: "og:type", Content: card.Type},
-		{Property: "og:site_name", Content: p.L.T("site.name")},
+		{Property: "og:site_name", Content: p.Site.Name},
 		{Property: "og:locale", Content: ogLocale(p.Lang)},
 	}
 	for _, l := range p.Langs {

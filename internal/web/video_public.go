@@ -205,7 +205,7 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 				data.Cities = append(data.Cities, cityOption{ID: c.ID, Name: c.Name(lang)})
 			}
 		}
-		site := p.L.T("site.name")
+		site := p.Site.Name
 		data.Feeds = videoFeedLinks(p.L, "/"+lang+"/videos/feed", p.L.T("feeds.videos.title", "site", site))
 		p.Feeds = data.Feeds
 		switch {
@@ -214,7 +214,7 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 			data.Feeds = videoFeedLinks(p.L, tagPath(lang, tag), p.L.T("feeds.tag.title", "tag", tag, "site", site))
 			p.Feeds = append(p.Feeds, data.Feeds...)
 		case seen[f.CityID]:
-			data.Feeds, _ = partnerFeedLinks(p.L, f.CityID, cities[f.CityID].Name(lang))
+			data.Feeds, _ = partnerFeedLinks(p.L, p.Site.Name, f.CityID, cities[f.CityID].Name(lang))
 			p.Feeds = append(p.Feeds, data.Feeds...)
 		}
 		link := func(n int) string {
