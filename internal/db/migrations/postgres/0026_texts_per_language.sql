@@ -36,3 +36,17 @@ CREATE TABLE activity_status_reasons (
 INSERT INTO activity_status_reasons (history_id, lang, reason)
     SELECT id, 'und', reason FROM activity_status_history WHERE reason <> '';
 ALTER TABLE activity_status_history DROP COLUMN reason;
+
+-- Tags are a small vocabulary: the slug stays in addresses (/ko/videos?tag=covid19) and in
+-- video_tags, each language has its label. Existing tags become entries without labels; a page
+-- shows the slug, marked by its script, until an editor gives them.
+CREATE TABLE tags (
+    slug TEXT PRIMARY KEY
+);
+CREATE TABLE tag_labels (
+    slug  TEXT NOT NULL REFERENCES tags (slug) ON DELETE CASCADE,
+    lang  TEXT NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (slug, lang)
+);
+INSERT INTO tags (slug) SELECT DISTINCT tag FROM video_tags;
