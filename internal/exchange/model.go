@@ -520,10 +520,6 @@ func (c *ChecklistItem) Validate() problem.Fields {
 	return f
 }
 
-// CheckText bounds a free-text field and checks that it is valid UTF-8, for fields that only a
-// form has (a reason, a document title).
-func CheckText(f *problem.Fields, field, s string, max int) { checkLen(f, field, s, max) }
-
 func checkLen(f *problem.Fields, field, s string, max int) {
 	if !utf8.ValidString(s) {
 		f.Add(field, "validation.encoding")

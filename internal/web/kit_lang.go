@@ -95,11 +95,6 @@ type typedPart struct{ Before, Typed, Lang, Marker, After string }
 // Empty tells whether there is nothing to show.
 func (t typedPart) Empty() bool { return t.Before == "" && t.Typed == "" && t.After == "" }
 
-// typed is a typed text alone, as a typedPart.
-func typed(text, pageLang string) typedPart {
-	return typedPart{Typed: text, Lang: typedLang(text, pageLang)}
-}
-
 // typedText is what a page in l's language shows of a per-language text, as a typedPart.
 func typedText(l *i18n.Localizer, t langtext.Texts) typedPart {
 	st := pickText(l, t)
