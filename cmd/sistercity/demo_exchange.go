@@ -13,6 +13,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/exchange"
 	"sistercity/internal/i18n"
+	"sistercity/internal/langtext"
 	"sistercity/internal/milestone"
 	"sistercity/internal/register"
 	"sistercity/internal/visibility"
@@ -41,7 +42,7 @@ type demoActivity struct {
 	firstOn   civil.Date
 	first     string // the first status, when it later changed
 	changedOn civil.Date
-	reason    string
+	reason    langtext.Texts
 	checklist bool // add the delegation items, all done
 }
 
@@ -140,7 +141,11 @@ func demoActivities() []demoActivity {
 			},
 			firstOn: civil.MustParse("2020-01-20"), first: exchange.StatusPlanned,
 			changedOn: civil.MustParse("2020-07-10"),
-			reason:    "COVID-19: the event could not be held face to face and switched to non-face-to-face exchanges.",
+			reason: langtext.Texts{
+				"en": "COVID-19: the event could not be held face to face and switched to non-face-to-face exchanges.",
+				"ko": "코로나19로 대면 행사를 열 수 없어 비대면 교류로 전환했습니다.",
+				"ru": "Из-за COVID-19 мероприятие не удалось провести очно, и его перевели в дистанционный формат.",
+			},
 		},
 		conference("2020-04-22", "April", "4월", "апрель"),
 		conference("2020-05-20", "May", "5월", "май"),
@@ -245,7 +250,7 @@ func loadExchangeDemo(ctx context.Context, d *db.DB, log *slog.Logger) error {
 			// The demo's exchanges are those of a press release: public, Busan Day planned
 			// at first included.
 			a.Visibility = visibility.Public
-			if err := exchange.Create(ctx, tx, &a, da.firstOn, "", 0); err != nil {
+			if err := exchange.Create(ctx, tx, &a, da.firstOn, nil, 0); err != nil {
 				return err
 			}
 			if da.first != "" {

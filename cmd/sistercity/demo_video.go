@@ -13,6 +13,7 @@ import (
 	"sistercity/internal/blob"
 	"sistercity/internal/db"
 	"sistercity/internal/exchange"
+	"sistercity/internal/langtext"
 	"sistercity/internal/media"
 	"sistercity/internal/register"
 	"sistercity/internal/video"
@@ -156,6 +157,11 @@ func createDemoVideo(ctx context.Context, deps video.Deps) (int64, error) {
 		if err := video.Create(ctx, tx, v); err != nil {
 			return err
 		}
+		for _, t := range demoTags {
+			if err := video.SaveTag(ctx, tx, t); err != nil {
+				return err
+			}
+		}
 		f, err := os.Open(clip)
 		if err != nil {
 			return err
@@ -174,4 +180,10 @@ func createDemoVideo(ctx context.Context, deps video.Deps) (int64, error) {
 		return 0, fmt.Errorf("demo video: %w", err)
 	}
 	return v.ID, nil
+}
+
+// demoTags are the demo video's tags with their labels in the site's languages.
+var demoTags = []video.Tag{
+	{Slug: "covid-19", Labels: langtext.Texts{"en": "COVID-19", "ko": "코로나19", "ru": "COVID-19"}},
+	{Slug: "support", Labels: langtext.Texts{"en": "Support", "ko": "응원", "ru": "Поддержка"}},
 }

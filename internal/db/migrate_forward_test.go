@@ -12,6 +12,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/exchange"
+	"sistercity/internal/langtext"
 	"sistercity/internal/milestone"
 	"sistercity/internal/register"
 	"sistercity/internal/track"
@@ -55,6 +56,21 @@ var fixtures = []fixture{
 		if err != nil || p.HomeCityID != 11 || p.PartnerCityID != 12 || p.Status != "active" ||
 			p.SignedOn.String() != "2013-12-02" || !slices.Equal(p.Areas, []string{"culture"}) {
 			t.Errorf("partnership: %+v %v", p, err)
+		}
+	}},
+	// Texts typed before they had a language (migration 0026) keep them as 'und'.
+	{version: 1, sql: []string{
+		`UPDATE partnerships SET signed_at = 'Moscow' WHERE id = 21`,
+		`INSERT INTO partnership_signatories (id, partnership_id, position, side, name, title) VALUES (41, 21, 0, 'home', 'Park Won-soon', 'Mayor')`,
+		`INSERT INTO partnership_status_history (id, partnership_id, status, changed_on, reason, recorded_at)
+			VALUES (42, 21, 'active', '2013-12-02', 'Agreement signed', $1)`,
+	}, check: func(ctx context.Context, t *testing.T, d *db.DB) {
+		p, err := register.GetPartnership(ctx, d.R, 21)
+		if err != nil || !langtext.Equal(p.SignedAt, langtext.Texts{"und": "Moscow"}) || len(p.Signatories) != 1 ||
+			!langtext.Equal(p.Signatories[0].Name, langtext.Texts{"und": "Park Won-soon"}) ||
+			!langtext.Equal(p.Signatories[0].Title, langtext.Texts{"und": "Mayor"}) ||
+			len(p.History) != 1 || !langtext.Equal(p.History[0].Reason, langtext.Texts{"und": "Agreement signed"}) {
+			t.Errorf("texts of no stated language: %+v %v", p, err)
 		}
 	}},
 	{version: 2, sql: []string{

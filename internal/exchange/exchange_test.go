@@ -104,7 +104,7 @@ func (f *fixture) create(t *testing.T, a *Activity, on string) {
 		if len(errs) > 0 {
 			return errs
 		}
-		return Create(ctx, tx, a, civil.MustParse(on), "", 0)
+		return Create(ctx, tx, a, civil.MustParse(on), nil, 0)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +147,7 @@ func TestActivityRoundTrip(t *testing.T) {
 		t.Fatal(errs)
 	}
 	err = f.d.InTx(ctx, func(tx *sql.Tx) error {
-		return Update(ctx, tx, got, civil.MustParse("2020-04-22"), "", 0)
+		return Update(ctx, tx, got, civil.MustParse("2020-04-22"), nil, 0)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +160,7 @@ func TestActivityRoundTrip(t *testing.T) {
 	// A second editor still holding version 1 is refused and changes nothing.
 	stale := f.conference(t)
 	stale.ID, stale.Version, stale.Venue = a.ID, 1, "Somewhere"
-	err = f.d.InTx(ctx, func(tx *sql.Tx) error { return Update(ctx, tx, stale, civil.MustParse("2020-04-22"), "", 0) })
+	err = f.d.InTx(ctx, func(tx *sql.Tx) error { return Update(ctx, tx, stale, civil.MustParse("2020-04-22"), nil, 0) })
 	if !errors.Is(err, ErrStale) {
 		t.Fatalf("stale update: %v", err)
 	}
@@ -227,7 +227,7 @@ func TestEndedPartnership(t *testing.T) {
 	p, _ := register.GetPartnership(ctx, f.d.R, f.spb.ID)
 	p.Status = register.StatusEnded
 	err := f.d.InTx(ctx, func(tx *sql.Tx) error {
-		return register.UpdatePartnership(ctx, tx, p, civil.MustParse("2015-01-01"), "", 0)
+		return register.UpdatePartnership(ctx, tx, p, civil.MustParse("2015-01-01"), nil, 0)
 	})
 	if err != nil {
 		t.Fatal(err)

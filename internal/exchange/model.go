@@ -16,6 +16,7 @@ import (
 
 	"sistercity/internal/attach"
 	"sistercity/internal/civil"
+	"sistercity/internal/langtext"
 	"sistercity/internal/problem"
 	"sistercity/internal/tz"
 	"sistercity/internal/video"
@@ -166,10 +167,10 @@ func (s Span) LastDate() civil.Date {
 
 // StatusChange is one entry of an activity's status history.
 type StatusChange struct {
-	Status     string     `json:"status"`
-	ChangedOn  civil.Date `json:"changed_on"`
-	Reason     string     `json:"reason,omitempty"`
-	RecordedAt time.Time  `json:"-"`
+	Status     string         `json:"status"`
+	ChangedOn  civil.Date     `json:"changed_on"`
+	Reason     langtext.Texts `json:"reason,omitempty"`
+	RecordedAt time.Time      `json:"-"`
 }
 
 // Document is an uploaded file attached to a record; package attach keeps them.
@@ -518,10 +519,6 @@ func (c *ChecklistItem) Validate() problem.Fields {
 	}
 	return f
 }
-
-// CheckText bounds a free-text field and checks that it is valid UTF-8, for fields that only a
-// form has (a reason, a document title).
-func CheckText(f *problem.Fields, field, s string, max int) { checkLen(f, field, s, max) }
 
 func checkLen(f *problem.Fields, field, s string, max int) {
 	if !utf8.ValidString(s) {

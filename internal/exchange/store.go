@@ -15,6 +15,7 @@ import (
 	"sistercity/internal/civil"
 	"sistercity/internal/db"
 	"sistercity/internal/i18n"
+	"sistercity/internal/langtext"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
 	"sistercity/internal/video"
@@ -173,13 +174,20 @@ func loadLists(ctx context.Context, q db.Querier, byID map[int64]*Activity, wher
 			})
 	}
 	if err == nil {
-		err = db.Each(ctx, q, `SELECT activity_id, status, changed_on, reason, recorded_at FROM activity_status_history `+where+
+		var reasons map[int64]langtext.Texts
+		reasons, err = register.LoadReasons(ctx, q, "activity_status_reasons",
+			"WHERE history_id IN (SELECT id FROM activity_status_history "+where+")", args...)
+		if err != nil {
+			return err
+		}
+		err = db.Each(ctx, q, `SELECT id, activity_id, status, changed_on, recorded_at FROM activity_status_history `+where+
 			` ORDER BY activity_id, changed_on, id`, args, func(r *sql.Rows) error {
-			var id int64
+			var id, hid int64
 			var h StatusChange
-			if err := r.Scan(&id, &h.Status, &h.ChangedOn, &h.Reason, &h.RecordedAt); err != nil {
+			if err := r.Scan(&hid, &id, &h.Status, &h.ChangedOn, &h.RecordedAt); err != nil {
 				return err
 			}
+			h.Reason = reasons[hid]
 			if a := byID[id]; a != nil {
 				a.History = append(a.History, h)
 			}
@@ -380,7 +388,7 @@ func CheckLinks(ctx context.Context, q db.Querier, a *Activity, l *i18n.Localize
 
 // Create inserts a with the first entry of its status history, dated changedOn, and sets its ID.
 // The caller validates first.
-func Create(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, reason string, userID int64) error {
+func Create(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, reason langtext.Texts, userID int64) error {
 	now := time.Now().UTC()
 	if a.Visibility == "" {
 		a.Visibility = DefaultVisibility(a.Status)
@@ -409,7 +417,7 @@ func Create(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, 
 // Update saves a if nobody changed it since a.Version was read. A change of status is recorded
 // in the history with reason, dated changedOn. An empty Visibility keeps the stored one: a
 // change of status never publishes an activity by itself.
-func Update(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, reason string, userID int64) error {
+func Update(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, reason langtext.Texts, userID int64) error {
 	var oldStatus, oldVisibility string
 	if err := tx.QueryRowContext(ctx, "SELECT status, visibility FROM activities WHERE id = $1", a.ID).Scan(&oldStatus, &oldVisibility); err != nil {
 		return db.NotFound(err, fmt.Sprintf("exchange: activity %d", a.ID))
@@ -452,12 +460,13 @@ func Update(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, 
 }
 
 func addHistory(ctx context.Context, tx *sql.Tx, id int64, h StatusChange, userID int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO activity_status_history (activity_id, status, changed_on, reason, recorded_at, user_id)
-		VALUES ($1, $2, $3, $4, $5, $6)`, id, h.Status, h.ChangedOn, h.Reason, time.Now().UTC(), db.NullID(userID))
+	var hid int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO activity_status_history (activity_id, status, changed_on, recorded_at, user_id)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, id, h.Status, h.ChangedOn, time.Now().UTC(), db.NullID(userID)).Scan(&hid)
 	if err != nil {
 		return fmt.Errorf("exchange: activity %d history: %w", id, err)
 	}
-	return nil
+	return register.WriteReason(ctx, tx, "activity_status_reasons", hid, h.Reason)
 }
 
 func writeChildren(ctx context.Context, tx *sql.Tx, a *Activity) error {

@@ -24,12 +24,12 @@ func TestVisibility(t *testing.T) {
 	held.Actual = held.Planned
 	err := f.d.InTx(ctx, func(tx *sql.Tx) error {
 		for _, a := range []*Activity{planned, held} {
-			if err := Create(ctx, tx, a, civil.MustParse("2020-01-10"), "", 0); err != nil {
+			if err := Create(ctx, tx, a, civil.MustParse("2020-01-10"), nil, 0); err != nil {
 				return err
 			}
 		}
 		planned.Status, planned.Visibility = StatusConfirmed, ""
-		return Update(ctx, tx, planned, civil.MustParse("2020-06-01"), "", 0)
+		return Update(ctx, tx, planned, civil.MustParse("2020-06-01"), nil, 0)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ func TestMessagesStore(t *testing.T) {
 		a := &exchange.Activity{Kind: exchange.KindCampaign, Status: exchange.StatusConfirmed, Mode: exchange.ModeOnline,
 			FirstMode: exchange.ModeOnline, OrganiserKind: exchange.OrganiserCity, Texts: []exchange.Text{{Lang: "en", Title: "Campaign"}},
 			Planned: exchange.Span{Start: exchange.OnDate(civil.MustParse("2020-07-01"))}}
-		if err := exchange.Create(ctx, tx, a, civil.MustParse("2020-06-01"), "", 0); err != nil {
+		if err := exchange.Create(ctx, tx, a, civil.MustParse("2020-06-01"), nil, 0); err != nil {
 			return err
 		}
 		c.ActivityID = a.ID

@@ -14,6 +14,7 @@ import (
 
 	"sistercity/internal/attach"
 	"sistercity/internal/civil"
+	"sistercity/internal/langtext"
 	"sistercity/internal/problem"
 	"sistercity/internal/tz"
 )
@@ -229,19 +230,36 @@ func (c *City) Validate(today civil.Date) problem.Fields {
 	return f
 }
 
-// Signatory is a person who signed an agreement for one side.
+// Signatory is a person who signed an agreement for one side, with the name and title as each
+// language writes them.
 type Signatory struct {
-	Side  string `json:"side"` // home or partner
-	Name  string `json:"name"`
-	Title string `json:"title,omitempty"`
+	Side  string         `json:"side"` // home or partner
+	Name  langtext.Texts `json:"name"`
+	Title langtext.Texts `json:"title,omitempty"`
+}
+
+// EqualSignatories tells whether two lists name the same signatories in the same order.
+func EqualSignatories(a, b []Signatory) bool {
+	return slices.EqualFunc(a, b, func(x, y Signatory) bool {
+		return x.Side == y.Side && langtext.Equal(x.Name, y.Name) && langtext.Equal(x.Title, y.Title)
+	})
+}
+
+// CloneSignatories copies a list of signatories with their texts.
+func CloneSignatories(in []Signatory) []Signatory {
+	var out []Signatory
+	for _, s := range in {
+		out = append(out, Signatory{Side: s.Side, Name: s.Name.Clone(), Title: s.Title.Clone()})
+	}
+	return out
 }
 
 // StatusChange is one entry of a partnership's status history.
 type StatusChange struct {
-	Status     string     `json:"status"`
-	ChangedOn  civil.Date `json:"changed_on"`
-	Reason     string     `json:"reason,omitempty"`
-	RecordedAt time.Time  `json:"-"`
+	Status     string         `json:"status"`
+	ChangedOn  civil.Date     `json:"changed_on"`
+	Reason     langtext.Texts `json:"reason,omitempty"`
+	RecordedAt time.Time      `json:"-"`
 }
 
 // Document is an uploaded file attached to a record; package attach keeps them.
@@ -263,7 +281,7 @@ type Partnership struct {
 	PartnerCityID     int64          `json:"partner_city_id"`
 	Type              string         `json:"type"`
 	SignedOn          civil.Date     `json:"signed_on"`
-	SignedAt          string         `json:"signed_at,omitempty"`
+	SignedAt          langtext.Texts `json:"signed_at,omitempty"` // the place of signing
 	CouncilApprovedOn civil.Date     `json:"council_approved_on"`
 	CouncilNote       string         `json:"council_note,omitempty"`
 	Status            string         `json:"status"`
@@ -310,7 +328,7 @@ func (p *Partnership) Validate(today civil.Date) problem.Fields {
 	}
 	checkDate(&f, "signed_on", p.SignedOn, earliest, today)
 	checkDate(&f, "council_approved_on", p.CouncilApprovedOn, earliest, today)
-	checkLen(&f, "signed_at", p.SignedAt, maxShort)
+	checkTexts(&f, "signed_at", p.SignedAt, maxShort)
 	checkLen(&f, "council_note", p.CouncilNote, maxText)
 	checkLen(&f, "note", p.Note, maxText)
 	if len(p.Signatories) > 20 {
@@ -320,11 +338,11 @@ func (p *Partnership) Validate(today civil.Date) problem.Fields {
 		if s.Side != "home" && s.Side != "partner" {
 			f.Add("signatories", "validation.choice")
 		}
-		if strings.TrimSpace(s.Name) == "" {
+		if s.Name.Empty() {
 			f.Add("signatories", "validation.required")
 		}
-		checkLen(&f, "signatories", s.Name, maxShort)
-		checkLen(&f, "signatories", s.Title, maxShort)
+		checkTexts(&f, "signatories", s.Name, maxShort)
+		checkTexts(&f, "signatories", s.Title, maxShort)
 	}
 	for _, a := range p.Areas {
 		if !slices.Contains(Areas, a) {
@@ -339,6 +357,21 @@ func (p *Partnership) Validate(today civil.Date) problem.Fields {
 // the future — to a date the model does not hold itself (a status change, a date claim).
 func CheckRecordDate(f *problem.Fields, field string, d, today civil.Date) {
 	checkDate(f, field, d, earliest, today)
+}
+
+// CheckTexts bounds each language's text of a field, as CheckText does, and refuses a language
+// tag that is not BCP 47.
+func CheckTexts(f *problem.Fields, field string, t langtext.Texts, max int) {
+	checkTexts(f, field, t, max)
+}
+
+func checkTexts(f *problem.Fields, field string, t langtext.Texts, max int) {
+	if len(t.CheckLangs()) > 0 {
+		f.Add(field, "validation.language_tag")
+	}
+	for _, l := range t.Langs() {
+		checkLen(f, field, t[l], max)
+	}
 }
 
 // CheckText bounds a free-text field and checks that it is valid UTF-8.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"sistercity/internal/attach"
 	"sistercity/internal/civil"
 	"sistercity/internal/db"
+	"sistercity/internal/langtext"
 )
 
 // ErrStale is returned when a record changed since the editor loaded it; it is a db.ErrStale.
@@ -226,14 +228,96 @@ func DeleteCity(ctx context.Context, tx *sql.Tx, id int64) error {
 	return nil
 }
 
-const partnershipColumns = `id, home_city_id, partner_city_id, type, signed_on, signed_at, council_approved_on,
+const partnershipColumns = `id, home_city_id, partner_city_id, type, signed_on, council_approved_on,
 	council_note, status, note, version`
 
 func scanPartnership(row interface{ Scan(...any) error }) (*Partnership, error) {
 	var p Partnership
-	err := row.Scan(&p.ID, &p.HomeCityID, &p.PartnerCityID, &p.Type, &p.SignedOn, &p.SignedAt, &p.CouncilApprovedOn,
+	err := row.Scan(&p.ID, &p.HomeCityID, &p.PartnerCityID, &p.Type, &p.SignedOn, &p.CouncilApprovedOn,
 		&p.CouncilNote, &p.Status, &p.Note, &p.Version)
 	return &p, err
+}
+
+// loadPlaces fills the place of signing of the partnerships in byID, in every language.
+func loadPlaces(ctx context.Context, q db.Querier, byID map[int64]*Partnership, where string, args ...any) error {
+	return db.Each(ctx, q, "SELECT partnership_id, lang, signed_at FROM partnership_texts "+where, args, func(r *sql.Rows) error {
+		var id int64
+		var lang, at string
+		if err := r.Scan(&id, &lang, &at); err != nil {
+			return err
+		}
+		if p := byID[id]; p != nil {
+			if p.SignedAt == nil {
+				p.SignedAt = langtext.Texts{}
+			}
+			p.SignedAt.Set(lang, at)
+		}
+		return nil
+	})
+}
+
+// loadSignatories fills the signatories of the partnerships in byID: the rows of one position
+// are one person, a row per language.
+func loadSignatories(ctx context.Context, q db.Querier, byID map[int64]*Partnership, where string, args ...any) error {
+	type key struct {
+		id  int64
+		pos int
+	}
+	index := map[key]int{}
+	return db.Each(ctx, q, `SELECT partnership_id, position, side, lang, name, title FROM partnership_signatories `+where+
+		` ORDER BY partnership_id, position, lang`, args, func(r *sql.Rows) error {
+		var k key
+		var side, lang, name, title string
+		if err := r.Scan(&k.id, &k.pos, &side, &lang, &name, &title); err != nil {
+			return err
+		}
+		p := byID[k.id]
+		if p == nil {
+			return nil
+		}
+		i, ok := index[k]
+		if !ok {
+			i = len(p.Signatories)
+			index[k] = i
+			p.Signatories = append(p.Signatories, Signatory{Side: side, Name: langtext.Texts{}, Title: langtext.Texts{}})
+		}
+		p.Signatories[i].Name.Set(lang, name)
+		p.Signatories[i].Title.Set(lang, title)
+		return nil
+	})
+}
+
+// LoadReasons returns the reasons of status changes by history id, in every language, from
+// table (partnership_status_reasons or activity_status_reasons).
+func LoadReasons(ctx context.Context, q db.Querier, table, where string, args ...any) (map[int64]langtext.Texts, error) {
+	out := map[int64]langtext.Texts{}
+	err := db.Each(ctx, q, "SELECT history_id, lang, reason FROM "+table+" "+where, args, func(r *sql.Rows) error {
+		var id int64
+		var lang, reason string
+		if err := r.Scan(&id, &lang, &reason); err != nil {
+			return err
+		}
+		if out[id] == nil {
+			out[id] = langtext.Texts{}
+		}
+		out[id].Set(lang, reason)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register: %s: %w", table, err)
+	}
+	return out, nil
+}
+
+// WriteReason stores the reason of status change historyID in every language it has.
+func WriteReason(ctx context.Context, tx *sql.Tx, table string, historyID int64, reason langtext.Texts) error {
+	for _, lang := range reason.Langs() {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+" (history_id, lang, reason) VALUES ($1, $2, $3)",
+			historyID, lang, reason[lang]); err != nil {
+			return fmt.Errorf("register: %s %d: %w", table, historyID, err)
+		}
+	}
+	return nil
 }
 
 // Partnerships returns every partnership with both cities loaded (texts only), oldest first.
@@ -266,6 +350,13 @@ func Partnerships(ctx context.Context, q db.Querier) ([]*Partnership, error) {
 	for _, p := range ps {
 		p.HomeCity, p.PartnerCity = byID[p.HomeCityID], byID[p.PartnerCityID]
 	}
+	byPID := map[int64]*Partnership{}
+	for _, p := range ps {
+		byPID[p.ID] = p
+	}
+	if err := loadPlaces(ctx, q, byPID, ""); err != nil {
+		return nil, fmt.Errorf("register: list partnerships: %w", err)
+	}
 	sort.SliceStable(ps, func(i, j int) bool {
 		a, b := ps[i].SignedOn, ps[j].SignedOn
 		if a == b {
@@ -291,13 +382,11 @@ func GetPartnership(ctx context.Context, q db.Querier, id int64) (*Partnership, 
 	if p.PartnerCity, err = GetCity(ctx, q, p.PartnerCityID); err != nil {
 		return nil, err
 	}
-	err = db.Each(ctx, q, `SELECT side, name, title FROM partnership_signatories WHERE partnership_id = $1 ORDER BY position`,
-		[]any{id}, func(r *sql.Rows) error {
-			var s Signatory
-			err := r.Scan(&s.Side, &s.Name, &s.Title)
-			p.Signatories = append(p.Signatories, s)
-			return err
-		})
+	one := map[int64]*Partnership{id: p}
+	err = loadPlaces(ctx, q, one, "WHERE partnership_id = $1", id)
+	if err == nil {
+		err = loadSignatories(ctx, q, one, "WHERE partnership_id = $1", id)
+	}
 	if err == nil {
 		err = db.Each(ctx, q, `SELECT area FROM partnership_areas WHERE partnership_id = $1 ORDER BY area`, []any{id}, func(r *sql.Rows) error {
 			var a string
@@ -307,13 +396,20 @@ func GetPartnership(ctx context.Context, q db.Querier, id int64) (*Partnership, 
 		})
 	}
 	if err == nil {
-		err = db.Each(ctx, q, `SELECT status, changed_on, reason, recorded_at FROM partnership_status_history
+		var reasons map[int64]langtext.Texts
+		reasons, err = LoadReasons(ctx, q, "partnership_status_reasons",
+			"WHERE history_id IN (SELECT id FROM partnership_status_history WHERE partnership_id = $1)", id)
+		if err == nil {
+			err = db.Each(ctx, q, `SELECT id, status, changed_on, recorded_at FROM partnership_status_history
 			WHERE partnership_id = $1 ORDER BY changed_on, id`, []any{id}, func(r *sql.Rows) error {
-			var h StatusChange
-			err := r.Scan(&h.Status, &h.ChangedOn, &h.Reason, &h.RecordedAt)
-			p.History = append(p.History, h)
-			return err
-		})
+				var h StatusChange
+				var hid int64
+				err := r.Scan(&hid, &h.Status, &h.ChangedOn, &h.RecordedAt)
+				h.Reason = reasons[hid]
+				p.History = append(p.History, h)
+				return err
+			})
+		}
 	}
 	if err == nil {
 		p.Documents, err = attach.List(ctx, q, attach.Partnership, id)
@@ -336,10 +432,10 @@ func GetPartnership(ctx context.Context, q db.Querier, id int64) (*Partnership, 
 // CreatePartnership inserts p with its first status entry and sets its ID.
 func CreatePartnership(ctx context.Context, tx *sql.Tx, p *Partnership, userID int64) error {
 	now := time.Now().UTC()
-	err := tx.QueryRowContext(ctx, `INSERT INTO partnerships (home_city_id, partner_city_id, type, signed_on, signed_at,
+	err := tx.QueryRowContext(ctx, `INSERT INTO partnerships (home_city_id, partner_city_id, type, signed_on,
 		council_approved_on, council_note, status, note, version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id`,
-		p.HomeCityID, p.PartnerCityID, p.Type, p.SignedOn, p.SignedAt, p.CouncilApprovedOn, p.CouncilNote,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING id`,
+		p.HomeCityID, p.PartnerCityID, p.Type, p.SignedOn, p.CouncilApprovedOn, p.CouncilNote,
 		p.Status, p.Note, now).Scan(&p.ID)
 	if db.IsUniqueViolation(err) {
 		return ErrDuplicate
@@ -360,15 +456,15 @@ func CreatePartnership(ctx context.Context, tx *sql.Tx, p *Partnership, userID i
 
 // UpdatePartnership saves p if nobody changed it since p.Version was read. A change of status
 // is recorded in the history with reason, dated changedOn.
-func UpdatePartnership(ctx context.Context, tx *sql.Tx, p *Partnership, changedOn civil.Date, reason string, userID int64) error {
+func UpdatePartnership(ctx context.Context, tx *sql.Tx, p *Partnership, changedOn civil.Date, reason langtext.Texts, userID int64) error {
 	var oldStatus string
 	if err := tx.QueryRowContext(ctx, "SELECT status FROM partnerships WHERE id = $1", p.ID).Scan(&oldStatus); err != nil {
 		return db.NotFound(err, fmt.Sprintf("register: partnership %d", p.ID))
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE partnerships SET partner_city_id = $1, type = $2, signed_on = $3, signed_at = $4,
-		council_approved_on = $5, council_note = $6, status = $7, note = $8, version = version + 1, updated_at = $9
-		WHERE id = $10 AND version = $11`,
-		p.PartnerCityID, p.Type, p.SignedOn, p.SignedAt, p.CouncilApprovedOn, p.CouncilNote, p.Status, p.Note,
+	res, err := tx.ExecContext(ctx, `UPDATE partnerships SET partner_city_id = $1, type = $2, signed_on = $3,
+		council_approved_on = $4, council_note = $5, status = $6, note = $7, version = version + 1, updated_at = $8
+		WHERE id = $9 AND version = $10`,
+		p.PartnerCityID, p.Type, p.SignedOn, p.CouncilApprovedOn, p.CouncilNote, p.Status, p.Note,
 		time.Now().UTC(), p.ID, p.Version)
 	if db.IsUniqueViolation(err) {
 		return ErrDuplicate
@@ -385,7 +481,7 @@ func UpdatePartnership(ctx context.Context, tx *sql.Tx, p *Partnership, changedO
 			return err
 		}
 	}
-	for _, table := range []string{"partnership_signatories", "partnership_areas"} {
+	for _, table := range []string{"partnership_texts", "partnership_signatories", "partnership_areas"} {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE partnership_id = $1", p.ID); err != nil {
 			return fmt.Errorf("register: update partnership %d: %w", p.ID, err)
 		}
@@ -394,19 +490,34 @@ func UpdatePartnership(ctx context.Context, tx *sql.Tx, p *Partnership, changedO
 }
 
 func addHistory(ctx context.Context, tx *sql.Tx, id int64, h StatusChange, userID int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO partnership_status_history (partnership_id, status, changed_on, reason, recorded_at, user_id)
-		VALUES ($1, $2, $3, $4, $5, $6)`, id, h.Status, h.ChangedOn, h.Reason, time.Now().UTC(), db.NullID(userID))
+	var hid int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO partnership_status_history (partnership_id, status, changed_on, recorded_at, user_id)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, id, h.Status, h.ChangedOn, time.Now().UTC(), db.NullID(userID)).Scan(&hid)
 	if err != nil {
 		return fmt.Errorf("register: partnership %d history: %w", id, err)
 	}
-	return nil
+	return WriteReason(ctx, tx, "partnership_status_reasons", hid, h.Reason)
 }
 
 func writePartnershipChildren(ctx context.Context, tx *sql.Tx, p *Partnership) error {
+	for _, lang := range p.SignedAt.Langs() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO partnership_texts (partnership_id, lang, signed_at) VALUES ($1, $2, $3)`,
+			p.ID, lang, p.SignedAt[lang]); err != nil {
+			return fmt.Errorf("register: partnership %d place of signing: %w", p.ID, err)
+		}
+	}
 	for i, s := range p.Signatories {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO partnership_signatories (partnership_id, position, side, name, title)
-			VALUES ($1, $2, $3, $4, $5)`, p.ID, i, s.Side, s.Name, s.Title); err != nil {
-			return fmt.Errorf("register: partnership %d signatory: %w", p.ID, err)
+		langs := s.Name.Langs()
+		for _, l := range s.Title.Langs() {
+			if !slices.Contains(langs, l) {
+				langs = append(langs, l)
+			}
+		}
+		for _, lang := range langs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO partnership_signatories (partnership_id, position, side, lang, name, title)
+			VALUES ($1, $2, $3, $4, $5, $6)`, p.ID, i, s.Side, lang, s.Name[lang], s.Title[lang]); err != nil {
+				return fmt.Errorf("register: partnership %d signatory: %w", p.ID, err)
+			}
 		}
 	}
 	seen := map[string]bool{}

@@ -28,6 +28,7 @@ import (
 
 	"sistercity/internal/civil"
 	"sistercity/internal/i18n"
+	"sistercity/internal/langtext"
 	"sistercity/internal/problem"
 )
 
@@ -206,6 +207,8 @@ const (
 
 	namePrefix = "name_"
 	descPrefix = "description_"
+	// signedAtPrefix starts the columns of the place of signing per language: signed_at_ko.
+	signedAtPrefix = "signed_at_"
 )
 
 // Sides of a date claim.
@@ -226,8 +229,11 @@ type Row struct {
 
 	claims map[string]DateClaim // by side; a side the row gives but lacks here is cleared
 	given  map[string]bool      // fields the row sets; nil: the row is a full record (JSON)
-	bad    map[string]bool      // fields that could not be read
-	label  func(field string) string
+	// signedAtLangs are the languages of the place of signing a CSV row gives (signed_at_ko,
+	// or und for signed_at); the others are kept. Nil: the row gives the place in full.
+	signedAtLangs []string
+	bad           map[string]bool // fields that could not be read
+	label         func(field string) string
 }
 
 // SetPartnerClaim records the date the partner city gives for the partnership when it differs
@@ -652,8 +658,13 @@ func (pl *importPlan) validate() {
 			for _, m := range dateProblems(h.ChangedOn, earliest, pl.today) {
 				check(pp.row, fHistory, m)
 			}
-			if utf8.RuneCountInString(h.Reason) > maxText {
-				check(pp.row, fHistory, i18n.M("validation.too_long", "count", maxText))
+			for _, l := range h.Reason.Langs() {
+				if utf8.RuneCountInString(h.Reason[l]) > maxText {
+					check(pp.row, fHistory, i18n.M("validation.too_long", "count", maxText))
+				}
+			}
+			if len(h.Reason.CheckLangs()) > 0 {
+				check(pp.row, fHistory, i18n.M("validation.language_tag"))
 			}
 		}
 		for side, c := range pp.claims {
@@ -815,7 +826,7 @@ func (pl *importPlan) apply(ctx context.Context, tx *sql.Tx) error {
 				return err
 			}
 		case pp.action == Updated && pp.core:
-			if err := UpdatePartnership(ctx, tx, p, pl.today, "", pl.opts.UserID); err != nil {
+			if err := UpdatePartnership(ctx, tx, p, pl.today, nil, pl.opts.UserID); err != nil {
 				return err
 			}
 		}
@@ -854,14 +865,21 @@ func syncHistory(ctx context.Context, tx *sql.Tx, partnershipID int64, want []St
 		h  StatusChange
 	}
 	var have []stored
-	rows, err := tx.QueryContext(ctx, `SELECT id, status, changed_on, reason FROM partnership_status_history
+	reasons, err := LoadReasons(ctx, tx, "partnership_status_reasons",
+		"WHERE history_id IN (SELECT id FROM partnership_status_history WHERE partnership_id = $1)", partnershipID)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, status, changed_on FROM partnership_status_history
 		WHERE partnership_id = $1 ORDER BY changed_on, id`, partnershipID)
 	if err != nil {
 		return fmt.Errorf("register: partnership %d history: %w", partnershipID, err)
 	}
 	for rows.Next() {
 		var s stored
-		if err := rows.Scan(&s.id, &s.h.Status, &s.h.ChangedOn, &s.h.Reason); err != nil {
+		err := rows.Scan(&s.id, &s.h.Status, &s.h.ChangedOn)
+		s.h.Reason = reasons[s.id]
+		if err != nil {
 			rows.Close()
 			return fmt.Errorf("register: partnership %d history: %w", partnershipID, err)
 		}
@@ -891,7 +909,7 @@ func syncHistory(ctx context.Context, tx *sql.Tx, partnershipID int64, want []St
 }
 
 func sameStatusChange(a, b StatusChange) bool {
-	return a.Status == b.Status && a.ChangedOn == b.ChangedOn && a.Reason == b.Reason
+	return a.Status == b.Status && a.ChangedOn == b.ChangedOn && langtext.Equal(a.Reason, b.Reason)
 }
 
 // sameHistory compares two histories as sets of entries, whatever their order.
@@ -988,7 +1006,7 @@ func mergePartnership(dst *Partnership, r *Row) {
 		case fSignedOn:
 			dst.SignedOn = src.SignedOn
 		case fSignedAt:
-			dst.SignedAt = src.SignedAt
+			dst.SignedAt = mergeTexts(dst.SignedAt, src.SignedAt, r.signedAtLangs)
 		case fStatus:
 			dst.Status = src.Status
 		case fApprovedOn:
@@ -1000,9 +1018,24 @@ func mergePartnership(dst *Partnership, r *Row) {
 		case fAreas:
 			dst.Areas = normaliseAreas(src.Areas)
 		case fSignatories:
-			dst.Signatories = slices.Clone(src.Signatories)
+			dst.Signatories = CloneSignatories(src.Signatories)
 		}
 	}
+}
+
+// mergeTexts is have with the languages langs set from give, or give itself when langs is nil.
+func mergeTexts(have, give langtext.Texts, langs []string) langtext.Texts {
+	if langs == nil {
+		return give.Clone()
+	}
+	out := have.Clone()
+	if out == nil {
+		out = langtext.Texts{}
+	}
+	for _, l := range langs {
+		out.Set(l, give[l])
+	}
+	return out
 }
 
 func normaliseAreas(areas []string) []string {
@@ -1028,7 +1061,8 @@ func cloneCity(c *City) *City {
 
 func clonePartnership(p *Partnership) *Partnership {
 	n := *p
-	n.Signatories = slices.Clone(p.Signatories)
+	n.Signatories = CloneSignatories(p.Signatories)
+	n.SignedAt = p.SignedAt.Clone()
 	n.Areas = slices.Clone(p.Areas)
 	n.History = slices.Clone(p.History)
 	n.DateClaims = slices.Clone(p.DateClaims)
@@ -1082,13 +1116,13 @@ func partnershipDiff(a, b *Partnership) []string {
 		}
 	}
 	add(a.SignedOn != b.SignedOn, fSignedOn)
-	add(a.SignedAt != b.SignedAt, fSignedAt)
+	add(!langtext.Equal(a.SignedAt, b.SignedAt), fSignedAt)
 	add(a.Status != b.Status, fStatus)
 	add(a.CouncilApprovedOn != b.CouncilApprovedOn, fApprovedOn)
 	add(a.CouncilNote != b.CouncilNote, fCouncilNote)
 	add(a.Note != b.Note, fNote)
 	add(!slices.Equal(normaliseAreas(a.Areas), normaliseAreas(b.Areas)), fAreas)
-	add(!slices.Equal(a.Signatories, b.Signatories), fSignatories)
+	add(!EqualSignatories(a.Signatories, b.Signatories), fSignatories)
 	return out
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"sistercity/internal/civil"
 	"sistercity/internal/csvsafe"
+	"sistercity/internal/langtext"
 )
 
 // The CSV format: a header row names the columns, in any order; every other row is one
@@ -27,7 +28,10 @@ import (
 //	country               ISO 3166-1 alpha-2 code, required
 //	kind                  city (default), province, state, prefecture
 //	type                  sister, friendship or exchange_mou, required
-//	signed_on, signed_at  date (YYYY-MM-DD) and place of signing
+//	signed_on             date (YYYY-MM-DD)
+//	signed_at_<lang>      the place of signing in a language (signed_at_ko, …); signed_at is
+//	                      the place in no stated language. A row sets the languages it has
+//	                      columns for and keeps the others.
 //	status                active (default), dormant, upgraded, ended
 //	area_km2              area in km², digits with an optional decimal point
 //	population            whole number; population_thousands gives it in thousands
@@ -204,7 +208,7 @@ func columnField(name string) string {
 	if f, ok := csvColumns[name]; ok {
 		return f
 	}
-	for prefix, to := range map[string]string{namePrefix: namePrefix, descPrefix: descPrefix, "note_": descPrefix} {
+	for prefix, to := range map[string]string{namePrefix: namePrefix, descPrefix: descPrefix, "note_": descPrefix, signedAtPrefix: signedAtPrefix} {
 		tag, ok := strings.CutPrefix(name, prefix)
 		if !ok {
 			continue
@@ -402,8 +406,17 @@ func (h *csvHeader) row(line int, cells []string, probs *problems) *Row {
 			p.Type = rd.choice(field, v, PartnershipTypes, "")
 		case field == fSignedOn:
 			p.SignedOn = rd.date(field, v)
-		case field == fSignedAt:
-			p.SignedAt = v
+		case field == fSignedAt, strings.HasPrefix(field, signedAtPrefix):
+			lang := langtext.Und
+			if l, ok := strings.CutPrefix(field, signedAtPrefix); ok {
+				lang = l
+			}
+			if p.SignedAt == nil {
+				p.SignedAt = langtext.Texts{}
+			}
+			p.SignedAt.Set(lang, v)
+			r.signedAtLangs = append(r.signedAtLangs, lang)
+			r.given[fSignedAt] = true
 		case field == fStatus:
 			p.Status = rd.choice(field, v, Statuses, StatusActive)
 		case field == fApprovedOn:
@@ -547,8 +560,13 @@ func normaliseWikidata(v string) string {
 // carry (contacts, signatories, status history, the home city's own date claims) is left out;
 // use WriteJSON for a complete copy.
 func WriteCSV(w io.Writer, reg *Snapshot) error {
-	var nameLangs, descLangs []string
+	var nameLangs, descLangs, placeLangs []string
 	for _, p := range reg.Partnerships {
+		for _, l := range p.SignedAt.Langs() {
+			if !slices.Contains(placeLangs, l) {
+				placeLangs = append(placeLangs, l)
+			}
+		}
 		for _, t := range p.PartnerCity.Texts {
 			if !slices.Contains(nameLangs, t.Lang) {
 				nameLangs = append(nameLangs, t.Lang)
@@ -572,12 +590,24 @@ func WriteCSV(w io.Writer, reg *Snapshot) error {
 	}
 	slices.SortFunc(nameLangs, englishFirst)
 	slices.SortFunc(descLangs, englishFirst)
+	if len(placeLangs) == 0 {
+		placeLangs = []string{langtext.Und} // the column, empty, as files always had it
+	}
+	slices.SortFunc(placeLangs, englishFirst)
 
 	var header []string
 	for _, l := range nameLangs {
 		header = append(header, namePrefix+l)
 	}
-	header = append(header, "country", "kind", "type", "signed_on", "signed_at", "status", "area_km2", "population",
+	header = append(header, "country", "kind", "type", "signed_on")
+	for _, l := range placeLangs {
+		if l == langtext.Und {
+			header = append(header, fSignedAt)
+		} else {
+			header = append(header, signedAtPrefix+l)
+		}
+	}
+	header = append(header, "status", "area_km2", "population",
 		"stats_as_of", "founded_on", "founding_note", "city_day_rule", "timezone", "wikidata", "council_approved_on",
 		"council_note", "areas", "partner_claimed_on", "partner_claim_source", "note")
 	for _, l := range descLangs {
@@ -598,7 +628,11 @@ func WriteCSV(w io.Writer, reg *Snapshot) error {
 		if cl := storedClaim(p, p.PartnerCityID); cl != nil {
 			claimOn, claimSource = cl.ClaimedOn.String(), cl.Source
 		}
-		rec = append(rec, c.Country, c.Kind, p.Type, p.SignedOn.String(), p.SignedAt, p.Status, formatArea(c.AreaKm2),
+		rec = append(rec, c.Country, c.Kind, p.Type, p.SignedOn.String())
+		for _, l := range placeLangs {
+			rec = append(rec, p.SignedAt[l])
+		}
+		rec = append(rec, p.Status, formatArea(c.AreaKm2),
 			formatInt(c.Population), c.StatsAsOf.String(), c.FoundedOn.String(), c.FoundingNote, c.CityDayRule,
 			c.Timezone, c.Wikidata, p.CouncilApprovedOn.String(), p.CouncilNote, strings.Join(p.Areas, ";"),
 			claimOn, claimSource, p.Note)

@@ -9,6 +9,7 @@ import (
 
 	"sistercity/internal/civil"
 	"sistercity/internal/db/dbtest"
+	"sistercity/internal/langtext"
 	"sistercity/internal/register"
 )
 
@@ -37,9 +38,9 @@ func TestCSVExportNeutralisesFormulas(t *testing.T) {
 			if err := register.UpdateCity(ctx, tx, c); err != nil {
 				return err
 			}
-			p.SignedAt = "-2+3+cmd|' /C calc'!A0"
+			p.SignedAt = langtext.Of("en", "-2+3+cmd|' /C calc'!A0")
 			p.Note = "'=already quoted"
-			return register.UpdatePartnership(ctx, tx, p, civil.MustParse("1992-06-30"), "", 0)
+			return register.UpdatePartnership(ctx, tx, p, civil.MustParse("1992-06-30"), nil, 0)
 		}
 		t.Fatal("no Vladivostok in the register")
 		return nil
@@ -64,7 +65,7 @@ func TestCSVExportNeutralisesFormulas(t *testing.T) {
 		t.Fatalf("no row whose name_en is the quoted formula:\n%s", exported)
 	}
 	for col, want := range map[string]string{"name_ko": "'+블라디보스토크", "description_en": "'@SUM(1+1)",
-		"founding_note": "-5", "signed_at": "'-2+3+cmd|' /C calc'!A0", "note": "''=already quoted"} {
+		"founding_note": "-5", "signed_at_en": "'-2+3+cmd|' /C calc'!A0", "note": "''=already quoted"} {
 		if cells[col] != want {
 			t.Errorf("%s exported as %q, want %q", col, cells[col], want)
 		}
@@ -94,7 +95,7 @@ func TestCSVExportNeutralisesFormulas(t *testing.T) {
 		}
 		found = true
 		if c.Name("ko") != "+블라디보스토크" || c.Description("en") != "@SUM(1+1)" || c.FoundingNote != "-5" ||
-			p.SignedAt != "-2+3+cmd|' /C calc'!A0" || p.Note != "'=already quoted" {
+			p.SignedAt["en"] != "-2+3+cmd|' /C calc'!A0" || p.Note != "'=already quoted" {
 			t.Errorf("imported back as %q %q %q %q %q", c.Name("ko"), c.Description("en"), c.FoundingNote, p.SignedAt, p.Note)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/text/language"
+
+	"sistercity/internal/langtext"
 )
 
 // The JSON format is the whole register, for backups and for moving it to another site:
@@ -18,6 +20,9 @@ import (
 //	 "home_city": {City},
 //	 "partnerships": [{"type": …, "signed_on": …, …, "signatories": […], "areas": […],
 //	                   "history": [{"status", "changed_on", "reason"}],
+//	 (signed_at, reason and a signatory's name and title are texts by language, {"ko": …, "en": …};
+//	  a plain string, as files written before they had languages hold, is a text of no stated
+//	  language, "und")
 //	                   "date_claims": [{"city": "home"|"partner", "claimed_on", "source"}],
 //	                   "partner": {City}}]}
 //
@@ -59,9 +64,9 @@ type wireCity struct {
 }
 
 type wireStatus struct {
-	Status    string `json:"status"`
-	ChangedOn string `json:"changed_on"`
-	Reason    string `json:"reason,omitempty"`
+	Status    string         `json:"status"`
+	ChangedOn string         `json:"changed_on"`
+	Reason    langtext.Texts `json:"reason,omitempty"`
 }
 
 type wireClaim struct {
@@ -71,18 +76,18 @@ type wireClaim struct {
 }
 
 type wirePartnership struct {
-	Type              string       `json:"type"`
-	SignedOn          string       `json:"signed_on,omitempty"`
-	SignedAt          string       `json:"signed_at,omitempty"`
-	CouncilApprovedOn string       `json:"council_approved_on,omitempty"`
-	CouncilNote       string       `json:"council_note,omitempty"`
-	Status            string       `json:"status,omitempty"`
-	Note              string       `json:"note,omitempty"`
-	Signatories       []Signatory  `json:"signatories,omitempty"`
-	Areas             []string     `json:"areas,omitempty"`
-	History           []wireStatus `json:"history,omitempty"`
-	DateClaims        []wireClaim  `json:"date_claims,omitempty"`
-	Partner           *wireCity    `json:"partner"`
+	Type              string         `json:"type"`
+	SignedOn          string         `json:"signed_on,omitempty"`
+	SignedAt          langtext.Texts `json:"signed_at,omitempty"`
+	CouncilApprovedOn string         `json:"council_approved_on,omitempty"`
+	CouncilNote       string         `json:"council_note,omitempty"`
+	Status            string         `json:"status,omitempty"`
+	Note              string         `json:"note,omitempty"`
+	Signatories       []Signatory    `json:"signatories,omitempty"`
+	Areas             []string       `json:"areas,omitempty"`
+	History           []wireStatus   `json:"history,omitempty"`
+	DateClaims        []wireClaim    `json:"date_claims,omitempty"`
+	Partner           *wireCity      `json:"partner"`
 }
 
 // ReadCityJSON reads one city written as in the JSON format ("home_city" of an export), to be
@@ -288,6 +293,14 @@ func (wp *wirePartnership) row(pl Place, probs *problems) *Row {
 	p.Status = rd.choice(fStatus, strings.TrimSpace(wp.Status), Statuses, StatusActive)
 	p.Note = wp.Note
 	p.Signatories = wp.Signatories
+	for _, s := range p.Signatories {
+		if len(s.Name.CheckLangs())+len(s.Title.CheckLangs()) > 0 {
+			rd.fail(fSignatories, "validation.language_tag")
+		}
+	}
+	if len(p.SignedAt.CheckLangs()) > 0 {
+		rd.fail(fSignedAt, "validation.language_tag")
+	}
 	p.Areas = rd.areas(fAreas, wp.Areas)
 	for _, h := range wp.History {
 		p.History = append(p.History, StatusChange{Status: strings.TrimSpace(h.Status),

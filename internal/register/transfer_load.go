@@ -135,17 +135,10 @@ func (st *registerState) loadPartnerships(ctx context.Context, q db.Querier) err
 	}
 	const mine = " WHERE partnership_id IN (SELECT id FROM partnerships WHERE home_city_id = $1) "
 	args := []any{st.homeID}
-	err = db.Each(ctx, q, "SELECT partnership_id, side, name, title FROM partnership_signatories"+mine+"ORDER BY partnership_id, position",
-		args, func(r *sql.Rows) error {
-			var id int64
-			var s Signatory
-			if err := r.Scan(&id, &s.Side, &s.Name, &s.Title); err != nil {
-				return err
-			}
-			byID[id].Signatories = append(byID[id].Signatories, s)
-			return nil
-		})
-	if err != nil {
+	if err := loadPlaces(ctx, q, byID, mine, args...); err != nil {
+		return err
+	}
+	if err := loadSignatories(ctx, q, byID, mine, args...); err != nil {
 		return err
 	}
 	err = db.Each(ctx, q, "SELECT partnership_id, area FROM partnership_areas"+mine+"ORDER BY partnership_id, area",
@@ -161,13 +154,19 @@ func (st *registerState) loadPartnerships(ctx context.Context, q db.Querier) err
 	if err != nil {
 		return err
 	}
-	err = db.Each(ctx, q, "SELECT partnership_id, status, changed_on, reason, recorded_at FROM partnership_status_history"+mine+
+	reasons, err := LoadReasons(ctx, q, "partnership_status_reasons",
+		"WHERE history_id IN (SELECT id FROM partnership_status_history"+mine+")", args...)
+	if err != nil {
+		return err
+	}
+	err = db.Each(ctx, q, "SELECT id, partnership_id, status, changed_on, recorded_at FROM partnership_status_history"+mine+
 		"ORDER BY partnership_id, changed_on, id", args, func(r *sql.Rows) error {
-		var id int64
+		var id, hid int64
 		var h StatusChange
-		if err := r.Scan(&id, &h.Status, &h.ChangedOn, &h.Reason, &h.RecordedAt); err != nil {
+		if err := r.Scan(&hid, &id, &h.Status, &h.ChangedOn, &h.RecordedAt); err != nil {
 			return err
 		}
+		h.Reason = reasons[hid]
 		byID[id].History = append(byID[id].History, h)
 		return nil
 	})

@@ -18,6 +18,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
+	"sistercity/internal/langtext"
 	"sistercity/internal/register"
 	"sistercity/internal/sharedtest"
 )
@@ -497,10 +498,10 @@ func enrich(t *testing.T, d *db.DB) {
 				if err := register.UpdateCity(ctx, tx, c); err != nil {
 					return err
 				}
-				p.Signatories = []register.Signatory{{Side: "home", Name: "Mayor of Busan"}, {Side: "partner", Name: "Mayor of Vladivostok", Title: "Mayor"}}
+				p.Signatories = []register.Signatory{{Side: "home", Name: langtext.Of("en", "Mayor of Busan")}, {Side: "partner", Name: langtext.Texts{"en": "Oleg Gumenyuk", "ru": "Олег Гуменюк"}, Title: langtext.Of("en", "Mayor")}}
 				p.Areas = []string{"culture", "health", "tourism"}
 				p.CouncilApprovedOn, p.CouncilNote = civil.MustParse("1992-05-20"), "Approved unanimously"
-				if err := register.UpdatePartnership(ctx, tx, p, civil.MustParse("1992-06-30"), "", 0); err != nil {
+				if err := register.UpdatePartnership(ctx, tx, p, civil.MustParse("1992-06-30"), nil, 0); err != nil {
 					return err
 				}
 			case "Los Angeles":
@@ -512,7 +513,7 @@ func enrich(t *testing.T, d *db.DB) {
 				}
 			case "Tijuana":
 				p.Status = register.StatusDormant
-				if err := register.UpdatePartnership(ctx, tx, p, civil.MustParse("2020-03-01"), "No exchanges since 2015", 0); err != nil {
+				if err := register.UpdatePartnership(ctx, tx, p, civil.MustParse("2020-03-01"), langtext.Texts{"en": "No exchanges since 2015", "ko": "2015년 이후 교류 없음"}, 0); err != nil {
 					return err
 				}
 			}
@@ -530,7 +531,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	enrich(t, a)
 	exported := export(t, a, register.FormatJSON)
 	for _, want := range []string{`"format": "sistercity-register"`, `"Kim Minji"`, `"claimed_on": "1971-04-05"`,
-		`"city": "partner"`, `"city": "home"`, `"reason": "No exchanges since 2015"`, `"Mayor of Vladivostok"`} {
+		`"city": "partner"`, `"city": "home"`, `"en": "No exchanges since 2015"`, `"ko": "2015년 이후 교류 없음"`, `"ru": "Олег Гуменюк"`} {
 		if !bytes.Contains(exported, []byte(want)) {
 			t.Errorf("export lacks %s", want)
 		}

@@ -298,7 +298,7 @@ func (v *Video) Normalize() {
 	v.Texts = texts
 	var tags []string
 	for _, tag := range v.Tags {
-		tag = strings.ToLower(strings.TrimSpace(tag))
+		tag = NormalizeTag(tag)
 		if tag != "" && !slices.Contains(tags, tag) {
 			tags = append(tags, tag)
 		}
@@ -345,7 +345,7 @@ func (v *Video) Validate() error {
 		f.Add("tags", "video.error.tags")
 	}
 	for _, tag := range v.Tags {
-		if len([]rune(tag)) > MaxTag || strings.ContainsAny(tag, ",<>\"") {
+		if !ValidTag(tag) {
 			f.Add("tags", "video.error.tags")
 			break
 		}

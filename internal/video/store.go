@@ -292,6 +292,9 @@ func writeChildren(ctx context.Context, tx *sql.Tx, v *Video) error {
 		}
 	}
 	for _, tag := range v.Tags {
+		if err := ensureTag(ctx, tx, tag); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO video_tags (video_id, tag) VALUES ($1, $2)`, v.ID, tag); err != nil {
 			return fmt.Errorf("video: %d tags: %w", v.ID, err)
 		}

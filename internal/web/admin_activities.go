@@ -17,6 +17,7 @@ import (
 	"sistercity/internal/civil"
 	"sistercity/internal/exchange"
 	"sistercity/internal/i18n"
+	"sistercity/internal/langtext"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
 	"sistercity/internal/tz"
@@ -77,7 +78,8 @@ type activityForm struct {
 	// When the status changes (or, on create, for the first status): the date and reason the
 	// history records.
 	StatusChangedOn string
-	StatusReason    string
+	StatusReason    langtext.Texts
+	ReasonFields    []langField // filled for the page
 }
 
 func activityFormOf(a *exchange.Activity) activityForm {
@@ -132,7 +134,7 @@ func activityFormFrom(r *http.Request) activityForm {
 		Venue:           formValue(r, "venue"),
 		Topics:          formValue(r, "topics"),
 		StatusChangedOn: formValue(r, "status_changed_on"),
-		StatusReason:    formValue(r, "status_reason"),
+		StatusReason:    textsFrom(r, "status_reason"),
 	}
 	for _, p := range r.PostForm["partnerships"] {
 		if !slices.Contains(f.Partnerships, p) && len(f.Partnerships) < exchange.MaxLinks+1 {
@@ -280,9 +282,9 @@ func (f *activityForm) activity(partnerships map[int64]*register.Partnership, no
 
 // statusChange reads the date and reason of a change of status from old ("" for a new
 // activity); an empty date is today.
-func (f *activityForm) statusChange(errs *problem.Fields, old string, today civil.Date) (civil.Date, string) {
+func (f *activityForm) statusChange(errs *problem.Fields, old string, today civil.Date) (civil.Date, langtext.Texts) {
 	if f.Status == old {
-		return today, ""
+		return today, nil
 	}
 	on := parseDate(errs, "status_changed_on", f.StatusChangedOn)
 	if on.IsZero() {
@@ -294,7 +296,7 @@ func (f *activityForm) statusChange(errs *problem.Fields, old string, today civi
 	if on.After(today) {
 		errs.Add("status_changed_on", "validation.date_in_future")
 	}
-	exchange.CheckText(errs, "status_reason", f.StatusReason, maxReason)
+	register.CheckTexts(errs, "status_reason", f.StatusReason, maxReason)
 	return on, f.StatusReason
 }
 
@@ -482,13 +484,14 @@ func (s *Server) renderActivity(w http.ResponseWriter, r *http.Request, status i
 	for i := range data.Form.Moments {
 		data.Form.Moments[i].Legend = l.T("admin.activities.moment." + data.Form.Moments[i].Name)
 	}
+	data.Form.ReasonFields = s.langFields(l, "status_reason", f.StatusReason)
 	if data.Form.StatusChangedOn == "" {
 		data.Form.StatusChangedOn = p.Today.String()
 	}
 	if st := v.stored; st != nil {
 		p.Title = l.T("admin.activities.edit_title", "title", st.Title(l.Lang))
 		for _, h := range st.History {
-			row := historyRow{On: h.ChangedOn, Status: l.T("exchange.status." + h.Status), Reason: h.Reason}
+			row := historyRow{On: h.ChangedOn, Status: l.T("exchange.status." + h.Status), Reason: pickText(l, h.Reason)}
 			data.History = append(data.History, row)
 			if h.Status == exchange.StatusSwitchedOnline {
 				data.Switched = &row

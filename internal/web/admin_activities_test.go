@@ -41,7 +41,7 @@ func busanDayValues(partnership int64) url.Values {
 		"participant_0_role":  {"Performers"},
 		"topics":              {"culture\ntourism\n"},
 		"status_changed_on":   {"2020-01-20"},
-		"status_reason":       {"Part of the Eurasian campaign"},
+		"status_reason.en":    {"Part of the Eurasian campaign"},
 		"participant_1_name":  {""},
 		"participant_1_role":  {""},
 		"extra_lang_1":        {""},
@@ -95,7 +95,7 @@ func TestAdminActivityLifecycle(t *testing.T) {
 	if a.FirstMode != exchange.ModeInPerson || len(a.Texts) != 3 || len(a.Topics) != 2 || len(a.Participants) != 1 {
 		t.Errorf("stored: %+v", a)
 	}
-	if len(a.History) != 1 || a.History[0].ChangedOn != civil.MustParse("2020-01-20") || a.History[0].Reason != "Part of the Eurasian campaign" {
+	if len(a.History) != 1 || a.History[0].ChangedOn != civil.MustParse("2020-01-20") || a.History[0].Reason["en"] != "Part of the Eurasian campaign" {
 		t.Errorf("first history entry: %+v", a.History)
 	}
 	if n := auditCount(t, e, auth.EntityActivity); n != 1 {
@@ -120,14 +120,14 @@ func TestAdminActivityLifecycle(t *testing.T) {
 	v.Set("mode", "online")
 	v.Set("first_mode", "in_person")
 	v.Set("status_changed_on", "2020-07-10")
-	v.Set("status_reason", "COVID-19: no face-to-face events")
+	v.Set("status_reason.en", "COVID-19: no face-to-face events")
 	resp, body = editor.post("/admin/activities/"+itoa64(id), v)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("switch to online: %d\n%s", resp.StatusCode, body)
 	}
 	a, _ = exchange.Get(ctx, e.db.R, id)
 	if a.Mode != exchange.ModeOnline || a.FirstMode != exchange.ModeInPerson || len(a.History) != 2 ||
-		a.History[1].Status != exchange.StatusSwitchedOnline || a.History[1].Reason != "COVID-19: no face-to-face events" {
+		a.History[1].Status != exchange.StatusSwitchedOnline || a.History[1].Reason["en"] != "COVID-19: no face-to-face events" {
 		t.Fatalf("after the switch: %+v", a)
 	}
 	_, body = editor.get("/admin/activities/" + itoa64(id) + "?lang=en")
@@ -176,7 +176,7 @@ func TestAdminActivityBadInput(t *testing.T) {
 			return err
 		}
 		ended.Status = register.StatusEnded
-		return register.UpdatePartnership(ctx, tx, ended, civil.MustParse("2015-03-01"), "", 0)
+		return register.UpdatePartnership(ctx, tx, ended, civil.MustParse("2015-03-01"), nil, 0)
 	})
 	editor := e.userClient(auth.RoleEditor)
 	editor.lang = "ru"

@@ -202,7 +202,7 @@ func TestExportDownloads(t *testing.T) {
 	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename=sistercity-register-2020-07-10.csv` {
 		t.Errorf("csv Content-Disposition %q", cd)
 	}
-	if !strings.HasPrefix(body, "\ufeffname_en,name_ko,name_ru,country") || !strings.Contains(body, "Vladivostok,블라디보스토크,Владивосток,RU,city,sister,1992-06-30,Vladivostok,active") {
+	if !strings.HasPrefix(body, "\ufeffname_en,name_ko,name_ru,country") || !strings.Contains(body, "signed_on,signed_at_en,signed_at_ru,status,") || !strings.Contains(body, "Vladivostok,블라디보스토크,Владивосток,RU,city,sister,1992-06-30,Vladivostok,Владивосток,active") {
 		t.Errorf("csv body:\n%s", body)
 	}
 

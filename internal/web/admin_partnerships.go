@@ -11,6 +11,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/civil"
 	"sistercity/internal/i18n"
+	"sistercity/internal/langtext"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
 )
@@ -22,10 +23,13 @@ const (
 	maxReason        = 4000
 )
 
-// signatoryRow is one signatory, as typed.
+// signatoryRow is one signatory, as typed: name and title per language. NameFields and
+// TitleFields are filled for the page.
 type signatoryRow struct {
-	Index             int
-	Side, Name, Title string
+	Index                   int
+	Side                    string
+	Name, Title             langtext.Texts
+	NameFields, TitleFields []langField
 }
 
 // partnershipForm holds a partnership form as the user typed it.
@@ -35,7 +39,8 @@ type partnershipForm struct {
 	PartnerCityID     string
 	Type              string
 	SignedOn          string
-	SignedAt          string
+	SignedAt          langtext.Texts
+	SignedAtFields    []langField // filled for the page
 	CouncilApprovedOn string
 	CouncilNote       string
 	Status            string
@@ -44,12 +49,13 @@ type partnershipForm struct {
 	Signatories       []signatoryRow
 	// Only on edit: when the status changes, the date and reason recorded in its history.
 	StatusChangedOn string
-	StatusReason    string
+	StatusReason    langtext.Texts
+	ReasonFields    []langField // filled for the page
 }
 
 func partnershipFormOf(p *register.Partnership) partnershipForm {
 	f := partnershipForm{
-		ID: p.ID, Version: p.Version, Type: p.Type, SignedOn: p.SignedOn.String(), SignedAt: p.SignedAt,
+		ID: p.ID, Version: p.Version, Type: p.Type, SignedOn: p.SignedOn.String(), SignedAt: p.SignedAt.Clone(),
 		CouncilApprovedOn: p.CouncilApprovedOn.String(), CouncilNote: p.CouncilNote, Status: p.Status, Note: p.Note,
 		Areas: p.Areas,
 	}
@@ -57,7 +63,7 @@ func partnershipFormOf(p *register.Partnership) partnershipForm {
 		f.PartnerCityID = strconv.FormatInt(p.PartnerCityID, 10)
 	}
 	for i, s := range p.Signatories {
-		f.Signatories = append(f.Signatories, signatoryRow{Index: i, Side: s.Side, Name: s.Name, Title: s.Title})
+		f.Signatories = append(f.Signatories, signatoryRow{Index: i, Side: s.Side, Name: s.Name.Clone(), Title: s.Title.Clone()})
 	}
 	return f
 }
@@ -67,13 +73,13 @@ func partnershipFormFrom(r *http.Request) partnershipForm {
 		PartnerCityID:     formValue(r, "partner_city_id"),
 		Type:              formValue(r, "type"),
 		SignedOn:          formValue(r, "signed_on"),
-		SignedAt:          formValue(r, "signed_at"),
+		SignedAt:          textsFrom(r, "signed_at"),
 		CouncilApprovedOn: formValue(r, "council_approved_on"),
 		CouncilNote:       formValue(r, "council_note"),
 		Status:            formValue(r, "status"),
 		Note:              formValue(r, "note"),
 		StatusChangedOn:   formValue(r, "status_changed_on"),
-		StatusReason:      formValue(r, "status_reason"),
+		StatusReason:      textsFrom(r, "status_reason"),
 	}
 	for _, a := range r.PostForm["areas"] {
 		if !slices.Contains(f.Areas, a) {
@@ -82,9 +88,9 @@ func partnershipFormFrom(r *http.Request) partnershipForm {
 	}
 	for i := range maxSignatoryRows {
 		n := "signatory_" + strconv.Itoa(i) + "_"
-		row := signatoryRow{Index: i, Side: formValue(r, n+"side"), Name: formValue(r, n+"name"), Title: formValue(r, n+"title")}
+		row := signatoryRow{Index: i, Side: formValue(r, n+"side"), Name: textsFrom(r, n+"name"), Title: textsFrom(r, n+"title")}
 		// A row with only the side chosen is a blank row: the select always sends a side.
-		if row.Name != "" || row.Title != "" {
+		if !row.Name.Empty() || !row.Title.Empty() {
 			f.Signatories = append(f.Signatories, row)
 		}
 	}
@@ -115,16 +121,16 @@ func (f *partnershipForm) partnership(home int64, cities map[int64]*register.Cit
 
 // statusChange reads the date and reason of a change of status from old; an empty date is
 // today. Without a change the fields are not used, so they are not checked.
-func (f *partnershipForm) statusChange(errs *problem.Fields, old string, today civil.Date) (civil.Date, string) {
+func (f *partnershipForm) statusChange(errs *problem.Fields, old string, today civil.Date) (civil.Date, langtext.Texts) {
 	if f.Status == old {
-		return today, ""
+		return today, nil
 	}
 	on := parseDate(errs, "status_changed_on", f.StatusChangedOn)
 	if on.IsZero() {
 		on = today
 	}
 	register.CheckRecordDate(errs, "status_changed_on", on, today)
-	register.CheckText(errs, "status_reason", f.StatusReason, maxReason)
+	register.CheckTexts(errs, "status_reason", f.StatusReason, maxReason)
 	return on, f.StatusReason
 }
 
@@ -132,7 +138,7 @@ func (f *partnershipForm) statusChange(errs *problem.Fields, old string, today c
 type historyRow struct {
 	On     civil.Date
 	Status string
-	Reason string
+	Reason shownText
 }
 
 // claimRow is one date claim, with the city that makes it.
@@ -229,6 +235,13 @@ func (s *Server) renderPartnership(w http.ResponseWriter, r *http.Request, statu
 	}
 	data.Sides = []option{{"home", p.L.T("admin.partnerships.side_home")}, {"partner", p.L.T("admin.partnerships.side_partner")}}
 	data.Form.Signatories = padSignatories(f.Signatories)
+	data.Form.SignedAtFields = s.langFields(p.L, "signed_at", f.SignedAt)
+	data.Form.ReasonFields = s.langFields(p.L, "status_reason", f.StatusReason)
+	for i := range data.Form.Signatories {
+		row := &data.Form.Signatories[i]
+		n := "signatory_" + strconv.Itoa(row.Index) + "_"
+		row.NameFields, row.TitleFields = s.langFields(p.L, n+"name", row.Name), s.langFields(p.L, n+"title", row.Title)
+	}
 	if data.Form.StatusChangedOn == "" {
 		data.Form.StatusChangedOn = p.Today.String()
 	}
@@ -238,7 +251,7 @@ func (s *Server) renderPartnership(w http.ResponseWriter, r *http.Request, statu
 		}
 		p.Title = p.L.T("admin.partnerships.edit_title", "home", data.HomeName, "partner", data.PartnerName)
 		for _, h := range st.History {
-			data.History = append(data.History, historyRow{On: h.ChangedOn, Status: p.L.T("partner.status_name." + h.Status), Reason: h.Reason})
+			data.History = append(data.History, historyRow{On: h.ChangedOn, Status: p.L.T("partner.status_name." + h.Status), Reason: pickText(p.L, h.Reason)})
 		}
 		data.Files = s.partnershipDocuments().view(p.L, s.cfg.MaxDocumentBytes, st.ID, st.Documents, data.CanEdit, v.doc.Title)
 		for _, c := range st.DateClaims {

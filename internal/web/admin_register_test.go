@@ -22,6 +22,7 @@ import (
 	"sistercity/internal/blob"
 	"sistercity/internal/civil"
 	"sistercity/internal/db"
+	"sistercity/internal/langtext"
 	"sistercity/internal/register"
 )
 
@@ -283,17 +284,19 @@ func addCity(t testing.TB, e *testEnv, en, country string) *register.City {
 
 func partnershipValues(partner int64) url.Values {
 	return url.Values{
-		"partner_city_id":     {itoa64(partner)},
-		"type":                {"sister"},
-		"signed_on":           {"1992-06-30"},
-		"signed_at":           {"Busan"},
-		"signatory_0_side":    {"home"},
-		"signatory_0_name":    {"Mayor of Busan"},
-		"signatory_0_title":   {"Mayor"},
-		"signatory_1_side":    {"partner"}, // a blank row: ignored
-		"council_approved_on": {"1992-05-20"},
-		"areas":               {"culture", "health"},
-		"status":              {"active"},
+		"partner_city_id":      {itoa64(partner)},
+		"type":                 {"sister"},
+		"signed_on":            {"1992-06-30"},
+		"signed_at.en":         {"Busan"},
+		"signed_at.ko":         {"부산"},
+		"signatory_0_side":     {"home"},
+		"signatory_0_name.en":  {"Mayor of Busan"},
+		"signatory_0_name.ko":  {"부산광역시장"},
+		"signatory_0_title.en": {"Mayor"},
+		"signatory_1_side":     {"partner"}, // a blank row: ignored
+		"council_approved_on":  {"1992-05-20"},
+		"areas":                {"culture", "health"},
+		"status":               {"active"},
 	}
 }
 
@@ -346,13 +349,13 @@ func TestAdminPartnershipLifecycle(t *testing.T) {
 	// A change of status goes into the history with its date and reason.
 	read := p.Version
 	edit := with(partnershipValues(spb.ID), "version", itoa64(read), "status", "dormant", "status_changed_on", "2020-03-01",
-		"status_reason", "Exchanges paused by COVID-19")
+		"status_reason.en", "Exchanges paused by COVID-19", "status_reason.ru", "Обмены приостановлены из-за COVID-19")
 	resp, _ = editor.post("/admin/partnerships/"+itoa64(id), edit)
 	if idFrom(t, resp) != id {
 		t.Fatal("update did not redirect to the partnership")
 	}
 	p, _ = register.GetPartnership(ctx, e.db.R, id)
-	if p.Status != "dormant" || len(p.History) != 2 || p.History[1].Reason != "Exchanges paused by COVID-19" ||
+	if p.Status != "dormant" || len(p.History) != 2 || !langtext.Equal(p.History[1].Reason, langtext.Texts{"en": "Exchanges paused by COVID-19", "ru": "Обмены приостановлены из-за COVID-19"}) ||
 		p.History[1].ChangedOn != civil.MustParse("2020-03-01") {
 		t.Fatalf("history after the change: %+v", p.History)
 	}

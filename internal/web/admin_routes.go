@@ -16,6 +16,7 @@ func (s *Server) adminRoutes() []route {
 	rs = append(rs, s.userRoutes()...)
 	rs = append(rs, s.exchangeRoutes()...)
 	rs = append(rs, s.videoAdminRoutes()...)
+	rs = append(rs, s.tagRoutes()...)
 	rs = append(rs, s.versionRoutes()...)
 	rs = append(rs, s.trackAdminRoutes()...)
 	rs = append(rs, s.translateRoutes()...)

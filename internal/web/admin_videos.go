@@ -169,15 +169,16 @@ type videoForm struct {
 	OriginalLang string
 	Origin       string // a city's id; "" when the city itself made the video
 	Partnerships []string
-	Tags         string // comma-separated
-	ScheduledAt  string // datetime-local, in Zone
+	Picked       []string // tags ticked in the vocabulary
+	Tags         string   // new tags, comma-separated
+	ScheduledAt  string   // datetime-local, in Zone
 	Zone         string
 	Texts        []videoTextRow
 }
 
 func videoFormOf(v *video.Video, zone *time.Location) videoForm {
 	f := videoForm{ID: v.ID, Version: v.Version, State: v.State, OriginalLang: v.OriginalLang,
-		Tags: strings.Join(v.Tags, ", "), Zone: zone.String()}
+		Picked: slices.Clone(v.Tags), Zone: zone.String()}
 	if v.OriginCityID != 0 {
 		f.Origin = strconv.FormatInt(v.OriginCityID, 10)
 	}
@@ -199,6 +200,7 @@ func videoFormFrom(r *http.Request) videoForm {
 		OriginalLang: formValue(r, "original_lang"),
 		Origin:       formValue(r, "origin_city"),
 		Tags:         formValue(r, "tags"),
+		Picked:       r.PostForm["tag"],
 		ScheduledAt:  formValue(r, "scheduled_at"),
 		Zone:         formValue(r, "zone"),
 	}
@@ -290,6 +292,7 @@ func (f *videoForm) video(stored *video.Video, cities map[int64]*register.City, 
 		}
 		v.Partnerships = append(v.Partnerships, id)
 	}
+	v.Tags = append(v.Tags, f.Picked...)
 	for tag := range strings.SplitSeq(f.Tags, ",") {
 		v.Tags = append(v.Tags, tag)
 	}
@@ -348,6 +351,7 @@ type videoPageData struct {
 	HomeName     string
 	Partnerships []option
 	Zones        []string
+	TagChoices   []tagChoice // the tag vocabulary, ticked as on the video
 	// Only on edit.
 	V     *video.Video
 	State string
@@ -457,6 +461,10 @@ func (s *Server) renderVideo(w http.ResponseWriter, r *http.Request, status int,
 	}
 	for _, tag := range commonVideoLangs {
 		data.Langs = append(data.Langs, option{tag, langName(l, tag)})
+	}
+	if data.TagChoices, err = s.tagChoices(ctx, l, f.Picked); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	for _, st := range []string{video.StatePlanned, video.StateDraft} {
 		data.States = append(data.States, option{st, l.T("video.state." + st)})

@@ -152,7 +152,7 @@ func (s *Server) activityEvent(r *http.Request, l *i18n.Localizer, a *exchange.A
 	}
 	lines = append(lines, l.T("calendar.status", "status", l.T("exchange.status."+a.Status), "mode", l.T("exchange.mode."+a.Mode)))
 	if a.Status == exchange.StatusSwitchedOnline {
-		if reason := switchReason(a); reason != "" {
+		if reason := switchReason(a).In(l.Lang); reason != "" {
 			lines = append(lines, l.T("timeline.switched", "reason", reason))
 		}
 	}

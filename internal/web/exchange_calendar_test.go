@@ -37,7 +37,7 @@ func TestCalendarFeeds(t *testing.T) {
 			return err
 		}
 		conf.Partnerships = []int64{sp.ID}
-		return exchange.Create(ctx, tx, conf, civil.MustParse("2020-04-01"), "", 0)
+		return exchange.Create(ctx, tx, conf, civil.MustParse("2020-04-01"), nil, 0)
 	})
 
 	c := e.client()

@@ -3,11 +3,11 @@ package web
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"sistercity/internal/civil"
 	"sistercity/internal/exchange"
 	"sistercity/internal/i18n"
+	"sistercity/internal/langtext"
 	"sistercity/internal/register"
 )
 
@@ -86,8 +86,8 @@ func activityState(l *i18n.Localizer, a *exchange.Activity, today civil.Date) (m
 	if a.Happened(today) {
 		switch {
 		case a.Status == exchange.StatusSwitchedOnline:
-			if reason := switchReason(a); reason != "" {
-				note = withTyped(l, "timeline.switched", "reason", reason)
+			if reason := switchReason(a); !reason.Empty() {
+				note = withTypedText(l, "timeline.switched", "reason", reason)
 			} else {
 				note = typedPart{Before: l.T("exchange.status.switched_online")}
 			}
@@ -98,7 +98,7 @@ func activityState(l *i18n.Localizer, a *exchange.Activity, today civil.Date) (m
 	}
 	switch {
 	case a.Status == exchange.StatusSwitchedOnline:
-		return l.T("exchange.status.switched_online"), typed(switchReason(a), l.Lang)
+		return l.T("exchange.status.switched_online"), typedText(l, switchReason(a))
 	case a.Status == exchange.StatusPostponed:
 		return l.T("exchange.status.postponed"), typedPart{}
 	case a.When().Start.Date.Before(today):
@@ -108,12 +108,12 @@ func activityState(l *i18n.Localizer, a *exchange.Activity, today civil.Date) (m
 	return l.T("exchange.status." + a.Status), typedPart{}
 }
 
-// switchReason returns the reason recorded with the latest switch to online.
-func switchReason(a *exchange.Activity) string {
-	reason := ""
+// switchReason returns the reason recorded with the latest switch to online, per language.
+func switchReason(a *exchange.Activity) langtext.Texts {
+	var reason langtext.Texts
 	for _, h := range a.History {
 		if h.Status == exchange.StatusSwitchedOnline {
-			reason = strings.TrimSpace(h.Reason)
+			reason = h.Reason
 		}
 	}
 	return reason

@@ -10,6 +10,7 @@ import (
 
 	"sistercity/internal/civil"
 	"sistercity/internal/exchange"
+	"sistercity/internal/langtext"
 	"sistercity/internal/milestone"
 	"sistercity/internal/register"
 	"sistercity/internal/visibility"
@@ -40,13 +41,13 @@ func seedExchange(t testing.TB, e *testEnv, p *register.Partnership) map[string]
 		}
 		for _, a := range acts {
 			a.Partnerships, a.OrganiserKind = []int64{p.ID}, exchange.OrganiserCity
-			if err := exchange.Create(ctx, tx, a, civil.MustParse("2019-01-10"), "", 0); err != nil {
+			if err := exchange.Create(ctx, tx, a, civil.MustParse("2019-01-10"), nil, 0); err != nil {
 				return err
 			}
 		}
 		bd := acts["busan_day"]
 		bd.Status, bd.Mode = exchange.StatusSwitchedOnline, exchange.ModeOnline
-		return exchange.Update(ctx, tx, bd, civil.MustParse("2020-06-15"), "COVID-19", 0)
+		return exchange.Update(ctx, tx, bd, civil.MustParse("2020-06-15"), langtext.Of(langtext.Und, "COVID-19"), 0)
 	})
 	return acts
 }

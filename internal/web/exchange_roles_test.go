@@ -26,7 +26,7 @@ func (f *exchangeFixture) activity() int64 {
 	a := &exchange.Activity{Kind: exchange.KindOutboundVisit, Status: exchange.StatusPlanned, Mode: exchange.ModeInPerson,
 		FirstMode: exchange.ModeInPerson, OrganiserKind: exchange.OrganiserCity, Partnerships: []int64{f.partnership},
 		Texts: []exchange.Text{{Lang: "en", Title: "Visit"}}, Planned: exchange.Span{Start: exchange.OnDate(civil.MustParse("2020-09-01"))}}
-	f.e.inTx(func(tx *sql.Tx) error { return exchange.Create(ctx, tx, a, civil.MustParse("2020-07-01"), "", 0) })
+	f.e.inTx(func(tx *sql.Tx) error { return exchange.Create(ctx, tx, a, civil.MustParse("2020-07-01"), nil, 0) })
 	return a.ID
 }
 

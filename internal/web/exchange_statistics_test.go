@@ -29,7 +29,7 @@ func TestStatistics(t *testing.T) {
 		FirstMode: exchange.ModeOnline, OrganiserKind: exchange.OrganiserCity, Partnerships: []int64{p.ID},
 		Texts: []exchange.Text{{Lang: "en", Title: "Video conference"}}, Planned: exchange.Span{Start: start}}
 	e.inTx(func(tx *sql.Tx) error {
-		return exchange.Create(context.Background(), tx, conf, civil.MustParse("2020-04-01"), "", 0)
+		return exchange.Create(context.Background(), tx, conf, civil.MustParse("2020-04-01"), nil, 0)
 	})
 
 	resp, body := c.get("/en/statistics")

@@ -13,6 +13,7 @@ import (
 	"sistercity/internal/civil"
 	"sistercity/internal/exchange"
 	"sistercity/internal/i18n"
+	"sistercity/internal/langtext"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
 )
@@ -308,7 +309,7 @@ func TestActivityStateNeverContradicts(t *testing.T) {
 	act := func(status, mode string, on civil.Date, reason string) *exchange.Activity {
 		a := &exchange.Activity{Status: status, Mode: mode, Planned: exchange.Span{Start: exchange.OnDate(on)}}
 		if reason != "" {
-			a.History = []exchange.StatusChange{{Status: status, Reason: reason}}
+			a.History = []exchange.StatusChange{{Status: status, Reason: langtext.Of("en", reason)}}
 		}
 		return a
 	}

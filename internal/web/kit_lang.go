@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/language/display"
 
 	"sistercity/internal/i18n"
+	"sistercity/internal/langtext"
 )
 
 // langName names a language in the reader's language ("Korean", "корейский", "한국어").
@@ -87,15 +88,27 @@ func typedLang(text, pageLang string) string {
 }
 
 // typedPart is a sentence of the page's language around a text someone typed: Before and
-// After are the sentence's, Typed is the typed text and Lang its typedLang.
-type typedPart struct{ Before, Typed, Lang, After string }
+// After are the sentence's, Typed is the typed text and Lang its typedLang, or the language
+// of a per-language text's fallback, with Marker naming it (see typedText).
+type typedPart struct{ Before, Typed, Lang, Marker, After string }
 
 // Empty tells whether there is nothing to show.
 func (t typedPart) Empty() bool { return t.Before == "" && t.Typed == "" && t.After == "" }
 
-// typed is a typed text alone, as a typedPart.
-func typed(text, pageLang string) typedPart {
-	return typedPart{Typed: text, Lang: typedLang(text, pageLang)}
+// typedText is what a page in l's language shows of a per-language text, as a typedPart.
+func typedText(l *i18n.Localizer, t langtext.Texts) typedPart {
+	st := pickText(l, t)
+	return typedPart{Typed: st.Text, Lang: st.Lang, Marker: st.Marker}
+}
+
+// withTypedText is withTyped with a per-language text, its fallback marked (typedText).
+func withTypedText(l *i18n.Localizer, key, param string, t langtext.Texts, args ...any) typedPart {
+	st := pickText(l, t)
+	part := withTyped(l, key, param, st.Text, args...)
+	if part.Typed != "" {
+		part.Lang, part.Marker = st.Lang, st.Marker
+	}
+	return part
 }
 
 // withTyped is the message key with its argument param set to typed, which is kept apart so

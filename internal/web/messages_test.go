@@ -49,7 +49,7 @@ func messageEnvOn(t *testing.T, e *testEnv) *messageEnv {
 		Texts:   []exchange.Text{{Lang: "en", Title: "Messages of encouragement"}, {Lang: "ru", Title: "Слова поддержки"}, {Lang: "ko", Title: "응원 메시지"}},
 		Planned: exchange.Span{Start: exchange.OnDate(civil.MustParse("2020-07-01"))}}
 	e.inTx(func(tx *sql.Tx) error {
-		return exchange.Create(context.Background(), tx, a, civil.MustParse("2020-06-01"), "", 0)
+		return exchange.Create(context.Background(), tx, a, civil.MustParse("2020-06-01"), nil, 0)
 	})
 	return &messageEnv{testEnv: e, editor: e.userClient(auth.RoleEditor), activity: a.ID, partner: partner}
 }
@@ -435,7 +435,7 @@ func (f *publicFixture) messageCall(t *testing.T) (call, msg int64) {
 		t.Fatal(err)
 	}
 	f.e.inTx(func(tx *sql.Tx) error {
-		if err := exchange.Create(ctx, tx, a, civil.MustParse("2020-06-01"), "", 0); err != nil {
+		if err := exchange.Create(ctx, tx, a, civil.MustParse("2020-06-01"), nil, 0); err != nil {
 			return err
 		}
 		c := &messages.Call{ActivityID: a.ID, OpensOn: civil.MustParse("2020-07-01"), ClosesOn: civil.MustParse("2020-07-31"),

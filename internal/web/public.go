@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strings"
 
 	"sistercity/internal/civil"
 	"sistercity/internal/exchange"
@@ -306,14 +305,14 @@ func (s *Server) timeline(p *page, ps *register.Partnership) []timelineEvent {
 	if !ps.SignedOn.IsZero() {
 		text := p.L.T("partner.event_signed") + " — " + p.L.T("partner.type_one."+ps.Type)
 		// The place of signing, as typed, in the line's note.
-		out = append(out, timelineEvent{On: ps.SignedOn, Text: text, Note: typed(ps.SignedAt, p.Lang)})
+		out = append(out, timelineEvent{On: ps.SignedOn, Text: text, Note: typedText(p.L, ps.SignedAt)})
 	}
 	for i, h := range ps.History {
 		if i == 0 && h.Status == register.StatusActive && h.ChangedOn == ps.SignedOn {
 			continue // the signing already says it
 		}
 		text := p.L.T("partner.event_status", "status", p.L.T("partner.status_name."+h.Status))
-		out = append(out, timelineEvent{On: h.ChangedOn, Text: text, Note: typed(strings.TrimSpace(h.Reason), p.Lang)})
+		out = append(out, timelineEvent{On: h.ChangedOn, Text: text, Note: typedText(p.L, h.Reason)})
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 
 	"sistercity/internal/civil"
 	"sistercity/internal/config"
+	"sistercity/internal/langtext"
 	"sistercity/internal/register"
 )
 
@@ -33,7 +34,7 @@ func seedVladivostok(t testing.TB, e *testEnv) (home, partner *register.City, p 
 			return err
 		}
 		p = &register.Partnership{HomeCityID: home.ID, PartnerCityID: partner.ID, Type: register.TypeSister,
-			SignedOn: civil.MustParse("1992-06-30"), SignedAt: "Vladivostok", Status: register.StatusActive}
+			SignedOn: civil.MustParse("1992-06-30"), SignedAt: langtext.Texts{"en": "Vladivostok", "ru": "Владивосток"}, Status: register.StatusActive}
 		return register.CreatePartnership(ctx, tx, p, 0)
 	})
 	return home, partner, p

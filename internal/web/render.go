@@ -41,6 +41,11 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"static": staticURL,
 		// pair passes the page and one item to a partial template.
 		"pair": func(page, item any) map[string]any { return map[string]any{"Page": page, "Item": item} },
+		// langGroup describes the fields of a per-language text for the partial "lang-fields".
+		"langGroup": func(page any, field, label string, fields []langField, max int, long bool) map[string]any {
+			return map[string]any{"Page": page, "Field": field, "Label": label, "Fields": fields, "Max": max, "Long": long}
+		},
+		"pickText": pickText,
 		// deleting describes an edit page's delete section for the partial "delete-section".
 		"deleting": func(action, keys string, warn bool) map[string]any {
 			return map[string]any{"Action": action, "Keys": keys, "Warn": warn}

@@ -268,7 +268,7 @@ type videoWatchData struct {
 	Description string
 	DescLang    string
 	Credits     string
-	Tags        []string
+	Tags        []tagLink
 	JSONLD      template.JS
 	Share       sharePanel
 }
@@ -323,7 +323,17 @@ func (s *Server) videoWatch(lang string) http.HandlerFunc {
 		}
 		// A shared link may start at a moment: ?t=1m30s.
 		pl.Start = startFragment(publish.StartAt(r.URL.Query().Get("t"), v.Duration))
-		data := videoWatchData{player: pl, Card: card, Description: v.Description(lang), Credits: v.Credits(lang), Tags: v.Tags}
+		data := videoWatchData{player: pl, Card: card, Description: v.Description(lang), Credits: v.Credits(lang)}
+		if len(v.Tags) > 0 {
+			labels, err := video.TagLabels(ctx, s.db.R)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			for _, slug := range v.Tags {
+				data.Tags = append(data.Tags, tagLink{Slug: slug, Label: tagLabel(p.L, slug, labels[slug])})
+			}
+		}
 		if v.Description(lang) != "" {
 			data.DescLang = v.TitleLang(lang)
 		}

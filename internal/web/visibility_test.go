@@ -40,7 +40,7 @@ func TestVisibilityPublicPages(t *testing.T) {
 	shown := act("Shownplan Film Week", exchange.StatusPlanned, visibility.Public)
 	e.inTx(func(tx *sql.Tx) error {
 		for _, a := range []*exchange.Activity{secretPlan, secretHeld, shown} {
-			if err := exchange.Create(ctx, tx, a, civil.MustParse("2020-07-01"), "", 0); err != nil {
+			if err := exchange.Create(ctx, tx, a, civil.MustParse("2020-07-01"), nil, 0); err != nil {
 				return err
 			}
 		}
@@ -212,7 +212,7 @@ func TestVisibilityAdmin(t *testing.T) {
 		b := &exchange.Activity{Kind: exchange.KindYouth, Status: exchange.StatusPlanned, Mode: exchange.ModeInPerson,
 			FirstMode: exchange.ModeInPerson, OrganiserKind: exchange.OrganiserCity, Partnerships: []int64{p.ID},
 			Texts: []exchange.Text{{Lang: "en", Title: "Quiet youth camp"}}, Planned: exchange.Span{Start: exchange.OnDate(civil.MustParse("2020-09-01"))}}
-		return exchange.Create(ctx, tx, b, civil.MustParse("2020-07-01"), "", 0)
+		return exchange.Create(ctx, tx, b, civil.MustParse("2020-07-01"), nil, 0)
 	})
 	_, body = editor.get("/admin/activities")
 	if !strings.Contains(body, `visibility-internal">Internal</span>`) || !strings.Contains(body, `visibility-public">Public</span>`) {
