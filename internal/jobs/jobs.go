@@ -136,6 +136,7 @@ type Queue struct {
 	mu             sync.Mutex
 	workers        *river.Workers
 	kinds          []string
+	periodic       []periodicJob
 	worker         *river.Client[*sql.Tx] // non-nil once started
 	listenerClosed chan struct{}          // closed once the worker client stopped and its listener pool is closed
 	stopped        bool
@@ -237,9 +238,10 @@ func (q *Queue) Start(ctx context.Context) error {
 	}
 	rc := q.riverConfig()
 	rc.Workers = q.workers
-	rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}}
+	rc.PeriodicJobs = q.riverPeriodic()
+	rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}, MaintenanceQueue: {MaxWorkers: 1}}
 	for name, n := range q.cfg.Queues {
-		if name != river.QueueDefault && n > 0 {
+		if name != river.QueueDefault && name != MaintenanceQueue && n > 0 {
 			rc.Queues[name] = river.QueueConfig{MaxWorkers: n, FetchCooldown: q.cfg.FetchCooldowns[name]}
 		}
 	}
