@@ -7,7 +7,9 @@
 // both databases: riversqlite on the single SQLite write connection, riverdatabasesql on
 // PostgreSQL with a pgx listener for LISTEN/NOTIFY pickup. River's tables are created by
 // db.Migrate. Feature packages see only this package's small API: Register a Worker for an Args
-// type and Insert inside their transaction. Tests read and steer jobs by id through jobstest
+// type and Insert inside their transaction; RegisterPeriodic for scheduled work, which the
+// leader of all the processes on the database enqueues once per interval; Trigger for work
+// that a write asks for, at most one job waiting. Tests read and steer jobs by id through jobstest
 // (there is no jobs page in the admin yet).
 //
 // Workers must be idempotent. A job runs at least once, not exactly once: a process killed

@@ -3,11 +3,14 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"sistercity/internal/db"
 )
 
 // Scheduled work — sweeps, rescues, backstops — runs as periodic jobs: River's elected leader,
@@ -38,8 +41,8 @@ type periodicJob struct {
 }
 
 // RegisterPeriodic registers w for T's kind, like Register, and has the leader enqueue a job of
-// T's zero value as p says. The job is unique while it waits or runs: a slow run, or a new
-// leader's RunOnStart, never piles a second one beside it. Register it in every process, like
+// T's zero value as p says. The job is unique within its interval: a new leader's RunOnStart
+// does not double the interval's run. Register it in every process, like
 // any worker: whichever client is leader enqueues it, any worker runs it.
 func RegisterPeriodic[T Args](q *Queue, w Worker[T], p Periodic) error {
 	var zero T
@@ -61,11 +64,14 @@ func (q *Queue) riverPeriodic() []*river.PeriodicJob {
 	for _, pj := range q.periodic {
 		out = append(out, river.NewPeriodicJob(river.PeriodicInterval(pj.p.Every), func() (river.JobArgs, *river.InsertOpts) {
 			args := pj.args()
-			ro, err := insertOpts(args, &InsertOpts{Unique: true})
+			ro, err := insertOpts(args, nil)
 			if err != nil {
 				q.log.Error("periodic job not enqueued", "kind", pj.kind, "err", err)
 				return nil, nil
 			}
+			// Unique within its interval only: a run whose process was killed stays running
+			// until RescueStuckJobsAfter, and must not block the next intervals' runs.
+			ro.UniqueOpts = river.UniqueOpts{ByArgs: true, ByPeriod: pj.p.Every}
 			if wo, ok := args.(river.JobArgsWithInsertOpts); !ok || wo.InsertOpts().Queue == "" {
 				ro.Queue = MaintenanceQueue
 			}
@@ -83,17 +89,40 @@ func NewContext(ctx context.Context, q *Queue) context.Context {
 	return context.WithValue(ctx, queueKey{}, q)
 }
 
-// Trigger enqueues args inside tx as a unique job through the queue in ctx (NewContext): at
-// most one such job waits at a time, however many writes ask for it, and a write made while one
-// runs gets another after it (see CompleteTx). It does nothing when ctx carries no queue, or
-// one that knows no worker for the kind (federation off); the kind's periodic backstop then
-// finds the work later.
+// Trigger enqueues args inside tx through the queue in ctx (NewContext), unless a job of its
+// kind waits already: however many writes ask for it, one job waits at a time. A job that runs
+// does not count — it may have read its work before this write commits — so a write made while
+// one runs gets another after it. It does nothing when ctx carries no queue, or one that knows
+// no worker for the kind (federation off); the kind's periodic backstop then finds the work.
+//
+// River's unique jobs cannot be used here: their uniqueness always covers running jobs, and a
+// job whose process was killed stays running until RescueStuckJobsAfter (hours), which would
+// block every trigger until then.
 func Trigger(ctx context.Context, tx *sql.Tx, args Args) error {
 	q, ok := ctx.Value(queueKey{}).(*Queue)
 	if !ok || q == nil || !q.Handles(args.Kind()) {
 		return nil
 	}
-	_, err := q.Insert(ctx, tx, args, &InsertOpts{Unique: true})
+	// On PostgreSQL the triggers of one kind take turns (a lock held until tx ends), so two
+	// writes at once do not both find no job and enqueue two; and the waiting job's row is
+	// locked until tx ends, so no worker takes it (River fetches with SKIP LOCKED) before this
+	// write is visible to it — one being taken just now is waited for, and then no longer
+	// waits. On SQLite the one writer orders it all.
+	query := `SELECT id FROM river_job WHERE kind = $1 AND state IN ('available', 'scheduled', 'retryable', 'pending') LIMIT 1`
+	if q.d.Dialect == db.Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('sistercity.jobs.trigger.' || $1))`, args.Kind()); err != nil {
+			return fmt.Errorf("jobs: trigger %s: %w", args.Kind(), err)
+		}
+		query += ` FOR UPDATE`
+	}
+	var id int64
+	switch err := tx.QueryRowContext(ctx, query, args.Kind()).Scan(&id); {
+	case err == nil:
+		return nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("jobs: trigger %s: %w", args.Kind(), err)
+	}
+	_, err := q.Insert(ctx, tx, args, nil)
 	return err
 }
 

@@ -105,10 +105,7 @@ func (rw *riverWorker[T]) Work(ctx context.Context, rj *river.Job[T]) error {
 
 // CompleteTx marks job completed inside tx, so that the job's database side effects and its
 // completion commit together or not at all: a crash after the commit cannot run it again. The
-// worker then returns nil. A Trigger job completes itself first thing in the transaction that
-// reads its work: a Trigger that found it running then waits for that commit and enqueues a
-// new job, instead of being taken for one the running job will still see. On SQLite tx must be
-// the worker's only open transaction.
+// worker then returns nil. On SQLite tx must be the worker's only open transaction.
 func CompleteTx[T Args](ctx context.Context, tx *sql.Tx, job *Job[T]) error {
 	if job.row == nil {
 		return fmt.Errorf("jobs: complete job %d: not a job handed out by a queue", job.ID)

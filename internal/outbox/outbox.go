@@ -105,8 +105,8 @@ func add(ctx context.Context, tx *sql.Tx, id int64, kind string, at time.Time) e
 }
 
 // Send is the job that hands what the outbox recorded to the followers (web's OutboxSender
-// works it). Every activity recorded triggers it in the transaction that records it, unique
-// so that one waits at a time; a periodic one is the backstop for writes made where no queue
+// works it). Every activity recorded triggers it in the transaction that records it (at most
+// one waits at a time); a periodic one is the backstop for writes made where no queue
 // was at hand.
 type Send struct{}
 

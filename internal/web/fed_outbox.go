@@ -60,9 +60,8 @@ func (o *OutboxSender) Register(q *jobs.Queue) error {
 	return jobs.RegisterPeriodic(q, jobs.WorkFunc[outbox.Send](o.work), jobs.Periodic{Every: OutboxBackstopEvery, RunOnStart: true})
 }
 
-// work sends one batch in a transaction that first completes the job: an activity recorded
-// meanwhile then finds the job finished and triggers another (see jobs.CompleteTx), and a full
-// batch triggers the next one itself.
+// work sends one batch, and completes the job in the same transaction: a crash never sends a
+// batch twice. A full batch triggers the next one itself.
 func (o *OutboxSender) work(ctx context.Context, job *jobs.Job[outbox.Send]) error {
 	return o.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
 		if err := jobs.CompleteTx(ctx, tx, job); err != nil {
