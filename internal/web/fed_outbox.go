@@ -75,26 +75,6 @@ func (o *OutboxSender) work(ctx context.Context, job *jobs.Job[outbox.Send]) err
 	})
 }
 
-// SendOnce hands at most outboxBatch activities to the followers and tells how many it read.
-func (o *OutboxSender) SendOnce(ctx context.Context) (int, error) {
-	// Most looks find nothing new: they read, and write nothing.
-	var pending bool
-	if err := o.db.R.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ap_outbox WHERE id >
-		COALESCE((SELECT CAST(value AS BIGINT) FROM settings WHERE key = $1), 0))`, outboxSentKey).Scan(&pending); err != nil {
-		return 0, fmt.Errorf("fediverse: outbox: %w", err)
-	}
-	if !pending {
-		return 0, nil
-	}
-	var n int
-	err := o.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
-		var err error
-		n, err = o.send(ctx, tx)
-		return err
-	})
-	return n, err
-}
-
 // send hands at most outboxBatch activities recorded after the mark to the followers in tx and
 // moves the mark past them; it tells how many it read.
 func (o *OutboxSender) send(ctx context.Context, tx *sql.Tx) (int, error) {
