@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"sistercity/internal/auth"
 	"sistercity/internal/blob"
 	"sistercity/internal/i18n"
 	"sistercity/internal/web"
@@ -65,7 +64,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// What start-up needed and serving does not goes back to the system now (see memory.go).
 	releaseMemory()
 	go trimWhenIdle(ctx, trimEvery, log)
-	go auth.SweepEvery(ctx, d, 10*time.Minute, log)
+	// The upload sweep needs this process's tus handler (its data directory, or the bucket),
+	// so each serve runs its own, unlike the shared scheduled work (periodic jobs, see
+	// startQueue); each expiry and completion is taken under the upload's lock, shared between
+	// replicas on PostgreSQL, so two sweeps never handle one upload at once.
 	go srv.SweepUploads(ctx, 10*time.Minute) // first finishes uploads a stopped server left complete
 	return srv.Run(ctx)
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"sistercity/internal/auth"
 	"sistercity/internal/blob"
 	"sistercity/internal/config"
 	"sistercity/internal/db"
@@ -80,6 +81,14 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 		HeartbeatEvery: cfg.EncodeHeartbeat, StaleAfter: cfg.EncodeStaleAfter}); err != nil {
 		return nil, err
 	}
+	// Scheduled work is periodic jobs that the queue's leader enqueues, once across every
+	// serve and worker process that runs jobs; see README, Operations.
+	if err := video.RegisterRescue(q, video.Deps{DB: d, Log: log, HeartbeatEvery: cfg.EncodeHeartbeat, StaleAfter: cfg.EncodeStaleAfter}); err != nil {
+		return nil, err
+	}
+	if err := auth.RegisterSweep(q, d, authSweepEvery); err != nil {
+		return nil, err
+	}
 	if err := track.RegisterBurn(q, track.BurnDeps{DB: d, Store: store, WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log}); err != nil {
 		return nil, err
 	}
@@ -98,7 +107,6 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	var sender *web.OutboxSender
 	if fs != nil {
 		if err := fs.Register(q); err != nil {
 			return nil, err
@@ -107,23 +115,23 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 		if err := web.NewPortal(cfg, d, fs, store, q, log).Register(q); err != nil {
 			return nil, err
 		}
-		if sender, err = web.NewOutboxSender(d, fs, cfg.BaseURL, log); err != nil {
+		// What the videos' changes record in the outbox goes to the followers.
+		sender, err := web.NewOutboxSender(d, fs, cfg.BaseURL, log)
+		if err != nil {
+			return nil, err
+		}
+		if err := sender.Register(q); err != nil {
 			return nil, err
 		}
 	}
 	if err := q.Start(ctx); err != nil {
 		return nil, err
 	}
-	if cfg.Workers > 0 {
-		// An encode whose process died is queued anew after a few missed heartbeats.
-		go video.RescueEvery(ctx, d, q, cfg.EncodeHeartbeat, cfg.EncodeStaleAfter, log)
-		if sender != nil {
-			// What the videos' changes recorded in the outbox goes to the followers.
-			go sender.Run(ctx, web.OutboxSendEvery)
-		}
-	}
 	return q, nil
 }
+
+// authSweepEvery is how often expired sessions and old sign-in attempts are deleted.
+const authSweepEvery = 10 * time.Minute
 
 // fedWorkers is how many deliveries a process makes at once (fed bounds each host to 4).
 const fedWorkers = 16

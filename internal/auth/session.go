@@ -8,13 +8,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 
 	"sistercity/internal/db"
+	"sistercity/internal/jobs"
 )
 
 // SessionStore keeps scs sessions in the sessions table of either database, so that any serve
@@ -124,7 +124,7 @@ func (s *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
 }
 func (s *SessionStore) Delete(token string) error { return s.DeleteCtx(context.Background(), token) }
 
-// Sweep removes expired sessions and old sign-in attempts; serve runs it periodically.
+// Sweep removes expired sessions and old sign-in attempts; the auth.sweep periodic job runs it (RegisterSweep).
 func Sweep(ctx context.Context, d *db.DB, now time.Time) error {
 	if _, err := d.W.ExecContext(ctx, "DELETE FROM sessions WHERE expiry < $1", now.UTC()); err != nil {
 		return fmt.Errorf("auth: sweep sessions: %w", err)
@@ -135,20 +135,18 @@ func Sweep(ctx context.Context, d *db.DB, now time.Time) error {
 	return nil
 }
 
-// SweepEvery runs Sweep every interval until ctx ends.
-func SweepEvery(ctx context.Context, d *db.DB, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			if err := Sweep(ctx, d, now); err != nil && ctx.Err() == nil {
-				log.Warn("sweep failed", "err", err)
-			}
-		}
-	}
+// SweepArgs is the periodic job that runs Sweep.
+type SweepArgs struct{}
+
+// Kind names the job.
+func (SweepArgs) Kind() string { return "auth.sweep" }
+
+// RegisterSweep has the queue's leader run Sweep every interval: once across all replicas,
+// wherever jobs run (see jobs.RegisterPeriodic).
+func RegisterSweep(q *jobs.Queue, d *db.DB, every time.Duration) error {
+	return jobs.RegisterPeriodic(q, jobs.WorkFunc[SweepArgs](func(ctx context.Context, _ *jobs.Job[SweepArgs]) error {
+		return Sweep(ctx, d, time.Now())
+	}), jobs.Periodic{Every: every})
 }
 
 // NewSessionManager returns the scs manager with sistercity's cookie settings.

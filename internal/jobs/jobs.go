@@ -7,7 +7,9 @@
 // both databases: riversqlite on the single SQLite write connection, riverdatabasesql on
 // PostgreSQL with a pgx listener for LISTEN/NOTIFY pickup. River's tables are created by
 // db.Migrate. Feature packages see only this package's small API: Register a Worker for an Args
-// type and Insert inside their transaction. Tests read and steer jobs by id through jobstest
+// type and Insert inside their transaction; RegisterPeriodic for scheduled work, which the
+// leader of all the processes on the database enqueues once per interval; Trigger for work
+// that a write asks for, at most one job waiting. Tests read and steer jobs by id through jobstest
 // (there is no jobs page in the admin yet).
 //
 // Workers must be idempotent. A job runs at least once, not exactly once: a process killed
@@ -136,6 +138,7 @@ type Queue struct {
 	mu             sync.Mutex
 	workers        *river.Workers
 	kinds          []string
+	periodic       []periodicJob
 	worker         *river.Client[*sql.Tx] // non-nil once started
 	listenerClosed chan struct{}          // closed once the worker client stopped and its listener pool is closed
 	stopped        bool
@@ -237,9 +240,10 @@ func (q *Queue) Start(ctx context.Context) error {
 	}
 	rc := q.riverConfig()
 	rc.Workers = q.workers
-	rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}}
+	rc.PeriodicJobs = q.riverPeriodic()
+	rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}, MaintenanceQueue: {MaxWorkers: 1}}
 	for name, n := range q.cfg.Queues {
-		if name != river.QueueDefault && n > 0 {
+		if name != river.QueueDefault && name != MaintenanceQueue && n > 0 {
 			rc.Queues[name] = river.QueueConfig{MaxWorkers: n, FetchCooldown: q.cfg.FetchCooldowns[name]}
 		}
 	}

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -9,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"sistercity/internal/db"
 )
@@ -66,7 +69,7 @@ func Register[T Args](q *Queue, w Worker[T]) error {
 	if q.worker != nil || q.stopped {
 		return fmt.Errorf("jobs: register %s: the queue has started", kind)
 	}
-	if err := river.AddWorkerSafely(q.workers, &riverWorker[T]{w: w, dialect: q.d.Dialect}); err != nil {
+	if err := river.AddWorkerSafely(q.workers, &riverWorker[T]{w: w, q: q, dialect: q.d.Dialect}); err != nil {
 		return fmt.Errorf("jobs: register %s: %w", kind, err)
 	}
 	q.kinds = append(q.kinds, kind)
@@ -81,6 +84,7 @@ func Permanent(err error) error { return river.JobCancel(err) }
 type riverWorker[T Args] struct {
 	river.WorkerDefaults[T]
 	w       Worker[T]
+	q       *Queue
 	dialect db.Dialect
 }
 
@@ -95,7 +99,28 @@ func (rw *riverWorker[T]) Work(ctx context.Context, rj *river.Job[T]) error {
 		row:         rj,
 		dialect:     rw.dialect,
 	}
-	return trimError(rw.w.Work(ctx, j))
+	// A job's writes may Trigger others, as a request's do.
+	return trimError(rw.w.Work(NewContext(ctx, rw.q), j))
+}
+
+// CompleteTx marks job completed inside tx, so that the job's database side effects and its
+// completion commit together or not at all: a crash after the commit cannot run it again. The
+// worker then returns nil. On SQLite tx must be the worker's only open transaction.
+func CompleteTx[T Args](ctx context.Context, tx *sql.Tx, job *Job[T]) error {
+	if job.row == nil {
+		return fmt.Errorf("jobs: complete job %d: not a job handed out by a queue", job.ID)
+	}
+	var err error
+	// River needs the driver type only to name the transaction type; both are *sql.Tx.
+	if job.dialect == db.SQLite {
+		_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job.row)
+	} else {
+		_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job.row)
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: complete job %d: %w", job.ID, err)
+	}
+	return nil
 }
 
 // metaKey names the job's key in River's metadata; Insert sets it.

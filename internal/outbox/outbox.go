@@ -14,7 +14,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"sistercity/internal/db"
+	"sistercity/internal/jobs"
 )
 
 // Kinds of activities.
@@ -94,8 +97,26 @@ func add(ctx context.Context, tx *sql.Tx, id int64, kind string, at time.Time) e
 		id, kind, at.UTC()); err != nil {
 		return fmt.Errorf("outbox: video %d %s: %w", id, kind, err)
 	}
+	// The activity is sent as soon as the change commits, by whichever worker takes the job.
+	if err := jobs.Trigger(ctx, tx, Send{}); err != nil {
+		return fmt.Errorf("outbox: video %d %s: %w", id, kind, err)
+	}
 	return nil
 }
+
+// Send is the job that hands what the outbox recorded to the followers (web's OutboxSender
+// works it). Every activity recorded triggers it in the transaction that records it (at most
+// one waits at a time); a periodic one is the backstop for writes made where no queue
+// was at hand.
+type Send struct{}
+
+// Kind names the job.
+func (Send) Kind() string { return "outbox.send" }
+
+// InsertOpts puts the job on fed.Queue, beside the deliveries it enqueues: never behind an
+// encode on the default queue. (The name is repeated here so that this package need not know
+// fed; a test in web checks that they agree.)
+func (Send) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "federation"} }
 
 // Get returns what the fediverse knows of video id: db.ErrNotFound when it was never
 // federated.

@@ -1,6 +1,7 @@
 package video
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -177,21 +178,24 @@ func RescueStalled(ctx context.Context, d *db.DB, q *jobs.Queue, now time.Time, 
 	return n, errors.Join(errs...)
 }
 
-// RescueEvery runs RescueStalled every interval until ctx ends.
-func RescueEvery(ctx context.Context, d *db.DB, q *jobs.Queue, every, staleAfter time.Duration, log *slog.Logger) {
-	if log == nil {
-		log = slog.Default()
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if _, err := RescueStalled(ctx, d, q, time.Now(), staleAfter, log); err != nil && ctx.Err() == nil {
-			log.Error("video: rescuing stalled processing", "err", err)
+// RescueArgs is the periodic job that runs RescueStalled.
+type RescueArgs struct{}
+
+// Kind names the job.
+func (RescueArgs) Kind() string { return "video.rescue" }
+
+// RegisterRescue has the queue's leader run RescueStalled every heartbeat (at least every
+// second), and once at start: a process killed mid-encode is noticed a few missed beats
+// later, by whichever process leads, once across all of them.
+func RegisterRescue(q *jobs.Queue, deps Deps) error {
+	every := max(cmp.Or(deps.HeartbeatEvery, DefaultHeartbeat), time.Second)
+	staleAfter := cmp.Or(deps.StaleAfter, DefaultStaleAfter)
+	return jobs.RegisterPeriodic(q, jobs.WorkFunc[RescueArgs](func(ctx context.Context, _ *jobs.Job[RescueArgs]) error {
+		log := deps.Log
+		if log == nil {
+			log = slog.Default()
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		_, err := RescueStalled(ctx, deps.DB, q, time.Now(), staleAfter, log)
+		return err
+	}), jobs.Periodic{Every: every, RunOnStart: true})
 }

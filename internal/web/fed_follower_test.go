@@ -31,6 +31,13 @@ import (
 // loopback is allowed to outbound requests, and the job queue runs deliveries.
 func newFedEnv(t *testing.T) *testEnv {
 	t.Helper()
+	return newFedEnvWith(t, false)
+}
+
+// newFedEnvWith is newFedEnv whose queue, with sending, also runs the outbox.send job, as a
+// worker process does: the outbox goes out by itself, without SendOnce.
+func newFedEnvWith(t *testing.T, sending bool) *testEnv {
+	t.Helper()
 	d := dbtest.Open(t)
 	ts := httptest.NewUnstartedServer(nil)
 	cat, err := i18n.Load()
@@ -59,6 +66,15 @@ func newFedEnv(t *testing.T) *testEnv {
 	}
 	if err := srv.portal.Register(queue); err != nil {
 		t.Fatal(err)
+	}
+	if sending {
+		sender, err := NewOutboxSender(d, srv.fed, cfg.BaseURL, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sender.Register(queue); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := queue.Start(context.Background()); err != nil {
 		t.Fatal(err)

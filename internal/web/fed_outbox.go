@@ -12,6 +12,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/fed"
 	"sistercity/internal/i18n"
+	"sistercity/internal/jobs"
 	"sistercity/internal/outbox"
 )
 
@@ -20,15 +21,17 @@ import (
 // through fed's delivery jobs. It reads what was recorded after the last activity it sent (kept
 // in the settings table) and moves that mark in the transaction that enqueues the deliveries,
 // so an activity is sent once, and once only, whatever crashes: two worker processes take
-// turns on the mark's row.
+// turns on the mark's row. It runs as the outbox.send job, which each recorded activity
+// triggers (one waits at a time) and the queue's leader enqueues every OutboxBackstopEvery in
+// case a write had no queue at hand: no process polls the outbox.
 
 const (
 	// outboxSentKey is the settings row holding the id of the last activity handed on.
 	outboxSentKey = "fed_outbox_sent"
 	// outboxBatch bounds the activities handed on in one transaction.
 	outboxBatch = 50
-	// OutboxSendEvery is how often a worker looks for activities to send.
-	OutboxSendEvery = 5 * time.Second
+	// OutboxBackstopEvery is how often the outbox is looked at without a trigger.
+	OutboxBackstopEvery = time.Minute
 )
 
 // OutboxSender hands the outbox's activities to the followers.
@@ -51,92 +54,78 @@ func NewOutboxSender(d *db.DB, fs *fed.Service, base string, log *slog.Logger) (
 	return &OutboxSender{db: d, fed: fs, cat: cat, log: log, base: base}, nil
 }
 
-// Run sends what is recorded every interval until ctx ends.
-func (o *OutboxSender) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		for {
-			n, err := o.SendOnce(ctx)
-			if err != nil && ctx.Err() == nil {
-				o.log.Warn("fediverse: outbox not sent", "err", err)
-			}
-			if err != nil || n < outboxBatch {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+// Register has q run the outbox.send job: the trigger of each recorded activity and the
+// periodic backstop.
+func (o *OutboxSender) Register(q *jobs.Queue) error {
+	return jobs.RegisterPeriodic(q, jobs.WorkFunc[outbox.Send](o.work), jobs.Periodic{Every: OutboxBackstopEvery, RunOnStart: true})
 }
 
-// SendOnce hands at most outboxBatch activities to the followers and tells how many it read.
-func (o *OutboxSender) SendOnce(ctx context.Context) (int, error) {
-	// Most looks find nothing new: they read, and write nothing.
-	var pending bool
-	if err := o.db.R.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ap_outbox WHERE id >
-		COALESCE((SELECT CAST(value AS BIGINT) FROM settings WHERE key = $1), 0))`, outboxSentKey).Scan(&pending); err != nil {
-		return 0, fmt.Errorf("fediverse: outbox: %w", err)
+// work sends one batch, and completes the job in the same transaction: a crash never sends a
+// batch twice. A full batch triggers the next one itself.
+func (o *OutboxSender) work(ctx context.Context, job *jobs.Job[outbox.Send]) error {
+	return o.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
+		if err := jobs.CompleteTx(ctx, tx, job); err != nil {
+			return err
+		}
+		n, err := o.send(ctx, tx)
+		if err != nil || n < outboxBatch {
+			return err
+		}
+		return jobs.Trigger(ctx, tx, outbox.Send{})
+	})
+}
+
+// send hands at most outboxBatch activities recorded after the mark to the followers in tx and
+// moves the mark past them; it tells how many it read.
+func (o *OutboxSender) send(ctx context.Context, tx *sql.Tx) (int, error) {
+	// Taking the mark's row first makes a second sender wait for this one's commit.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, '0') ON CONFLICT (key) DO NOTHING`,
+		outboxSentKey); err != nil {
+		return 0, err
 	}
-	if !pending {
-		return 0, nil
+	if _, err := tx.ExecContext(ctx, `UPDATE settings SET value = value WHERE key = $1`, outboxSentKey); err != nil {
+		return 0, err
 	}
-	var n int
-	err := o.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
-		// Taking the mark's row first makes a second sender wait for this one's commit.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, '0') ON CONFLICT (key) DO NOTHING`,
-			outboxSentKey); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE settings SET value = value WHERE key = $1`, outboxSentKey); err != nil {
-			return err
-		}
-		var raw string
-		if err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, outboxSentKey).Scan(&raw); err != nil {
-			return err
-		}
-		after, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil {
-			return fmt.Errorf("fediverse: outbox mark %q: %w", raw, err)
-		}
-		list, err := outbox.Since(ctx, tx, after, outboxBatch)
-		if err != nil {
-			return err
-		}
-		n = len(list)
-		site := apSiteAt(o.base, o.cat)
-		for _, a := range list {
-			after = a.ID
-			if a.Kind == outbox.Delete {
-				act, err := site.NewActivity(a, nil, nil, true)
-				if err != nil {
-					return err
-				}
-				if err := o.fed.FanoutVideo(ctx, tx, a.VideoID, act.ID, act); err != nil {
-					return err
-				}
-				continue
-			}
-			ob, v, tracks, err := loadAPVideo(ctx, tx, a.VideoID)
-			if errors.Is(err, db.ErrNotFound) || (err == nil && v == nil) {
-				continue // no longer public: its Delete follows
-			}
+	var raw string
+	if err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, outboxSentKey).Scan(&raw); err != nil {
+		return 0, err
+	}
+	after, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("fediverse: outbox mark %q: %w", raw, err)
+	}
+	list, err := outbox.Since(ctx, tx, after, outboxBatch)
+	if err != nil {
+		return 0, err
+	}
+	site := apSiteAt(o.base, o.cat)
+	for _, a := range list {
+		after = a.ID
+		if a.Kind == outbox.Delete {
+			act, err := site.NewActivity(a, nil, nil, true)
 			if err != nil {
-				return err
-			}
-			act, err := site.NewActivity(a, v, site.NewVideo(v, ob, tracks, false), true)
-			if err != nil {
-				return err
+				return 0, err
 			}
 			if err := o.fed.FanoutVideo(ctx, tx, a.VideoID, act.ID, act); err != nil {
-				return err
+				return 0, err
 			}
+			continue
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE settings SET value = $1 WHERE key = $2`, strconv.FormatInt(after, 10), outboxSentKey)
-		return err
-	})
-	return n, err
+		ob, v, tracks, err := loadAPVideo(ctx, tx, a.VideoID)
+		if errors.Is(err, db.ErrNotFound) || (err == nil && v == nil) {
+			continue // no longer public: its Delete follows
+		}
+		if err != nil {
+			return 0, err
+		}
+		act, err := site.NewActivity(a, v, site.NewVideo(v, ob, tracks, false), true)
+		if err != nil {
+			return 0, err
+		}
+		if err := o.fed.FanoutVideo(ctx, tx, a.VideoID, act.ID, act); err != nil {
+			return 0, err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE settings SET value = $1 WHERE key = $2`, strconv.FormatInt(after, 10), outboxSentKey)
+	return len(list), err
 }

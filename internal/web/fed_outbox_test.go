@@ -134,3 +134,24 @@ func TestFedActorIdentity(t *testing.T) {
 		t.Errorf("icon URL: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
+
+// SendOnce hands at most outboxBatch activities to the followers and tells how many it read,
+// as one outbox.send job would: the tests that send by hand, without a queue that runs the job.
+func (o *OutboxSender) SendOnce(ctx context.Context) (int, error) {
+	// Most looks find nothing new: they read, and write nothing.
+	var pending bool
+	if err := o.db.R.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ap_outbox WHERE id >
+		COALESCE((SELECT CAST(value AS BIGINT) FROM settings WHERE key = $1), 0))`, outboxSentKey).Scan(&pending); err != nil {
+		return 0, fmt.Errorf("fediverse: outbox: %w", err)
+	}
+	if !pending {
+		return 0, nil
+	}
+	var n int
+	err := o.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = o.send(ctx, tx)
+		return err
+	})
+	return n, err
+}

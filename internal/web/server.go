@@ -154,8 +154,14 @@ func New(o Options) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP serves a request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP serves a request. Its context carries the queue, so that a write that records an
+// outbox activity triggers its sending in the same transaction (jobs.Trigger).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.queue != nil {
+		r = r.WithContext(jobs.NewContext(r.Context(), s.queue))
+	}
+	s.handler.ServeHTTP(w, r)
+}
 
 // Run serves on the configured address until ctx ends, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context) error {
