@@ -92,9 +92,7 @@ func (b *Bars) SVG() string {
 	height := legendTop + legendRow*len(b.Series) + 8
 	id := b.ID
 	var w strings.Builder
-	fmt.Fprintf(&w, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 %d %d" width="100%%" `+
-		`aria-labelledby="%s-title %s-desc" font-family="inherit" font-size="13">`, width, height, id, id)
-	fmt.Fprintf(&w, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(b.Title), id, esc(b.Description))
+	writeHead(&w, id, b.Title, b.Description, width, height)
 	w.WriteString("<defs>")
 	for i := range b.Series {
 		writePattern(&w, id, i)
@@ -103,11 +101,7 @@ func (b *Bars) SVG() string {
 
 	// The value axis: grid lines with their numbers.
 	scale := float64(plotHeight) / float64(top)
-	for v := 0; v <= top; v += step {
-		y := float64(plotTop+plotHeight) - float64(v)*scale
-		fmt.Fprintf(&w, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#d0d6de" stroke-width="1"/>`, plotLeft, y, width-plotRight, y)
-		fmt.Fprintf(&w, `<text x="%d" y="%.1f" text-anchor="end" fill="#1b1f24" dominant-baseline="middle">%d</text>`, plotLeft-6, y, v)
-	}
+	writeValueAxis(&w, width, float64(top), float64(step), scale, nil)
 	// One bar per category, its segments stacked from the bottom, its total on top.
 	if n > 0 {
 		barW := min(slot*0.6, 72)
@@ -142,12 +136,7 @@ func (b *Bars) SVG() string {
 		y := legendTop + legendRow*si
 		fmt.Fprintf(&w, `<rect x="%d" y="%d" width="%d" height="%d" fill="url(#%s-p%d)" stroke="#1b1f24" stroke-width="1"/>`,
 			plotLeft, y, swatch, swatch, id, si)
-		lang := ""
-		if s.Lang != "" && s.Lang != b.Lang {
-			lang = ` lang="` + esc(s.Lang) + `"`
-		}
-		fmt.Fprintf(&w, `<text x="%d" y="%d" fill="#1b1f24" dominant-baseline="middle"%s>%s</text>`,
-			plotLeft+swatch+8, y+swatch/2, lang, esc(s.Label))
+		writeLegendLabel(&w, plotLeft+swatch+8, y+swatch/2, s.Label, s.Lang, b.Lang)
 	}
 	w.WriteString("</svg>")
 	return w.String()
@@ -189,3 +178,34 @@ func tickStep(maxValue int) int {
 }
 
 func esc(s string) string { return html.EscapeString(s) }
+
+// writeHead opens a chart's <svg> element with its accessible name and description.
+func writeHead(w *strings.Builder, id, title, desc string, width, height int) {
+	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 %d %d" width="100%%" `+
+		`aria-labelledby="%s-title %s-desc" font-family="inherit" font-size="13">`, width, height, id, id)
+	fmt.Fprintf(w, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(title), id, esc(desc))
+}
+
+// writeValueAxis draws the horizontal grid lines from 0 to top every step, each named by
+// format (trimFloat when nil); scale is the SVG units of one unit of value.
+func writeValueAxis(w *strings.Builder, width int, top, step, scale float64, format func(float64) string) {
+	if format == nil {
+		format = trimFloat
+	}
+	for v := 0.0; v <= top+step/2; v += step {
+		y := float64(plotTop+plotHeight) - v*scale
+		fmt.Fprintf(w, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#d0d6de" stroke-width="1"/>`, plotLeft, y, width-plotRight, y)
+		fmt.Fprintf(w, `<text x="%d" y="%.1f" text-anchor="end" fill="#1b1f24" dominant-baseline="middle">%s</text>`,
+			plotLeft-6, y, esc(format(v)))
+	}
+}
+
+// writeLegendLabel writes a series' name in the legend, marked with its language when that is
+// not the page's.
+func writeLegendLabel(w *strings.Builder, x, y int, label, lang, pageLang string) {
+	attr := ""
+	if lang != "" && lang != pageLang {
+		attr = ` lang="` + esc(lang) + `"`
+	}
+	fmt.Fprintf(w, `<text x="%d" y="%d" fill="#1b1f24" dominant-baseline="middle"%s>%s</text>`, x, y, attr, esc(label))
+}

@@ -55,25 +55,14 @@ func (g *Grouped) SVG() string {
 	height := legendTop + legendRow*len(g.Series) + 8
 	id := g.ID
 	var w strings.Builder
-	fmt.Fprintf(&w, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 %d %d" width="100%%" `+
-		`aria-labelledby="%s-title %s-desc" font-family="inherit" font-size="13">`, width, height, id, id)
-	fmt.Fprintf(&w, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(g.Title), id, esc(g.Description))
+	writeHead(&w, id, g.Title, g.Description, width, height)
 	w.WriteString("<defs>")
 	for i := range g.Series {
 		writePattern(&w, id, i)
 	}
 	w.WriteString("</defs>")
 	scale := float64(plotHeight) / top
-	format := g.Format
-	if format == nil {
-		format = trimFloat
-	}
-	for v := 0.0; v <= top+step/2; v += step {
-		y := float64(plotTop+plotHeight) - v*scale
-		fmt.Fprintf(&w, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#d0d6de" stroke-width="1"/>`, plotLeft, y, width-plotRight, y)
-		fmt.Fprintf(&w, `<text x="%d" y="%.1f" text-anchor="end" fill="#1b1f24" dominant-baseline="middle">%s</text>`,
-			plotLeft-6, y, esc(format(v)))
-	}
+	writeValueAxis(&w, width, top, step, scale, g.Format)
 	slot := float64(width-plotLeft-plotRight) / float64(max(n, 1))
 	barW := min(slot*0.8/float64(k), 48)
 	for i, cat := range g.Categories {
@@ -101,12 +90,7 @@ func (g *Grouped) SVG() string {
 		y := legendTop + legendRow*si
 		fmt.Fprintf(&w, `<rect x="%d" y="%d" width="%d" height="%d" fill="url(#%s-p%d)" stroke="#1b1f24" stroke-width="1"/>`,
 			plotLeft, y, swatch, swatch, id, si)
-		lang := ""
-		if s.Lang != "" && s.Lang != g.Lang {
-			lang = ` lang="` + esc(s.Lang) + `"`
-		}
-		fmt.Fprintf(&w, `<text x="%d" y="%d" fill="#1b1f24" dominant-baseline="middle"%s>%s</text>`,
-			plotLeft+swatch+8, y+swatch/2, lang, esc(s.Label))
+		writeLegendLabel(&w, plotLeft+swatch+8, y+swatch/2, s.Label, s.Lang, g.Lang)
 	}
 	w.WriteString("</svg>")
 	return w.String()

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"sistercity/internal/chart"
 	"sistercity/internal/civil"
@@ -43,7 +44,8 @@ type compareData struct {
 	Metrics   []option
 	PerCapita comparison
 	Isolation comparison
-	Missing   []string // cities without a population in the register
+	Series    []comparison // each city's figures of the metric over time, as reported
+	Missing   []string     // cities without a population in the register
 }
 
 // cityColumns collects the cities of a comparison in the order they first appear.
@@ -71,9 +73,11 @@ func (cc *cityColumns) get(l *i18n.Localizer, c *register.City) *compareCity {
 	return col
 }
 
-// build turns the columns into a chart and its table, every figure written by text.
-func (cc *cityColumns) build(l *i18n.Localizer, g *chart.Grouped, text func(float64) string) comparison {
-	cmp := comparison{Caption: g.Title}
+// build turns the columns into a chart and its table, every figure written by text; draw makes
+// the chart of the dates (as the page writes them) and the cities' series.
+func (cc *cityColumns) build(l *i18n.Localizer, caption string, text func(float64) string,
+	draw func(dates []string, series []chart.GroupedSeries) string) comparison {
+	cmp := comparison{Caption: caption}
 	days := map[string]bool{}
 	for _, id := range cc.order {
 		cmp.Cities = append(cmp.Cities, *cc.byID[id])
@@ -90,10 +94,11 @@ func (cc *cityColumns) build(l *i18n.Localizer, g *chart.Grouped, text func(floa
 	for i, c := range cmp.Cities {
 		series[i] = chart.GroupedSeries{Label: c.Name, Lang: c.Lang}
 	}
+	var dates []string
 	for _, d := range sorted {
 		day, _ := civil.Parse(d)
 		label := l.Date(day.Time())
-		g.Categories = append(g.Categories, label)
+		dates = append(dates, label)
 		row := compareRow{Date: label, ISODate: d}
 		for i, c := range cmp.Cities {
 			v, ok := c.perDay[d]
@@ -110,11 +115,26 @@ func (cc *cityColumns) build(l *i18n.Localizer, g *chart.Grouped, text func(floa
 		}
 		cmp.Rows = append(cmp.Rows, row)
 	}
-	g.Series = series
 	if cmp.HasFigure {
-		cmp.Chart = template.HTML(g.SVG()) // built from escaped text only
+		cmp.Chart = template.HTML(draw(dates, series)) // the chart package escapes every text
 	}
 	return cmp
+}
+
+// grouped draws bars side by side with g's titles and format.
+func grouped(g chart.Grouped) func([]string, []chart.GroupedSeries) string {
+	return func(dates []string, series []chart.GroupedSeries) string {
+		g.Categories, g.Series = dates, series
+		return g.SVG()
+	}
+}
+
+// lines draws a time series with c's titles and format.
+func lines(c chart.Lines) func([]string, []chart.GroupedSeries) string {
+	return func(dates []string, series []chart.GroupedSeries) string {
+		c.Categories, c.Series = dates, series
+		return c.SVG()
+	}
 }
 
 // adminReportsCompare sets the partners side by side: a metric per 100,000 inhabitants (the
@@ -150,6 +170,9 @@ func (s *Server) adminReportsCompare(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var perCapita, isolation cityColumns
+	// Each city's series of the metric, as reported, in its own chart.
+	series := map[int64]*cityColumns{}
+	var seriesOrder []int64
 	// The list is newest first: going through it backwards, a later report wins a day that
 	// two reports hold.
 	for _, sum := range slices.Backward(list) {
@@ -172,6 +195,18 @@ func (s *Server) adminReportsCompare(w http.ResponseWriter, r *http.Request) {
 		if baseline > 0 {
 			isolation.get(l, city).perDay[rep.AsOf.String()] = float64(occupied) * 100 / float64(baseline)
 		}
+		for _, v := range rep.Values {
+			if v.Metric != metric {
+				continue
+			}
+			cc := series[city.ID]
+			if cc == nil {
+				cc = &cityColumns{}
+				series[city.ID] = cc
+				seriesOrder = append(seriesOrder, city.ID)
+			}
+			cc.get(l, city).perDay[v.Day.String()] = v.Value
+		}
 		v, ok := rep.Latest(metric)
 		if !ok {
 			continue
@@ -185,15 +220,23 @@ func (s *Server) adminReportsCompare(w http.ResponseWriter, r *http.Request) {
 		perCapita.get(l, city).perDay[v.Day.String()] = v.Value * 100000 / float64(*city.Population)
 	}
 	number := func(v float64) string { return l.Number(v) }
-	data.PerCapita = perCapita.build(l, &chart.Grouped{ID: "compare", Lang: p.Lang, Format: number,
-		Title:       l.T("reports.compare.chart_title", "name", metric),
-		Description: l.T("reports.compare.chart_desc", "name", metric)}, func(v float64) string { return l.Number(roundTo(v, 1)) })
-	data.Isolation = isolation.build(l, &chart.Grouped{ID: "isolation", Lang: p.Lang,
-		Format:      func(v float64) string { return l.T("reports.percent", "percent", l.Number(v)) },
-		Title:       l.T("reports.compare.isolation_title"),
-		Description: l.T("reports.compare.isolation_desc")}, func(v float64) string {
+	title := l.T("reports.compare.chart_title", "name", metric)
+	data.PerCapita = perCapita.build(l, title, func(v float64) string { return l.Number(roundTo(v, 1)) },
+		grouped(chart.Grouped{ID: "compare", Lang: p.Lang, Format: number, Title: title,
+			Description: l.T("reports.compare.chart_desc", "name", metric)}))
+	title = l.T("reports.compare.isolation_title")
+	data.Isolation = isolation.build(l, title, func(v float64) string {
 		return l.T("reports.percent", "percent", l.Number(math.Round(v)))
-	})
+	}, grouped(chart.Grouped{ID: "isolation", Lang: p.Lang, Title: title,
+		Format:      func(v float64) string { return l.T("reports.percent", "percent", l.Number(v)) },
+		Description: l.T("reports.compare.isolation_desc")}))
+	for _, id := range seriesOrder {
+		name := names.cities[id].Name(p.Lang)
+		title := l.T("reports.compare.series_title", "name", metric, "city", name)
+		data.Series = append(data.Series, series[id].build(l, title, number,
+			lines(chart.Lines{ID: "series-" + strconv.FormatInt(id, 10), Lang: p.Lang, Format: number, Title: title,
+				Description: l.T("reports.compare.series_desc", "name", metric, "city", name)})))
+	}
 	p.Data = data
 	w.Header().Set("Cache-Control", "private, no-store")
 	s.render(w, r, http.StatusOK, "admin/reports-compare", p)

@@ -430,10 +430,18 @@ func (w *reportWorld) testExportsAndChart(t *testing.T) {
 			t.Errorf("comparison lacks %s", want)
 		}
 	}
+	// Each city's series as reported (Busan's from the OWID import: a year of daily figures), a
+	// line chart naming its first date, with a table of every figure beside it.
+	for _, want := range []string{"total_cases in Busan</title>", "total_cases in Saint Petersburg</title>", `<path d="M`,
+		`text-anchor="start" fill="#1b1f24">22 January 2020</text>`, `<time datetime="2020-01-22">22 January 2020</time></th><td>1</td>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("time series lacks %s", want)
+		}
+	}
 	c := w.e.client()
 	c.lang = "ru"
 	c.signIn("liaison-spb", testPassword, http.StatusSeeOther)
-	if _, body := c.get("/admin/reports/compare"); !strings.Contains(body, "на 100\u00a0000 жителей") {
+	if _, body := c.get("/admin/reports/compare"); !strings.Contains(body, "на 100\u00a0000 жителей") || !strings.Contains(body, "Каждый город во времени") {
 		t.Error("the comparison is not in the reader's language")
 	}
 }
