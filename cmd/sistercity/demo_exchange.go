@@ -32,6 +32,9 @@ const (
 	wikidataSPb         = "Q656"
 )
 
+// vladivostokVenue is where the activities in Vladivostok take place, in each language.
+var vladivostokVenue = langtext.Texts{"ko": "블라디보스토크", "ru": "Владивосток", "en": "Vladivostok"}
+
 // demoActivity is one activity of the story with its history: the status it was first given
 // and, when it changed, the change.
 type demoActivity struct {
@@ -86,7 +89,7 @@ func demoActivities() []demoActivity {
 			partners: []string{wikidataVladivostok},
 			activity: exchange.Activity{
 				Kind: exchange.KindOutboundVisit, OrganiserKind: exchange.OrganiserCity, Mode: exchange.ModeInPerson,
-				FirstMode: exchange.ModeInPerson, Status: exchange.StatusHeld, Venue: "Vladivostok",
+				FirstMode: exchange.ModeInPerson, Status: exchange.StatusHeld, Venue: vladivostokVenue,
 				Texts: []exchange.Text{
 					{Lang: "en", Title: "Official visit of the Busan city delegation to Vladivostok",
 						Summary: "The Busan city delegation continued active exchanges with an official visit to Vladivostok. (The press release gives the year; the days are illustrative.)"},
@@ -127,7 +130,7 @@ func demoActivities() []demoActivity {
 			partners: []string{wikidataVladivostok},
 			activity: exchange.Activity{
 				Kind: exchange.KindCulturalEvent, OrganiserKind: exchange.OrganiserOther, OrganiserName: "City of Vladivostok",
-				Mode: exchange.ModeOnline, FirstMode: exchange.ModeInPerson, Status: exchange.StatusSwitchedOnline, Venue: "Vladivostok",
+				Mode: exchange.ModeOnline, FirstMode: exchange.ModeInPerson, Status: exchange.StatusSwitchedOnline, Venue: vladivostokVenue,
 				Texts: []exchange.Text{
 					{Lang: "en", Title: "Busan Day in Vladivostok",
 						Summary: "A cultural event introducing Busan, planned by Vladivostok as part of the Eurasian campaign. (The day is illustrative.)"},

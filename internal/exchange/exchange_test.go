@@ -13,6 +13,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
+	"sistercity/internal/langtext"
 	"sistercity/internal/register"
 )
 
@@ -159,12 +160,12 @@ func TestActivityRoundTrip(t *testing.T) {
 
 	// A second editor still holding version 1 is refused and changes nothing.
 	stale := f.conference(t)
-	stale.ID, stale.Version, stale.Venue = a.ID, 1, "Somewhere"
+	stale.ID, stale.Version, stale.Venue = a.ID, 1, langtext.Of("en", "Somewhere")
 	err = f.d.InTx(ctx, func(tx *sql.Tx) error { return Update(ctx, tx, stale, civil.MustParse("2020-04-22"), nil, 0) })
 	if !errors.Is(err, ErrStale) {
 		t.Fatalf("stale update: %v", err)
 	}
-	if again, _ := Get(ctx, f.d.R, a.ID); again.Venue != "" || again.Version != 2 {
+	if again, _ := Get(ctx, f.d.R, a.ID); !again.Venue.Empty() || again.Version != 2 {
 		t.Errorf("stale update saved something: %+v", again)
 	}
 	list, err := List(ctx, f.d.R)

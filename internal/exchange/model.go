@@ -18,6 +18,7 @@ import (
 	"sistercity/internal/civil"
 	"sistercity/internal/langtext"
 	"sistercity/internal/problem"
+	"sistercity/internal/register"
 	"sistercity/internal/tz"
 	"sistercity/internal/video"
 	"sistercity/internal/visibility"
@@ -213,7 +214,7 @@ type Activity struct {
 	Participants  []Participant  `json:"participants,omitempty"`
 	Planned       Span           `json:"planned"`
 	Actual        Span           `json:"actual"`
-	Venue         string         `json:"venue,omitempty"`
+	Venue         langtext.Texts `json:"venue,omitempty"` // where it takes place, per language
 	Mode          string         `json:"mode"`
 	FirstMode     string         `json:"first_mode"` // the mode first planned
 	Status        string         `json:"status"`
@@ -371,7 +372,7 @@ func (a *Activity) Validate(now time.Time) problem.Fields {
 		f.Add("organiser_name", "exchange.validation.organiser_name")
 	}
 	checkLen(&f, "organiser_name", a.OrganiserName, maxShort)
-	checkLen(&f, "venue", a.Venue, maxShort)
+	register.CheckTexts(&f, "venue", a.Venue, maxShort)
 
 	hasTitle := false
 	seen := map[string]bool{}

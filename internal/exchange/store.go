@@ -28,7 +28,7 @@ var errUnknownZone = errors.New("exchange: unknown time zone")
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-const activityColumns = `id, kind, COALESCE(parent_id, 0), organiser_kind, organiser_name, venue, mode, first_mode, status, visibility,
+const activityColumns = `id, kind, COALESCE(parent_id, 0), organiser_kind, organiser_name, mode, first_mode, status, visibility,
 	planned_start_on, planned_start_at, planned_start_tz, planned_end_on, planned_end_at, planned_end_tz,
 	actual_start_on, actual_start_at, actual_start_tz, actual_end_on, actual_end_at, actual_end_tz, version, updated_at`
 
@@ -65,7 +65,7 @@ func momentArgs(m Moment) []any {
 func scanActivity(row interface{ Scan(...any) error }) (*Activity, error) {
 	var a Activity
 	var ms [4]momentScan
-	targets := []any{&a.ID, &a.Kind, &a.ParentID, &a.OrganiserKind, &a.OrganiserName, &a.Venue, &a.Mode, &a.FirstMode, &a.Status, &a.Visibility}
+	targets := []any{&a.ID, &a.Kind, &a.ParentID, &a.OrganiserKind, &a.OrganiserName, &a.Mode, &a.FirstMode, &a.Status, &a.Visibility}
 	for i := range ms {
 		targets = append(targets, ms[i].targets()...)
 	}
@@ -174,6 +174,16 @@ func loadLists(ctx context.Context, q db.Querier, byID map[int64]*Activity, wher
 			})
 	}
 	if err == nil {
+		var venues map[int64]langtext.Texts
+		venues, err = register.LoadTexts(ctx, q, "activity_venues", "activity_id", "venue", where, args...)
+		if err != nil {
+			return err
+		}
+		for id, t := range venues {
+			if a := byID[id]; a != nil {
+				a.Venue = t
+			}
+		}
 		var reasons map[int64]langtext.Texts
 		reasons, err = register.LoadReasons(ctx, q, "activity_status_reasons",
 			"WHERE history_id IN (SELECT id FROM activity_status_history "+where+")", args...)
@@ -393,16 +403,16 @@ func Create(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, 
 	if a.Visibility == "" {
 		a.Visibility = DefaultVisibility(a.Status)
 	}
-	args := []any{a.Kind, db.NullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Venue, a.Mode, a.FirstMode, a.Status}
+	args := []any{a.Kind, db.NullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Mode, a.FirstMode, a.Status}
 	for _, m := range []Moment{a.Planned.Start, a.Planned.End, a.Actual.Start, a.Actual.End} {
 		args = append(args, momentArgs(m)...)
 	}
 	args = append(args, now, a.Visibility)
-	err := tx.QueryRowContext(ctx, `INSERT INTO activities (kind, parent_id, organiser_kind, organiser_name, venue, mode,
+	err := tx.QueryRowContext(ctx, `INSERT INTO activities (kind, parent_id, organiser_kind, organiser_name, mode,
 		first_mode, status, planned_start_on, planned_start_at, planned_start_tz, planned_end_on, planned_end_at,
 		planned_end_tz, actual_start_on, actual_start_at, actual_start_tz, actual_end_on, actual_end_at, actual_end_tz,
 		version, created_at, updated_at, visibility)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1, $21, $21, $22)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20, $20, $21)
 		RETURNING id`, args...).Scan(&a.ID)
 	if err != nil {
 		return fmt.Errorf("exchange: create activity: %w", err)
@@ -426,18 +436,18 @@ func Update(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, 
 		a.Visibility = oldVisibility
 	}
 	now := time.Now().UTC()
-	args := []any{a.Kind, db.NullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Venue, a.Mode, a.FirstMode, a.Status}
+	args := []any{a.Kind, db.NullID(a.ParentID), a.OrganiserKind, a.OrganiserName, a.Mode, a.FirstMode, a.Status}
 	for _, m := range []Moment{a.Planned.Start, a.Planned.End, a.Actual.Start, a.Actual.End} {
 		args = append(args, momentArgs(m)...)
 	}
 	args = append(args, now, a.ID, a.Version, a.Visibility)
 	res, err := tx.ExecContext(ctx, `UPDATE activities SET kind = $1, parent_id = $2, organiser_kind = $3,
-		organiser_name = $4, venue = $5, mode = $6, first_mode = $7, status = $8,
-		planned_start_on = $9, planned_start_at = $10, planned_start_tz = $11,
-		planned_end_on = $12, planned_end_at = $13, planned_end_tz = $14,
-		actual_start_on = $15, actual_start_at = $16, actual_start_tz = $17,
-		actual_end_on = $18, actual_end_at = $19, actual_end_tz = $20,
-		visibility = $24, version = version + 1, updated_at = $21 WHERE id = $22 AND version = $23`, args...)
+		organiser_name = $4, mode = $5, first_mode = $6, status = $7,
+		planned_start_on = $8, planned_start_at = $9, planned_start_tz = $10,
+		planned_end_on = $11, planned_end_at = $12, planned_end_tz = $13,
+		actual_start_on = $14, actual_start_at = $15, actual_start_tz = $16,
+		actual_end_on = $17, actual_end_at = $18, actual_end_tz = $19,
+		visibility = $23, version = version + 1, updated_at = $20 WHERE id = $21 AND version = $22`, args...)
 	if err != nil {
 		return fmt.Errorf("exchange: update activity %d: %w", a.ID, err)
 	}
@@ -451,7 +461,7 @@ func Update(ctx context.Context, tx *sql.Tx, a *Activity, changedOn civil.Date, 
 			return err
 		}
 	}
-	for _, table := range []string{"activity_texts", "activity_partnerships", "activity_participants", "activity_topics"} {
+	for _, table := range []string{"activity_texts", "activity_venues", "activity_partnerships", "activity_participants", "activity_topics"} {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE activity_id = $1", a.ID); err != nil {
 			return fmt.Errorf("exchange: update activity %d: %w", a.ID, err)
 		}
@@ -470,6 +480,9 @@ func addHistory(ctx context.Context, tx *sql.Tx, id int64, h StatusChange, userI
 }
 
 func writeChildren(ctx context.Context, tx *sql.Tx, a *Activity) error {
+	if err := register.WriteTexts(ctx, tx, "activity_venues", "activity_id", "venue", a.ID, a.Venue); err != nil {
+		return err
+	}
 	for _, t := range a.Texts {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO activity_texts (activity_id, lang, title, summary, outcomes)
 			VALUES ($1, $2, $3, $4, $5)`, a.ID, t.Lang, t.Title, t.Summary, t.Outcomes); err != nil {

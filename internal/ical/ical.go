@@ -48,7 +48,7 @@ type Event struct {
 	End         Time // optional; for an all-day event, the last day (inclusive)
 	Summary     Text
 	Description Text
-	Location    string
+	Location    Text
 	Categories  []string
 	Status      string
 	RRule       string // e.g. FREQ=YEARLY; "" for a single occurrence
@@ -164,8 +164,8 @@ func (e *Event) write(l *lineWriter, calLang string) {
 	if e.Description.Value != "" {
 		l.text("DESCRIPTION", e.Description, calLang)
 	}
-	if e.Location != "" {
-		l.line("LOCATION", nil, escape(e.Location))
+	if e.Location.Value != "" {
+		l.text("LOCATION", e.Location, calLang)
 	}
 	if len(e.Categories) > 0 {
 		var cats []string

@@ -36,7 +36,7 @@ func sample(t *testing.T) *Calendar {
 				Summary: Text{Value: "Busan Day in Vladivostok", Lang: "en"},
 				// Long Korean text: folding must not split its three-octet characters.
 				Description: Text{Value: strings.Repeat("부산의 날; 블라디보스토크, 비대면 전환\\", 6) + "\n두 번째 줄"},
-				Location:    "Vladivostok, Russia", Categories: []string{"문화 행사", "a,b"}, Status: StatusConfirmed,
+				Location:    Text{Value: "Vladivostok, Russia"}, Categories: []string{"문화 행사", "a,b"}, Status: StatusConfirmed,
 			},
 			{
 				UID: "partnership-1@example.org", Stamp: stamp, Start: Time{Date: civil.MustParse("1992-06-30")},

@@ -290,8 +290,14 @@ func loadSignatories(ctx context.Context, q db.Querier, byID map[int64]*Partners
 // LoadReasons returns the reasons of status changes by history id, in every language, from
 // table (partnership_status_reasons or activity_status_reasons).
 func LoadReasons(ctx context.Context, q db.Querier, table, where string, args ...any) (map[int64]langtext.Texts, error) {
+	return LoadTexts(ctx, q, table, "history_id", "reason", where, args...)
+}
+
+// LoadTexts reads the per-language texts of a table of (idCol, lang, textCol) rows, by id;
+// where narrows the rows.
+func LoadTexts(ctx context.Context, q db.Querier, table, idCol, textCol, where string, args ...any) (map[int64]langtext.Texts, error) {
 	out := map[int64]langtext.Texts{}
-	err := db.Each(ctx, q, "SELECT history_id, lang, reason FROM "+table+" "+where, args, func(r *sql.Rows) error {
+	err := db.Each(ctx, q, "SELECT "+idCol+", lang, "+textCol+" FROM "+table+" "+where, args, func(r *sql.Rows) error {
 		var id int64
 		var lang, reason string
 		if err := r.Scan(&id, &lang, &reason); err != nil {
@@ -311,10 +317,15 @@ func LoadReasons(ctx context.Context, q db.Querier, table, where string, args ..
 
 // WriteReason stores the reason of status change historyID in every language it has.
 func WriteReason(ctx context.Context, tx *sql.Tx, table string, historyID int64, reason langtext.Texts) error {
-	for _, lang := range reason.Langs() {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+" (history_id, lang, reason) VALUES ($1, $2, $3)",
-			historyID, lang, reason[lang]); err != nil {
-			return fmt.Errorf("register: %s %d: %w", table, historyID, err)
+	return WriteTexts(ctx, tx, table, "history_id", "reason", historyID, reason)
+}
+
+// WriteTexts inserts the per-language texts t of id into a table of (idCol, lang, textCol) rows.
+func WriteTexts(ctx context.Context, tx *sql.Tx, table, idCol, textCol string, id int64, t langtext.Texts) error {
+	for _, lang := range t.Langs() {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+" ("+idCol+", lang, "+textCol+") VALUES ($1, $2, $3)",
+			id, lang, t[lang]); err != nil {
+			return fmt.Errorf("register: %s %d: %w", table, id, err)
 		}
 	}
 	return nil

@@ -68,7 +68,8 @@ type activityForm struct {
 	FirstMode     string
 	OrganiserKind string
 	OrganiserName string
-	Venue         string
+	Venue         langtext.Texts
+	VenueFields   []langField // filled for the page
 	Partnerships  []string
 	Fixed         []activityTextRow
 	Extra         []activityTextRow
@@ -85,7 +86,7 @@ type activityForm struct {
 func activityFormOf(a *exchange.Activity) activityForm {
 	f := activityForm{
 		ID: a.ID, Version: a.Version, Kind: a.Kind, Status: a.Status, Visibility: a.Visibility, Mode: a.Mode,
-		FirstMode: a.FirstMode, OrganiserKind: a.OrganiserKind, OrganiserName: a.OrganiserName, Venue: a.Venue,
+		FirstMode: a.FirstMode, OrganiserKind: a.OrganiserKind, OrganiserName: a.OrganiserName, Venue: a.Venue.Clone(),
 		Topics: strings.Join(a.Topics, "\n"),
 	}
 	if a.ParentID != 0 {
@@ -131,7 +132,7 @@ func activityFormFrom(r *http.Request) activityForm {
 		FirstMode:       formValue(r, "first_mode"),
 		OrganiserKind:   formValue(r, "organiser_kind"),
 		OrganiserName:   formValue(r, "organiser_name"),
-		Venue:           formValue(r, "venue"),
+		Venue:           textsFrom(r, "venue"),
 		Topics:          formValue(r, "topics"),
 		StatusChangedOn: formValue(r, "status_changed_on"),
 		StatusReason:    textsFrom(r, "status_reason"),
@@ -485,6 +486,7 @@ func (s *Server) renderActivity(w http.ResponseWriter, r *http.Request, status i
 		data.Form.Moments[i].Legend = l.T("admin.activities.moment." + data.Form.Moments[i].Name)
 	}
 	data.Form.ReasonFields = s.langFields(l, "status_reason", f.StatusReason)
+	data.Form.VenueFields = s.langFields(l, "venue", f.Venue)
 	if data.Form.StatusChangedOn == "" {
 		data.Form.StatusChangedOn = p.Today.String()
 	}

@@ -36,7 +36,8 @@ func busanDayValues(partnership int64) url.Values {
 		"planned_end_date":    {"2020-07-04"},
 		"planned_end_time":    {"18:00"},
 		"planned_end_zone":    {"Asia/Vladivostok"},
-		"venue":               {"Vladivostok"},
+		"venue.en":            {"Vladivostok"},
+		"venue.ru":            {"Владивосток"},
 		"participant_0_name":  {"Busan Cultural Foundation"},
 		"participant_0_role":  {"Performers"},
 		"topics":              {"culture\ntourism\n"},
@@ -136,12 +137,12 @@ func TestAdminActivityLifecycle(t *testing.T) {
 	}
 
 	// Someone still holding the version first read gets a 409 with the form as typed; nothing changes.
-	v.Set("venue", "Stale venue")
+	v.Set("venue.en", "Stale venue")
 	resp, body = editor.post("/admin/activities/"+itoa64(id), v)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Stale venue") {
 		t.Fatalf("stale edit: %d", resp.StatusCode)
 	}
-	if a, _ := exchange.Get(ctx, e.db.R, id); a.Venue != "Vladivostok" || a.Version != read+1 {
+	if a, _ := exchange.Get(ctx, e.db.R, id); a.Venue["en"] != "Vladivostok" || a.Venue["ru"] != "Владивосток" || a.Version != read+1 {
 		t.Errorf("stale edit saved: %+v", a)
 	}
 

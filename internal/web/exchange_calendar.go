@@ -14,6 +14,7 @@ import (
 	"sistercity/internal/exchange"
 	"sistercity/internal/i18n"
 	"sistercity/internal/ical"
+	"sistercity/internal/langtext"
 	"sistercity/internal/milestone"
 	"sistercity/internal/problem"
 	"sistercity/internal/register"
@@ -126,6 +127,16 @@ func (s *Server) buildCalendar(r *http.Request, l *i18n.Localizer, only []*regis
 	return cal, nil
 }
 
+// venueText is an activity's venue in the calendar's language, or the fallback with its own;
+// a venue of no stated language carries none.
+func venueText(l *i18n.Localizer, venue langtext.Texts) ical.Text {
+	text, lang := venue.Pick(l.Lang)
+	if lang == l.Lang || lang == langtext.Und {
+		lang = ""
+	}
+	return ical.Text{Value: text, Lang: lang}
+}
+
 // activityEvent turns an activity into an event at its times, in its zones.
 func (s *Server) activityEvent(r *http.Request, l *i18n.Localizer, a *exchange.Activity, byID map[int64]*register.Partnership, host string) ical.Event {
 	when := a.When()
@@ -135,7 +146,7 @@ func (s *Server) activityEvent(r *http.Request, l *i18n.Localizer, a *exchange.A
 		Start:      ical.Time{Date: when.Start.Date, At: when.Start.At, Zone: when.Start.Zone},
 		End:        ical.Time{Date: when.End.Date, At: when.End.At, Zone: when.End.Zone},
 		Summary:    ical.Text{Value: a.Title(l.Lang), Lang: a.TitleLang(l.Lang)},
-		Location:   a.Venue,
+		Location:   venueText(l, a.Venue),
 		Categories: []string{l.T("exchange.kind." + a.Kind)},
 	}
 	switch a.Status {

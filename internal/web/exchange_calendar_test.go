@@ -13,6 +13,7 @@ import (
 
 	"sistercity/internal/civil"
 	"sistercity/internal/exchange"
+	"sistercity/internal/langtext"
 	"sistercity/internal/register"
 )
 
@@ -31,7 +32,7 @@ func TestCalendarFeeds(t *testing.T) {
 	conf := &exchange.Activity{Kind: exchange.KindVideoConference, Status: exchange.StatusHeld, Mode: exchange.ModeOnline,
 		FirstMode: exchange.ModeOnline, OrganiserKind: exchange.OrganiserCity,
 		Texts:   []exchange.Text{{Lang: "en", Title: "Video conference on the COVID-19 response"}, {Lang: "ko", Title: "코로나19 대응 화상회의"}},
-		Planned: exchange.Span{Start: start, End: end}}
+		Planned: exchange.Span{Start: start, End: end}, Venue: langtext.Texts{"en": "Online (Zoom)", "ru": "Онлайн (Zoom)"}}
 	e.inTx(func(tx *sql.Tx) error {
 		if err := register.CreatePartnership(ctx, tx, sp, 0); err != nil {
 			return err
@@ -81,6 +82,13 @@ func TestCalendarFeeds(t *testing.T) {
 		}
 		if got := anniversary.GetProperty(arran.ComponentPropertySummary).Value; got != "블라디보스토크 결연 기념일(1992년 체결)" {
 			t.Errorf("anniversary summary: %q", got)
+		}
+		// The venue has no Korean text: the English one, with its language.
+		if ev := byUID["activity-"+itoa64(conf.ID)+"@"+host]; ev == nil {
+			t.Error("no video conference in the feed")
+		} else if loc := ev.GetProperty(arran.ComponentPropertyLocation); loc == nil || loc.Value != "Online (Zoom)" ||
+			len(loc.ICalParameters["LANGUAGE"]) != 1 || loc.ICalParameters["LANGUAGE"][0] != "en" {
+			t.Errorf("venue of the video conference: %+v", loc)
 		}
 		if byUID["founding-"+itoa64(partner.ID)+"@"+host] == nil {
 			t.Error("no founding anniversary of Vladivostok")
