@@ -40,11 +40,13 @@ func TestDemoMessages(t *testing.T) {
 	}
 	b.signIn("admin", m[1])
 	status, queue := b.get(strings.Replace(link[1], "/ru/messages/", "/admin/messages/", 1) + "/queue?lang=en")
-	end := strings.Index(queue, `id="decided-title"`)
-	if status != http.StatusOK || end < 0 {
+	// The waiting part, between its heading and the decided part's (the order form above it
+	// lists the approved messages).
+	start, end := strings.Index(queue, `id="waiting-title"`), strings.Index(queue, `id="decided-title"`)
+	if status != http.StatusOK || start < 0 || end < start {
 		t.Fatalf("queue: %d\n%s", status, queue)
 	}
-	waiting := queue[:end]
+	waiting := queue[start:end]
 	if !strings.Contains(waiting, "Привет из Владивостока") || strings.Contains(waiting, "Держитесь") {
 		t.Error("the queue's waiting part is not the one waiting message")
 	}
