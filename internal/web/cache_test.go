@@ -96,14 +96,15 @@ func (f *publicFixture) publicURLs(t *testing.T) []string {
 		switch {
 		case pattern == "/{$}":
 			us = []string{"/"}
-		case pattern == "/healthz", pattern == "/robots.txt", pattern == "/sitemap.xml", pattern == "/site/theme.css",
+		case pattern == "/healthz", pattern == "/robots.txt", pattern == "/sitemap.xml", pattern == "/site/theme.css", pattern == "/site/header",
 			pattern == "/site/favicon", pattern == fed.OutboxPath:
 			us = []string{pattern}
 		case pattern == "/site/logo":
 			f.setLogo(t)
 			us = []string{pattern}
 		case pattern == "/.well-known/webfinger", pattern == "/.well-known/host-meta", pattern == "/.well-known/nodeinfo",
-			pattern == "/nodeinfo/2.1", pattern == fed.ActorPath, pattern == fed.FollowersPath, pattern == fed.FollowingPath:
+			pattern == "/nodeinfo/2.1", pattern == fed.ActorPath, pattern == fed.ChannelPath, pattern == fed.AccountPath,
+			pattern == fed.FollowersPath, pattern == fed.FollowingPath:
 			if f.e.srv.fed != nil {
 				t.Fatalf("federation is on in this fixture: give %s a URL", pattern)
 			}
@@ -166,6 +167,9 @@ func (f *publicFixture) publicURLs(t *testing.T) []string {
 		case rest == "messages/{id}/photos/{msg}":
 			call, msg := f.messageCall(t)
 			us = []string{"/" + lang + "/messages/" + id(call) + "/photos/" + id(msg)}
+		case rest == "messages/{id}/videos/{msg}":
+			call, msg := f.messageCall(t)
+			us = []string{"/" + lang + "/messages/" + id(call) + "/videos/" + id(msg)}
 		case rest == "messages/{id}/send", rest == "messages/{id}/status/{token}":
 			// Forms a visitor posts, like the sign-in form: they carry the anonymous CSRF
 			// token, whose cookie is scoped to the call's pages (TestMessagesFormCookie).

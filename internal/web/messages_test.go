@@ -451,7 +451,11 @@ func (f *publicFixture) messageCall(t *testing.T) (call, msg int64) {
 			return err
 		}
 		f.call, f.callMessage = c.ID, m.ID
-		_, err = messages.Decide(ctx, tx, m.ID, messages.StatusApproved, "", fixedNow)
+		if _, err := messages.Decide(ctx, tx, m.ID, messages.StatusApproved, "", fixedNow); err != nil {
+			return err
+		}
+		// The message's video is the fixture's processed one, so that its route answers.
+		_, err = tx.ExecContext(ctx, "UPDATE citizen_messages SET video_id = $1 WHERE id = $2", f.video.ID, m.ID)
 		return err
 	})
 	return f.call, f.callMessage
