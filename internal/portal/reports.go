@@ -50,6 +50,10 @@ type reportObject struct {
 	To           []string       `json:"to,omitempty"`
 	Situation    string         `json:"situation,omitempty"`
 	Report       *report.Report `json:"report,omitempty"`
+	// Deleted is when a Delete's report stopped being shared with the partner, on the sender's
+	// clock (ActivityStreams' Tombstone property): a version from before it that arrives
+	// late is not stored.
+	Deleted *time.Time `json:"deleted,omitempty"`
 }
 
 // ReportObjectID is the id of report id's object.
@@ -120,7 +124,8 @@ func (s *Service) DeliverReport(ctx context.Context, tx *sql.Tx, id int64, befor
 		if _, still := to[actor]; still {
 			continue
 		}
-		del := s.reportActivity("Delete", actor, reportObject{ID: oid, Type: ReportType})
+		deleted := rep.UpdatedAt.UTC()
+		del := s.reportActivity("Delete", actor, reportObject{ID: oid, Type: ReportType, Deleted: &deleted})
 		if err := s.fed.Deliver(ctx, tx, del, []string{pi.inbox}); err != nil {
 			return err
 		}
@@ -181,8 +186,13 @@ func (s *Service) receiveReport(ctx context.Context, signer *fed.RemoteActor, ty
 		return fmt.Errorf("portal: partner %s: %w", signer.ID, err)
 	}
 	if typ == "Delete" {
+		// Without a time, or with one ahead of ours, the withdrawal counts from now.
+		at := s.now()
+		if o.Deleted != nil && !o.Deleted.After(at.Add(time.Hour)) {
+			at = *o.Deleted
+		}
 		return s.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
-			_, err := report.DeleteReceived(ctx, tx, o.ID, signer.ID)
+			_, err := report.DeleteReceived(ctx, tx, o.ID, signer.ID, at)
 			return err
 		})
 	}

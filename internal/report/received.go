@@ -23,6 +23,22 @@ func SaveReceived(ctx context.Context, tx *sql.Tx, r *Report, remoteID, actor st
 	if f := r.Validate(today); len(f) > 0 {
 		return false, f
 	}
+	// A version from before the partner withdrew the report stays out; one shared again
+	// after it comes in and ends the withdrawal's record.
+	var deletedAt time.Time
+	err = tx.QueryRowContext(ctx, "SELECT deleted_at FROM received_report_deletions WHERE remote_id = $1 AND remote_actor = $2",
+		remoteID, actor).Scan(&deletedAt)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return false, fmt.Errorf("report: receive %s: %w", remoteID, err)
+	case !r.UpdatedAt.After(deletedAt):
+		return false, nil
+	default:
+		if _, err := tx.ExecContext(ctx, "DELETE FROM received_report_deletions WHERE remote_id = $1", remoteID); err != nil {
+			return false, fmt.Errorf("report: receive %s: %w", remoteID, err)
+		}
+	}
 	var id int64
 	var prevActor string
 	var prevUpdated time.Time
@@ -73,13 +89,21 @@ func SaveReceived(ctx context.Context, tx *sql.Tx, r *Report, remoteID, actor st
 	return true, nil
 }
 
-// DeleteReceived removes the report actor sent as remoteID (the partner no longer shares it),
-// and tells whether there was one.
-func DeleteReceived(ctx context.Context, tx *sql.Tx, remoteID, actor string) (bool, error) {
+// DeleteReceived removes the report actor sent as remoteID (the partner no longer shares it, as
+// of at on its clock), and tells whether there was one. The withdrawal is remembered, so that a
+// version from before it arriving late is not stored (SaveReceived).
+func DeleteReceived(ctx context.Context, tx *sql.Tx, remoteID, actor string, at time.Time) (bool, error) {
 	res, err := tx.ExecContext(ctx, "DELETE FROM reports WHERE remote_id = $1 AND remote_actor = $2", remoteID, actor)
 	if err != nil {
 		return false, fmt.Errorf("report: delete received %s: %w", remoteID, err)
 	}
 	n, _ := res.RowsAffected()
+	// Another actor's object is not this actor's to withdraw: the row keeps its own.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO received_report_deletions (remote_id, remote_actor, deleted_at) VALUES ($1, $2, $3)
+		ON CONFLICT (remote_id) DO UPDATE SET deleted_at = excluded.deleted_at
+		WHERE received_report_deletions.remote_actor = excluded.remote_actor AND received_report_deletions.deleted_at < excluded.deleted_at`,
+		remoteID, actor, at.UTC()); err != nil {
+		return false, fmt.Errorf("report: delete received %s: %w", remoteID, err)
+	}
 	return n > 0, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"testing"
+	"time"
 
 	"sistercity/internal/auth"
 	"sistercity/internal/civil"
@@ -222,5 +223,57 @@ func TestReportSharingAndLiaisons(t *testing.T) {
 	err = w.d.InTx(ctx, func(tx *sql.Tx) error { return report.BindLiaison(ctx, tx, spbLiaison, w.loner) })
 	if f, ok := problem.AsFields(err); !ok || !f.Has("city") {
 		t.Errorf("binding to a city of no partnership: %v", err)
+	}
+}
+
+// TestReceivedWithdrawalHolds: a partner's report withdrawn at one moment is not brought back
+// by a version from before it that arrives late (deliveries are retried out of order); a
+// version shared again after the withdrawal is stored, and another actor's Delete of the same
+// object neither removes it nor blocks it.
+func TestReceivedWithdrawalHolds(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	const remote, actor = "https://spb.example/ap/reports/7", "https://spb.example/ap/actor"
+	t0 := time.Date(2020, 5, 1, 9, 0, 0, 0, time.UTC)
+	save := func(at time.Time) bool {
+		t.Helper()
+		r := w.validReport(w.busan)
+		r.UpdatedAt = at
+		var stored bool
+		err := w.d.InTx(ctx, func(tx *sql.Tx) (err error) {
+			stored, err = report.SaveReceived(ctx, tx, r, remote, actor, w.spb, today)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return stored
+	}
+	del := func(who string, at time.Time) {
+		t.Helper()
+		if err := w.d.InTx(ctx, func(tx *sql.Tx) error {
+			_, err := report.DeleteReceived(ctx, tx, remote, who, at)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !save(t0) || count(t, w.d, "reports") != 1 {
+		t.Fatal("the first version was not stored")
+	}
+	del(actor, t0.Add(time.Hour))
+	if count(t, w.d, "reports") != 0 {
+		t.Fatal("the Delete left the report")
+	}
+	if save(t0) || save(t0.Add(time.Hour)) || count(t, w.d, "reports") != 0 {
+		t.Fatal("a version from before the withdrawal, arriving late, brought the report back")
+	}
+	if !save(t0.Add(2*time.Hour)) || count(t, w.d, "reports") != 1 || count(t, w.d, "received_report_deletions") != 0 {
+		t.Fatal("the report shared again after its withdrawal was not stored, or the withdrawal's record stayed")
+	}
+	del("https://elsewhere.example/ap/actor", t0.Add(3*time.Hour))
+	if count(t, w.d, "reports") != 1 || !save(t0.Add(4*time.Hour)) {
+		t.Error("another actor's Delete removed or blocked the partner's report")
 	}
 }

@@ -197,6 +197,11 @@ func TestReportBetweenInstances(t *testing.T) {
 	if resp, _ := viewer.get(page); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("withdrawn report on B: %d", resp.StatusCode)
 	}
+	// B remembers the withdrawal, so that a late copy of an earlier version stays out.
+	var withdrawn int
+	if err := b.db.R.QueryRow("SELECT COUNT(*) FROM received_report_deletions WHERE remote_id = $1", objectID).Scan(&withdrawn); err != nil || withdrawn != 1 {
+		t.Errorf("B's record of the withdrawal: %d %v", withdrawn, err)
+	}
 
 	// Every activity of the report went to B's actor alone, and none to A's follower.
 	kinds := map[string]int{}
@@ -208,6 +213,9 @@ func TestReportBetweenInstances(t *testing.T) {
 			continue
 		}
 		kinds[act["type"].(string)]++
+		if act["type"] == "Delete" && obj["deleted"] == nil {
+			t.Errorf("a Delete without the time of the withdrawal: %s", d.Activity)
+		}
 		to, _ := json.Marshal(act["to"])
 		if d.Inbox != b.ts.URL+fed.InboxPath || string(to) != `["`+b.ts.URL+fed.ActorPath+`"]` || act["cc"] != nil ||
 			strings.Contains(string(d.Activity), fed.Public) || strings.Contains(string(d.Activity), "followers") {
