@@ -80,16 +80,11 @@ func (s *Server) compileCandidates(r *http.Request, callID int64) ([]*messages.M
 
 func (s *Server) compilations(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := pathID(r, "id")
+	c, ok := s.pathCall(w, r)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
-	c, err := messages.GetCall(ctx, s.db.R, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := c.ID
 	cands, err := s.compileCandidates(r, id)
 	if err != nil {
 		s.fail(w, r, err)

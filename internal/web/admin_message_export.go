@@ -43,16 +43,11 @@ type exportedConsent struct {
 
 func (s *Server) messageExport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := pathID(r, "id")
+	c, ok := s.pathCall(w, r)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
-	c, err := messages.GetCall(ctx, s.db.R, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := c.ID
 	ms, err := messages.List(ctx, s.db.R, id, messages.StatusApproved)
 	if err != nil {
 		s.fail(w, r, err)

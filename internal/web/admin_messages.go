@@ -322,6 +322,22 @@ type queueItem struct {
 	Ask              []askLang // languages a translation may be asked for in
 }
 
+// pathCall is the call the path's {id} names; it answers 404 or the error itself when there
+// is none, and tells whether there is.
+func (s *Server) pathCall(w http.ResponseWriter, r *http.Request) (*messages.Call, bool) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return nil, false
+	}
+	c, err := messages.GetCall(r.Context(), s.db.R, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	return c, true
+}
+
 // askLang is one language a message may be translated into, with the translation or draft
 // so far.
 type askLang struct {
@@ -330,16 +346,11 @@ type askLang struct {
 
 func (s *Server) messageQueue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := pathID(r, "id")
+	c, ok := s.pathCall(w, r)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
-	c, err := messages.GetCall(ctx, s.db.R, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := c.ID
 	all, err := messages.List(ctx, s.db.R, id, "")
 	if err != nil {
 		s.fail(w, r, err)
