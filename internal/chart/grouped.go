@@ -38,19 +38,7 @@ func (g *Grouped) SVG() string {
 		width = Wide
 	}
 	n, k := len(g.Categories), max(len(g.Series), 1)
-	top := 0.0
-	for _, s := range g.Series {
-		for _, v := range s.Values {
-			if !math.IsNaN(v) {
-				top = math.Max(top, v)
-			}
-		}
-	}
-	step := niceStep(top)
-	top = step * math.Ceil(top/step)
-	if top == 0 {
-		top = step
-	}
+	top, step := valueScale(g.Series)
 	legendTop := plotTop + plotHeight + axisGap + 16
 	height := legendTop + legendRow*len(g.Series) + 8
 	id := g.ID
@@ -94,6 +82,24 @@ func (g *Grouped) SVG() string {
 	}
 	w.WriteString("</svg>")
 	return w.String()
+}
+
+// valueScale is the top of the value axis — the largest figure of series (NaN aside) rounded up
+// to a whole step — and its step.
+func valueScale(series []GroupedSeries) (top, step float64) {
+	for _, s := range series {
+		for _, v := range s.Values {
+			if !math.IsNaN(v) {
+				top = math.Max(top, v)
+			}
+		}
+	}
+	step = niceStep(top)
+	top = step * math.Ceil(top/step)
+	if top == 0 {
+		top = step
+	}
+	return top, step
 }
 
 // niceStep picks a step for a value axis of fractions or whole numbers: at most six lines,

@@ -39,19 +39,7 @@ func (c *Lines) SVG() string {
 	if width <= 0 {
 		width = Wide
 	}
-	top := 0.0
-	for _, s := range c.Series {
-		for _, v := range s.Values {
-			if !math.IsNaN(v) {
-				top = math.Max(top, v)
-			}
-		}
-	}
-	step := niceStep(top)
-	top = step * math.Ceil(top/step)
-	if top == 0 {
-		top = step
-	}
+	top, step := valueScale(c.Series)
 	legendTop := plotTop + plotHeight + axisGap + 16
 	height := legendTop + legendRow*len(c.Series) + 8
 	id := c.ID
