@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 
 	"sistercity/internal/blob"
 	"sistercity/internal/blob/blobtest"
+	"sistercity/internal/db"
+	"sistercity/internal/polltest"
 )
 
 // browser is a client with cookies that signs in and posts forms with their CSRF token.
@@ -138,6 +141,33 @@ func TestServeMediaOnS3(t *testing.T) {
 	dataDir := args[1]
 	if _, err := os.Stat(filepath.Join(dataDir, "media")); !os.IsNotExist(err) {
 		t.Errorf("serve with S3 media made %s/media: %v", dataDir, err)
+	}
+
+	// With the uploads in the bucket and PostgreSQL's locks, the upload sweep is a periodic job
+	// (once across the replicas, and once at start); on SQLite serve sweeps its data directory
+	// itself. The encode rescue, also run at start, shows the leader has enqueued its jobs.
+	dbURL := ""
+	if len(args) > 3 && args[2] == "--database-url" {
+		dbURL = args[3]
+	}
+	d, err := db.Open(context.Background(), dbURL, dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	jobsOf := func(kind string) int {
+		var n int
+		if err := d.R.QueryRow("SELECT COUNT(*) FROM river_job WHERE kind = $1", kind).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	polltest.Until(t, "the leader's jobs at start", func() (bool, string) {
+		r, u := jobsOf("video.rescue"), jobsOf("upload.sweep")
+		return r > 0 && (u > 0 || d.Dialect != db.Postgres), fmt.Sprintf("%d rescue, %d upload sweep jobs", r, u)
+	})
+	if n := jobsOf("upload.sweep"); d.Dialect != db.Postgres && n != 0 {
+		t.Errorf("on SQLite: %d upload sweep jobs, want none (serve sweeps its own uploads)", n)
 	}
 }
 

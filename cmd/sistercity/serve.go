@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"io"
-	"time"
 
 	"sistercity/internal/blob"
 	"sistercity/internal/i18n"
@@ -64,10 +63,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// What start-up needed and serving does not goes back to the system now (see memory.go).
 	releaseMemory()
 	go trimWhenIdle(ctx, trimEvery, log)
-	// The upload sweep needs this process's tus handler (its data directory, or the bucket),
-	// so each serve runs its own, unlike the shared scheduled work (periodic jobs, see
-	// startQueue); each expiry and completion is taken under the upload's lock, shared between
-	// replicas on PostgreSQL, so two sweeps never handle one upload at once.
-	go srv.SweepUploads(ctx, 10*time.Minute) // first finishes uploads a stopped server left complete
+	// Uploads in this process's data directory are swept by this process; those in the bucket
+	// with PostgreSQL's locks are every replica's, and a periodic job sweeps them once across the
+	// processes that run jobs (startQueue). Each expiry and completion is taken under the
+	// upload's lock, so a sweep never handles an upload a request holds.
+	if !web.UploadsShared(d, store) {
+		go srv.SweepUploads(ctx, uploadSweepEvery) // first finishes uploads a stopped server left complete
+	}
 	return srv.Run(ctx)
 }

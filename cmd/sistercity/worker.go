@@ -102,6 +102,11 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 		WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log})); err != nil {
 		return nil, err
 	}
+	// Uploads in the bucket with PostgreSQL's locks are every replica's: they are swept here,
+	// once across the processes; otherwise each serve sweeps its own (see serve.go).
+	if err := web.RegisterUploadSweep(q, cfg, d, store, cat, log, uploadSweepEvery); err != nil {
+		return nil, err
+	}
 	// Federation deliveries (Accept, Update, fan-out of videos): only with --base-url.
 	fs, err := web.NewFed(cfg, d, q, log, version)
 	if err != nil {
@@ -132,6 +137,10 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 
 // authSweepEvery is how often expired sessions and old sign-in attempts are deleted.
 const authSweepEvery = 10 * time.Minute
+
+// uploadSweepEvery is how often abandoned uploads are deleted and finished ones a stopped
+// server left are attached.
+const uploadSweepEvery = 10 * time.Minute
 
 // fedWorkers is how many deliveries a process makes at once (fed bounds each host to 4).
 const fedWorkers = 16

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"mime"
 	"net/http"
 	"path/filepath"
@@ -14,8 +15,10 @@ import (
 
 	"sistercity/internal/auth"
 	"sistercity/internal/blob"
+	"sistercity/internal/config"
 	"sistercity/internal/db"
 	"sistercity/internal/i18n"
+	"sistercity/internal/jobs"
 	"sistercity/internal/problem"
 	"sistercity/internal/upload"
 	"sistercity/internal/video"
@@ -46,13 +49,20 @@ func (s *Server) videoUploadRoutes() []route {
 // bucket, so that any replica continues an upload; on PostgreSQL the uploads' locks are held
 // in the database, shared by the replicas.
 func (s *Server) newUploads() (*upload.Handler, error) {
+	return newUploadHandler(s.cfg, s.db, s.docs, s.queue, s.log,
+		func(r *http.Request) *i18n.Localizer { return s.cat.Localizer(s.langOf(r)) }, userFrom, s.now)
+}
+
+// newUploadHandler is newUploads for a process with or without a web server.
+func newUploadHandler(cfg config.Config, d *db.DB, store blob.Store, q *jobs.Queue, log *slog.Logger,
+	localize func(*http.Request) *i18n.Localizer, actor func(*http.Request) *auth.User, now func() time.Time) (*upload.Handler, error) {
 	var bucket *upload.Bucket
-	if client, name, ok := blob.S3Bucket(s.docs); ok {
+	if client, name, ok := blob.S3Bucket(store); ok {
 		bucket = &upload.Bucket{Client: client, Name: name}
 	}
 	var locker handler.Locker
-	if s.db.Dialect == db.Postgres {
-		l, err := upload.NewPGLocker(s.db.URL())
+	if d.Dialect == db.Postgres {
+		l, err := upload.NewPGLocker(d.URL())
 		if err != nil {
 			return nil, err
 		}
@@ -61,24 +71,50 @@ func (s *Server) newUploads() (*upload.Handler, error) {
 	return upload.New(upload.Options{
 		Bucket:   bucket,
 		Locker:   locker,
-		Dir:      filepath.Join(s.cfg.DataDir, "uploads"),
+		Dir:      filepath.Join(cfg.DataDir, "uploads"),
 		BasePath: uploadsPath,
-		MaxSize:  s.cfg.MaxUploadBytes,
-		Quota:    s.cfg.StorageQuota,
-		Expiry:   s.cfg.UploadExpiry,
+		MaxSize:  cfg.MaxUploadBytes,
+		Quota:    cfg.StorageQuota,
+		Expiry:   cfg.UploadExpiry,
 		// A file:// media directory is taken to share the data directory's disk.
-		StoreOnDisk: s.cfg.MediaURL == "" || strings.HasPrefix(s.cfg.MediaURL, "file://"),
-		DB:          s.db,
-		Store:       s.docs,
-		Queue:       s.queue,
-		Log:         s.log,
-		Localize:    func(r *http.Request) *i18n.Localizer { return s.cat.Localizer(s.langOf(r)) },
-		Actor:       userFrom,
-		Now:         s.now,
+		StoreOnDisk: cfg.MediaURL == "" || strings.HasPrefix(cfg.MediaURL, "file://"),
+		DB:          d,
+		Store:       store,
+		Queue:       q,
+		Log:         log,
+		Localize:    localize,
+		Actor:       actor,
+		Now:         now,
 		// What one user's unfinished uploads may reserve, and how long one may receive nothing.
-		ReservePerUser: s.cfg.UploadReservePerUser,
-		IdleExpiry:     s.cfg.UploadIdleExpiry,
+		ReservePerUser: cfg.UploadReservePerUser,
+		IdleExpiry:     cfg.UploadIdleExpiry,
 	})
+}
+
+// UploadsShared tells whether every replica sees every upload: they wait in the media bucket
+// and their locks are PostgreSQL's. The upload sweep is then a periodic job
+// (RegisterUploadSweep), run once across the processes that run jobs; otherwise each serve
+// sweeps its own data directory (SweepUploads).
+func UploadsShared(d *db.DB, store blob.Store) bool {
+	_, _, bucket := blob.S3Bucket(store)
+	return bucket && d.Dialect == db.Postgres
+}
+
+// RegisterUploadSweep registers the upload sweep as a periodic job every interval, when the
+// uploads are shared (UploadsShared); otherwise it does nothing. The job's handler serves no
+// request, so a worker process can run it.
+func RegisterUploadSweep(q *jobs.Queue, cfg config.Config, d *db.DB, store blob.Store, cat *i18n.Catalog, log *slog.Logger, every time.Duration) error {
+	if !UploadsShared(d, store) {
+		return nil
+	}
+	h, err := newUploadHandler(cfg, d, store, q, log,
+		func(r *http.Request) *i18n.Localizer {
+			return cat.Localizer(cat.Match(r.Header.Get("Accept-Language")))
+		}, userFrom, time.Now)
+	if err != nil {
+		return err
+	}
+	return upload.RegisterSweep(q, h, every)
 }
 
 // SweepUploads finishes uploads left complete by a stopped server, then every interval deletes
