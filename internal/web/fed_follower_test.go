@@ -35,7 +35,8 @@ func newFedEnv(t *testing.T) *testEnv {
 }
 
 // newFedEnvWith is newFedEnv whose queue, with sending, also runs the outbox.send job, as a
-// worker process does: the outbox goes out by itself, without SendOnce.
+// worker process does: the outbox goes out by itself, without SendOnce — on its trigger only
+// (triggerOnly), so that a test sees what the trigger sends.
 func newFedEnvWith(t *testing.T, sending bool) *testEnv {
 	t.Helper()
 	d := dbtest.Open(t)
@@ -72,6 +73,7 @@ func newFedEnvWith(t *testing.T, sending bool) *testEnv {
 		if err != nil {
 			t.Fatal(err)
 		}
+		sender.backstop = triggerOnly
 		if err := sender.Register(queue); err != nil {
 			t.Fatal(err)
 		}
@@ -233,3 +235,7 @@ func (f *follower) send(e *testEnv, path string, activity map[string]any) int {
 	b, _ := json.Marshal(activity)
 	return signedPost(f.t, e.ts.URL+path, b, f.key, f.keyID(), time.Now(), nil).StatusCode
 }
+
+// triggerOnly is the outbox's backstop in tests of the trigger: an hour away, and not at start,
+// so that whatever reaches a follower within a test's bound was sent on a trigger.
+var triggerOnly = jobs.Periodic{Every: time.Hour}

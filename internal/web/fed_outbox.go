@@ -42,6 +42,8 @@ type OutboxSender struct {
 	log *slog.Logger
 	// base is the site's --base-url, the root of every id sent.
 	base string
+	// backstop is when the outbox is looked at without a trigger.
+	backstop jobs.Periodic
 }
 
 // NewOutboxSender makes the sender of fs's outbox; the catalog gives the watch pages'
@@ -51,13 +53,14 @@ func NewOutboxSender(d *db.DB, fs *fed.Service, base string, log *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	return &OutboxSender{db: d, fed: fs, cat: cat, log: log, base: base}, nil
+	return &OutboxSender{db: d, fed: fs, cat: cat, log: log, base: base,
+		backstop: jobs.Periodic{Every: OutboxBackstopEvery, RunOnStart: true}}, nil
 }
 
 // Register has q run the outbox.send job: the trigger of each recorded activity and the
 // periodic backstop.
 func (o *OutboxSender) Register(q *jobs.Queue) error {
-	return jobs.RegisterPeriodic(q, jobs.WorkFunc[outbox.Send](o.work), jobs.Periodic{Every: OutboxBackstopEvery, RunOnStart: true})
+	return jobs.RegisterPeriodic(q, jobs.WorkFunc[outbox.Send](o.work), o.backstop)
 }
 
 // work sends one batch, and completes the job in the same transaction: a crash never sends a
