@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"sistercity/internal/media/mediatest"
 )
 
 // A picture recorded turned by 45°: its track header's matrix is patched (ffmpeg 5.1 writes
@@ -37,7 +39,7 @@ func TestRefuseTiltedPicture(t *testing.T) {
 			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if err := TiltMP4(path, tc.deg); err != nil {
+			if err := mediatest.TiltMP4(path, tc.deg); err != nil {
 				t.Fatal(err)
 			}
 			out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0",

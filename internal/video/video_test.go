@@ -15,6 +15,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/media"
+	"sistercity/internal/media/mediatest"
 )
 
 func newDeps(t *testing.T) Deps {
@@ -156,7 +157,7 @@ func TestProcessVideoRejectsBadFiles(t *testing.T) {
 			if err := media.TestClip(ctx, p, media.ClipOptions{}); err != nil {
 				return err
 			}
-			return media.TiltMP4(p, 45)
+			return mediatest.TiltMP4(p, 45)
 		}, media.CodeRotation},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
