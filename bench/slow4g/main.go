@@ -305,7 +305,7 @@ func serve(ctx context.Context, tmp string, o options) (watch, renditions string
 func startChromium(ctx context.Context, tmp string) (context.Context, func(), error) {
 	path, err := exec.LookPath("chromium")
 	if err != nil {
-		return nil, nil, fmt.Errorf("Debian's chromium is needed: %w", err)
+		return nil, nil, fmt.Errorf("the benchmark needs Debian's chromium: %w", err)
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
