@@ -11,11 +11,9 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -25,8 +23,8 @@ import (
 	"syscall"
 	"time"
 
-	"sistercity/internal/blob"
-	"sistercity/internal/db"
+	"sistercity/bench/internal/benchkit"
+	"sistercity/bench/internal/benchvideo"
 	"sistercity/internal/media"
 	"sistercity/internal/video"
 )
@@ -84,7 +82,7 @@ func run(ctx context.Context, width, height, rounds int, duration time.Duration,
 		preset = media.DefaultX264Preset
 	}
 	fmt.Printf("first-watchable benchmark — %s\n", time.Now().UTC().Format(time.RFC3339))
-	fmt.Printf("machine: %d CPUs, load average before: %s\n", runtime.NumCPU(), loadAvg())
+	fmt.Printf("machine: %d CPUs, load average before: %s\n", runtime.NumCPU(), benchkit.LoadAvg())
 	fmt.Printf("source: media.TestClip %dx%d, %s, 30 fps; libx264 preset %s; encodes: %s\n\n",
 		width, height, duration, preset, strings.Join(stages, ", then "))
 	fmt.Printf("%5s  %10s  %10s  %6s\n", "round", "first (s)", "all (s)", "ratio")
@@ -119,7 +117,7 @@ func run(ctx context.Context, width, height, rounds int, duration time.Duration,
 		}
 		fmt.Printf("one ffmpeg command for every rendition (before the split): %.2f s\n", time.Since(t0).Seconds())
 	}
-	fmt.Printf("load average after: %s\n", loadAvg())
+	fmt.Printf("load average after: %s\n", benchkit.LoadAvg())
 	return nil
 }
 
@@ -130,46 +128,17 @@ func measure(ctx context.Context, dir, src string, enc media.Encoder) (first, al
 		return 0, 0, err
 	}
 	defer os.RemoveAll(dir)
-	d, err := db.Open(ctx, "", dir)
+	u, err := benchvideo.Upload(ctx, dir, src, "First-watchable benchmark")
 	if err != nil {
 		return 0, 0, err
 	}
-	defer d.Close()
-	if _, err := d.Migrate(ctx); err != nil {
-		return 0, 0, err
-	}
-	store, err := blob.Open(ctx, "", dir)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer store.Close()
-	v := &video.Video{OriginalLang: "en", State: video.StateDraft, Texts: []video.Text{{Lang: "en", Title: "First-watchable benchmark"}}}
-	v.Normalize()
-	err = d.InTx(ctx, func(tx *sql.Tx) error {
-		if err := video.Create(ctx, tx, v); err != nil {
-			return err
-		}
-		key := video.SourceKey(v.ID, "source.mp4")
-		f, err := os.Open(src)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := store.Put(ctx, key, f); err != nil {
-			return err
-		}
-		return video.AttachSource(ctx, tx, v.ID, key)
-	})
-	if err != nil {
-		return 0, 0, err
-	}
-	deps := video.Deps{DB: d, Store: store, WorkDir: filepath.Join(dir, "tmp"), Encoder: enc,
-		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	defer u.Close()
+	deps := u.Deps(dir, enc, nil)
 	// The upload has ended: from here the job runs, and the database is polled as a viewer's
 	// page would find the video.
 	t0 := time.Now()
 	done := make(chan error, 1)
-	go func() { done <- video.ProcessVideo(ctx, deps, v.ID) }()
+	go func() { done <- video.ProcessVideo(ctx, deps, u.ID) }()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -179,7 +148,7 @@ func measure(ctx context.Context, dir, src string, enc media.Encoder) (first, al
 				return 0, 0, err
 			}
 			all = time.Since(t0)
-			got, err := video.Get(ctx, d.R, v.ID)
+			got, err := video.Get(ctx, u.DB.R, u.ID)
 			if err != nil {
 				return 0, 0, err
 			}
@@ -191,7 +160,7 @@ func measure(ctx context.Context, dir, src string, enc media.Encoder) (first, al
 			if first != 0 {
 				continue
 			}
-			got, err := video.Get(ctx, d.R, v.ID)
+			got, err := video.Get(ctx, u.DB.R, u.ID)
 			if err != nil {
 				return 0, 0, err
 			}
@@ -200,16 +169,4 @@ func measure(ctx context.Context, dir, src string, enc media.Encoder) (first, al
 			}
 		}
 	}
-}
-
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }

@@ -11,15 +11,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -31,6 +28,8 @@ import (
 	"syscall"
 	"time"
 
+	"sistercity/bench/internal/benchkit"
+	"sistercity/bench/internal/benchvideo"
 	"sistercity/internal/blob"
 	"sistercity/internal/db"
 	"sistercity/internal/media"
@@ -117,7 +116,7 @@ func run(ctx context.Context, o options) error {
 	}
 
 	fmt.Printf("processing benchmark — %s\n", time.Now().UTC().Format(time.RFC3339))
-	fmt.Printf("machine: %s, %d CPUs, load average before: %s\n", cpuModel(), runtime.NumCPU(), loadAvg())
+	fmt.Printf("machine: %s, %d CPUs, load average before: %s\n", benchkit.CPUModel(), runtime.NumCPU(), benchkit.LoadAvg())
 	fmt.Printf("ffmpeg: %s\n", ffmpegVersion())
 	fmt.Printf("source: %s (%s)\n", clipNote, sizeMB(info.Size))
 	fmt.Println("pipeline: video.ProcessVideo on SQLite and the local blob store, fresh per run; timed from the call to its return")
@@ -168,7 +167,7 @@ func run(ctx context.Context, o options) error {
 		verdict = "misses"
 	}
 	fmt.Printf("ratio pipeline/ffmpeg: %.3f (%s the goal of < 1.10); per round: %s\n", p.Seconds()/f.Seconds(), verdict, strings.Join(pairs, " "))
-	fmt.Printf("load average after: %s\n", loadAvg())
+	fmt.Printf("load average after: %s\n", benchkit.LoadAvg())
 	return nil
 }
 
@@ -206,57 +205,19 @@ func measure(ctx context.Context, tmp, name, src string, prepare func(ctx contex
 	return d, nil
 }
 
-// preparePipeline sets up what the app's video job finds when it starts — a SQLite database
-// and the local media store in dir (as `sistercity serve` lays out its data directory), a video
-// whose uploaded source is stored and attached — and returns video.ProcessVideo on it as the
-// run, with the encoder and heights given. The check reads the outputs back from the database
-// and the store.
+// preparePipeline sets up what the app's video job finds when it starts (benchvideo.Upload: a
+// SQLite database and the local media store in dir, a video whose uploaded source is stored and
+// attached) and returns video.ProcessVideo on it as the run, with the encoder and heights
+// given. The check reads the outputs back from the database and the store.
 func preparePipeline(ctx context.Context, src, dir string, heights []int, enc media.Encoder, plan []media.Rendition) (*runner, error) {
-	d, err := db.Open(ctx, "", dir)
+	u, err := benchvideo.Upload(ctx, dir, src, "Processing benchmark")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.Migrate(ctx); err != nil {
-		d.Close()
-		return nil, err
-	}
-	store, err := blob.Open(ctx, "", dir)
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	r := &runner{close: func() { store.Close(); d.Close() }}
-	v := &video.Video{OriginalLang: "en", State: video.StateDraft, Texts: []video.Text{{Lang: "en", Title: "Processing benchmark"}}}
-	v.Normalize()
-	err = v.Validate()
-	if err == nil {
-		err = d.InTx(ctx, func(tx *sql.Tx) error {
-			if err := video.Create(ctx, tx, v); err != nil {
-				return err
-			}
-			// As an upload's completion does: the source into the store, then attached.
-			key := video.SourceKey(v.ID, "source"+filepath.Ext(src))
-			f, err := os.Open(src)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := store.Put(ctx, key, f); err != nil {
-				return err
-			}
-			return video.AttachSource(ctx, tx, v.ID, key)
-		})
-	}
-	if err != nil {
-		r.close()
-		return nil, err
-	}
-	// As the app's worker builds them (cmd/sistercity/worker.go), but with the encoder and
-	// heights of this run; warnings the job logs are shown.
-	deps := video.Deps{DB: d, Store: store, WorkDir: filepath.Join(dir, "tmp"), Encoder: enc, Heights: heights,
-		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	r.run = func(ctx context.Context) error { return video.ProcessVideo(ctx, deps, v.ID) }
-	r.check = func(ctx context.Context) error { return checkStored(ctx, d, store, v.ID, plan) }
+	r := &runner{close: u.Close}
+	deps := u.Deps(dir, enc, heights)
+	r.run = func(ctx context.Context) error { return video.ProcessVideo(ctx, deps, u.ID) }
+	r.check = func(ctx context.Context) error { return checkStored(ctx, u.DB, u.Store, u.ID, plan) }
 	return r, nil
 }
 
@@ -383,33 +344,6 @@ func ffmpegVersion() string {
 	line = strings.TrimPrefix(line, "ffmpeg version ")
 	line, _, _ = strings.Cut(line, " Copyright")
 	return line
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
-}
-
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func sizeMB(n int64) string { return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + " MB" }

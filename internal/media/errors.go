@@ -26,8 +26,12 @@ const (
 	CodeTooLong Code = "too-long"
 	// CodeTooShort: the video lasts less than Limits.MinDuration.
 	CodeTooShort Code = "too-short"
-	// CodeDimensions: the picture is smaller than Limits.MinSide or larger than Limits.MaxSide.
+	// CodeDimensions: the picture is smaller than Limits.MinSide or larger than Limits.MaxSide,
+	// or too large for ffmpeg to size at all.
 	CodeDimensions Code = "dimensions"
+	// CodeRotation: the picture is to be shown turned by an angle that is not a multiple of
+	// 90° (a display matrix of 45°, say), which players do not honour alike.
+	CodeRotation Code = "rotation"
 	// CodeUnreadable: the file could not be read or examined (permissions, an I/O error, ffprobe
 	// hanging or printing absurd amounts); Err says which.
 	CodeUnreadable Code = "unreadable"
@@ -86,6 +90,7 @@ var (
 	ErrTooLong       = &Error{Code: CodeTooLong}
 	ErrTooShort      = &Error{Code: CodeTooShort}
 	ErrDimensions    = &Error{Code: CodeDimensions}
+	ErrRotation      = &Error{Code: CodeRotation}
 	ErrUnreadable    = &Error{Code: CodeUnreadable}
 	ErrEncodeFailed  = &Error{Code: CodeEncodeFailed}
 )

@@ -45,7 +45,11 @@ type VideoStream struct {
 	Width, Height int
 	// Rotation is how many degrees clockwise the frame must be turned for display: 0, 90, 180
 	// or 270. Phones record portrait video as landscape frames with a rotation.
-	Rotation    int
+	Rotation int
+	// Angle is the rotation as the file records it, in clockwise degrees: Rotation rounded to
+	// a quarter turn. Check refuses an angle that is not a quarter turn, which no player shows
+	// upright and ffmpeg does not apply.
+	Angle       float64
 	FrameRate   Rate
 	PixelFormat string
 	// Frames is the number of frames when the container records it, else 0.
@@ -302,13 +306,15 @@ func parseProbe(data []byte) (*Info, error) {
 			for _, sd := range s.SideDataList {
 				if sd.SideDataType == "Display Matrix" {
 					// ffprobe gives the matrix's angle counter-clockwise.
-					v.Rotation = quarterTurns(-sd.Rotation)
+					v.Angle = -sd.Rotation
+					v.Rotation = quarterTurns(v.Angle)
 					matrix = true
 				}
 			}
 			if !matrix {
 				// Before ffmpeg 5 the angle came as a "rotate" tag, clockwise.
 				if r, err := strconv.ParseFloat(tag(s.Tags, "rotate"), 64); err == nil {
+					v.Angle = r
 					v.Rotation = quarterTurns(r)
 				}
 			}
@@ -351,6 +357,15 @@ func quarterTurns(deg float64) int {
 		q += 4
 	}
 	return q * 90
+}
+
+// angleTolerance is how far from a quarter turn a recorded angle may be and still count as
+// one: a display matrix written in fixed point does not give 90° exactly.
+const angleTolerance = 0.5
+
+// offQuarter is how many degrees deg is from the nearest quarter turn.
+func offQuarter(deg float64) float64 {
+	return math.Abs(deg - 90*math.Round(deg/90))
 }
 
 // tag looks a tag up case-insensitively: Matroska writers use "TITLE" and "title" alike.
@@ -536,12 +551,18 @@ func (info *Info) Check(limits Limits) error {
 		return &Error{Code: CodeNotVideo, Detail: "no video or audio stream (" + info.Format + ")"}
 	case v == nil:
 		return &Error{Code: CodeNoVideoStream, Detail: fmt.Sprintf("%d audio stream(s) only", len(info.Audio))}
+	// The size before the end: a picture too large for ffmpeg (about 16K by 16K, as a hostile
+	// file may declare) is sized 0×0 and cannot be decoded, which is not a file cut short.
+	case v.Width == 0 || v.Height == 0:
+		return &Error{Code: CodeDimensions, Detail: "ffmpeg cannot size the picture (too large for it, or not said)", Stderr: info.TailLog}
+	case v.Width < limits.MinSide || v.Height < limits.MinSide || v.Width > limits.MaxSide || v.Height > limits.MaxSide:
+		return &Error{Code: CodeDimensions, Detail: fmt.Sprintf("%d×%d outside %d–%d px", v.Width, v.Height, limits.MinSide, limits.MaxSide)}
 	case info.Truncated:
 		return &Error{Code: CodeTruncated, Detail: "the last second does not decode", Stderr: info.TailLog}
 	case info.Duration == 0:
 		return &Error{Code: CodeTruncated, Detail: "no duration recorded"}
-	case v.Width < limits.MinSide || v.Height < limits.MinSide || v.Width > limits.MaxSide || v.Height > limits.MaxSide:
-		return &Error{Code: CodeDimensions, Detail: fmt.Sprintf("%d×%d outside %d–%d px", v.Width, v.Height, limits.MinSide, limits.MaxSide)}
+	case offQuarter(v.Angle) > angleTolerance:
+		return &Error{Code: CodeRotation, Detail: fmt.Sprintf("rotation %g° is not a multiple of 90°", math.Round(v.Angle*100)/100)}
 	case info.Duration < limits.MinDuration:
 		return &Error{Code: CodeTooShort, Detail: fmt.Sprintf("duration %v < %v", info.Duration, limits.MinDuration)}
 	case info.Duration > limits.MaxDuration:

@@ -15,6 +15,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/media"
+	"sistercity/internal/media/mediatest"
 )
 
 func newDeps(t *testing.T) Deps {
@@ -149,6 +150,15 @@ func TestProcessVideoRejectsBadFiles(t *testing.T) {
 	}{
 		{"renamed document", func(p string) error { return os.WriteFile(p, []byte("%PDF-1.4 not a video\n"), 0o600) }, media.CodeNotVideo},
 		{"empty", func(p string) error { return os.WriteFile(p, nil, 0o600) }, media.CodeEmpty},
+		{"sound only", func(p string) error { return media.TestClip(ctx, p, media.ClipOptions{NoVideo: true}) }, media.CodeNoVideoStream},
+		// A display matrix of 45°, which no player shows upright: refused at probe, with the
+		// angle named, before anything is encoded or published.
+		{"turned 45°", func(p string) error {
+			if err := media.TestClip(ctx, p, media.ClipOptions{}); err != nil {
+				return err
+			}
+			return mediatest.TiltMP4(p, 45)
+		}, media.CodeRotation},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			deps := newDeps(t)
@@ -157,6 +167,9 @@ func TestProcessVideoRejectsBadFiles(t *testing.T) {
 			var me *media.Error
 			if !errors.Is(err, ErrRejected) || !errors.As(err, &me) || me.Code != tc.code {
 				t.Fatalf("err = %v, want rejected with %s", err, tc.code)
+			}
+			if tc.code == media.CodeRotation && !strings.Contains(err.Error(), "rotation 45° is not a multiple of 90°") {
+				t.Errorf("err = %v, want the angle named", err)
 			}
 			got, _ := Get(ctx, deps.DB.R, v.ID)
 			if got.Processing != ProcFailed || !strings.HasPrefix(got.Failure, string(tc.code)) || len(got.Renditions) != 0 {

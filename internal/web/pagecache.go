@@ -174,14 +174,16 @@ func (p *cachedPage) encoded(c *pageCache, coding contentCoding) []byte {
 }
 
 // pageCacheable tells whether answers of the route with this pattern may be kept: the public
-// pages under a language prefix (/ko/…), the embeddable player, the all-languages feeds and the
-// sitemap — not media, static files or the admin.
+// pages under a language prefix (/ko/…), the embeddable player, the all-languages feeds, the
+// sitemap and the HLS master playlist — not the stored media, static files or the admin. The
+// master is made from the database like a page, and grows while processing records renditions:
+// each record is a committed write, a new generation, so the next player gets the grown master.
 func (s *Server) pageCacheable(rt route) bool {
 	method, path, _ := strings.Cut(rt.pattern, " ")
 	if rt.role != "" || method != http.MethodGet {
 		return false
 	}
-	if strings.HasPrefix(path, embedPrefix) || strings.HasPrefix(path, allFeedsPath) || path == sitemapPath {
+	if strings.HasPrefix(path, embedPrefix) || strings.HasPrefix(path, allFeedsPath) || path == sitemapPath || path == hlsMasterPattern {
 		return true
 	}
 	lang, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")

@@ -31,6 +31,9 @@ const hlsPlaylistType = "application/vnd.apple.mpegurl"
 // be corrected after publication, and then asked again with the ETag.
 const hlsCacheControl = "public, max-age=300"
 
+// hlsMasterPattern is the route of the master playlists, which the page cache keeps.
+const hlsMasterPattern = "/media/videos/{id}/master.m3u8"
+
 // hlsMasterURL is the master playlist of v whose subtitles default to the track in lang ("" for
 // none); "" when v has no HLS stream (processed before HLS).
 func hlsMasterURL(v *video.Video, lang string) string {

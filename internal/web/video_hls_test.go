@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -176,4 +178,53 @@ func TestBrowserWatchPageStreamsHLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	play("hls.js to switch to 240p", func() bool { return s.Stream == "hls" && s.Level == "240" })
+}
+
+// TestHLSMasterKept: the master playlist is kept by the page cache like a public page (a write
+// behind the application's back does not show), and grows as soon as processing records a
+// rendition: the video is watchable in 240p first, and the 360p stream joins the master the
+// next player gets.
+func TestHLSMasterKept(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	_, _, p := seedVladivostok(t, e)
+	v := seedVideo(t, e, p, video.StatePublished, ruOnly)
+	ctx := context.Background()
+	// Mid-way through processing: the 360p stream is not recorded yet.
+	e.inTx(func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE video_renditions SET hls_key = '' WHERE video_id = $1 AND lines = 360", v.ID)
+		return err
+	})
+	anon := e.client()
+	master := hlsMasterURL(v, "ru")
+	resp, before := anon.get(master)
+	if resp.StatusCode != http.StatusOK || strings.Contains(before, "RESOLUTION=640x360") || !strings.Contains(before, "RESOLUTION=426x240") {
+		t.Fatalf("master mid-way: %d\n%s", resp.StatusCode, before)
+	}
+	if _, err := e.db.W.ExecContext(ctx, "UPDATE video_renditions SET bandwidth = bandwidth + 1 WHERE video_id = $1", v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := anon.get(master); body != before {
+		t.Fatalf("the second master was made again, not kept:\n%s", body)
+	}
+	// The 360p stream is recorded, as processing records it: the master grows at once.
+	e.inTx(func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE video_renditions SET hls_key = $1 WHERE video_id = $2 AND lines = 360", v.Renditions[1].HLSKey, v.ID)
+		return err
+	})
+	resp, after := anon.get(master)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(after, "RESOLUTION=640x360") || !strings.Contains(after, "RESOLUTION=426x240") {
+		t.Fatalf("master after the 360p stream was recorded: %d\n%s", resp.StatusCode, after)
+	}
+	// Kept again, and answered 304 for its ETag.
+	req, _ := http.NewRequest("GET", e.ts.URL+master, nil)
+	req.Header.Set("If-None-Match", resp.Header.Get("ETag"))
+	r2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != http.StatusNotModified {
+		t.Errorf("master with its ETag: %d, want 304", r2.StatusCode)
+	}
 }

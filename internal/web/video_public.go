@@ -40,7 +40,7 @@ func (s *Server) videoPublicRoutes(lang string) []route {
 func (s *Server) videoMediaRoutes() []route {
 	return []route{
 		{"GET /media/videos/{id}/{file}", "", s.videoMedia},
-		{"GET /media/videos/{id}/master.m3u8", "", s.hlsMaster},
+		{"GET " + hlsMasterPattern, "", s.hlsMaster},
 		{"GET /media/tracks/{file}", "", s.trackMedia},
 		{"GET /media/versions/{file}", "", s.versionMedia},
 	}

@@ -21,6 +21,7 @@ import (
 	"sistercity/internal/media"
 	"sistercity/internal/polltest"
 	"sistercity/internal/register"
+	"sistercity/internal/track"
 	"sistercity/internal/video"
 )
 
@@ -192,10 +193,16 @@ func TestUnpublishedVideoIsNotFound(t *testing.T) {
 	draft := seedVideo(t, e, p, video.StateDraft, ruOnly)
 	unlisted := seedVideo(t, e, p, video.StateUnlisted, video.Text{Lang: "ko", Title: "링크로만 보는 영상"})
 	c := e.client()
-	// Nor its HLS presentation: the master, a media playlist, a segment.
-	hls := draft.Renditions[0].HLSKey
-	for _, path := range []string{"/ko/videos/" + itoa64(draft.ID), mediaURL(draft.Renditions[0].Key), mediaURL(draft.PosterKey),
-		"/media/videos/" + itoa64(draft.ID) + "/master.m3u8", mediaURL(hls), mediaURL(strings.TrimSuffix(hls, ".m3u8") + "-seg-00000.m4s")} {
+	// Nor its HLS presentation: the master, a media playlist, its init and a media segment, an
+	// approved subtitle track's playlist and file.
+	media := func(v *video.Video, tr *track.Track) []string {
+		hls := strings.TrimSuffix(v.Renditions[0].HLSKey, ".m3u8")
+		return []string{"/media/videos/" + itoa64(v.ID) + "/master.m3u8", mediaURL(hls + ".m3u8"),
+			mediaURL(hls + "-init.mp4"), mediaURL(hls + "-seg-00000.m4s"), trackPlaylistURL(tr), trackURL(tr)}
+	}
+	draftTrack := addTrack(t, e, draft.ID, "ru", track.StatusApproved, true, "Держитесь, жители Пусана!")
+	for _, path := range append([]string{"/ko/videos/" + itoa64(draft.ID), mediaURL(draft.Renditions[0].Key), mediaURL(draft.PosterKey)},
+		media(draft, draftTrack)...) {
 		if resp, _ := c.get(path); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("draft %s: %d, want 404", path, resp.StatusCode)
 		}
@@ -206,6 +213,21 @@ func TestUnpublishedVideoIsNotFound(t *testing.T) {
 	}
 	if _, body := c.get("/ko/videos"); strings.Contains(body, "링크로만") || strings.Contains(body, "Видеообращение") {
 		t.Errorf("index lists an unpublished or unlisted video")
+	}
+	// Withdrawn after it was watched: its presentation, served a moment ago, is gone too.
+	unlistedTrack := addTrack(t, e, unlisted.ID, "ko", track.StatusApproved, true, "부산 시민 여러분, 힘내세요!")
+	for _, path := range media(unlisted, unlistedTrack) {
+		if resp, _ := c.get(path); resp.StatusCode != http.StatusOK {
+			t.Fatalf("unlisted %s: %d, want 200", path, resp.StatusCode)
+		}
+	}
+	e.inTx(func(tx *sql.Tx) error {
+		return video.SetState(context.Background(), tx, unlisted, video.StateWithdrawn, fixedNow)
+	})
+	for _, path := range media(unlisted, unlistedTrack) {
+		if resp, _ := c.get(path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("withdrawn %s: %d, want 404", path, resp.StatusCode)
+		}
 	}
 }
 
