@@ -78,6 +78,8 @@ func (s *Server) newUploads() (*upload.Handler, error) {
 		// What one user's unfinished uploads may reserve, and how long one may receive nothing.
 		ReservePerUser: s.cfg.UploadReservePerUser,
 		IdleExpiry:     s.cfg.UploadIdleExpiry,
+		// A citizen's video message is probed before it is kept.
+		Check: s.checkMessageUpload,
 	})
 }
 
