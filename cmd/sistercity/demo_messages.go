@@ -18,8 +18,10 @@ import (
 
 // The demo's call for citizens' messages: "Messages to Busan", for the Eurasian campaign of the
 // exchange demo, open from two weeks before the demo is loaded to three months after, inviting
-// the citizens of Vladivostok and Saint Petersburg. Three messages are approved (Russian and
-// Korean; one Russian message with its Korean translation) and one waits in the queue. The
+// the citizens of Vladivostok and Saint Petersburg, with photos and short videos. Three text
+// messages are approved (Russian and Korean; one Russian message with its Korean translation)
+// and one waits in the queue; a photo message and a video message made by ffmpeg, both
+// approved, come with the demo video (loadMessagesMediaDemo), which has the media store. The
 // messages are the demo's own words, not real citizens'.
 
 const demoCallTitle = "Messages to Busan"
@@ -48,6 +50,7 @@ func loadMessagesDemo(ctx context.Context, d *db.DB, log *slog.Logger) error {
 		}
 		c := &messages.Call{ActivityID: activity, OpensOn: civil.Of(now.AddDate(0, 0, -14)), ClosesOn: civil.Of(now.AddDate(0, 3, 0)),
 			AcceptsPhoto: true, MaxPhotoBytes: 5 << 20, RetentionDays: 90,
+			AcceptsVideo: true, MaxVideoBytes: 50 << 20, MaxVideoSeconds: 60,
 			Texts: []messages.CallText{
 				{Lang: "en", Title: demoCallTitle, Invitation: "Send a message of encouragement to the citizens and medical staff of Busan. Approved messages appear here and may be used in the partner video.",
 					Rules: "Up to 1,000 characters. No advertising, no personal data of others."},

@@ -11,7 +11,9 @@ import (
 // TestDemoMessages starts with --demo and finds the open call "Messages to Busan": linked from
 // the Russian home page, its page shows the three approved messages and not the waiting one,
 // the Korean page gives the Russian message in its Korean translation, marked as such, and the
-// admin's queue has the waiting one. A second load adds nothing.
+// admin's queue has the waiting one. A photo message and a video message made by ffmpeg are
+// approved, their files served, and the video is offered for a compilation. A second load adds
+// nothing.
 func TestDemoMessages(t *testing.T) {
 	t.Parallel()
 	args := append(dbArgs(t), "--demo")
@@ -34,6 +36,25 @@ func TestDemoMessages(t *testing.T) {
 		!strings.Contains(ru, "Желаем здоровья") || strings.Contains(ru, "Привет из Владивостока") {
 		t.Errorf("the Russian call page (%d) does not show the approved messages alone", status)
 	}
+	// The photo message and the video message made by ffmpeg, approved, with their files.
+	for _, media := range []struct{ re, typ string }{
+		{`<img src="(/ru/messages/[0-9]+/photos/[0-9]+)"`, "image/jpeg"},
+		{`<video src="(/ru/messages/[0-9]+/videos/[0-9]+)"`, "video/mp4"},
+	} {
+		src := regexp.MustCompile(media.re).FindStringSubmatch(ru)
+		if src == nil {
+			t.Errorf("the Russian call page has no %s message", media.typ)
+			continue
+		}
+		if resp, err := b.c.Get(base + src[1]); err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != media.typ {
+			t.Errorf("%s: %v %v", src[1], resp, err)
+		} else {
+			resp.Body.Close()
+		}
+	}
+	if !strings.Contains(ru, "Видеопривет Пусану") || !strings.Contains(ru, "Солнце над морем") {
+		t.Error("the Russian call page lacks the texts of the photo and video messages")
+	}
 	_, ko := b.get(strings.Replace(link[1], "/ru/", "/ko/", 1))
 	if !regexp.MustCompile(`(?s)부산의 친구 여러분!.{0,400}?<span class="badge">번역</span>`).MatchString(ko) {
 		t.Error("the Korean call page lacks the marked translation")
@@ -49,6 +70,11 @@ func TestDemoMessages(t *testing.T) {
 	waiting := queue[start:end]
 	if !strings.Contains(waiting, "Привет из Владивостока") || strings.Contains(waiting, "Держитесь") {
 		t.Error("the queue's waiting part is not the one waiting message")
+	}
+	// The video message's sender agreed to the compiled video: the compilation form offers it.
+	_, comp := b.get(strings.Replace(link[1], "/ru/messages/", "/admin/messages/", 1) + "/compilations?lang=en")
+	if !strings.Contains(comp, "Дмитрий") {
+		t.Error("the compilation form does not offer the demo's video message")
 	}
 	stop()
 	_, stdout, stop = startServe(t, args...)

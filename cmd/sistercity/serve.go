@@ -52,6 +52,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := loadVideoDemo(ctx, d, store, cfg.DataDir, log); err != nil {
 			return err
 		}
+		if err := loadMessagesMediaDemo(ctx, d, store, cfg.DataDir, log); err != nil {
+			return err
+		}
 	}
 	if cfg.BaseURL == "" {
 		log.Info("no --base-url: links in feeds and OpenGraph use the address each request reached the server at, not its Host header")

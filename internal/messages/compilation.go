@@ -28,14 +28,16 @@ type Compilation struct {
 	StaleMessage int64
 	CreatedAt    time.Time
 	Messages     []int64 // in order
+	// IntroID and OutroID are videos of the office's own put first and last, 0 when none.
+	IntroID, OutroID int64
 }
 
-// CreateCompilation records a compilation of messages ids (in order) of call callID, waiting
-// for its job.
-func CreateCompilation(ctx context.Context, tx *sql.Tx, callID int64, ids []int64, now time.Time) (*Compilation, error) {
-	c := &Compilation{CallID: callID, Status: CompilationWaiting, CreatedAt: now.UTC(), Messages: ids}
-	if err := tx.QueryRowContext(ctx, "INSERT INTO message_compilations (call_id, status, created_at) VALUES ($1, $2, $3) RETURNING id",
-		callID, c.Status, c.CreatedAt).Scan(&c.ID); err != nil {
+// CreateCompilation records a compilation of messages ids (in order) of call callID, between
+// videos intro and outro (0 for none), waiting for its job.
+func CreateCompilation(ctx context.Context, tx *sql.Tx, callID int64, ids []int64, intro, outro int64, now time.Time) (*Compilation, error) {
+	c := &Compilation{CallID: callID, Status: CompilationWaiting, CreatedAt: now.UTC(), Messages: ids, IntroID: intro, OutroID: outro}
+	if err := tx.QueryRowContext(ctx, "INSERT INTO message_compilations (call_id, status, created_at, intro_video_id, outro_video_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		callID, c.Status, c.CreatedAt, nullID(intro), nullID(outro)).Scan(&c.ID); err != nil {
 		return nil, fmt.Errorf("messages: create compilation: %w", err)
 	}
 	for i, id := range ids {
@@ -47,16 +49,41 @@ func CreateCompilation(ctx context.Context, tx *sql.Tx, callID int64, ids []int6
 	return c, nil
 }
 
-const compilationColumns = "id, call_id, video_id, status, failure, stale_message, created_at"
+const compilationColumns = "id, call_id, video_id, status, failure, stale_message, created_at, intro_video_id, outro_video_id"
 
 func scanCompilation(row interface{ Scan(...any) error }) (*Compilation, error) {
 	var c Compilation
-	var vid, stale sql.NullInt64
-	if err := row.Scan(&c.ID, &c.CallID, &vid, &c.Status, &c.Failure, &stale, &c.CreatedAt); err != nil {
+	var vid, stale, intro, outro sql.NullInt64
+	if err := row.Scan(&c.ID, &c.CallID, &vid, &c.Status, &c.Failure, &stale, &c.CreatedAt, &intro, &outro); err != nil {
 		return nil, err
 	}
-	c.VideoID, c.StaleMessage = vid.Int64, stale.Int64
+	c.VideoID, c.StaleMessage, c.IntroID, c.OutroID = vid.Int64, stale.Int64, intro.Int64, outro.Int64
 	return &c, nil
+}
+
+// nullID is id for a column that holds NULL for none.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// MessageVideos returns the ids of the videos that are citizens' messages: not the office's own.
+func MessageVideos(ctx context.Context, q db.Querier) (map[int64]bool, error) {
+	ids, err := db.Collect(ctx, q, "SELECT video_id FROM citizen_messages WHERE video_id IS NOT NULL", nil,
+		func(row interface{ Scan(...any) error }) (int64, error) {
+			var id int64
+			return id, row.Scan(&id)
+		})
+	if err != nil {
+		return nil, fmt.Errorf("messages: message videos: %w", err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // GetCompilation returns one compilation with its messages in order.

@@ -26,7 +26,9 @@ import (
 // R128, ffmpeg's loudnorm) with a name card in the partners' languages over its first seconds;
 // the parts are joined, the result is attached as the source of a new draft video and processed
 // like any other, and the video gets a WebVTT chapters track per language (one chapter per
-// message) and subtitle tracks that begin with the messages' texts.
+// message) and subtitle tracks that begin with the messages' texts. The editor may put a
+// processed video of the office's own first (intro) and last (outro): normalised the same way
+// without a card, each is a chapter of its own ("messages3.text.intro", "messages3.text.outro").
 
 // CompileArgs is the job that makes compilation CompilationID.
 type CompileArgs struct {
@@ -56,7 +58,8 @@ type CompileDeps struct {
 	// are those the name cards are written in (the partners').
 	Langs, CardLangs []string
 	// Text gives a catalog string in a language: "messages2.text.chapter", "messages2.text.card",
-	// "messages2.text.compilation_title", "messages.anonymous".
+	// "messages2.text.compilation_title", "messages.anonymous", "messages3.text.intro",
+	// "messages3.text.outro".
 	Text func(lang, key string, args ...any) string
 	// Width and Height override the picture size (tests use a small one).
 	Width, Height int
@@ -78,9 +81,11 @@ func RegisterCompile(q *jobs.Queue, deps CompileDeps) error {
 	}))
 }
 
-// compilePart is one message of a compilation, made ready.
+// compilePart is one message of a compilation, or its intro or outro, made ready.
 type compilePart struct {
-	m        *Message
+	m *Message
+	// end is "intro" or "outro" for those, "" for a message.
+	end      string
 	file     string
 	duration time.Duration
 }
@@ -117,6 +122,39 @@ func Compile(ctx context.Context, deps CompileDeps, id int64) error {
 	}
 	defer os.RemoveAll(tmp)
 	var parts []compilePart
+	// end makes the intro or the outro, video vid, a part; ok false when the compilation failed.
+	end := func(name string, vid int64) (ok bool, err error) {
+		v, err := video.Get(ctx, deps.DB.R, vid)
+		if err != nil {
+			return false, err
+		}
+		if !v.Processed() {
+			return false, fail(fmt.Sprintf("the %s, video %d, is not processed", name, vid))
+		}
+		src, err := video.LocalFile(ctx, deps.Store, v.Best().Key, filepath.Join(tmp, name+"-src.mp4"))
+		if err != nil {
+			return false, err
+		}
+		info, err := media.Probe(ctx, src)
+		if err != nil {
+			return false, fail(fmt.Sprintf("the %s, video %d: %v", name, vid, err))
+		}
+		out := filepath.Join(tmp, name+".mp4")
+		if err := runFFmpeg(ctx, NormalizeArgs(src, "", out, len(info.Audio) > 0, info.Duration, deps.Width, deps.Height)); err != nil {
+			return false, fail(fmt.Sprintf("the %s: %v", name, err))
+		}
+		pi, err := media.Probe(ctx, out)
+		if err != nil {
+			return false, err
+		}
+		parts = append(parts, compilePart{end: name, file: out, duration: pi.Duration})
+		return true, nil
+	}
+	if c.IntroID != 0 {
+		if ok, err := end("intro", c.IntroID); !ok || err != nil {
+			return err
+		}
+	}
 	for i, mid := range c.Messages {
 		m, err := GetMessage(ctx, deps.DB.R, mid)
 		if err != nil {
@@ -153,6 +191,11 @@ func Compile(ctx context.Context, deps CompileDeps, id int64) error {
 			return err
 		}
 		parts = append(parts, compilePart{m: m, file: out, duration: pi.Duration})
+	}
+	if c.OutroID != 0 {
+		if ok, err := end("outro", c.OutroID); !ok || err != nil {
+			return err
+		}
 	}
 	list := filepath.Join(tmp, "parts.txt")
 	var b strings.Builder
@@ -207,10 +250,18 @@ func addTracks(ctx context.Context, tx *sql.Tx, deps CompileDeps, vid int64, lan
 	chapters := &subtitle.Track{}
 	subs := &subtitle.Track{}
 	var at time.Duration
+	n := 0 // messages so far
 	for i, p := range parts {
 		ch := subtitle.NewCue()
 		ch.ID, ch.Start, ch.End = strconv.Itoa(i+1), at, at+p.duration
-		ch.Text = deps.Text(lang, "messages2.text.chapter", "number", i+1, "name", who(deps, lang, p.m))
+		if p.m == nil {
+			ch.Text = deps.Text(lang, "messages3.text."+p.end)
+			chapters.Cues = append(chapters.Cues, ch)
+			at += p.duration
+			continue
+		}
+		n++
+		ch.Text = deps.Text(lang, "messages2.text.chapter", "number", n, "name", who(deps, lang, p.m))
 		chapters.Cues = append(chapters.Cues, ch)
 		body, _, _ := p.m.In(lang)
 		sc := subtitle.NewCue()
@@ -262,8 +313,9 @@ func who(deps CompileDeps, lang string, m *Message) string {
 
 // NormalizeArgs are the arguments of the ffmpeg run that brings a message's video to the
 // compilation's picture (w×h, letterboxed, compileFPS) and sound (48 kHz stereo at -16 LUFS,
-// EBU R128), with its name card (read from the file card) over the first seconds. A video
-// without sound gets silence of its duration, so that every part has the same streams.
+// EBU R128), with its name card (read from the file card, none when card is "") over the first
+// seconds. A video without sound gets silence of its duration, so that every part has the same
+// streams.
 func NormalizeArgs(in, card, out string, audio bool, duration time.Duration, w, h int) []string {
 	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", in}
 	if !audio {
@@ -272,9 +324,13 @@ func NormalizeArgs(in, card, out string, audio bool, duration time.Duration, w, 
 			"-i", fmt.Sprintf("anullsrc=r=%d:cl=stereo", compileSampleRate))
 	}
 	size := max(h/18, 10)
-	vf := fmt.Sprintf("[0:v]scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=%d,format=yuv420p,"+
-		"drawtext=font='%s':textfile='%s':fontsize=%d:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=%d:x=(w-text_w)/2:y=h-text_h-%d:enable='lt(t,%d)'[v]",
-		w, h, w, h, compileFPS, media.DefaultBurnFont, filterPath(card), size, size/2, size, cardSeconds)
+	vf := fmt.Sprintf("[0:v]scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=%d,format=yuv420p",
+		w, h, w, h, compileFPS)
+	if card != "" {
+		vf += fmt.Sprintf(",drawtext=font='%s':textfile='%s':fontsize=%d:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=%d:x=(w-text_w)/2:y=h-text_h-%d:enable='lt(t,%d)'",
+			media.DefaultBurnFont, filterPath(card), size, size/2, size, cardSeconds)
+	}
+	vf += "[v]"
 	a := "0:a:0"
 	if !audio {
 		a = "1:a"

@@ -87,7 +87,7 @@ func CheckVideo(ctx context.Context, q db.Querier, c *Call, m *Message) error {
 	if !v.Processed() {
 		return ErrVideoNotReady
 	}
-	if v.Duration > time.Duration(c.videoSeconds())*time.Second+500*time.Millisecond {
+	if v.Duration > c.MaxVideoDuration() {
 		return ErrVideoTooLong
 	}
 	return nil
@@ -113,6 +113,25 @@ func dropVideo(ctx context.Context, tx *sql.Tx, m *Message) (int64, error) {
 func RestoreUploadToken(ctx context.Context, tx *sql.Tx, id int64, token string) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE citizen_messages SET upload_token_hash = $1 WHERE id = $2 AND video_id IS NOT NULL", hashToken(token), id); err != nil {
 		return fmt.Errorf("messages: restore upload token of %d: %w", id, err)
+	}
+	return nil
+}
+
+// MaxVideoDuration is the longest video message c accepts: its limit, and half a second for
+// containers that round their duration up.
+func (c *Call) MaxVideoDuration() time.Duration {
+	return time.Duration(c.videoSeconds())*time.Second + 500*time.Millisecond
+}
+
+// UploadTokenHash is what is kept of an upload capability.
+func UploadTokenHash(token string) string { return hashToken(token) }
+
+// RestoreUploadHash gives message id back the upload capability whose hash is hash
+// (UploadTokenHash), when the file it brought was refused: the sender may choose another.
+func RestoreUploadHash(ctx context.Context, tx *sql.Tx, id int64, hash string) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE citizen_messages SET upload_token_hash = $1 WHERE id = $2 AND video_id IS NOT NULL AND status = $3",
+		hash, id, StatusWaiting); err != nil {
+		return fmt.Errorf("messages: restore upload capability of %d: %w", id, err)
 	}
 	return nil
 }

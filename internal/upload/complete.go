@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -116,6 +117,20 @@ func (h *Handler) complete(ctx context.Context, id string) error {
 		return errProcessing
 	}
 	previous := v.SourceKey
+	if previous != key && h.o.Check != nil {
+		err := h.o.Check(ctx, vid, info.MetaData[MetaCheck], func() (io.ReadCloser, error) { return h.sp.open(ctx, info) })
+		var pe *problem.Error
+		if errors.As(err, &pe) {
+			h.o.Log.Info("upload: finished upload refused by its check; deleted", "upload", id, "video", vid, "reason", pe.Msg.Key)
+			if err := h.discard(ctx, id); err != nil {
+				return err
+			}
+			return pe
+		}
+		if err != nil {
+			return fmt.Errorf("upload: check %s: %w", id, err)
+		}
+	}
 	if previous != key {
 		if err := h.store(ctx, info, key); err != nil {
 			return err
@@ -312,7 +327,8 @@ func (h *Handler) Sweep(ctx context.Context) error {
 	var errs []error
 	for _, info := range pending {
 		if info.Offset == info.Size {
-			if err := h.completeLocked(ctx, info.ID); err != nil && !errors.Is(err, errProcessing) && !errors.Is(err, errPublished) {
+			var pe *problem.Error
+			if err := h.completeLocked(ctx, info.ID); err != nil && !errors.Is(err, errProcessing) && !errors.As(err, &pe) {
 				errs = append(errs, err)
 			}
 			continue

@@ -42,6 +42,8 @@ import (
 const (
 	MetaVideo    = "video"
 	MetaFilename = "filename"
+	// MetaCheck is a value kept for Options.Check (at most 128 bytes).
+	MetaCheck    = "check"
 	metaUserID   = "user_id"
 	metaUsername = "username"
 )
@@ -93,6 +95,11 @@ type Options struct {
 	Actor func(r *http.Request) *auth.User
 	// Now pins the clock (tests); nil is time.Now.
 	Now func() time.Time
+	// Check judges a finished upload for video vid before it is attached (nil accepts all):
+	// a *problem.Error refuses it, the upload is deleted and the client that sent its last
+	// byte hears why. open reads the upload; hash is the value the upload's metadata keeps
+	// under MetaCheck, given at creation by the one who forwarded it.
+	Check func(ctx context.Context, vid int64, hash string, open func() (io.ReadCloser, error)) error
 }
 
 // Bucket is an S3 bucket that keeps unfinished uploads: the media bucket (blob.S3Bucket).
@@ -284,6 +291,9 @@ func (h *Handler) admit(r *http.Request) error {
 		return err
 	}
 	clean := map[string]string{MetaVideo: strconv.FormatInt(vid, 10), MetaFilename: name}
+	if c := meta[MetaCheck]; c != "" && len(c) <= 128 {
+		clean[MetaCheck] = c
+	}
 	if u != nil {
 		clean[metaUserID], clean[metaUsername] = strconv.FormatInt(u.ID, 10), u.Username
 	}

@@ -53,6 +53,33 @@ type compilationRow struct {
 	Stale  string
 }
 
+// compileEnd is a video the editor may put first or last in a compilation.
+type compileEnd struct {
+	ID    int64
+	Title string
+}
+
+// compileEnds are the videos that may open or close a compilation: the office's own processed
+// videos (not citizens' messages), the newest first.
+func (s *Server) compileEnds(r *http.Request, lang string) ([]compileEnd, error) {
+	ctx := r.Context()
+	vs, _, err := video.List(ctx, s.db.R, video.Filter{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	mine, err := messages.MessageVideos(ctx, s.db.R)
+	if err != nil {
+		return nil, err
+	}
+	var out []compileEnd
+	for _, v := range vs {
+		if v.Processed() && !mine[v.ID] {
+			out = append(out, compileEnd{ID: v.ID, Title: v.Title(lang)})
+		}
+	}
+	return out, nil
+}
+
 // compileCandidates are the call's approved video messages with consent to the video and a
 // processed video, in the call's order.
 func (s *Server) compileCandidates(r *http.Request, callID int64) ([]*messages.Message, error) {
@@ -115,14 +142,20 @@ func (s *Server) compilations(w http.ResponseWriter, r *http.Request) {
 		}
 		list = append(list, compileCandidate{M: m, Name: name})
 	}
+	ends, err := s.compileEnds(r, p.Lang)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	showNotice(p, r, noticeSet{"started": "messages2.compile.started"})
 	p.Data = struct {
 		Call       *messages.Call
 		Title      string
 		Candidates []compileCandidate
+		Ends       []compileEnd
 		Rows       []compilationRow
 		CanEdit    bool
-	}{c, c.Text(p.Lang).Title, list, rows, p.User.Role.AtLeast(auth.RoleEditor)}
+	}{c, c.Text(p.Lang).Title, list, ends, rows, p.User.Role.AtLeast(auth.RoleEditor)}
 	s.render(w, r, http.StatusOK, "admin/message-compile", p)
 }
 
@@ -165,13 +198,37 @@ func (s *Server) compile(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, problem.New(http.StatusUnprocessableEntity, "messages2.compile.nothing"))
 		return
 	}
+	// The intro and the outro, each one of the videos the form offers, or none.
+	var intro, outro int64
+	if r.PostFormValue("intro") != "" || r.PostFormValue("outro") != "" {
+		ends, err := s.compileEnds(r, "")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, f := range []struct {
+			name string
+			id   *int64
+		}{{"intro", &intro}, {"outro", &outro}} {
+			v := r.PostFormValue(f.name)
+			if v == "" {
+				continue
+			}
+			vid, ok := parseID(v)
+			if !ok || !slices.ContainsFunc(ends, func(e compileEnd) bool { return e.ID == vid }) {
+				s.fail(w, r, problem.New(http.StatusUnprocessableEntity, "messages3.error."+f.name))
+				return
+			}
+			*f.id = vid
+		}
+	}
 	slices.SortStableFunc(picks, func(a, b pick) int { return a.order - b.order })
 	ids := make([]int64, len(picks))
 	for i, p := range picks {
 		ids[i] = p.id
 	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		c, err := messages.CreateCompilation(ctx, tx, id, ids, s.now())
+		c, err := messages.CreateCompilation(ctx, tx, id, ids, intro, outro, s.now())
 		if err != nil {
 			return err
 		}
@@ -179,7 +236,7 @@ func (s *Server) compile(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		return auth.Audit(ctx, tx, userFrom(r), auth.ActionCreate, auth.EntityMessageCall, id, nil,
-			map[string]any{"compilation": c.ID, "messages": ids})
+			map[string]any{"compilation": c.ID, "messages": ids, "intro": intro, "outro": outro})
 	})
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {

@@ -88,6 +88,8 @@ func newUploadHandler(cfg config.Config, d *db.DB, store blob.Store, q *jobs.Que
 		// What one user's unfinished uploads may reserve, and how long one may receive nothing.
 		ReservePerUser: cfg.UploadReservePerUser,
 		IdleExpiry:     cfg.UploadIdleExpiry,
+		// A citizen's video message is probed before it is kept.
+		Check: messageUploadCheck(d, filepath.Join(cfg.DataDir, "tmp")),
 	})
 }
 

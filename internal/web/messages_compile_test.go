@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -134,5 +135,109 @@ func TestMessagesCompilation(t *testing.T) {
 	}
 	if _, body := e.editor.get(page); !strings.Contains(body, fmt.Sprintf("message %d withdrew", ids[0])) {
 		t.Errorf("the compilations page does not name the withdrawn message")
+	}
+}
+
+// An intro, a processed video of the office's own picked on the form, comes first as a
+// chapter of its own: the compilation has one more chapter and lasts longer than without it.
+// A message's video is not offered as an intro.
+func TestMessagesCompilationIntro(t *testing.T) {
+	t.Parallel()
+	e, call := videoMessageEnv(t)
+	ctx := context.Background()
+	visitor := e.client()
+	status, token := e.sendVideoMessage(visitor, "ru", call, "Послание с вступлением")
+	m := lastMessage(t, e, call)
+	e.uploadMessageVideo(e.publicTus(visitor, status), call, token, tinyClip(t, time.Second, false))
+	if v := e.processMessageVideo(m.ID); !v.Processed() {
+		t.Fatalf("message video not processed: %q", v.Failure)
+	}
+	if resp, _ := e.editor.post(fmt.Sprintf("/admin/messages/%d/queue/%d/approve", call, m.ID), nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %d", resp.StatusCode)
+	}
+	m = lastMessage(t, e, call)
+
+	// The office's intro: a video of its own, processed.
+	intro := e.uploadVideo(video.StateDraft)
+	key := video.SourceKey(intro.ID, "intro.mp4")
+	if err := e.srv.docs.Put(ctx, key, strings.NewReader(string(tinyClip(t, 1500*time.Millisecond, true)))); err != nil {
+		t.Fatal(err)
+	}
+	e.inTx(func(tx *sql.Tx) error { return video.AttachSource(ctx, tx, intro.ID, key) })
+	deps := video.Deps{DB: e.db, Store: e.srv.docs, WorkDir: t.TempDir(), Encoder: media.X264{Preset: "ultrafast"}, Heights: []int{180}}
+	if err := video.ProcessVideo(ctx, deps, intro.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	page := fmt.Sprintf("/admin/messages/%d/compilations", call)
+	_, body := e.editor.get(page)
+	if !strings.Contains(body, fmt.Sprintf(`<option value="%d">`, intro.ID)) || strings.Contains(body, fmt.Sprintf(`<option value="%d">`, m.VideoID)) {
+		t.Errorf("the intro's choices are not the office's processed videos alone")
+	}
+	include := url.Values{"include": {itoa64(m.ID)}}
+	if resp, _ := e.editor.post(page, url.Values{"include": include["include"], "intro": {itoa64(m.VideoID)}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a message's video as the intro: %d", resp.StatusCode)
+	}
+	compile := func(form url.Values) (time.Duration, []*track.Track) {
+		t.Helper()
+		if resp, body := e.editor.post(page, form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("compile: %d %s", resp.StatusCode, body)
+		}
+		cs, err := messages.Compilations(ctx, e.db.R, call)
+		if err != nil || len(cs) == 0 {
+			t.Fatal(err)
+		}
+		deps := CompileDeps(e.srv.cat, messages.CompileDeps{DB: e.db, Store: e.srv.docs, Queue: e.queue, WorkDir: t.TempDir(), Width: 160, Height: 90})
+		if err := messages.Compile(ctx, deps, cs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		c, err := messages.GetCompilation(ctx, e.db.R, cs[0].ID)
+		if err != nil || c.Status != messages.CompilationReady {
+			t.Fatalf("compilation: %v %+v", err, c)
+		}
+		v, err := video.Get(ctx, e.db.R, c.VideoID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := video.LocalFile(ctx, e.srv.docs, v.SourceKey, filepath.Join(t.TempDir(), "c.mp4"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := media.Probe(ctx, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tracks, err := track.ForVideo(ctx, e.db.R, v.ID, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Duration, tracks
+	}
+	plain, _ := compile(include)
+	long, tracks := compile(url.Values{"include": include["include"], "intro": {itoa64(intro.ID)}})
+	if long < plain+time.Second {
+		t.Errorf("with the intro the compilation lasts %s, without it %s", long, plain)
+	}
+	want := map[string]string{"ko": "인트로", "ru": "Вступление", "en": "Intro"}
+	seen := 0
+	for _, tr := range tracks {
+		st, err := tr.Cues()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch tr.Kind {
+		case subtitle.KindChapters:
+			seen++
+			if len(st.Cues) != 2 || st.Cues[0].Text != want[tr.Lang] || !strings.HasPrefix(st.Cues[1].Text, "1. Мария") || st.Cues[0].End != st.Cues[1].Start {
+				t.Errorf("%s chapters: %+v", tr.Lang, st.Cues)
+			}
+		case subtitle.KindSubtitles:
+			if len(st.Cues) != 1 || st.Cues[0].Text != "Послание с вступлением" || st.Cues[0].Start < time.Second {
+				t.Errorf("%s subtitles: %+v", tr.Lang, st.Cues)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("%d chapters tracks, want ko, ru and en", seen)
 	}
 }

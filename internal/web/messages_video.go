@@ -5,14 +5,18 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tus/tusd/v2/pkg/handler"
 
 	"sistercity/internal/db"
+	"sistercity/internal/media"
 	"sistercity/internal/messages"
 	"sistercity/internal/problem"
 	"sistercity/internal/upload"
@@ -126,8 +130,10 @@ func (s *Server) messageUploadCreate(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "video"
 	}
+	// The capability's hash goes with the upload: a file refused once complete
+	// (checkMessageUpload) gives it back, and the sender may choose another.
 	r.Header.Set("Upload-Metadata", handler.SerializeMetadataHeader(map[string]string{
-		upload.MetaVideo: strconv.FormatInt(m.VideoID, 10), upload.MetaFilename: name}))
+		upload.MetaVideo: strconv.FormatInt(m.VideoID, 10), upload.MetaFilename: name, upload.MetaCheck: messages.UploadTokenHash(token)}))
 	if err := s.db.InTx(ctx, func(tx *sql.Tx) error { return messages.SpendUploadToken(ctx, tx, m.ID) }); err != nil {
 		s.log.Error("message upload: spend token", "err", err)
 		s.uploadRefusal(w, r, problem.New(http.StatusInternalServerError, "error.internal"))
@@ -139,6 +145,81 @@ func (s *Server) messageUploadCreate(w http.ResponseWriter, r *http.Request) {
 			s.log.Error("message upload: restore token", "err", err)
 		}
 	}
+}
+
+// checkMessageUpload judges a finished upload before it is attached (upload.Options.Check):
+// the source of a message's video must be a video, no longer than its call allows. A refused
+// file is deleted by the upload handler, and the message's capability (hash) given back so
+// that the sender may choose another; the sender hears why in their language. The sources of
+// other videos pass.
+func messageUploadCheck(d *db.DB, tmpRoot string) func(ctx context.Context, vid int64, hash string, open func() (io.ReadCloser, error)) error {
+	return func(ctx context.Context, vid int64, hash string, open func() (io.ReadCloser, error)) error {
+		return checkMessageUpload(ctx, d, tmpRoot, vid, hash, open)
+	}
+}
+
+func checkMessageUpload(ctx context.Context, d *db.DB, tmpRoot string, vid int64, hash string, open func() (io.ReadCloser, error)) error {
+	m, err := messages.ByVideo(ctx, d.R, vid)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c, err := messages.GetCall(ctx, d.R, m.CallID)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(tmpRoot, 0o750); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(tmpRoot, "message-"+strconv.FormatInt(m.ID, 10)+"-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	err = copyUpload(f, open, c.MaxVideoBytes)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	info, err := media.Probe(ctx, f.Name())
+	if err == nil {
+		err = info.Check(media.Limits{})
+	}
+	var refusal *problem.Error
+	var me *media.Error
+	switch {
+	case errors.As(err, &me):
+		refusal = problem.New(http.StatusUnprocessableEntity, "messages3.error.not_video")
+	case err != nil:
+		return err
+	case info.Duration > c.MaxVideoDuration():
+		refusal = problem.New(http.StatusUnprocessableEntity, "messages3.error.video_long",
+			"time", int((info.Duration+time.Second-1)/time.Second), "seconds", c.MaxVideoSeconds)
+	default:
+		return nil
+	}
+	if hash != "" {
+		if err := d.InTx(ctx, func(tx *sql.Tx) error { return messages.RestoreUploadHash(ctx, tx, m.ID, hash) }); err != nil {
+			return err
+		}
+	}
+	return refusal
+}
+
+// copyUpload copies the finished upload open reads into f, at most limit bytes (the call's
+// size, checked when the upload began).
+func copyUpload(f *os.File, open func() (io.ReadCloser, error), limit int64) error {
+	rc, err := open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	_, err = io.Copy(f, io.LimitReader(rc, limit))
+	return err
 }
 
 // messageUpload serves the rest of an upload of a message's video of the path's call.

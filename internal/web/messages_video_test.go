@@ -75,6 +75,14 @@ func tokenMeta(token, name string) string {
 // uploadMessageVideo uploads data as the video of the message with capability token.
 func (e *messageEnv) uploadMessageVideo(tc *tusClient, call int64, token string, data []byte) {
 	e.t.Helper()
+	if resp, body, _ := e.sendMessageVideo(tc, call, token, data); resp.StatusCode != http.StatusNoContent {
+		e.t.Fatalf("patch: %d %s", resp.StatusCode, body)
+	}
+}
+
+// sendMessageVideo uploads data in one PATCH and returns its answer and the upload's path.
+func (e *messageEnv) sendMessageVideo(tc *tusClient, call int64, token string, data []byte) (*http.Response, string, string) {
+	e.t.Helper()
 	resp, body := tc.do("POST", fmt.Sprintf("/ru/messages/%d/uploads/", call), map[string]string{
 		"Upload-Length": strconv.Itoa(len(data)), "Upload-Metadata": tokenMeta(token, "moi.mp4")}, nil)
 	if resp.StatusCode != http.StatusCreated {
@@ -84,9 +92,8 @@ func (e *messageEnv) uploadMessageVideo(tc *tusClient, call int64, token string,
 	if !strings.HasPrefix(loc.Path, fmt.Sprintf("/ru/messages/%d/uploads/", call)) {
 		e.t.Fatalf("upload Location %q", loc)
 	}
-	if n := tc.patch(loc.Path, 0, data); n != len(data) {
-		e.t.Fatalf("patch: offset %d of %d", n, len(data))
-	}
+	resp, body = tc.do("PATCH", loc.Path, map[string]string{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, data)
+	return resp, body, loc.Path
 }
 
 // processMessageVideo runs the processing of message id's video, as the queue's worker does.
@@ -196,24 +203,38 @@ func TestMessagesVideo(t *testing.T) {
 	}
 }
 
-// A "video" that is not one fails its processing, cannot be approved, and once rejected
-// leaves no file.
+// A "video" that is not one is refused when its upload completes, in the sender's language,
+// and leaves no file; the capability comes back for another file. Once rejected, the message
+// leaves no video.
 func TestMessagesVideoNotAVideo(t *testing.T) {
 	t.Parallel()
 	e, call := videoMessageEnv(t)
 	visitor := e.client()
 	status, token := e.sendVideoMessage(visitor, "ru", call, "Это не видео.")
 	m := lastMessage(t, e, call)
-	e.uploadMessageVideo(e.publicTus(visitor, status), call, token, []byte("#!/bin/sh\necho this is a script, not a video\n"))
-	if v := e.processMessageVideo(m.ID); v.Processing != video.ProcFailed {
-		t.Fatalf("a script as a video: processing %q", v.Processing)
+	tc := e.publicTus(visitor, status)
+	resp, body, up := e.sendMessageVideo(tc, call, token, []byte("#!/bin/sh\necho this is a script, not a video\n"))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "не удалось прочитать как видео") {
+		t.Fatalf("a script as a video: %d %s", resp.StatusCode, body)
 	}
-	if _, page := visitor.get(status); !strings.Contains(page, "не удалось прочитать") {
-		t.Error("the status page does not say the file is not a video")
+	if resp, _ := tc.do("HEAD", up, nil, nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the refused upload is still there: HEAD %d", resp.StatusCode)
+	}
+	if n := e.videoFiles(m.VideoID); n != 0 {
+		t.Errorf("%d files of the refused video stored", n)
+	}
+	if _, page := visitor.get(status); !strings.Contains(page, "Ожидается файл") {
+		t.Error("the status page does not wait for another file")
+	}
+	// The capability is given back: another file may be sent.
+	resp, _ = tc.do("POST", fmt.Sprintf("/ru/messages/%d/uploads/", call), map[string]string{
+		"Upload-Length": "100", "Upload-Metadata": tokenMeta(token, "again.mp4")}, nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("capability after a refused file: %d", resp.StatusCode)
 	}
 	editor := e.editor
 	if resp, _ := editor.post(fmt.Sprintf("/admin/messages/%d/queue/%d/approve", call, m.ID), nil); resp.StatusCode != http.StatusConflict {
-		t.Errorf("approving a message whose video failed: %d", resp.StatusCode)
+		t.Errorf("approving a message without its video: %d", resp.StatusCode)
 	}
 	if resp, _ := editor.post(fmt.Sprintf("/admin/messages/%d/queue/%d/reject", call, m.ID), url.Values{"reason": {"no video"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("reject: %d", resp.StatusCode)
@@ -227,5 +248,40 @@ func TestMessagesVideoNotAVideo(t *testing.T) {
 	})
 	if left != 0 {
 		t.Error("the rejected message's video row is left")
+	}
+}
+
+// A video longer than the call allows is probed and refused when its upload completes, with
+// its length and the limit in the sender's language, and leaves no file; a short one sent with
+// the same capability afterwards is kept.
+func TestMessagesVideoTooLong(t *testing.T) {
+	t.Parallel()
+	e, call := videoMessageEnv(t)
+	e.inTx(func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(context.Background(), "UPDATE message_calls SET max_video_seconds = 1 WHERE id = $1", call)
+		return err
+	})
+	_, long := testClip(t, 3*time.Second)
+	_, short := testClip(t, time.Second)
+	visitor := e.client()
+	status, token := e.sendVideoMessage(visitor, "ru", call, "Длинное видео.")
+	m := lastMessage(t, e, call)
+	tc := e.publicTus(visitor, status)
+	resp, body, up := e.sendMessageVideo(tc, call, token, long)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "длится 3\u00a0с") || !strings.Contains(body, "не длиннее 1\u00a0с") {
+		t.Fatalf("a 3 s video for a call of 1 s: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := tc.do("HEAD", up, nil, nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the refused upload is still there: HEAD %d", resp.StatusCode)
+	}
+	if n := e.videoFiles(m.VideoID); n != 0 {
+		t.Errorf("%d files of the refused video stored", n)
+	}
+	if v, err := video.Get(context.Background(), e.db.R, m.VideoID); err != nil || v.SourceKey != "" {
+		t.Errorf("the refused video is attached: %v", err)
+	}
+	e.uploadMessageVideo(tc, call, token, short)
+	if v, err := video.Get(context.Background(), e.db.R, m.VideoID); err != nil || v.SourceKey == "" {
+		t.Errorf("the short video is not attached: %v", err)
 	}
 }

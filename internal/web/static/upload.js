@@ -162,7 +162,7 @@ function setUp(form) {
         },
         body: this.file.slice(this.offset, end),
       });
-      if (res.status === 403 || res.status === 409 || res.status === 413) throw await refusal(res);
+      if ([403, 409, 413, 422].includes(res.status)) throw await refusal(res);
       if (res.status !== 204) throw new Error("patch: " + res.status);
       this.offset = Number(res.headers.get("Upload-Offset"));
       this.progress();
