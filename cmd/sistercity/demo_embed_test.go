@@ -244,14 +244,26 @@ func axeBundle(t *testing.T) string {
 // runAxe injects axe-core into the page and fails the test for each violation it reports.
 func runAxe(t *testing.T, ctx context.Context, axe, what string) {
 	t.Helper()
+	runAxeWith(t, ctx, axe, what, "{}")
+}
+
+// runAxeWith is runAxe with axe.run's options, a JavaScript object.
+func runAxeWith(t *testing.T, ctx context.Context, axe, what, options string) {
+	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](axe)); err != nil {
 		t.Fatalf("inject axe-core: %v", err)
 	}
+	rerunAxe(t, ctx, what, options)
+}
+
+// rerunAxe runs axe-core again in a page it was injected into, with axe.run's options.
+func rerunAxe(t *testing.T, ctx context.Context, what, options string) {
+	t.Helper()
 	type violation struct {
 		ID, Help string
 		Nodes    []struct{ HTML string }
 	}
-	vs, err := chromedp.Run(ctx, chromedp.Evaluate[[]violation](`axe.run(document).then((r) => r.violations.map((v) => ({
+	vs, err := chromedp.Run(ctx, chromedp.Evaluate[[]violation](`axe.run(document, `+options+`).then((r) => r.violations.map((v) => ({
 	  id: v.id, help: v.help, nodes: v.nodes.map((n) => ({ html: n.html })) })))`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("axe.run: %v", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"sistercity/internal/polltest"
 )
@@ -194,6 +195,46 @@ func TestDemoChartsLegibleOnPhone(t *testing.T) {
 			t.Errorf("video filters at %d px: %s (fits:inside:rows), want %s…", width, got, want)
 		}
 	}
+	// The tag filter is a pick list of the vocabulary in the page's language, used by keyboard
+	// alone on a phone: Tab reaches it, an arrow picks the first tag, Tab and Enter on the button
+	// show that tag's videos, the address naming the tag by its slug.
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(base+"/ru/videos"),
+		chromedp.WaitVisible(chromedp.ID("video-tag")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.getElementById("video-tag").options].slice(1).map((o) => o.textContent)`))
+	if err != nil || len(labels) == 0 {
+		t.Fatalf("/ru/videos: the tag pick list is empty (%v)", err)
+	}
+	support, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#video-tag option[value="support"]').textContent`))
+	if err != nil || !regexp.MustCompile(`^\p{Cyrillic}`).MatchString(support) {
+		t.Errorf("/ru/videos: the tag support is named %q, not in Russian (%v)", support, err)
+	}
+	for i := 0; ; i++ {
+		if i == 50 {
+			t.Fatal("/ru/videos: Tab does not reach the tag filter")
+		}
+		if err := chromedp.Do(ctx, chromedp.KeyEvent("\t")); err != nil {
+			t.Fatal(err)
+		}
+		if id, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); id == "video-tag" {
+			break
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.ArrowDown)); err != nil {
+		t.Fatal(err)
+	}
+	slug, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("video-tag").value`))
+	if err != nil || slug == "" {
+		t.Fatalf("/ru/videos: the arrow key picked no tag (%v)", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent(kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	waitEval(t, ctx, `String(new URLSearchParams(location.search).get("tag"))`, slug)
+	waitEval(t, ctx, `document.getElementById("video-tag").selectedOptions[0].textContent`, labels[0])
+
 	// Printed, a partner page drops the navigation, the footer and the forms.
 	partner := regexp.MustCompile(`href="/en/partners/(\d+)"[^>]*>Vladivostok<`).FindStringSubmatch(get(t, base+"/en/partners"))
 	if partner == nil {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 
+	"golang.org/x/text/collate"
+
 	"sistercity/internal/auth"
 	"sistercity/internal/i18n"
 	"sistercity/internal/langtext"
@@ -61,6 +63,27 @@ func tagLabel(l *i18n.Localizer, slug string, labels langtext.Texts) shownText {
 type tagLink struct {
 	Slug  string
 	Label shownText
+}
+
+// tagOptions is the public tag filter's pick list: every tag of the vocabulary by its label in
+// the page's language, in that language's order, and the chosen slug too when an old link names
+// a tag the vocabulary no longer has, so that the filter still shows what it filters by.
+func (s *Server) tagOptions(ctx context.Context, l *i18n.Localizer, chosen string) ([]tagLink, error) {
+	tags, err := video.Tags(ctx, s.db.R)
+	if err != nil {
+		return nil, err
+	}
+	chosen = video.NormalizeTag(chosen)
+	var out []tagLink
+	for _, t := range tags {
+		out = append(out, tagLink{Slug: t.Slug, Label: tagLabel(l, t.Slug, t.Labels)})
+	}
+	if chosen != "" && !slices.ContainsFunc(tags, func(t video.Tag) bool { return t.Slug == chosen }) {
+		out = append(out, tagLink{Slug: chosen, Label: tagLabel(l, chosen, nil)})
+	}
+	col := collate.New(l.Tag())
+	slices.SortStableFunc(out, func(a, b tagLink) int { return col.CompareString(a.Label.Text, b.Label.Text) })
+	return out, nil
 }
 
 // tagRow is one tag of the vocabulary page: its slug and a field per language.

@@ -116,11 +116,13 @@ func (s *Server) videoCities(ctx context.Context) (map[int64]*register.City, err
 }
 
 type videoIndexData struct {
-	Cards      []videoCard
-	Total      int
-	Cities     []cityOption
-	CityID     int64
-	Tag        string
+	Cards  []videoCard
+	Total  int
+	Cities []cityOption
+	CityID int64
+	Tag    string
+	// Tags is the tag filter's pick list: the vocabulary, named in the page's language.
+	Tags       []tagLink
 	Query      string
 	Hits       []transcriptHit
 	Page, Last int
@@ -145,7 +147,7 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 		// Bad filter values are ignored rather than refused: they come from old links.
 		cityID, _ := strconv.ParseInt(q.Get("city"), 10, 64)
 		f.CityID = max(cityID, 0)
-		f.Tag = strings.TrimSpace(q.Get("tag"))
+		f.Tag = video.NormalizeTag(q.Get("tag"))
 		if len([]rune(f.Tag)) > video.MaxTag {
 			f.Tag = ""
 		}
@@ -204,6 +206,10 @@ func (s *Server) videoIndex(lang string) http.HandlerFunc {
 				seen[c.ID] = true
 				data.Cities = append(data.Cities, cityOption{ID: c.ID, Name: c.Name(lang)})
 			}
+		}
+		if data.Tags, err = s.tagOptions(ctx, p.L, f.Tag); err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		site := p.Site.Name
 		data.Feeds = videoFeedLinks(p.L, "/"+lang+"/videos/feed", p.L.T("feeds.videos.title", "site", site))
