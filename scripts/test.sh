@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the linters (scripts/lint.sh), then every test: the whole suite on SQLite, then again on
 # PostgreSQL, with the browser test in both. Installs what is missing (PostgreSQL, Chromium,
-# fonts, versitygw, nginx for bench/load) and starts a PostgreSQL server when none is running, stopping it afterwards.
+# fonts, versitygw, nginx for bench/load) and starts a PostgreSQL server when none is running,
+# stopping it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh

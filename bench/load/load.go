@@ -336,13 +336,28 @@ func resolve(base, ref string) string {
 
 var csrfToken = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
-// uploadLoop is one editor uploading the clip to a new draft video, again and again, until ctx
-// ends or max uploads (0: no limit) are done; it returns the videos whose upload completed.
+// uploadLoop is one editor uploading the clip to a new draft video and waiting for its
+// processing, again and again, until ctx ends or max uploads (0: no limit) are done; it returns
+// the videos whose upload completed.
 func uploadLoop(ctx context.Context, c *client, o options, clip []byte, n int) []int64 {
 	var done []int64
 	for i := 1; ctx.Err() == nil && (o.maxUploads == 0 || len(done) < o.maxUploads); i++ {
-		if id, ok := uploadOnce(ctx, c, o, clip, fmt.Sprintf("Load test %d.%d", n, i)); ok {
-			done = append(done, id)
+		id, ok := uploadOnce(ctx, c, o, clip, fmt.Sprintf("Load test %d.%d", n, i))
+		if !ok {
+			continue
+		}
+		done = append(done, id)
+		// The upload page then follows the processing, asking the status every 2 s until it
+		// is done, as its script does; the editor uploads the next video after that.
+		for ctx.Err() == nil {
+			ready, failed := processed(ctx, c, []int64{id})
+			if ready == 1 || len(failed) > 0 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(2 * time.Second):
+			}
 		}
 	}
 	return done
@@ -372,7 +387,7 @@ func uploadOnce(ctx context.Context, c *client, o options, clip []byte, title st
 		rest, ok2 := strings.CutSuffix(rest, "?notice=created")
 		var err error
 		if id, err = strconv.ParseInt(rest, 10, 64); !ok || !ok2 || err != nil {
-			return fmt.Errorf("Location %q, want the new video's page", resp.Header.Get("Location"))
+			return fmt.Errorf("redirected to %q, want the new video's page", resp.Header.Get("Location"))
 		}
 		return nil
 	})
@@ -399,7 +414,7 @@ func uploadOnce(ctx context.Context, c *client, o options, clip []byte, title st
 		http.StatusCreated, "", func(resp *http.Response, _ []byte) error {
 			u, err := url.Parse(resp.Header.Get("Location"))
 			if err != nil || !strings.HasPrefix(u.Path, uploadsPath) {
-				return fmt.Errorf("Location %q", resp.Header.Get("Location"))
+				return fmt.Errorf("the new upload's Location is %q", resp.Header.Get("Location"))
 			}
 			path = u.Path
 			return nil
@@ -429,7 +444,7 @@ func uploadOnce(ctx context.Context, c *client, o options, clip []byte, title st
 const uploadsPath = "/admin/uploads/"
 
 // processed asks the status of each video and counts those processed; a failed one is an error.
-func processed(ctx context.Context, c *client, r *report, ids []int64) (ready int, failed []string) {
+func processed(ctx context.Context, c *client, ids []int64) (ready int, failed []string) {
 	for _, id := range ids {
 		var st struct {
 			Processing string `json:"processing"`
@@ -505,12 +520,12 @@ func load(ctx context.Context, o options, d *deployment, clip []byte) (*report, 
 
 	if len(uploaders) > 0 {
 		c := uploaders[0]
-		r.processedEnd, r.failed = processed(ctx, c, r, r.completed)
+		r.processedEnd, r.failed = processed(ctx, c, r.completed)
 		t0 := time.Now()
 		r.processedAll = r.processedEnd
 		for r.processedAll+len(r.failed) < len(r.completed) && time.Since(t0) < o.drain && ctx.Err() == nil {
 			time.Sleep(time.Second)
-			r.processedAll, r.failed = processed(ctx, c, r, r.completed)
+			r.processedAll, r.failed = processed(ctx, c, r.completed)
 		}
 		r.drainWaited = time.Since(t0)
 	}

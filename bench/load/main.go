@@ -15,8 +15,9 @@
 // segments on the next — with a random pause of up to twice -think between turns; and -uploads
 // editors, each signed in as the demo's admin (the password serve prints), creating a draft
 // video through the admin form and uploading a short clip (made once by ffmpeg) to it through
-// the tus endpoint in -chunk PATCH requests with the session's CSRF token, as the upload page's
-// script does, again and again. The worker processes the uploads. Every response is checked
+// the tus endpoint in -chunk PATCH requests with the session's CSRF token, then following the
+// processing on the status route every 2 s until it is done, as the upload page's scripts do,
+// and again with the next video. The worker processes the uploads. Every response is checked
 // (status, Content-Type, ranges and lengths); a run with any error fails.
 //
 // It prints per request kind the requests, requests/s, p50 and p99 latency and errors; how many

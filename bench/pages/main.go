@@ -666,4 +666,3 @@ func pooledP99(rs []result) time.Duration {
 	slices.Sort(all)
 	return benchkit.Percentile(all, 0.99)
 }
-
