@@ -17,6 +17,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binary the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
+
 // sistercityBinary builds the binary once for the tests of this package.
 func sistercityBinary(t *testing.T) string {
 	t.Helper()
