@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs the linters (scripts/lint.sh), then every test: the whole suite on SQLite, then again on
 # PostgreSQL, with the browser test in both. Installs what is missing (PostgreSQL, Chromium,
-# fonts, versitygw) and starts a PostgreSQL server when none is running, stopping it afterwards.
+# fonts, versitygw, nginx for bench/load) and starts a PostgreSQL server when none is running,
+# stopping it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 need_go
-need_pkg chromium:chromium fc-list:fontconfig pg_isready:postgresql-client ffmpeg:ffmpeg ffprobe:ffmpeg lintian:lintian systemd-analyze:systemd xmllint:libxml2-utils
+need_pkg /usr/sbin/nginx:nginx chromium:chromium fc-list:fontconfig pg_isready:postgresql-client ffmpeg:ffmpeg ffprobe:ffmpeg lintian:lintian systemd-analyze:systemd xmllint:libxml2-utils
 # Fonts that cover Hangul and Cyrillic, for the browser test's pages.
 if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then need_pkg /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk; fi
 # versitygw, the real S3 server the storage tests start (internal/blob/blobtest), built once

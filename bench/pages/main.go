@@ -29,11 +29,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -163,7 +160,7 @@ func run(ctx context.Context, o options) error {
 	defer sc.Stop()
 	base := "http://" + sc.Addr
 	time.Sleep(o.settle)
-	memStart, err := procMemory(sc.Cmd.Process.Pid)
+	memStart, err := benchkit.ProcMemory(sc.Cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
@@ -193,7 +190,7 @@ func run(ctx context.Context, o options) error {
 	}
 	var cookie string
 	if slices.Contains(variants, varAdmin) {
-		if cookie, err = signIn(ctx, base, "admin", password); err != nil {
+		if cookie, err = benchkit.SignIn(ctx, base, "admin", password); err != nil {
 			return fmt.Errorf("sign in as the demo admin: %w", err)
 		}
 	}
@@ -276,20 +273,20 @@ func run(ctx context.Context, o options) error {
 		fmt.Println("bytes: what sistercity sent; * = sistercity did not compress (nginx sent the page gzipped by gzip_static).")
 	}
 
-	peak, err := procMemory(sc.Cmd.Process.Pid)
+	peak, err := benchkit.ProcMemory(sc.Cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
 	time.Sleep(o.idle)
-	memEnd, err := procMemory(sc.Cmd.Process.Pid)
+	memEnd, err := benchkit.ProcMemory(sc.Cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("\nresident memory of serve (/proc/PID/status):\n")
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  after start-up with the demo, idle %s:\tVmRSS %.1f MB\tVmHWM %.1f MB\n", o.settle, mb(memStart.rss), mb(memStart.hwm))
-	fmt.Fprintf(tw, "  at the end of the load:\tVmRSS %.1f MB\tVmHWM %.1f MB\n", mb(peak.rss), mb(peak.hwm))
-	fmt.Fprintf(tw, "  after the load, idle %s:\tVmRSS %.1f MB\tVmHWM %.1f MB\n", o.idle, mb(memEnd.rss), mb(memEnd.hwm))
+	fmt.Fprintf(tw, "  after start-up with the demo, idle %s:\tVmRSS %.1f MB\tVmHWM %.1f MB\n", o.settle, benchkit.MB(memStart.RSS), benchkit.MB(memStart.HWM))
+	fmt.Fprintf(tw, "  at the end of the load:\tVmRSS %.1f MB\tVmHWM %.1f MB\n", benchkit.MB(peak.RSS), benchkit.MB(peak.HWM))
+	fmt.Fprintf(tw, "  after the load, idle %s:\tVmRSS %.1f MB\tVmHWM %.1f MB\n", o.idle, benchkit.MB(memEnd.RSS), benchkit.MB(memEnd.HWM))
 	tw.Flush()
 	fmt.Printf("load average after: %s\n", benchkit.LoadAvg())
 	return nil
@@ -454,68 +451,6 @@ func gunzip(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	return io.ReadAll(zr)
-}
-
-var hiddenInput = regexp.MustCompile(`<input[^>]*type="hidden"[^>]*>`)
-var attr = regexp.MustCompile(`(name|value)="([^"]*)"`)
-
-// signIn signs in through the sign-in form, as a browser does — the form's hidden fields (its
-// CSRF token) and whatever cookies it set go back with the POST — and returns the Cookie header
-// of the signed-in session, checked on /admin/.
-func signIn(ctx context.Context, base, username, password string) (string, error) {
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Transport: &http.Transport{Proxy: nil},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	defer c.CloseIdleConnections()
-	body, _, err := get(ctx, c, base+"/admin/sign-in", "", "")
-	if err != nil {
-		return "", err
-	}
-	form := url.Values{}
-	for _, in := range hiddenInput.FindAll(body, -1) {
-		var name, value string
-		for _, m := range attr.FindAllSubmatch(in, -1) {
-			if string(m[1]) == "name" {
-				name = html.UnescapeString(string(m[2]))
-			} else {
-				value = html.UnescapeString(string(m[2]))
-			}
-		}
-		if name != "" {
-			form.Set(name, value)
-		}
-	}
-	form.Set("username", username)
-	form.Set("password", password)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/admin/sign-in", strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", base)
-	resp, err := c.Do(req)
-	if err != nil {
-		return "", err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		return "", fmt.Errorf("POST /admin/sign-in: status %d, want 303", resp.StatusCode)
-	}
-	u, _ := url.Parse(base)
-	var parts []string
-	for _, ck := range jar.Cookies(u) {
-		parts = append(parts, ck.Name+"="+ck.Value)
-	}
-	cookie := strings.Join(parts, "; ")
-	// Signed in: /admin/ answers 200 rather than sending to the sign-in form.
-	plain := &http.Client{Transport: &http.Transport{Proxy: nil},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	defer plain.CloseIdleConnections()
-	if _, _, err := get(ctx, plain, base+"/admin/", "", cookie); err != nil {
-		return "", fmt.Errorf("after signing in: %w", err)
-	}
-	return cookie, nil
 }
 
 // nginxConf serves the saved bytes at the pages' own paths: one server for the anonymous bytes
@@ -731,44 +666,3 @@ func pooledP99(rs []result) time.Duration {
 	slices.Sort(all)
 	return benchkit.Percentile(all, 0.99)
 }
-
-// memory is a process's resident set now (VmRSS) and at its highest (VmHWM), in kB.
-type memory struct{ rss, hwm int64 }
-
-func procMemory(pid int) (memory, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return memory{}, err
-	}
-	return parseStatus(string(b))
-}
-
-// parseStatus reads VmRSS and VmHWM from the text of /proc/PID/status.
-func parseStatus(s string) (memory, error) {
-	var m memory
-	for line := range strings.Lines(s) {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok || (k != "VmRSS" && k != "VmHWM") {
-			continue
-		}
-		f := strings.Fields(v)
-		if len(f) != 2 || f[1] != "kB" {
-			return memory{}, fmt.Errorf("/proc status: %q", line)
-		}
-		n, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil {
-			return memory{}, fmt.Errorf("/proc status: %q", line)
-		}
-		if k == "VmRSS" {
-			m.rss = n
-		} else {
-			m.hwm = n
-		}
-	}
-	if m.rss == 0 || m.hwm == 0 {
-		return memory{}, errors.New("/proc status: no VmRSS or VmHWM")
-	}
-	return m, nil
-}
-
-func mb(kb int64) float64 { return float64(kb) / 1024 }
