@@ -56,6 +56,8 @@ else
 fi
 
 export CI="${CI:-}"
+# Tests that need PostgreSQL whatever the pass (bench/load's two topologies) find it here.
+export SISTERCITY_TEST_POSTGRES_URL="$pg_url"
 # The passes' logs; SISTERCITY_TEST_LOGS moves them so that two checkouts can test at once.
 logs=${SISTERCITY_TEST_LOGS:-/tmp}
 # go test's bound on one package; test-stress.sh raises it, since the load it adds makes every

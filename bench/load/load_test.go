@@ -64,7 +64,13 @@ func (w logWriter) Write(p []byte) (int, error) {
 func TestLoadSmoke(t *testing.T) {
 	t.Parallel()
 	bin := sistercityBinary(t)
-	dbURL := os.Getenv("SISTERCITY_TEST_DATABASE_URL")
+	// The PostgreSQL topology needs PostgreSQL in every pass of make test, the SQLite one too:
+	// scripts/test.sh gives the server it uses (perhaps one it started) in
+	// SISTERCITY_TEST_POSTGRES_URL.
+	dbURL := os.Getenv("SISTERCITY_TEST_POSTGRES_URL")
+	if dbURL == "" {
+		dbURL = os.Getenv("SISTERCITY_TEST_DATABASE_URL")
+	}
 	if dbURL == "" {
 		dbURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 	}
