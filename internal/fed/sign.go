@@ -2,6 +2,7 @@ package fed
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -43,6 +44,12 @@ func (s *Service) sign(ctx context.Context, req *http.Request, body []byte) erro
 	if err != nil {
 		return err
 	}
+	return s.signWith(key, req, body)
+}
+
+// signWith is sign with key, read once by the caller (a batch of deliveries signs each of its
+// requests with the key it read at its start).
+func (s *Service) signWith(key *rsa.PrivateKey, req *http.Request, body []byte) error {
 	headers := getHeaders
 	if body != nil {
 		headers = postHeaders
