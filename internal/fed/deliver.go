@@ -59,6 +59,9 @@ type DeliverArgs struct {
 	// Tried is how many attempts a batch made for this inbox before it split it off into a
 	// job of its own (DeliverBatchArgs); the log counts them with this job's.
 	Tried int `json:"tried,omitempty"`
+	// KeyID is the key id the POST is signed under: the city's ("") or that of the channel or
+	// its account, when the activity is theirs (the Accept of a follow of the channel).
+	KeyID string `json:"key_id,omitempty"`
 }
 
 // Kind names the job.
@@ -78,6 +81,7 @@ type DeliverBatchArgs struct {
 	Activity json.RawMessage `json:"activity"`
 	VideoID  int64           `json:"video_id,omitempty"`
 	Ref      string          `json:"ref,omitempty"`
+	KeyID    string          `json:"key_id,omitempty"`
 }
 
 // Kind names the job.
@@ -180,10 +184,12 @@ func partnerHost(ctx context.Context, q db.Querier, host string) (bool, error) {
 // Deliver enqueues activity to each inbox in tx: the distinct inboxes, a host's together in
 // batches (DeliverBatchArgs) of up to batchSize, a host with one inbox in a DeliverArgs job.
 func (s *Service) Deliver(ctx context.Context, tx *sql.Tx, activity any, inboxes []string) error {
-	return s.deliverAll(ctx, tx, activity, inboxes, 0, "")
+	return s.deliverAll(ctx, tx, activity, inboxes, 0, "", "")
 }
 
-func (s *Service) deliverAll(ctx context.Context, tx *sql.Tx, activity any, inboxes []string, videoID int64, ref string) error {
+// deliverAll is Deliver of video videoID's activity ref (0 and "" for others), signed under
+// keyID ("" for the city's key id).
+func (s *Service) deliverAll(ctx context.Context, tx *sql.Tx, activity any, inboxes []string, videoID int64, ref, keyID string) error {
 	if s.queue == nil {
 		return errors.New("fed: deliver: no job queue")
 	}
@@ -201,9 +207,9 @@ func (s *Service) deliverAll(ctx context.Context, tx *sql.Tx, activity any, inbo
 			continue // a rejected server gets nothing from us
 		}
 		if len(batch) == 1 {
-			many = append(many, jobs.Many{Args: DeliverArgs{Inbox: batch[0], Activity: b, VideoID: videoID, Ref: ref}})
+			many = append(many, jobs.Many{Args: DeliverArgs{Inbox: batch[0], Activity: b, VideoID: videoID, Ref: ref, KeyID: keyID}})
 		} else {
-			many = append(many, jobs.Many{Args: DeliverBatchArgs{Inboxes: batch, Activity: b, VideoID: videoID, Ref: ref}})
+			many = append(many, jobs.Many{Args: DeliverBatchArgs{Inboxes: batch, Activity: b, VideoID: videoID, Ref: ref, KeyID: keyID}})
 		}
 	}
 	// One insert of all the jobs: one statement per job made a fan-out to 1,000 followers
@@ -282,7 +288,7 @@ func (s *Service) fanout(ctx context.Context, tx *sql.Tx, activity any, videoID 
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("fed: fanout: %w", err)
 	}
-	return s.deliverAll(ctx, tx, activity, inboxes, videoID, ref)
+	return s.deliverAll(ctx, tx, activity, inboxes, videoID, ref, "")
 }
 
 // deliver makes one attempt. A 4xx other than 408 and 429 will not change on retry: the job
@@ -306,7 +312,7 @@ func (s *Service) deliver(ctx context.Context, a DeliverArgs) error {
 	if err != nil {
 		return err
 	}
-	err = s.post(ctx, key, a.Inbox, a.Activity)
+	err = s.post(ctx, key, a.KeyID, a.Inbox, a.Activity)
 	switch {
 	case err == nil:
 		if !recorded {
@@ -320,9 +326,9 @@ func (s *Service) deliver(ctx context.Context, a DeliverArgs) error {
 	return err
 }
 
-// post signs activity with key and POSTs it to inbox: nil for a 2xx, jobs.Permanent for an
+// post signs activity with key under keyID (see signWith) and POSTs it to inbox: nil for a 2xx, jobs.Permanent for an
 // answer that will not change (a 4xx other than 408 and 429), another error to retry.
-func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, inbox string, activity []byte) error {
+func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, keyID, inbox string, activity []byte) error {
 	host := hostOf(inbox)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, inbox, bytes.NewReader(activity))
 	if err != nil {
@@ -330,7 +336,7 @@ func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, inbox string, a
 	}
 	req.Header.Set("Content-Type", ldContentType)
 	req.Header.Set("User-Agent", "sistercity/"+s.version+" (+"+s.base+"/)")
-	if err := s.signWith(key, req, activity); err != nil {
+	if err := s.signWith(key, keyID, req, activity); err != nil {
 		return err
 	}
 	resp, err := s.client.Do(req)
@@ -385,7 +391,7 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			errs[i] = s.post(ctx, key, inbox, a.Activity)
+			errs[i] = s.post(ctx, key, a.KeyID, inbox, a.Activity)
 		}()
 	}
 	wg.Wait()
@@ -445,7 +451,7 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 			many := make([]jobs.Many, len(again))
 			for i, inbox := range again {
 				many[i] = jobs.Many{
-					Args: DeliverArgs{Inbox: inbox, Activity: a.Activity, VideoID: a.VideoID, Ref: a.Ref, Tried: job.Attempt},
+					Args: DeliverArgs{Inbox: inbox, Activity: a.Activity, VideoID: a.VideoID, Ref: a.Ref, Tried: job.Attempt, KeyID: a.KeyID},
 					Opts: &jobs.InsertOpts{ScheduledAt: at, MaxAttempts: job.MaxAttempts - job.Attempt},
 				}
 			}
