@@ -3,6 +3,7 @@ package fed
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -39,6 +40,13 @@ const unreachableAfter = 7 * 24 * time.Hour
 // perHost bounds the deliveries in flight to one remote host from this process.
 const perHost = 4
 
+// batchSize is the most inboxes of one host a delivery job carries (DeliverBatchArgs): a
+// fan-out to a thousand followers on ten servers is twenty jobs, not a thousand, so the
+// queue's per-job costs (its fetch, the job's completion, the reads of the key, the block
+// list and the host's record) are paid per fifty deliveries. A crash in the middle sends the
+// batch again whole: at most this many inboxes get an activity twice.
+const batchSize = 50
+
 // DeliverArgs is one signed POST of an activity to one inbox.
 type DeliverArgs struct {
 	Inbox    string          `json:"inbox"`
@@ -48,6 +56,12 @@ type DeliverArgs struct {
 	// activity's id.
 	VideoID int64  `json:"video_id,omitempty"`
 	Ref     string `json:"ref,omitempty"`
+	// Tried is how many attempts a batch made for this inbox before it split it off into a
+	// job of its own (DeliverBatchArgs); the log counts them with this job's.
+	Tried int `json:"tried,omitempty"`
+	// KeyID is the key id the POST is signed under: the city's ("") or that of the channel or
+	// its account, when the activity is theirs (the Accept of a follow of the channel).
+	KeyID string `json:"key_id,omitempty"`
 }
 
 // Kind names the job.
@@ -58,13 +72,36 @@ func (DeliverArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: Queue, MaxAttempts: deliveryAttempts}
 }
 
-// Register adds the delivery worker to q. Every process that enqueues deliveries registers it.
+// DeliverBatchArgs is the POST of one activity to up to batchSize inboxes of one host. An
+// inbox that fails where others of the batch succeed goes on in a DeliverArgs job of its own,
+// retried with the queue's backoff, and the batch ends: a retry never reaches the inboxes that
+// already have the activity. When every inbox fails the batch is retried whole.
+type DeliverBatchArgs struct {
+	Inboxes  []string        `json:"inboxes"`
+	Activity json.RawMessage `json:"activity"`
+	VideoID  int64           `json:"video_id,omitempty"`
+	Ref      string          `json:"ref,omitempty"`
+	KeyID    string          `json:"key_id,omitempty"`
+}
+
+// Kind names the job.
+func (DeliverBatchArgs) Kind() string { return "fed.deliver_batch" }
+
+// InsertOpts puts batches on the deliveries' queue.
+func (DeliverBatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: Queue, MaxAttempts: deliveryAttempts}
+}
+
+// Register adds the delivery workers to q. Every process that enqueues deliveries registers
+// them.
 func (s *Service) Register(q *jobs.Queue) error {
-	var slots sync.Map // host → chan struct{}
-	return jobs.Register(q, jobs.WorkFunc[DeliverArgs](func(ctx context.Context, job *jobs.Job[DeliverArgs]) error {
-		host := hostOf(job.Args.Inbox)
+	var slots sync.Map // host → chan struct{}, shared by both kinds of job
+	slot := func(host string) chan struct{} {
 		v, _ := slots.LoadOrStore(host, make(chan struct{}, perHost))
-		sem := v.(chan struct{})
+		return v.(chan struct{})
+	}
+	err := jobs.Register(q, jobs.WorkFunc[DeliverArgs](func(ctx context.Context, job *jobs.Job[DeliverArgs]) error {
+		sem := slot(hostOf(job.Args.Inbox))
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -77,33 +114,52 @@ func (s *Service) Register(q *jobs.Queue) error {
 		}
 		return err
 	}))
+	if err != nil {
+		return err
+	}
+	return jobs.Register(q, jobs.WorkFunc[DeliverBatchArgs](func(ctx context.Context, job *jobs.Job[DeliverBatchArgs]) error {
+		if len(job.Args.Inboxes) == 0 {
+			return nil
+		}
+		return s.deliverBatch(ctx, job, slot(hostOf(job.Args.Inboxes[0])))
+	}))
 }
 
 // logDelivery writes an attempt of a video's delivery to its publication log: reached, to be
 // tried again, or given up (a refusal that will not change, or the last attempt).
 func (s *Service) logDelivery(ctx context.Context, job *jobs.Job[DeliverArgs], err error) {
 	status, detail := publog.StatusOK, "HTTP 2xx"
-	var cancel *river.JobCancelError
 	switch {
 	case err == nil:
-	case errors.As(err, &cancel) || job.Attempt >= job.MaxAttempts:
+	case isPermanent(err) || job.Attempt >= job.MaxAttempts:
 		status, detail = publog.StatusFailed, err.Error()
 	default:
 		status, detail = publog.StatusPending, err.Error()
 	}
 	a := job.Args
-	host := hostOf(a.Inbox)
 	if lerr := s.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
-		channel := publog.ChannelFediverse
-		if partner, err := partnerHost(ctx, tx, host); err != nil {
-			return err
-		} else if partner {
-			channel = publog.ChannelPartner
-		}
-		return publog.RecordDelivery(ctx, tx, a.VideoID, channel, host, a.Ref, job.Attempt, status, detail, s.now())
+		return s.recordDelivery(ctx, tx, a.VideoID, hostOf(a.Inbox), a.Ref, a.Tried+job.Attempt, status, detail)
 	}); lerr != nil {
 		s.log.Warn("fediverse: delivery not logged", "video", a.VideoID, "err", lerr)
 	}
+}
+
+// recordDelivery writes an attempt to host to the publication log of video videoID, as a
+// partner's delivery when host is a partner city's instance.
+func (s *Service) recordDelivery(ctx context.Context, tx *sql.Tx, videoID int64, host, ref string, attempt int, status, detail string) error {
+	channel := publog.ChannelFediverse
+	if partner, err := partnerHost(ctx, tx, host); err != nil {
+		return err
+	} else if partner {
+		channel = publog.ChannelPartner
+	}
+	return publog.RecordDelivery(ctx, tx, videoID, channel, host, ref, attempt, status, detail, s.now())
+}
+
+// isPermanent tells whether err ends a delivery without retry (jobs.Permanent).
+func isPermanent(err error) bool {
+	var cancel *river.JobCancelError
+	return errors.As(err, &cancel)
 }
 
 // partnerHost tells whether host is a partner city's instance: the host of the actor a
@@ -125,12 +181,15 @@ func partnerHost(ctx context.Context, q db.Querier, host string) (bool, error) {
 	return found, nil
 }
 
-// Deliver enqueues activity to each inbox in tx, one job per distinct inbox.
+// Deliver enqueues activity to each inbox in tx: the distinct inboxes, a host's together in
+// batches (DeliverBatchArgs) of up to batchSize, a host with one inbox in a DeliverArgs job.
 func (s *Service) Deliver(ctx context.Context, tx *sql.Tx, activity any, inboxes []string) error {
-	return s.deliverAll(ctx, tx, activity, inboxes, 0, "")
+	return s.deliverAll(ctx, tx, activity, inboxes, 0, "", "")
 }
 
-func (s *Service) deliverAll(ctx context.Context, tx *sql.Tx, activity any, inboxes []string, videoID int64, ref string) error {
+// deliverAll is Deliver of video videoID's activity ref (0 and "" for others), signed under
+// keyID ("" for the city's key id).
+func (s *Service) deliverAll(ctx context.Context, tx *sql.Tx, activity any, inboxes []string, videoID int64, ref, keyID string) error {
 	if s.queue == nil {
 		return errors.New("fed: deliver: no job queue")
 	}
@@ -142,40 +201,55 @@ func (s *Service) deliverAll(ctx context.Context, tx *sql.Tx, activity any, inbo
 	if err != nil {
 		return err
 	}
-	for _, inbox := range hostsInTurn(inboxes) {
-		if bl.Severity(hostOf(inbox)) == SeverityReject {
+	var many []jobs.Many
+	for _, batch := range batchesInTurn(inboxes, batchSize) {
+		if bl.Severity(hostOf(batch[0])) == SeverityReject {
 			continue // a rejected server gets nothing from us
 		}
-		if _, err := s.queue.Insert(ctx, tx, DeliverArgs{Inbox: inbox, Activity: b, VideoID: videoID, Ref: ref}, nil); err != nil {
-			return fmt.Errorf("fed: deliver: %w", err)
+		if len(batch) == 1 {
+			many = append(many, jobs.Many{Args: DeliverArgs{Inbox: batch[0], Activity: b, VideoID: videoID, Ref: ref, KeyID: keyID}})
+		} else {
+			many = append(many, jobs.Many{Args: DeliverBatchArgs{Inboxes: batch, Activity: b, VideoID: videoID, Ref: ref, KeyID: keyID}})
 		}
+	}
+	// One insert of all the jobs: one statement per job made a fan-out to 1,000 followers
+	// spend seconds on SQLite's single write connection (bench/fanout).
+	if err := s.queue.InsertMany(ctx, tx, many); err != nil {
+		return fmt.Errorf("fed: deliver: %w", err)
 	}
 	return nil
 }
 
-// hostsInTurn returns the distinct non-empty inboxes with their hosts taken in turn (a, b, c, a,
-// b, …): the workers then spread over the servers instead of queueing behind one server's bound
-// (perHost) while the others wait.
-func hostsInTurn(inboxes []string) []string {
+// batchesInTurn returns the distinct non-empty inboxes in batches of up to k inboxes of one
+// host, with the hosts taken in turn (a, b, c, a, …): the workers then spread over the servers
+// instead of queueing behind one server's bound (perHost) while the others wait.
+func batchesInTurn(inboxes []string, k int) [][]string {
 	seen := map[string]bool{}
 	var hosts []string
-	byHost := map[string][]string{}
+	byHost := map[string][][]string{}
 	for _, inbox := range inboxes {
 		if inbox == "" || seen[inbox] {
 			continue
 		}
 		seen[inbox] = true
 		h := hostOf(inbox)
-		if byHost[h] == nil {
+		bs := byHost[h]
+		if bs == nil {
 			hosts = append(hosts, h)
 		}
-		byHost[h] = append(byHost[h], inbox)
+		if len(bs) == 0 || len(bs[len(bs)-1]) == k {
+			bs = append(bs, nil)
+		}
+		bs[len(bs)-1] = append(bs[len(bs)-1], inbox)
+		byHost[h] = bs
 	}
-	out := make([]string, 0, len(seen))
-	for i := 0; len(out) < len(seen); i++ {
+	var out [][]string
+	for i, more := 0, true; more; i++ {
+		more = false
 		for _, h := range hosts {
 			if i < len(byHost[h]) {
 				out = append(out, byHost[h][i])
+				more = true
 			}
 		}
 	}
@@ -214,7 +288,7 @@ func (s *Service) fanout(ctx context.Context, tx *sql.Tx, activity any, videoID 
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("fed: fanout: %w", err)
 	}
-	return s.deliverAll(ctx, tx, activity, inboxes, videoID, ref)
+	return s.deliverAll(ctx, tx, activity, inboxes, videoID, ref, "")
 }
 
 // deliver makes one attempt. A 4xx other than 408 and 429 will not change on retry: the job
@@ -234,33 +308,164 @@ func (s *Service) deliver(ctx context.Context, a DeliverArgs) error {
 		s.log.Info("delivery skipped: host unreachable", "host", host)
 		return nil
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.Inbox, bytes.NewReader(a.Activity))
+	key, err := s.Key(ctx)
+	if err != nil {
+		return err
+	}
+	err = s.post(ctx, key, a.KeyID, a.Inbox, a.Activity)
+	switch {
+	case err == nil:
+		if !recorded {
+			return nil
+		}
+		return s.clearHost(ctx, host, false)
+	case isPermanent(err):
+		return err
+	}
+	s.hostFailed(ctx, host)
+	return err
+}
+
+// post signs activity with key under keyID (see signWith) and POSTs it to inbox: nil for a 2xx, jobs.Permanent for an
+// answer that will not change (a 4xx other than 408 and 429), another error to retry.
+func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, keyID, inbox string, activity []byte) error {
+	host := hostOf(inbox)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, inbox, bytes.NewReader(activity))
 	if err != nil {
 		return jobs.Permanent(fmt.Errorf("fed: deliver to %s: %w", host, err))
 	}
 	req.Header.Set("Content-Type", ldContentType)
 	req.Header.Set("User-Agent", "sistercity/"+s.version+" (+"+s.base+"/)")
-	if err := s.sign(ctx, req, a.Activity); err != nil {
+	if err := s.signWith(key, keyID, req, activity); err != nil {
 		return err
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		s.hostFailed(ctx, host)
 		return fmt.Errorf("fed: deliver to %s: %w", host, err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode < 300:
-		if !recorded {
-			return nil
-		}
-		return s.clearHost(ctx, host, skip)
+		return nil
 	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != 408 && resp.StatusCode != 429:
 		return jobs.Permanent(fmt.Errorf("fed: deliver to %s: status %d", host, resp.StatusCode))
 	}
-	s.hostFailed(ctx, host)
 	return fmt.Errorf("fed: deliver to %s: status %d", host, resp.StatusCode)
+}
+
+// deliverBatch makes one attempt at a batch: the block list, the host's record and the key
+// read once, the POSTs made up to perHost at a time (sem is the host's bound, shared with the
+// single deliveries). Then, in one transaction: the inboxes to try again go into jobs of their
+// own, scheduled as River would retry them; the attempt goes to the publication log; the batch
+// completes. Only when every inbox failed and may be tried again is the batch retried whole.
+func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchArgs], sem chan struct{}) error {
+	a := job.Args
+	host := hostOf(a.Inboxes[0])
+	if err := s.refuseBlockedHost(ctx, host); err != nil {
+		return jobs.Permanent(fmt.Errorf("fed: deliver to %s: %w", host, err))
+	}
+	recorded, skip, err := s.hostState(ctx, host)
+	if err != nil {
+		return err
+	}
+	if skip {
+		s.log.Info("delivery skipped: host unreachable", "host", host, "inboxes", len(a.Inboxes))
+		return nil
+	}
+	key, err := s.Key(ctx)
+	if err != nil {
+		return err
+	}
+	errs := make([]error, len(a.Inboxes))
+	var wg sync.WaitGroup
+	for i, inbox := range a.Inboxes {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = s.post(ctx, key, a.KeyID, inbox, a.Activity)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err // stopped or timed out: the batch runs again whole (at least once)
+	}
+	var reached, refused int
+	var again []string
+	var firstErr error
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			reached++
+			continue
+		case isPermanent(err):
+			refused++
+		default:
+			again = append(again, a.Inboxes[i])
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	switch {
+	case reached > 0 && recorded:
+		if err := s.clearHost(ctx, host, false); err != nil {
+			s.log.Warn("clearing a host's failures", "host", host, "err", err)
+		}
+	case reached == 0 && len(again) > 0:
+		s.hostFailed(ctx, host)
+	}
+	last := job.Attempt >= job.MaxAttempts
+	status, detail := publog.StatusOK, "HTTP 2xx"
+	switch {
+	case len(again) > 0 && !last:
+		status = publog.StatusPending
+	case firstErr != nil:
+		status = publog.StatusFailed
+	}
+	if firstErr != nil {
+		detail = fmt.Sprintf("%d/%d: %v", reached, len(a.Inboxes), firstErr)
+	}
+	if len(again) == len(a.Inboxes) && !last {
+		// Nobody has it yet: the whole batch waits for River's retry.
+		if a.VideoID != 0 {
+			if lerr := s.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
+				return s.recordDelivery(ctx, tx, a.VideoID, host, a.Ref, job.Attempt, status, detail)
+			}); lerr != nil {
+				s.log.Warn("fediverse: delivery not logged", "video", a.VideoID, "err", lerr)
+			}
+		}
+		return firstErr
+	}
+	return s.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
+		if len(again) > 0 && !last {
+			at := time.Now().Add(s.queue.RetryDelay(job.Attempt))
+			many := make([]jobs.Many, len(again))
+			for i, inbox := range again {
+				many[i] = jobs.Many{
+					Args: DeliverArgs{Inbox: inbox, Activity: a.Activity, VideoID: a.VideoID, Ref: a.Ref, Tried: job.Attempt, KeyID: a.KeyID},
+					Opts: &jobs.InsertOpts{ScheduledAt: at, MaxAttempts: job.MaxAttempts - job.Attempt},
+				}
+			}
+			if err := s.queue.InsertMany(ctx, tx, many); err != nil {
+				return fmt.Errorf("fed: deliver to %s: split off: %w", host, err)
+			}
+		}
+		if a.VideoID != 0 {
+			if err := s.recordDelivery(ctx, tx, a.VideoID, host, a.Ref, job.Attempt, status, detail); err != nil {
+				return err
+			}
+		}
+		return jobs.CompleteTx(ctx, tx, job)
+	})
 }
 
 // hostState tells whether host has failures on record (hostFailed) and whether it is marked

@@ -158,13 +158,21 @@ func TestDeliveryFailures(t *testing.T) {
 	}
 }
 
-// TestHostsInTurn: the inboxes of a fan-out go out with their servers in turn, each once.
-func TestHostsInTurn(t *testing.T) {
-	got := hostsInTurn([]string{"https://a.example/1", "https://a.example/2", "https://a.example/3", "",
-		"https://b.example/1", "https://a.example/1", "https://c.example/inbox", "https://b.example/2"})
+// TestBatchesInTurn: the inboxes of a fan-out go out each once, in batches of one host's, with
+// their servers in turn.
+func TestBatchesInTurn(t *testing.T) {
+	inboxes := []string{"https://a.example/1", "https://a.example/2", "https://a.example/3", "",
+		"https://b.example/1", "https://a.example/1", "https://c.example/inbox", "https://b.example/2"}
+	flat := slices.Concat(batchesInTurn(inboxes, 1)...)
 	want := []string{"https://a.example/1", "https://b.example/1", "https://c.example/inbox", "https://a.example/2",
 		"https://b.example/2", "https://a.example/3"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("got %v\nwant %v", got, want)
+	if !slices.Equal(flat, want) {
+		t.Fatalf("k=1: got %v\nwant %v", flat, want)
+	}
+	got := batchesInTurn(inboxes, 2)
+	wantBatches := [][]string{{"https://a.example/1", "https://a.example/2"}, {"https://b.example/1", "https://b.example/2"},
+		{"https://c.example/inbox"}, {"https://a.example/3"}}
+	if !slices.EqualFunc(got, wantBatches, slices.Equal) {
+		t.Fatalf("k=2: got %v\nwant %v", got, wantBatches)
 	}
 }

@@ -39,8 +39,8 @@ func Followers(ctx context.Context, q db.Querier, limit int) ([]Follower, error)
 
 // Approve accepts a pending follower in tx and enqueues its Accept.
 func (s *Service) Approve(ctx context.Context, tx *sql.Tx, actorID string) error {
-	var followID, inbox, state string
-	err := tx.QueryRowContext(ctx, "SELECT follow_id, inbox, state FROM fed_followers WHERE actor_id = $1", actorID).Scan(&followID, &inbox, &state)
+	var followID, inbox, state, followed string
+	err := tx.QueryRowContext(ctx, "SELECT follow_id, inbox, state, followed FROM fed_followers WHERE actor_id = $1", actorID).Scan(&followID, &inbox, &state, &followed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return db.ErrNotFound
 	}
@@ -53,13 +53,13 @@ func (s *Service) Approve(ctx context.Context, tx *sql.Tx, actorID string) error
 	if _, err := tx.ExecContext(ctx, "UPDATE fed_followers SET state = 'accepted' WHERE actor_id = $1", actorID); err != nil {
 		return fmt.Errorf("fed: approve: %w", err)
 	}
-	return s.enqueueAccept(ctx, tx, actorID, followID, inbox)
+	return s.enqueueAnswer(ctx, tx, "Accept", actorID, followID, followed, inbox)
 }
 
 // Reject removes a follower (pending or not) in tx and tells its server with a Reject.
 func (s *Service) Reject(ctx context.Context, tx *sql.Tx, actorID string) error {
-	var followID, inbox string
-	err := tx.QueryRowContext(ctx, "SELECT follow_id, inbox FROM fed_followers WHERE actor_id = $1", actorID).Scan(&followID, &inbox)
+	var followID, inbox, followed string
+	err := tx.QueryRowContext(ctx, "SELECT follow_id, inbox, followed FROM fed_followers WHERE actor_id = $1", actorID).Scan(&followID, &inbox, &followed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return db.ErrNotFound
 	}
@@ -69,15 +69,7 @@ func (s *Service) Reject(ctx context.Context, tx *sql.Tx, actorID string) error 
 	if _, err := tx.ExecContext(ctx, "DELETE FROM fed_followers WHERE actor_id = $1", actorID); err != nil {
 		return fmt.Errorf("fed: reject: %w", err)
 	}
-	reject := map[string]any{
-		"@context": "https://www.w3.org/ns/activitystreams",
-		"id":       s.ActorID() + "#rejects/" + randomID(),
-		"type":     "Reject",
-		"actor":    s.ActorID(),
-		"to":       []string{actorID},
-		"object":   map[string]any{"id": followID, "type": "Follow", "actor": actorID, "object": s.ActorID()},
-	}
-	return s.Deliver(ctx, tx, reject, []string{inbox})
+	return s.enqueueAnswer(ctx, tx, "Reject", actorID, followID, followed, inbox)
 }
 
 // Reply is a remote reply to one of our videos, for the office to read.

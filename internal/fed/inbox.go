@@ -198,7 +198,8 @@ func (s *Service) onFollow(ctx context.Context, signer *RemoteActor, a activity)
 	if err != nil {
 		return refuse(http.StatusBadRequest, err)
 	}
-	if o.ID != s.ActorID() || a.ID == "" || len(a.ID) > maxURL {
+	followed, ok := s.followable(o.ID)
+	if !ok || a.ID == "" || len(a.ID) > maxURL {
 		return nil // a follow of someone else, or without an id to accept
 	}
 	return s.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
@@ -214,37 +215,58 @@ func (s *Service) onFollow(ctx context.Context, signer *RemoteActor, a activity)
 			if st.ManuallyApproves {
 				state = "pending"
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO fed_followers (actor_id, follow_id, inbox, shared_inbox, state, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6)`, signer.ID, a.ID, signer.Inbox, signer.SharedInbox, state, s.now().UTC()); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO fed_followers (actor_id, follow_id, inbox, shared_inbox, state, created_at, followed)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, signer.ID, a.ID, signer.Inbox, signer.SharedInbox, state, s.now().UTC(), followed); err != nil {
 				return fmt.Errorf("fed: store follower: %w", err)
 			}
 		case err != nil:
 			return fmt.Errorf("fed: follower: %w", err)
 		default:
 			// A repeated Follow (the remote lost our Accept): take its new id, accept again.
-			if _, err := tx.ExecContext(ctx, "UPDATE fed_followers SET follow_id = $1, inbox = $2, shared_inbox = $3 WHERE actor_id = $4",
-				a.ID, signer.Inbox, signer.SharedInbox, signer.ID); err != nil {
+			// One row per remote actor: a follow of the channel after one of the city (or the
+			// other way round) takes the row over, and deliveries still reach it once.
+			if _, err := tx.ExecContext(ctx, "UPDATE fed_followers SET follow_id = $1, inbox = $2, shared_inbox = $3, followed = $4 WHERE actor_id = $5",
+				a.ID, signer.Inbox, signer.SharedInbox, followed, signer.ID); err != nil {
 				return fmt.Errorf("fed: update follower: %w", err)
 			}
 		}
 		if state != "accepted" {
 			return nil
 		}
-		return s.enqueueAccept(ctx, tx, signer.ID, a.ID, signer.Inbox)
+		return s.enqueueAnswer(ctx, tx, "Accept", signer.ID, a.ID, followed, signer.Inbox)
 	})
 }
 
-// enqueueAccept delivers an Accept of the Follow followID to the follower's own inbox.
-func (s *Service) enqueueAccept(ctx context.Context, tx *sql.Tx, follower, followID, inbox string) error {
-	accept := map[string]any{
-		"@context": "https://www.w3.org/ns/activitystreams",
-		"id":       s.ActorID() + "#accepts/" + randomID(),
-		"type":     "Accept",
-		"actor":    s.ActorID(),
-		"to":       []string{follower},
-		"object":   map[string]any{"id": followID, "type": "Follow", "actor": follower, "object": s.ActorID()},
+// followable tells whether id is one of the city's actors a remote may follow — the city, its
+// channel (the Group PeerTube users follow) or the channel's account — and returns what
+// fed_followers.followed keeps for it: "" for the city, the id for the others.
+func (s *Service) followable(id string) (string, bool) {
+	switch id {
+	case s.ActorID():
+		return "", true
+	case s.base + ChannelPath, s.base + AccountPath:
+		return id, true
 	}
-	return s.Deliver(ctx, tx, accept, []string{inbox})
+	return "", false
+}
+
+// enqueueAnswer delivers an Accept or a Reject (typ) of the Follow followID to the follower's
+// own inbox, from the actor it followed (followed as fed_followers keeps it) and signed under
+// that actor's key id: Mastodon and PeerTube take the answer from the actor they asked.
+func (s *Service) enqueueAnswer(ctx context.Context, tx *sql.Tx, typ, follower, followID, followed, inbox string) error {
+	actor, keyID := s.ActorID(), ""
+	if followed != "" {
+		actor, keyID = followed, followed+"#main-key"
+	}
+	answer := map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams",
+		"id":       actor + "#" + strings.ToLower(typ) + "s/" + randomID(),
+		"type":     typ,
+		"actor":    actor,
+		"to":       []string{follower},
+		"object":   map[string]any{"id": followID, "type": "Follow", "actor": follower, "object": actor},
+	}
+	return s.deliverAll(ctx, tx, answer, []string{inbox}, 0, "", keyID)
 }
 
 func (s *Service) onUndo(ctx context.Context, signer *RemoteActor, a activity) error {

@@ -2,6 +2,7 @@ package fed
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -43,6 +44,16 @@ func (s *Service) sign(ctx context.Context, req *http.Request, body []byte) erro
 	if err != nil {
 		return err
 	}
+	return s.signWith(key, "", req, body)
+}
+
+// signWith is sign with key, read once by the caller (a batch of deliveries signs each of its
+// requests with the key it read at its start), under keyID: one of the city's actors' key ids
+// (see Service.keyIDOf), "" for the city's own.
+func (s *Service) signWith(key *rsa.PrivateKey, keyID string, req *http.Request, body []byte) error {
+	if keyID == "" {
+		keyID = s.KeyID()
+	}
 	headers := getHeaders
 	if body != nil {
 		headers = postHeaders
@@ -54,7 +65,7 @@ func (s *Service) sign(ctx context.Context, req *http.Request, body []byte) erro
 	}
 	req.Header.Set("Date", s.now().UTC().Format(http.TimeFormat))
 	req.Header.Set("Host", req.URL.Host)
-	if err := signer.SignRequest(key, s.KeyID(), req, body); err != nil {
+	if err := signer.SignRequest(key, keyID, req, body); err != nil {
 		return fmt.Errorf("fed: sign: %w", err)
 	}
 	// net/http sends req.Host; the header was only there for the signature string.

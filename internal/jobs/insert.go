@@ -109,3 +109,58 @@ func insertOpts(args Args, opts *InsertOpts) (*river.InsertOpts, error) {
 	ro.Metadata = b
 	return ro, nil
 }
+
+// Many is one job of InsertMany: its args and, optionally, its options.
+type Many struct {
+	Args Args
+	Opts *InsertOpts
+}
+
+// InsertMany enqueues jobs inside tx as Insert does, in one batch (River's InsertManyTx): a
+// fan-out of hundreds of jobs costs a few statements instead of one per job. Unique is not
+// allowed here.
+func (q *Queue) InsertMany(ctx context.Context, tx *sql.Tx, many []Many) error {
+	if len(many) == 0 {
+		return nil
+	}
+	if tx == nil {
+		return errors.New("jobs: insert many: no transaction")
+	}
+	params := make([]river.InsertManyParams, len(many))
+	for i, m := range many {
+		kind := m.Args.Kind()
+		q.mu.Lock()
+		known := len(q.kinds) == 0 || slices.Contains(q.kinds, kind)
+		q.mu.Unlock()
+		if !known {
+			return fmt.Errorf("jobs: insert %s: no worker registered for this kind", kind)
+		}
+		if m.Opts != nil && m.Opts.Unique {
+			return fmt.Errorf("jobs: insert many %s: Unique is for Insert", kind)
+		}
+		ro, err := insertOpts(m.Args, m.Opts)
+		if err != nil {
+			return fmt.Errorf("jobs: insert %s: %w", kind, err)
+		}
+		params[i] = river.InsertManyParams{Args: m.Args, InsertOpts: ro}
+	}
+	if _, err := q.inserter.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("jobs: insert many: %w", err)
+	}
+	return nil
+}
+
+// RetryDelay is the wait before retry n (1 after the first failure) under the queue's retry
+// policy: Config.Backoff, or River's default. A worker that hands part of its work to a new
+// job (a delivery to one inbox split off a batch) schedules that job with it, as River would
+// have retried it.
+func (q *Queue) RetryDelay(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	if q.cfg.Backoff != nil {
+		return q.cfg.Backoff(n)
+	}
+	row := &rivertype.JobRow{Errors: make([]rivertype.AttemptError, n-1)}
+	return time.Until((&river.DefaultClientRetryPolicy{}).NextRetry(row))
+}

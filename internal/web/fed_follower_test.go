@@ -102,6 +102,7 @@ type follower struct {
 	name   string
 	mu     sync.Mutex
 	got    []map[string]any // activities received with a valid signature
+	keyIDs []string         // the key id each of them was signed under
 	badSig []string         // requests whose signature did not verify
 }
 
@@ -181,7 +182,17 @@ func (f *follower) inbox(w http.ResponseWriter, r *http.Request) {
 	var a map[string]any
 	_ = json.Unmarshal(body, &a)
 	f.got = append(f.got, a)
+	if v, err := httpsig.NewVerifier(r); err == nil {
+		f.keyIDs = append(f.keyIDs, v.KeyId())
+	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// signedBy is the key id the i-th activity received was signed under.
+func (f *follower) signedBy(i int) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.keyIDs[i]
 }
 
 // received returns the activities of type typ received so far.
