@@ -173,6 +173,15 @@ func TestBrowserWatchPageStreamsHLS(t *testing.T) {
 	if !slices.Contains(s.Subtitles, "ko 한국어 false") {
 		t.Errorf("subtitles of the master: %v", s.Subtitles)
 	}
+	// The stream alone took the network (its init segments end in -init.mp4): the MP4 rendition
+	// waited (preload none) and never loaded.
+	mp4s, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`performance.getEntriesByType("resource").map((e) => e.name).filter((n) => /\.mp4([?#]|$)/.test(n) && !/-init\.mp4/.test(n))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mp4s) != 0 {
+		t.Errorf("the page streaming HLS also loaded the MP4: %v", mp4s)
+	}
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById("rendition");
 		s.value = "0"; s.dispatchEvent(new Event("change")); })()`)); err != nil {
 		t.Fatal(err)

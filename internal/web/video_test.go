@@ -131,7 +131,7 @@ func TestVideoWatchPageAndMedia(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("watch page: %d", resp.StatusCode)
 	}
-	for _, want := range []string{`<video id="player" controls preload="metadata" poster="/media/videos/`, `<source src="/media/videos/`,
+	for _, want := range []string{`<video id="player" controls preload="none" poster="/media/videos/`, `<source src="/media/videos/`,
 		`<select id="rendition"`, `240p`, `360p`, `property="og:video"`, `property="og:image"`, `"@type":"VideoObject"`,
 		`"name":"Support \u003c/script\u003e\u003cb\u003e\"quoted\"\u003c/b\u003e"`, `property="og:title" content="Support &lt;/script&gt;`} {
 		if !strings.Contains(body, want) {

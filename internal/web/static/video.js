@@ -10,15 +10,19 @@ async function setupStream(player) {
   const source = player.querySelector("source");
   const mp4 = source ? source.src : "";
   const start = Number((/#t=([0-9.]+)$/.exec(mp4) || [])[1]) || 0;
+  // The page holds the MP4 back (preload none) while a stream may play; where the MP4 plays
+  // after all, its metadata loads as on a page without a stream.
+  const playMP4 = () => { player.preload = "metadata"; };
   if (player.canPlayType("application/vnd.apple.mpegurl")) {
     player.dataset.stream = "native";
     player.src = master + (start ? `#t=${start}` : "");
+    player.preload = "metadata";
     // The quality is the player's own choice: the MP4 list would only fight it.
     const select = document.querySelector(`select[data-player="${player.id}"]`);
     if (select) select.closest("p").hidden = true;
     return;
   }
-  if (!player.dataset.hlsLib || !("MediaSource" in window || "ManagedMediaSource" in window)) return;
+  if (!player.dataset.hlsLib || !("MediaSource" in window || "ManagedMediaSource" in window)) return playMP4();
   try {
     await new Promise((resolve, reject) => {
       const s = document.createElement("script");
@@ -28,10 +32,10 @@ async function setupStream(player) {
       document.head.append(s);
     });
   } catch {
-    return; // the MP4 plays on
+    return playMP4(); // the MP4 plays on
   }
   const Hls = window.Hls;
-  if (!Hls || !Hls.isSupported()) return;
+  if (!Hls || !Hls.isSupported()) return playMP4();
   // No worker (the page's Content-Security-Policy allows none from blob: URLs), and no subtitles
   // of its own: the <track> elements, which the transcript and the track choice use, show them.
   const hls = new Hls({ enableWorker: false, enableWebVTT: false, enableIMSC1: false, capLevelToPlayerSize: true,
@@ -56,6 +60,7 @@ async function setupStream(player) {
     delete player.hls;
     player.dataset.stream = "mp4";
     restore();
+    playMP4();
     player.src = mp4;
     player.addEventListener("loadedmetadata", () => { player.currentTime = at; }, { once: true });
   });
