@@ -89,6 +89,11 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 	if err := auth.RegisterSweep(q, d, authSweepEvery); err != nil {
 		return nil, err
 	}
+	// Senders' e-mail addresses go when their call's retention ends, whether or not anyone
+	// sends another message.
+	if err := messages.RegisterPurge(q, d, log, contactPurgeEvery); err != nil {
+		return nil, err
+	}
 	if err := track.RegisterBurn(q, track.BurnDeps{DB: d, Store: store, WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log}); err != nil {
 		return nil, err
 	}
@@ -137,6 +142,9 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 
 // authSweepEvery is how often expired sessions and old sign-in attempts are deleted.
 const authSweepEvery = 10 * time.Minute
+
+// contactPurgeEvery is how often the e-mail addresses past their retention are deleted.
+const contactPurgeEvery = time.Hour
 
 // uploadSweepEvery is how often abandoned uploads are deleted and finished ones a stopped
 // server left are attached.
