@@ -9,6 +9,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/polltest"
 )
 
@@ -33,30 +34,8 @@ func TestSweepJobAcrossReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d2, err := db.Open(ctx, d.URL(), "")
-	if d.Dialect == db.SQLite {
-		d2, err = db.Open(ctx, "sqlite:"+d.Path(), "")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d2.Close() })
-	for _, h := range []*db.DB{d, d2} {
-		q, err := jobs.New(h, jobs.Config{Workers: 1}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := RegisterSweep(q, h, time.Second); err != nil {
-			t.Fatal(err)
-		}
-		if err := q.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			stopCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			_ = q.Stop(stopCtx)
-		})
+	for _, h := range []*db.DB{d, dbtest.Reopen(t, d)} {
+		jobstest.StartQueue(t, h, func(q *jobs.Queue) error { return RegisterSweep(q, h, time.Second) })
 	}
 	count := func(query string) int {
 		var n int

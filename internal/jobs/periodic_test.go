@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"sistercity/internal/db"
+	"sistercity/internal/db/dbtest"
 	"sistercity/internal/jobs"
 	"sistercity/internal/jobs/jobstest"
 )
@@ -28,19 +28,7 @@ func (drainArgs) Kind() string { return "test.drain" }
 // own: two replicas of the application on one database.
 func (e *env) replica(t *testing.T) *env {
 	t.Helper()
-	var (
-		d   *db.DB
-		err error
-	)
-	if e.d.Dialect == db.SQLite {
-		d, err = db.Open(context.Background(), "sqlite:"+e.d.Path(), "")
-	} else {
-		d, err = db.Open(context.Background(), e.d.URL(), "")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Reopen(t, e.d)
 	return newEnvOn(t, d, fastConfig())
 }
 

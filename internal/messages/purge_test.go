@@ -12,6 +12,7 @@ import (
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/exchange"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/polltest"
 )
 
@@ -64,30 +65,8 @@ func TestPurgeJobAcrossReplicas(t *testing.T) {
 	if got := emails(); len(got) != 2 {
 		t.Fatalf("before the purge: %v, want both addresses", got)
 	}
-	d2, err := db.Open(ctx, d.URL(), "")
-	if d.Dialect == db.SQLite {
-		d2, err = db.Open(ctx, "sqlite:"+d.Path(), "")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d2.Close() })
-	for _, h := range []*db.DB{d, d2} {
-		q, err := jobs.New(h, jobs.Config{Workers: 1}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := RegisterPurge(q, h, nil, time.Hour); err != nil {
-			t.Fatal(err)
-		}
-		if err := q.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			stopCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			_ = q.Stop(stopCtx)
-		})
+	for _, h := range []*db.DB{d, dbtest.Reopen(t, d)} {
+		jobstest.StartQueue(t, h, func(q *jobs.Queue) error { return RegisterPurge(q, h, nil, time.Hour) })
 	}
 	polltest.Until(t, "the purge job at the leader's start", func() (bool, string) {
 		got := emails()

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"sistercity/internal/db"
+	"sistercity/internal/db/dbtest"
 	"sistercity/internal/jobs"
+	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/polltest"
 	"sistercity/internal/video"
 )
@@ -32,36 +34,14 @@ func TestSweepJobAcrossReplicas(t *testing.T) {
 	// recent upload stays is Sweep's own test, TestExpiryAndReservationAcrossReplicas).
 	later := func() time.Time { return time.Now().Add(2 * time.Hour) }
 
-	d2, err := db.Open(ctx, e.db.URL(), "")
-	if e.db.Dialect == db.SQLite {
-		d2, err = db.Open(ctx, "sqlite:"+e.db.Path(), "")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d2.Close() })
-	for _, d := range []*db.DB{e.db, d2} {
+	for _, d := range []*db.DB{e.db, dbtest.Reopen(t, e.db)} {
 		o := e.opts
 		o.DB, o.Locker, o.Now = d, lockerFor(t, d), later
 		h, err := New(o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, err := jobs.New(d, jobs.Config{Workers: 1}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := RegisterSweep(q, h, time.Hour); err != nil {
-			t.Fatal(err)
-		}
-		if err := q.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			stopCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			_ = q.Stop(stopCtx)
-		})
+		jobstest.StartQueue(t, d, func(q *jobs.Queue) error { return RegisterSweep(q, h, time.Hour) })
 	}
 
 	polltest.Within(t, 2*time.Minute, "the sweep job to delete the abandoned upload", func() (bool, string) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"sistercity/internal/db"
+	"sistercity/internal/db/dbtest"
 	"sistercity/internal/fed"
 	"sistercity/internal/jobs"
 	"sistercity/internal/jobs/jobstest"
@@ -26,14 +26,7 @@ func TestOutboxTriggerTwoReplicas(t *testing.T) {
 	t.Parallel()
 	e := newFedEnvWith(t, true)
 	// The second replica: its own handle on the database and its own queue and sender.
-	d2, err := db.Open(context.Background(), e.db.URL(), "")
-	if e.db.Dialect == db.SQLite {
-		d2, err = db.Open(context.Background(), "sqlite:"+e.db.Path(), "")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d2.Close() })
+	d2 := dbtest.Reopen(t, e.db)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	q2, err := jobs.New(d2, jobs.Config{Workers: 1, Queues: map[string]int{fed.Queue: 4}, FetchPollInterval: 100 * time.Millisecond}, log)
 	if err != nil {

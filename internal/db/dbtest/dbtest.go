@@ -260,3 +260,19 @@ func databaseURL(base, name string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// Reopen opens a second handle on d's database, as another process of the application would
+// (a replica, a worker); it is closed when the test ends.
+func Reopen(t testing.TB, d *db.DB) *db.DB {
+	t.Helper()
+	u := d.URL()
+	if d.Dialect == db.SQLite {
+		u = "sqlite:" + d.Path()
+	}
+	other, err := db.Open(context.Background(), u, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return other
+}
