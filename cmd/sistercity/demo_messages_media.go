@@ -12,7 +12,6 @@ import (
 	"image/color"
 	"image/png"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -148,20 +147,6 @@ func addDemoPhotoMessage(ctx context.Context, d *db.DB, store blob.Store, c *mes
 // addDemoVideoMessage sends a message with a two-second clip made by ffmpeg as its video's
 // source, and returns the video, still to be processed.
 func addDemoVideoMessage(ctx context.Context, deps video.Deps, c *messages.Call) (int64, error) {
-	if err := os.MkdirAll(deps.WorkDir, 0o750); err != nil {
-		return 0, err
-	}
-	dir, err := os.MkdirTemp(deps.WorkDir, "demo-message-")
-	if err != nil {
-		return 0, err
-	}
-	defer os.RemoveAll(dir)
-	clip := filepath.Join(dir, "message.mp4")
-	err = media.TestClip(ctx, clip, media.ClipOptions{Width: 640, Height: 360, Duration: 2 * time.Second,
-		AudioLanguage: "rus", Title: "Видеопривет Пусану", FastStart: true})
-	if err != nil {
-		return 0, fmt.Errorf("make the clip: %w", err)
-	}
 	sub := messages.Submission{Name: "Дмитрий", City: "Владивосток", Lang: "ru", Video: true,
 		Body:     "Видеопривет Пусану от студентов Владивостока! Берегите себя.",
 		Consents: []string{messages.PurposePublish, messages.PurposeVideo, messages.PurposePartner}}
@@ -169,31 +154,22 @@ func addDemoVideoMessage(ctx context.Context, deps video.Deps, c *messages.Call)
 		return 0, errs
 	}
 	var vid int64
-	err = deps.DB.InTx(ctx, func(tx *sql.Tx) error {
-		m, _, err := messages.Submit(ctx, tx, c, &sub, "", time.Now().UTC().Add(-4*time.Hour))
-		if err != nil {
-			return err
-		}
-		if _, err := messages.AddVideo(ctx, tx, m, c.Text("ru").Title+": видеопослание"); err != nil {
-			return err
-		}
-		if err := messages.SpendUploadToken(ctx, tx, m.ID); err != nil {
-			return err
-		}
-		f, err := os.Open(clip)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		key := video.SourceKey(m.VideoID, "message.mp4")
-		if err := deps.Store.Put(ctx, key, f); err != nil {
-			return err
-		}
-		if err := video.AttachSource(ctx, tx, m.VideoID, key); err != nil {
-			return err
-		}
-		vid = m.VideoID
-		return video.MarkDemo(ctx, tx, m.VideoID, demoMessageVideoKey)
+	err := withDemoClip(ctx, deps.WorkDir, "message.mp4", media.ClipOptions{Width: 640, Height: 360, Duration: 2 * time.Second,
+		AudioLanguage: "rus", Title: "Видеопривет Пусану", FastStart: true}, func(clip string) error {
+		return deps.DB.InTx(ctx, func(tx *sql.Tx) error {
+			m, _, err := messages.Submit(ctx, tx, c, &sub, "", time.Now().UTC().Add(-4*time.Hour))
+			if err != nil {
+				return err
+			}
+			if _, err := messages.AddVideo(ctx, tx, m, c.Text("ru").Title+": видеопослание"); err != nil {
+				return err
+			}
+			if err := messages.SpendUploadToken(ctx, tx, m.ID); err != nil {
+				return err
+			}
+			vid = m.VideoID
+			return attachDemoSource(ctx, tx, deps.Store, m.VideoID, clip, demoMessageVideoKey)
+		})
 	})
 	return vid, err
 }

@@ -122,20 +122,6 @@ func createDemoVideo(ctx context.Context, deps video.Deps) (int64, error) {
 	if vladivostok == nil {
 		return 0, errors.New("demo video: no Busan–Vladivostok partnership")
 	}
-	if err := os.MkdirAll(deps.WorkDir, 0o750); err != nil {
-		return 0, err
-	}
-	dir, err := os.MkdirTemp(deps.WorkDir, "demo-")
-	if err != nil {
-		return 0, err
-	}
-	defer os.RemoveAll(dir)
-	clip := filepath.Join(dir, "support.mp4")
-	err = media.TestClip(ctx, clip, media.ClipOptions{Width: 640, Height: 360, Duration: 3 * time.Second,
-		AudioLanguage: "rus", Title: "Привет из Владивостока", FastStart: true})
-	if err != nil {
-		return 0, fmt.Errorf("demo video: make the clip: %w", err)
-	}
 	v := &video.Video{OriginalLang: "ru", OriginCityID: vladivostok.PartnerCityID, State: video.StateDraft,
 		Partnerships: []int64{vladivostok.ID}, Tags: []string{"covid-19", "support"},
 		Texts: []video.Text{
@@ -153,33 +139,60 @@ func createDemoVideo(ctx context.Context, deps video.Deps) (int64, error) {
 	if err := v.Validate(); err != nil {
 		return 0, fmt.Errorf("demo video: %w", err)
 	}
-	err = deps.DB.InTx(ctx, func(tx *sql.Tx) error {
-		if err := video.Create(ctx, tx, v); err != nil {
-			return err
-		}
-		for _, t := range demoTags {
-			if err := video.SaveTag(ctx, tx, t); err != nil {
+	err = withDemoClip(ctx, deps.WorkDir, "support.mp4", media.ClipOptions{Width: 640, Height: 360, Duration: 3 * time.Second,
+		AudioLanguage: "rus", Title: "Привет из Владивостока", FastStart: true}, func(clip string) error {
+		return deps.DB.InTx(ctx, func(tx *sql.Tx) error {
+			if err := video.Create(ctx, tx, v); err != nil {
 				return err
 			}
-		}
-		f, err := os.Open(clip)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		key := video.SourceKey(v.ID, "support.mp4")
-		if err := deps.Store.Put(ctx, key, f); err != nil {
-			return err
-		}
-		if err := video.AttachSource(ctx, tx, v.ID, key); err != nil {
-			return err
-		}
-		return video.MarkDemo(ctx, tx, v.ID, demoVideoKey)
+			for _, t := range demoTags {
+				if err := video.SaveTag(ctx, tx, t); err != nil {
+					return err
+				}
+			}
+			return attachDemoSource(ctx, tx, deps.Store, v.ID, clip, demoVideoKey)
+		})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("demo video: %w", err)
 	}
 	return v.ID, nil
+}
+
+// withDemoClip makes a clip of opts with ffmpeg, named name, in a temporary directory under
+// workDir, and calls fn with its path; the directory goes afterwards.
+func withDemoClip(ctx context.Context, workDir, name string, opts media.ClipOptions, fn func(clip string) error) error {
+	if err := os.MkdirAll(workDir, 0o750); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp(workDir, "demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	clip := filepath.Join(dir, name)
+	if err := media.TestClip(ctx, clip, opts); err != nil {
+		return fmt.Errorf("make the clip: %w", err)
+	}
+	return fn(clip)
+}
+
+// attachDemoSource stores clip as the source of video id, attaches it and marks the video as
+// the demo's demoKey, in tx, so that a second start finds it.
+func attachDemoSource(ctx context.Context, tx *sql.Tx, store blob.Store, id int64, clip, demoKey string) error {
+	f, err := os.Open(clip)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	key := video.SourceKey(id, filepath.Base(clip))
+	if err := store.Put(ctx, key, f); err != nil {
+		return err
+	}
+	if err := video.AttachSource(ctx, tx, id, key); err != nil {
+		return err
+	}
+	return video.MarkDemo(ctx, tx, id, demoKey)
 }
 
 // demoTags are the demo video's tags with their labels in the site's languages.
