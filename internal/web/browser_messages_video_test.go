@@ -25,36 +25,15 @@ func TestMessagesBrowserVideo(t *testing.T) {
 	e, call := videoMessageEnv(t)
 	clip, _ := testClip(t, 2*time.Second)
 	ctx := newBrowser(t, chromedp.WindowSize(390, 844))
-	solved := chromedp.Poll[bool](`document.querySelector("input[name=altcha]").value !== ""`, chromedp.WithPollingTimeout(time.Minute))
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(e.ts.URL+"/ru/"),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/ru/messages/%d"]`, call))),
-		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`a[href="/ru/messages/%d/send"]`, call))),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/ru/messages/%d/send"]`, call))),
-		chromedp.WaitVisible(chromedp.ID("f-body")),
-		chromedp.SendKeys(chromedp.ID("f-name"), "Ольга"),
-		chromedp.SendKeys(chromedp.ID("f-body"), "Пусан, вот моё видео!"),
+	statusURL := sendMessageInBrowser(t, ctx, e.ts.URL, call, "Пусан, вот моё видео!",
 		chromedp.Click(chromedp.CSS(`input[name=video]`)),
-		chromedp.Click(chromedp.CSS(`input[name=consent_publish]`)),
 		chromedp.Click(chromedp.CSS(`input[name=consent_video]`)),
 	)
-	if err != nil {
-		t.Fatalf("fill the form: %v", err)
-	}
-	if _, err := chromedp.Run(ctx, solved); err != nil {
-		t.Fatalf("the proof of work was not solved: %v", err)
-	}
-	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`form[data-altcha] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-status="waiting"]`)),
-		chromedp.WaitVisible(chromedp.ID("upload-file")),
-	)
-	if err != nil {
-		t.Fatalf("send: %v", err)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("upload-file"))); err != nil {
+		t.Fatalf("the status page offers no upload: %v", err)
 	}
 	auditPageHere(t, ctx)
-	statusURL, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{clip}),
 		chromedp.Click(chromedp.ID("upload-start")),
 		chromedp.WaitVisible(chromedp.CSS(`#upload-form[data-state="done"]`)),
