@@ -490,10 +490,17 @@ func load(ctx context.Context, o options, d *deployment, clip []byte) (*report, 
 	go func() { sampleMemory(sampleCtx, d, r); close(sampled) }()
 	defer func() { stopSampling(); <-sampled }()
 
-	loadCtx, cancel := context.WithTimeout(ctx, o.duration)
+	// The load lasts o.duration. With -max-uploads, uploaders that have not finished their
+	// uploads by then go on until they have (or ctx ends), and the viewers with them: however
+	// busy the machine, the run holds the uploads it was asked for.
+	loadCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	uploadCtx := loadCtx
+	if o.maxUploads > 0 {
+		uploadCtx = ctx
+	}
 	start := time.Now()
-	var wg sync.WaitGroup
+	var wg, uploading sync.WaitGroup
 	for i := range o.viewers {
 		c := newClient(r, d.base)
 		rnd := rand.New(rand.NewPCG(uint64(i), 1))
@@ -504,13 +511,22 @@ func load(ctx context.Context, o options, d *deployment, clip []byte) (*report, 
 	}
 	var mu sync.Mutex
 	for i, c := range uploaders {
-		wg.Go(func() {
-			done := uploadLoop(loadCtx, c, o, clip, i+1)
+		uploading.Go(func() {
+			done := uploadLoop(uploadCtx, c, o, clip, i+1)
 			mu.Lock()
 			r.completed = append(r.completed, done...)
 			mu.Unlock()
 		})
 	}
+	select {
+	case <-time.After(o.duration):
+	case <-ctx.Done():
+	}
+	if o.maxUploads > 0 {
+		uploading.Wait()
+	}
+	cancel()
+	uploading.Wait()
 	wg.Wait()
 	r.elapsed = time.Since(start)
 	if err := ctx.Err(); err != nil {

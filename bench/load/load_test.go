@@ -82,7 +82,7 @@ func TestLoadSmoke(t *testing.T) {
 			t.Parallel()
 			o := options{bin: bin, databaseURL: dbURL, topologies: tc.topology, duration: 8 * time.Second,
 				viewers: 4, uploads: 1, maxUploads: 1, think: 200 * time.Millisecond, ranges: 2, rangeBytes: 64 << 10,
-				chunk: 64 << 10, clipSeconds: 2, drain: 90 * time.Second, startTimeout: 3 * time.Minute,
+				chunk: 64 << 10, clipSeconds: 2, drain: 10 * time.Minute, startTimeout: 3 * time.Minute,
 				nginxWorkers: "1", out: logWriter{t}}
 			reports, err := run(context.Background(), o)
 			if err != nil {

@@ -93,7 +93,7 @@ func main() {
 	flag.DurationVar(&o.startTimeout, "start-timeout", 3*time.Minute, "longest a process may take to start (serve --demo encodes the demo video)")
 	flag.StringVar(&o.nginx, "nginx", "", "nginx binary (default: nginx on PATH, else /usr/sbin/nginx)")
 	flag.StringVar(&o.nginxWorkers, "nginx-workers", "auto", "nginx's worker_processes")
-	flag.IntVar(&o.maxUploads, "max-uploads", 0, "uploads per uploader, then it stops (0: no limit)")
+	flag.IntVar(&o.maxUploads, "max-uploads", 0, "uploads per uploader, then it stops (0: no limit); the load then lasts until they are done, at least -duration")
 	flag.StringVar(&o.versitygw, "versitygw", "", "versitygw binary (default: $SISTERCITY_VERSITYGW, PATH, then $(go env GOPATH)/bin)")
 	flag.Parse()
 
