@@ -3,27 +3,32 @@ SHELL := /bin/bash
 BIN := bin/sistercity
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test bench vet fmt clean deb hlsjs
+.PHONY: run build test bench vet fmt clean deb hlsjs tusjs
 
 # hlsjs installs the hls.js bundle the player embeds (scripts/hlsjs.sh); without it (no npm, no
 # network) the build goes on and the player falls back to native HLS or the MP4 renditions.
 hlsjs:
 	@bash scripts/hlsjs.sh >/dev/null || echo "hls.js not installed: the player will fall back to MP4 where HLS is not native" >&2
 
+# tusjs installs tus-js-client, the upload pages' resumable-upload client (scripts/tusjs.sh);
+# without it the build goes on and the upload pages say that uploading is not available.
+tusjs:
+	@bash scripts/tusjs.sh >/dev/null || echo "tus-js-client not installed: the upload pages will say uploading is not available" >&2
+
 run: build
 	@. scripts/lib.sh && need_pkg ffmpeg:ffmpeg ffprobe:ffmpeg /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
 	./$(BIN) serve --demo
 
-build: hlsjs
+build: hlsjs tusjs
 	@. scripts/lib.sh && need_go
 	go build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/sistercity
 
-test: hlsjs
+test: hlsjs tusjs
 	bash scripts/test.sh
 
 # deb builds the Debian package bin/sistercity_VERSION-1_amd64.deb with nfpm (installed once from
 # the Go module proxy); packaging/ holds its files, packaging/deb_test.go checks it.
-deb: hlsjs
+deb: hlsjs tusjs
 	bash scripts/deb.sh
 
 # test-stress runs make test STRESS_RUNS times (default 5) beside two CPU-bound processes.

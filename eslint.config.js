@@ -9,7 +9,8 @@ const js = load("@eslint/js");
 const globals = load("globals");
 
 module.exports = [
-  // hls.js's bundle, installed by scripts/hlsjs.sh, is not ours to lint.
+  // The bundles of hls.js and tus-js-client, installed by scripts/hlsjs.sh and scripts/tusjs.sh,
+  // are not ours to lint.
   { ignores: ["internal/web/static/vendor/**"] },
   js.configs.recommended,
   {

@@ -31,6 +31,18 @@ const uploadsPath = "/admin/uploads/"
 // loses little, large enough that a GiB takes few requests.
 const uploadChunkBytes = 8 << 20
 
+// tusLibPath is where scripts/tusjs.sh puts the tus-js-client bundle among the static files.
+const tusLibPath = "vendor/tus.min.js"
+
+// tusLibURL is the content-hashed URL of the embedded tus-js-client, "" when the build has
+// none (a fresh clone built without make).
+func tusLibURL() string {
+	if _, ok := staticAssets().byName[tusLibPath]; !ok {
+		return ""
+	}
+	return staticURL(tusLibPath)
+}
+
 // videoUploadRoutes are the upload page of a video and the tus endpoint behind it (POST to
 // create, HEAD to learn the offset, PATCH to append, DELETE to give up, OPTIONS to discover).
 func (s *Server) videoUploadRoutes() []route {
@@ -147,6 +159,7 @@ type videoUploadPage struct {
 	MaxBytes   int64
 	Max        string
 	Chunk      int
+	TusLib     string // the upload client; "" when the build has none
 }
 
 func (s *Server) adminVideoUpload(w http.ResponseWriter, r *http.Request) {
@@ -175,6 +188,7 @@ func (s *Server) adminVideoUpload(w http.ResponseWriter, r *http.Request) {
 		MaxBytes:   s.uploads.MaxSize(),
 		Max:        p.L.Msg(upload.Size(s.uploads.MaxSize())),
 		Chunk:      uploadChunkBytes,
+		TusLib:     s.tusLib,
 	}
 	if v.Public() {
 		d := p.Data.(videoUploadPage)

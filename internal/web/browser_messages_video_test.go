@@ -42,6 +42,9 @@ func TestMessagesBrowserVideo(t *testing.T) {
 		msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("upload-text").textContent`))
 		t.Fatalf("upload: %v (page says %q)", err, msg)
 	}
+	if by, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("upload-form").upload instanceof tus.Upload`)); !by {
+		t.Error("the status page did not upload through tus-js-client")
+	}
 	m := lastMessage(t, e, call)
 	if v := e.processMessageVideo(m.ID); !v.Processed() {
 		t.Fatalf("video not processed: %q %q", v.Processing, v.Failure)

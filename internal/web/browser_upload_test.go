@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"sistercity/internal/auth"
@@ -23,8 +24,8 @@ import (
 )
 
 // halfUpload sends the first half of the chosen file as an earlier visit of the upload page
-// would have, and remembers the upload where the page looks for it. It returns the upload's
-// path.
+// would have, and remembers the upload where tus-js-client looks for it: in localStorage under
+// the page's fingerprint of the video and the file (upload.js). It returns the upload's path.
 const halfUpload = `(async () => {
   const f = document.getElementById("upload-file").files[0];
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -33,19 +34,28 @@ const halfUpload = `(async () => {
   const res = await fetch("/admin/uploads/", { method: "POST", headers: { "Tus-Resumable": "1.0.0",
     "Upload-Length": String(f.size), "Upload-Metadata": "video " + b64(vid) + ",filename " + b64(f.name), "X-CSRF-Token": csrf } });
   if (res.status !== 201) return "create: " + res.status;
-  const url = new URL(res.headers.get("Location"), location.href).pathname;
+  const url = new URL(res.headers.get("Location"), location.href);
   const patch = await fetch(url, { method: "PATCH", headers: { "Tus-Resumable": "1.0.0", "Upload-Offset": "0",
     "Content-Type": "application/offset+octet-stream", "X-CSRF-Token": csrf }, body: f.slice(0, Math.floor(f.size / 2)) });
   if (patch.status !== 204) return "patch: " + patch.status;
-  localStorage.setItem("tus:" + vid + ":" + f.name + ":" + f.size + ":" + f.lastModified, url);
-  return url;
+  const fingerprint = ["sistercity", vid, f.name, f.size, f.lastModified].join(":");
+  localStorage.setItem("tus::" + fingerprint + "::1", JSON.stringify({ size: f.size, creationTime: String(new Date()), uploadUrl: url.href }));
+  return url.pathname;
 })()`
 
+// cspViolations collects, from the start of every page, what the Content-Security-Policy
+// blocked.
+const cspViolations = `window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(e.violatedDirective + " " + e.blockedURI));`
+
 // TestBrowserUploadAndPlay signs in as an editor in Chromium, uploads a real clip through the
-// upload page (upload.js speaking tus), lets job workers process it, publishes it and plays it
-// on the public watch page.
+// upload page (upload.js on tus-js-client), lets job workers process it, publishes it and plays
+// it on the public watch page.
 func TestBrowserUploadAndPlay(t *testing.T) {
 	t.Parallel()
+	if tusLibURL() == "" {
+		t.Fatal("tus-js-client is not embedded: run scripts/tusjs.sh (make test runs it) before the tests")
+	}
 	e := newUploadEnv(t, nil)
 	v := e.uploadVideo(video.StateDraft)
 	clip, data := testClip(t, 3*time.Second)
@@ -60,6 +70,10 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatalf("sign in: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument,
+		cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: cspViolations}); err != nil {
+		t.Fatal(err)
 	}
 	page := e.ts.URL + "/admin/videos/" + itoa64(v.ID) + "/upload"
 	auditPage(t, ctx, page)
@@ -96,6 +110,14 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 	}
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`localStorage.length`)); n != 0 {
 		t.Errorf("%d upload URLs still remembered after completion", n)
+	}
+	// The upload went through tus-js-client, under the page's Content-Security-Policy.
+	client, err := chromedp.Run(ctx, chromedp.Evaluate[string](`typeof tus === "object" && document.getElementById("upload-form").upload instanceof tus.Upload ? "tus-js-client" : "?"`))
+	if err != nil || client != "tus-js-client" {
+		t.Errorf("the upload was not made by tus-js-client: %q %v", client, err)
+	}
+	if blocked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.cspViolations`)); err != nil || len(blocked) > 0 {
+		t.Errorf("the Content-Security-Policy blocked %v (%v)", blocked, err)
 	}
 	e.checkUploaded(v.ID, data)
 	if _, err := os.Stat(filepath.Join(e.srv.cfg.DataDir, "uploads", path.Base(half)+".done")); err != nil {

@@ -128,6 +128,7 @@ type callView struct {
 	VideoMax  string
 	MaxBytes  int64
 	Chunk     int
+	TusLib    string // the upload client; "" when the build has none
 }
 
 type messageView struct {
@@ -481,6 +482,7 @@ func (s *Server) messageStatus(lang string) http.HandlerFunc {
 			v.Upload = vid.SourceKey == "" && m.Status == messages.StatusWaiting
 			v.VideoText = messageVideoText(p, vid)
 			v.VideoMax, v.MaxBytes, v.Chunk = p.L.Msg(upload.Size(c.MaxVideoBytes)), c.MaxVideoBytes, uploadChunkBytes
+			v.TusLib = s.tusLib
 		}
 		p.Title = p.L.T("messages.status.title")
 		showNotice(p, r, messageStatusNotices)

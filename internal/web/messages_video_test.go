@@ -285,3 +285,42 @@ func TestMessagesVideoTooLong(t *testing.T) {
 		t.Errorf("the short video is not attached: %v", err)
 	}
 }
+
+// TestUploadPagesWithoutTusClient: a build without tus-js-client (a fresh clone built with go
+// build alone, before any make target) serves both upload pages — the admin's and a citizen's
+// message status page — with a notice in the reader's language that uploading is not
+// available, as an alert, and without the form and scripts that could not work.
+func TestUploadPagesWithoutTusClient(t *testing.T) {
+	t.Parallel()
+	e, call := videoMessageEnv(t)
+	if e.srv.tusLib == "" {
+		t.Fatal("tus-js-client is not embedded: run scripts/tusjs.sh (make test runs it) before the tests")
+	}
+	status, _ := e.sendVideoMessage(e.client(), "ru", call, "Держитесь, Пусан!")
+	v := e.uploadVideo(video.StateDraft)
+	admin := "/admin/videos/" + itoa64(v.ID) + "/upload"
+	pages := []struct {
+		c          *client
+		path, want string
+	}{
+		{e.editor, admin, "Uploading is not available in this build"},
+		{e.client(), status, "Сейчас отправить видео на этом сайте нельзя"},
+	}
+	for _, p := range pages {
+		if _, body := p.c.get(p.path); !strings.Contains(body, `id="upload-form"`) || !strings.Contains(body, "tus.min.") {
+			t.Errorf("%s with tus-js-client: no upload form or no client\n%s", p.path, body)
+		}
+	}
+	e.srv.tusLib = ""
+	for _, p := range pages {
+		resp, body := p.c.get(p.path)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `role="alert">`+p.want) {
+			t.Errorf("%s without tus-js-client: %d, want the notice %q\n%s", p.path, resp.StatusCode, p.want, body)
+		}
+		for _, absent := range []string{`id="upload-form"`, "upload.js", "tus.min."} {
+			if strings.Contains(body, absent) {
+				t.Errorf("%s without tus-js-client still has %s", p.path, absent)
+			}
+		}
+	}
+}

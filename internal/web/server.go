@@ -68,6 +68,9 @@ type Server struct {
 	altchaMax int64
 	// portal keeps the partner cities' videos (sister portals); nil with federation off.
 	portal *portal.Service
+	// tusLib is the URL of the embedded tus-js-client, the upload pages' client; "" when the
+	// build has none (tusLibURL), and the pages then say that uploading is not available.
+	tusLib string
 }
 
 // Options are the parts a Server is built from.
@@ -114,6 +117,7 @@ func New(o Options) (*Server, error) {
 	}
 	s.publog, s.beaconRate = publog.NewRecorder(s.now), newRateLimiter(beaconBurst, beaconRefill, beaconAddrs)
 	s.sendRate, s.altchaMax = newRateLimiter(sendBurst, sendRefill, sendAddrs), altchaMaxNumber
+	s.tusLib = tusLibURL()
 	s.sessions = newSessions(o.DB, o.Config)
 	if s.fed, err = NewFed(o.Config, o.DB, o.Queue, s.log, o.Version); err != nil {
 		return nil, err
