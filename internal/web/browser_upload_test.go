@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -195,5 +200,103 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 	})
 	if src, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("player").currentSrc`)); !strings.Contains(src, "/media/") {
 		t.Errorf("the player plays %q, not a stored rendition", src)
+	}
+}
+
+// TestBrowserUploadRetriesAndRefusals: in Chromium, the upload page's first chunk is lost on the
+// network (the connection reset); tus-js-client says it is trying again, asks the server where
+// the upload stands and completes it. A video that left preparation after its page was opened is
+// refused by the server, and the page shows the server's reason in the reader's language, and
+// lets the editor start again.
+func TestBrowserUploadRetriesAndRefusals(t *testing.T) {
+	t.Parallel()
+	e := newUploadEnv(t, nil)
+	v := e.uploadVideo(video.StateDraft)
+	clip, data := testClip(t, 2*time.Second)
+	e.userClient(auth.RoleEditor)
+	ctx := newBrowser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.ts.URL+"/admin/sign-in?lang=en"),
+		chromedp.SendKeys(chromedp.ID("username"), "u-editor"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/cities"]`)),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	// The first PATCH never reaches the server.
+	var patches atomic.Int32
+	err = chromedp.Listen(ctx, func(ev any) {
+		paused, ok := ev.(*fetch.EventRequestPaused)
+		if !ok {
+			return
+		}
+		// The listener may not send commands itself.
+		go func() {
+			if paused.Request.Method == http.MethodPatch && patches.Add(1) == 1 {
+				_, _ = chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: paused.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+				return
+			}
+			_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: paused.RequestID})
+		}()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/admin/uploads/*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// upload opens the upload page of id, records every status line it shows, and uploads clip.
+	upload := func(id int64, between func()) (state string, said []string) {
+		t.Helper()
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(e.ts.URL+"/admin/videos/"+itoa64(id)+"/upload"),
+			chromedp.WaitVisible(chromedp.ID("upload-file")),
+			chromedp.Evaluate[chromedp.Void](`window.said = []; { const text = document.getElementById("upload-text");
+				new MutationObserver(() => window.said.push(text.textContent)).observe(text, { childList: true, characterData: true, subtree: true }); }`),
+			chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{clip}),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		between()
+		err = chromedp.Do(ctx,
+			chromedp.Click(chromedp.ID("upload-start")),
+			chromedp.WaitVisible(chromedp.CSS(`#upload-form[data-state="done"], #upload-form[data-state="failed"]`)),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		state, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("upload-form").dataset.state`))
+		said, _ = chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.said`))
+		return state, said
+	}
+
+	state, said := upload(v.ID, func() {})
+	if state != "done" || !slices.Contains(said, "The connection was lost; trying again in 1 s…") ||
+		said[len(said)-1] != "Upload complete: the video is waiting for processing." {
+		t.Errorf("after a lost chunk: %s, the page said %q", state, said)
+	}
+	if n := patches.Load(); n < 2 {
+		t.Errorf("%d PATCH requests, want the lost one and at least one more", n)
+	}
+	e.checkUploaded(v.ID, data)
+
+	w := e.uploadVideo(video.StateDraft)
+	state, said = upload(w.ID, func() {
+		e.inTx(func(tx *sql.Tx) error {
+			return video.SetState(context.Background(), tx, w, video.StateWithdrawn, fixedNow)
+		})
+	})
+	want := "The upload stopped: A file cannot be uploaded for this video now: it must be planned, a draft or in review, and not being processed."
+	if state != "failed" || len(said) == 0 || said[len(said)-1] != want {
+		t.Errorf("the refused upload: %s, the page said %q, want at last %q", state, said, want)
+	}
+	if off, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("upload-start").disabled`)); off {
+		t.Error("the upload button is still disabled after the refusal")
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`localStorage.length`)); n != 0 {
+		t.Errorf("%d upload URLs remembered after the refusal", n)
 	}
 }
