@@ -205,9 +205,9 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 
 // TestBrowserUploadRetriesAndRefusals: in Chromium, the upload page's first chunk is lost on the
 // network (the connection reset); tus-js-client says it is trying again, asks the server where
-// the upload stands and completes it. A video that left preparation after its page was opened is
-// refused by the server, and the page shows the server's reason in the reader's language, and
-// lets the editor start again.
+// the upload stands and completes it. Then a video is withdrawn while its file is on the way:
+// the server refuses the chunk, and the page shows the server's reason in the reader's
+// language, forgets the upload and lets the editor start again.
 func TestBrowserUploadRetriesAndRefusals(t *testing.T) {
 	t.Parallel()
 	e := newUploadEnv(t, nil)
@@ -226,7 +226,10 @@ func TestBrowserUploadRetriesAndRefusals(t *testing.T) {
 		t.Fatalf("sign in: %v", err)
 	}
 	// The first PATCH never reaches the server.
+	// The first PATCH never reaches the server; before the next PATCH after withdraw is set,
+	// that video is withdrawn.
 	var patches atomic.Int32
+	var withdraw atomic.Pointer[video.Video]
 	err = chromedp.Listen(ctx, func(ev any) {
 		paused, ok := ev.(*fetch.EventRequestPaused)
 		if !ok {
@@ -234,9 +237,17 @@ func TestBrowserUploadRetriesAndRefusals(t *testing.T) {
 		}
 		// The listener may not send commands itself.
 		go func() {
-			if paused.Request.Method == http.MethodPatch && patches.Add(1) == 1 {
-				_, _ = chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: paused.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
-				return
+			if paused.Request.Method == http.MethodPatch {
+				if patches.Add(1) == 1 {
+					_, _ = chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: paused.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+					return
+				}
+				if w := withdraw.Swap(nil); w != nil {
+					bg := context.Background()
+					if err := e.db.InTx(bg, func(tx *sql.Tx) error { return video.SetState(bg, tx, w, video.StateWithdrawn, fixedNow) }); err != nil {
+						t.Errorf("withdraw: %v", err)
+					}
+				}
 			}
 			_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: paused.RequestID})
 		}()
@@ -248,7 +259,7 @@ func TestBrowserUploadRetriesAndRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	// upload opens the upload page of id, records every status line it shows, and uploads clip.
-	upload := func(id int64, between func()) (state string, said []string) {
+	upload := func(id int64) (state string, said []string) {
 		t.Helper()
 		err := chromedp.Do(ctx,
 			chromedp.Navigate(e.ts.URL+"/admin/videos/"+itoa64(id)+"/upload"),
@@ -256,12 +267,6 @@ func TestBrowserUploadRetriesAndRefusals(t *testing.T) {
 			chromedp.Evaluate[chromedp.Void](`window.said = []; { const text = document.getElementById("upload-text");
 				new MutationObserver(() => window.said.push(text.textContent)).observe(text, { childList: true, characterData: true, subtree: true }); }`),
 			chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{clip}),
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
-		between()
-		err = chromedp.Do(ctx,
 			chromedp.Click(chromedp.ID("upload-start")),
 			chromedp.WaitVisible(chromedp.CSS(`#upload-form[data-state="done"], #upload-form[data-state="failed"]`)),
 		)
@@ -273,7 +278,7 @@ func TestBrowserUploadRetriesAndRefusals(t *testing.T) {
 		return state, said
 	}
 
-	state, said := upload(v.ID, func() {})
+	state, said := upload(v.ID)
 	if state != "done" || !slices.Contains(said, "The connection was lost; trying again in 1 s…") ||
 		said[len(said)-1] != "Upload complete: the video is waiting for processing." {
 		t.Errorf("after a lost chunk: %s, the page said %q", state, said)
@@ -284,12 +289,10 @@ func TestBrowserUploadRetriesAndRefusals(t *testing.T) {
 	e.checkUploaded(v.ID, data)
 
 	w := e.uploadVideo(video.StateDraft)
-	state, said = upload(w.ID, func() {
-		e.inTx(func(tx *sql.Tx) error {
-			return video.SetState(context.Background(), tx, w, video.StateWithdrawn, fixedNow)
-		})
-	})
-	want := "The upload stopped: A file cannot be uploaded for this video now: it must be planned, a draft or in review, and not being processed."
+	withdraw.Store(w)
+	state, said = upload(w.ID)
+	want := "The upload stopped: The video was scheduled, published or withdrawn while its file was being uploaded. " +
+		"The upload was stopped and deleted; the video keeps its current file. To replace it, withdraw the video and bring it back to draft first."
 	if state != "failed" || len(said) == 0 || said[len(said)-1] != want {
 		t.Errorf("the refused upload: %s, the page said %q, want at last %q", state, said, want)
 	}
