@@ -188,7 +188,7 @@ function setUp(form, tus) {
     sent = 0;
     // An upload of this file begun earlier, on this page or before the browser was closed,
     // goes on where the server has it.
-    const previous = await upload.findPreviousUploads();
+    const previous = await upload.findPreviousUploads().catch(() => []);
     if (previous.length > 0) upload.resumeFromPreviousUpload(previous[0]);
     run();
   });
