@@ -122,7 +122,7 @@ func TestSendRefusals(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Options{})
 	s := srv.Settings(email.TLSStartTLS, "noreply@busan.example")
 	m := email.Message{To: "anna@example.org", Subject: "x", Body: "x"}
-	srv.Reply("RCPT", "451 4.2.1 mailbox busy, try later")
+	srv.Reply("", "RCPT", "451 4.2.1 mailbox busy, try later")
 	err := email.Send(context.Background(), s, m, when)
 	if err == nil || email.Permanent(err) {
 		t.Errorf("4xx: %v, want a temporary error", err)
@@ -130,7 +130,7 @@ func TestSendRefusals(t *testing.T) {
 	if strings.Contains(err.Error(), "anna@") {
 		t.Errorf("the error gives the address away: %v", err)
 	}
-	srv.Reply("DATA", "554 5.7.1 message refused")
+	srv.Reply("anna@example.org", "DATA", "554 5.7.1 message refused")
 	if err := email.Send(context.Background(), s, m, when); !email.Permanent(err) {
 		t.Errorf("5xx: %v, want a permanent error", err)
 	}

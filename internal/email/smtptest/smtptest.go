@@ -108,11 +108,12 @@ func (s *Server) Settings(mode, from string) email.Settings {
 
 // Reply makes the server answer the next time it reaches step ("MAIL", "RCPT" or "DATA", the
 // latter at the end of the message) with reply, e.g. "451 4.3.0 try again later"; replies
-// queued for one step are used in order, one per time.
-func (s *Server) Reply(step, reply string) {
+// queued for one step are used in order, one per time. With to not empty, only a message to
+// that recipient gets it (not at "MAIL", where no recipient is known yet).
+func (s *Server) Reply(to, step, reply string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.replies[step] = append(s.replies[step], reply)
+	s.replies[step+" "+to] = append(s.replies[step+" "+to], reply)
 }
 
 // Received returns the messages accepted so far.
@@ -122,22 +123,27 @@ func (s *Server) Received() []Received {
 	return append([]Received(nil), s.received...)
 }
 
-// Attempts counts how many times a client reached step ("DATA": sent a whole message),
-// accepted or not.
-func (s *Server) Attempts(step string) int {
+// Attempts counts how many times a client reached step ("DATA": sent a whole message) for the
+// recipient to ("" counts every one; not at "MAIL"), accepted or not.
+func (s *Server) Attempts(to, step string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.attempts[step]
+	return s.attempts[step+" "+to]
 }
 
-// reply returns the queued refusal for step, or ok.
-func (s *Server) reply(step, ok string) string {
+// reply returns the queued refusal for step and the recipient to, or ok.
+func (s *Server) reply(step, to, ok string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.attempts[step]++
-	if q := s.replies[step]; len(q) > 0 {
-		s.replies[step] = q[1:]
-		return q[0]
+	s.attempts[step+" "]++
+	if to != "" {
+		s.attempts[step+" "+to]++
+	}
+	for _, key := range []string{step + " " + to, step + " "} {
+		if q := s.replies[key]; len(q) > 0 {
+			s.replies[key] = q[1:]
+			return q[0]
+		}
 	}
 	return ok
 }
@@ -206,9 +212,9 @@ func (s *Server) serve(conn net.Conn, encrypted bool) {
 				continue
 			}
 			cur = Received{From: addrOf(arg), TLS: encrypted, Auth: authed}
-			say(s.reply("MAIL", "250 ok"))
+			say(s.reply("MAIL", "", "250 ok"))
 		case "RCPT":
-			rep := s.reply("RCPT", "250 ok")
+			rep := s.reply("RCPT", addrOf(arg), "250 ok")
 			if rep[0] == '2' {
 				cur.To = append(cur.To, addrOf(arg))
 			}
@@ -223,7 +229,7 @@ func (s *Server) serve(conn net.Conn, encrypted bool) {
 			if err != nil {
 				return
 			}
-			rep := s.reply("DATA", "250 ok: queued")
+			rep := s.reply("DATA", cur.To[0], "250 ok: queued")
 			if rep[0] == '2' {
 				cur.Data = data
 				s.mu.Lock()
