@@ -97,8 +97,26 @@ func Mask(addr string) string {
 	return string(r[0]) + "…@" + domain
 }
 
-// Send delivers m through the server of s, within s.Timeout and ctx.
+// Send delivers m through the server of s, within s.Timeout and ctx. Its error never holds the
+// recipient's whole address, not even where the server's reply repeats it.
 func Send(ctx context.Context, s Settings, m Message, now time.Time) error {
+	err := send(ctx, s, m, now)
+	if err != nil && m.To != "" && strings.Contains(err.Error(), m.To) {
+		return &redacted{err: err, msg: strings.ReplaceAll(err.Error(), m.To, Mask(m.To))}
+	}
+	return err
+}
+
+// redacted is an error whose message hides an address; errors.As still finds the SMTP reply.
+type redacted struct {
+	err error
+	msg string
+}
+
+func (e *redacted) Error() string { return e.msg }
+func (e *redacted) Unwrap() error { return e.err }
+
+func send(ctx context.Context, s Settings, m Message, now time.Time) error {
 	from, err := mail.ParseAddress(s.From)
 	if err != nil || hasControl(s.From) {
 		return fmt.Errorf("email: sender: %w", ErrAddress)

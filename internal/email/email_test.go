@@ -130,9 +130,13 @@ func TestSendRefusals(t *testing.T) {
 	if strings.Contains(err.Error(), "anna@") {
 		t.Errorf("the error gives the address away: %v", err)
 	}
-	srv.Reply("anna@example.org", "DATA", "554 5.7.1 message refused")
-	if err := email.Send(context.Background(), s, m, when); !email.Permanent(err) {
+	srv.Reply("anna@example.org", "DATA", "554 5.7.1 message to <anna@example.org> refused")
+	err = email.Send(context.Background(), s, m, when)
+	if !email.Permanent(err) {
 		t.Errorf("5xx: %v, want a permanent error", err)
+	}
+	if strings.Contains(err.Error(), "anna@example.org") || !strings.Contains(err.Error(), "a…@example.org") {
+		t.Errorf("the server's reply puts the address in the error: %v", err)
 	}
 	if n := len(srv.Received()); n != 0 {
 		t.Errorf("%d messages accepted", n)
