@@ -55,8 +55,9 @@ type Settings struct {
 	Timeout time.Duration
 	// HelloName is the name given in EHLO; empty says "localhost".
 	HelloName string
-	// tlsConfig, when not nil, replaces the one made from Host (WithTLSConfig).
-	tlsConfig *tls.Config
+	// TLSConfig, when not nil, replaces the one made from Host (a server whose certificate a
+	// private authority signed; tests trust their own server with it).
+	TLSConfig *tls.Config
 }
 
 // Message is one e-mail to one recipient.
@@ -194,17 +195,10 @@ func send(ctx context.Context, s Settings, m Message, now time.Time) error {
 }
 
 func (s Settings) tls() *tls.Config {
-	if s.tlsConfig != nil {
-		return s.tlsConfig
+	if s.TLSConfig != nil {
+		return s.TLSConfig
 	}
 	return &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
-}
-
-// WithTLSConfig returns s with tc used for TLS instead of one made from Host (tests trust their
-// own certificate with it).
-func (s Settings) WithTLSConfig(tc *tls.Config) Settings {
-	s.tlsConfig = tc
-	return s
 }
 
 // Build returns m as the bytes of a MIME message from from, dated now: UTF-8 plain text,

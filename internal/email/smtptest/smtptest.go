@@ -103,7 +103,7 @@ func Start(t testing.TB, o Options) *Server {
 // email.TLSNone.
 func (s *Server) Settings(mode, from string) email.Settings {
 	return email.Settings{Host: s.Host, Port: s.Port, Username: s.user, Password: s.pwd, From: from, TLS: mode,
-		Timeout: 20 * time.Second}.WithTLSConfig(s.TLS)
+		Timeout: 20 * time.Second, TLSConfig: s.TLS}
 }
 
 // Reply makes the server answer the next time it reaches step ("MAIL", "RCPT" or "DATA", the
@@ -279,9 +279,7 @@ func readData(r *bufio.Reader) ([]byte, error) {
 		if line == ".\r\n" {
 			return out.Bytes(), nil
 		}
-		if strings.HasPrefix(line, ".") {
-			line = line[1:]
-		}
+		line = strings.TrimPrefix(line, ".")
 		out.WriteString(line)
 		if out.Len() > maxMessage {
 			return nil, bufio.ErrTooLong
