@@ -42,8 +42,8 @@ type NotifyArgs struct {
 // Kind names the job in the queue.
 func (NotifyArgs) Kind() string { return "messages.notify_rejection" }
 
-// notifyAttempts is how many times a mail is tried: with the queue's backoff (n⁴ s) about a day
-// and a half of a busy or unreachable server.
+// notifyAttempts is how many times a mail is tried: with the queue's backoff (n⁴ s) about eleven
+// hours of a busy or unreachable server.
 const notifyAttempts = 12
 
 // Texts are the catalog's strings in one language, as the mail needs them.
@@ -67,7 +67,7 @@ type NotifyDeps struct {
 	Now func() time.Time
 }
 
-// HasContact tells which of ids have an e-mail address kept.
+// HasContact tells which messages of call callID have an e-mail address kept.
 func HasContact(ctx context.Context, q db.Querier, callID int64) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	err := db.Each(ctx, q, `SELECT c.message_id FROM citizen_message_contacts c JOIN citizen_messages m ON m.id = c.message_id
@@ -143,7 +143,14 @@ type rejectionMail struct {
 func notify(ctx context.Context, deps NotifyDeps, job *jobs.Job[NotifyArgs]) error {
 	id := job.Args.MessageID
 	if deps.Mail == nil {
-		return errors.New("messages: no SMTP server is configured in this process (--smtp-host)")
+		err := errors.New("messages: no SMTP server is configured in this process (--smtp-host)")
+		if !job.LastAttempt() {
+			return err
+		}
+		if serr := deps.DB.InTx(ctx, func(tx *sql.Tx) error { return setMailStatus(ctx, tx, id, MailFailed) }); serr != nil {
+			return errors.Join(err, serr)
+		}
+		return jobs.Permanent(err)
 	}
 	var rm rejectionMail
 	err := deps.DB.InTx(ctx, func(tx *sql.Tx) error {
