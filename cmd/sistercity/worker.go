@@ -103,6 +103,10 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	// The reason of a rejected message, e-mailed to its sender in the message's language.
+	if err := messages.RegisterNotify(q, web.NotifyDeps(cat, cfg, messages.NotifyDeps{DB: d, Log: log})); err != nil {
+		return nil, err
+	}
 	if err := messages.RegisterCompile(q, web.CompileDeps(cat, messages.CompileDeps{DB: d, Store: store, Queue: q,
 		WorkDir: filepath.Join(cfg.DataDir, "tmp"), Log: log})); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/mail"
 	"net/netip"
 	"os"
 	"strconv"
@@ -97,6 +98,19 @@ type Config struct {
 	// leaves /metrics off.
 	MetricsToken string
 
+	// SMTPHost turns outgoing e-mail on (the reason of a rejected citizen's message, when the
+	// editor asks for it); empty leaves mail off. The other SMTP settings say how to reach it.
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUsername string
+	// SMTPPassword is never logged nor shown.
+	SMTPPassword string
+	// SMTPFrom is the sender, "Name <address>" or an address.
+	SMTPFrom string
+	// SMTPTLS is starttls, tls (implicit, port 465) or none (a relay on this machine).
+	SMTPTLS     string
+	SMTPTimeout time.Duration
+
 	envErrs []error // malformed SISTERCITY_* values, reported by Validate
 }
 
@@ -124,6 +138,10 @@ func Default() Config {
 		BodyTimeout:       time.Minute,
 		UploadBodyTimeout: 15 * time.Minute,
 		MaxLargeBodies:    8,
+
+		SMTPPort:    587,
+		SMTPTLS:     "starttls",
+		SMTPTimeout: 30 * time.Second,
 	}
 }
 
@@ -162,6 +180,13 @@ func Bind(fs *flag.FlagSet, cfg *Config) {
 	fs.DurationVar(&cfg.UploadBodyTimeout, "upload-body-timeout", envDuration(cfg, "UPLOAD_BODY_TIMEOUT", cfg.UploadBodyTimeout), "longest wait for an upload chunk or a checked file form (SISTERCITY_UPLOAD_BODY_TIMEOUT)")
 	fs.IntVar(&cfg.MaxLargeBodies, "max-large-bodies", envParse(cfg, "MAX_LARGE_BODIES", cfg.MaxLargeBodies, strconv.Atoi), "file forms and JSON bodies read at once; more get 503 (SISTERCITY_MAX_LARGE_BODIES)")
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("METRICS_TOKEN", cfg.MetricsToken), "serve /metrics to requests with this bearer token; empty = /metrics off (SISTERCITY_METRICS_TOKEN)")
+	fs.StringVar(&cfg.SMTPHost, "smtp-host", env("SMTP_HOST", cfg.SMTPHost), "SMTP server for outgoing e-mail; empty = no e-mail (SISTERCITY_SMTP_HOST)")
+	fs.IntVar(&cfg.SMTPPort, "smtp-port", envParse(cfg, "SMTP_PORT", cfg.SMTPPort, strconv.Atoi), "port of --smtp-host: 587 for starttls, 465 for tls (SISTERCITY_SMTP_PORT)")
+	fs.StringVar(&cfg.SMTPUsername, "smtp-username", env("SMTP_USERNAME", cfg.SMTPUsername), "user for AUTH PLAIN at --smtp-host; empty = no authentication (SISTERCITY_SMTP_USERNAME)")
+	fs.StringVar(&cfg.SMTPPassword, "smtp-password", env("SMTP_PASSWORD", cfg.SMTPPassword), "password of --smtp-username; never logged (SISTERCITY_SMTP_PASSWORD)")
+	fs.StringVar(&cfg.SMTPFrom, "smtp-from", env("SMTP_FROM", cfg.SMTPFrom), "sender of outgoing e-mail, e.g. \"Busan City <noreply@busan.example>\" (SISTERCITY_SMTP_FROM)")
+	fs.StringVar(&cfg.SMTPTLS, "smtp-tls", env("SMTP_TLS", cfg.SMTPTLS), "starttls, tls (implicit) or none (plain text; only without a password or to this machine) (SISTERCITY_SMTP_TLS)")
+	fs.DurationVar(&cfg.SMTPTimeout, "smtp-timeout", envDuration(cfg, "SMTP_TIMEOUT", cfg.SMTPTimeout), "longest one delivery to --smtp-host may take (SISTERCITY_SMTP_TIMEOUT)")
 	fs.DurationVar(&cfg.RescueAfter, "rescue-after", envDuration(cfg, "RESCUE_AFTER", cfg.RescueAfter), "a job running this long is taken as abandoned by a dead process and retried; at least --job-timeout (SISTERCITY_RESCUE_AFTER)")
 }
 
@@ -238,11 +263,62 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("--translate-url: want http://… or https://… (or leave it empty)"))
 	}
 	errs = append(errs, c.validateLimits()...)
+	errs = append(errs, c.validateSMTP()...)
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if strings.HasPrefix(c.BaseURL, "https://") {
 		c.SecureCookies = true
 	}
 	return errors.Join(errs...)
+}
+
+// MailOn tells whether outgoing e-mail is configured.
+func (c *Config) MailOn() bool { return c.SMTPHost != "" }
+
+// validateSMTP checks the outgoing e-mail's settings when --smtp-host is set. The password is
+// never echoed.
+func (c *Config) validateSMTP() []error {
+	if c.SMTPHost == "" {
+		return nil
+	}
+	var errs []error
+	if strings.ContainsAny(c.SMTPHost, " /:@\r\n") && net.ParseIP(c.SMTPHost) == nil {
+		errs = append(errs, fmt.Errorf("--smtp-host %q: want a host name or an IP address, without a port (see --smtp-port)", c.SMTPHost))
+	}
+	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+		errs = append(errs, fmt.Errorf("--smtp-port %d: want 1 to 65535", c.SMTPPort))
+	}
+	if a, err := mail.ParseAddress(c.SMTPFrom); err != nil || strings.ContainsAny(c.SMTPFrom, "\r\n") || !strings.Contains(a.Address, "@") {
+		errs = append(errs, fmt.Errorf("--smtp-from %q: want an address, e.g. noreply@example.org or \"City <noreply@example.org>\"", c.SMTPFrom))
+	}
+	switch c.SMTPTLS {
+	case "starttls", "tls":
+	case "none":
+		// Plain text carries the password in the clear: only to a relay on this machine.
+		if c.SMTPUsername != "" && !loopbackHost(c.SMTPHost) {
+			errs = append(errs, fmt.Errorf("--smtp-tls none sends the password unencrypted: use starttls or tls for %s, or a relay on this machine", c.SMTPHost))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("--smtp-tls %q: want starttls, tls or none", c.SMTPTLS))
+	}
+	if c.SMTPUsername == "" && c.SMTPPassword != "" {
+		errs = append(errs, errors.New("--smtp-password is set without --smtp-username"))
+	}
+	if c.SMTPTimeout < time.Second || c.SMTPTimeout > 10*time.Minute {
+		errs = append(errs, errors.New("--smtp-timeout must be between 1s and 10m"))
+	}
+	// The mail links to the sender's private status page: it needs the site's public address.
+	if c.BaseURL == "" {
+		errs = append(errs, errors.New("--smtp-host needs --base-url: the e-mails link to the site"))
+	}
+	return errs
+}
+
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func env(name, def string) string {

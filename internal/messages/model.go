@@ -210,6 +210,9 @@ type Message struct {
 	CreatedAt time.Time
 	DecidedAt time.Time
 	Consents  []Consent
+	// MailStatus is what became of the e-mail of the reason to the sender (MailQueued, …), ""
+	// when none was asked for.
+	MailStatus string
 	// Translations are the message's text in other languages, asked for by an editor.
 	Translations []Translation
 }

@@ -305,26 +305,27 @@ func Submit(ctx context.Context, tx *sql.Tx, c *Call, s *Submission, photoKey st
 	return m, token, nil
 }
 
-const messageColumns = "id, call_id, name, city, lang, body, photo_key, status, reason, created_at, decided_at, video_id, position"
+const messageColumns = "id, call_id, name, city, lang, body, photo_key, status, reason, created_at, decided_at, video_id, position, mail_status"
 
 func scanMessage(row interface{ Scan(...any) error }) (*Message, error) {
 	var m Message
 	var decided sql.NullTime
 	var vid sql.NullInt64
 	if err := row.Scan(&m.ID, &m.CallID, &m.Name, &m.City, &m.Lang, &m.Body, &m.PhotoKey, &m.Status, &m.Reason,
-		&m.CreatedAt, &decided, &vid, &m.Position); err != nil {
+		&m.CreatedAt, &decided, &vid, &m.Position, &m.MailStatus); err != nil {
 		return nil, err
 	}
 	m.DecidedAt, m.VideoID = decided.Time, vid.Int64
 	return &m, nil
 }
 
-// ByToken returns the message whose status link has token.
+// ByToken returns the message whose status link has token: the link shown when it was sent, or
+// the one mailed with its rejection.
 func ByToken(ctx context.Context, q db.Querier, token string) (*Message, error) {
 	if len(token) != 32 {
 		return nil, fmt.Errorf("messages: token: %w", db.ErrNotFound)
 	}
-	m, err := scanMessage(q.QueryRowContext(ctx, "SELECT "+messageColumns+" FROM citizen_messages WHERE token_hash = $1", hashToken(token)))
+	m, err := scanMessage(q.QueryRowContext(ctx, "SELECT "+messageColumns+" FROM citizen_messages WHERE token_hash = $1 OR mail_token_hash = $1", hashToken(token)))
 	if err != nil {
 		return nil, db.NotFound(err, "messages: by token")
 	}

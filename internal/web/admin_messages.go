@@ -317,9 +317,11 @@ type queueItem struct {
 	// the message has one.
 	Video, VideoText string
 	HasVideo         bool
-	Consents         []messages.Consent
-	Translations     []messages.Translation
-	Ask              []askLang // languages a translation may be asked for in
+	// HasEmail says the sender left an address the reason may be mailed to.
+	HasEmail     bool
+	Consents     []messages.Consent
+	Translations []messages.Translation
+	Ask          []askLang // languages a translation may be asked for in
 }
 
 // pathCall is the call the path's {id} names; it answers 404 or the error itself when there
@@ -356,10 +358,15 @@ func (s *Server) messageQueue(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	contacts, err := messages.HasContact(ctx, s.db.R, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p := s.adminPage(w, r, "messages.queue.title")
 	var waiting, decided []queueItem
 	for _, m := range all {
-		it := queueItem{M: m, Consents: m.Consents, Translations: m.Translations}
+		it := queueItem{M: m, Consents: m.Consents, Translations: m.Translations, HasEmail: contacts[m.ID]}
 		if m.PhotoKey != "" {
 			it.Photo = fmt.Sprintf("/admin/messages/%d/queue/%d/photo", id, m.ID)
 		}
@@ -399,7 +406,9 @@ func (s *Server) messageQueue(w http.ResponseWriter, r *http.Request) {
 		Waiting, Decided []queueItem
 		CanEdit          bool
 		Public           string
-	}{c, c.Text(p.Lang).Title, waiting, decided, p.User.Role.AtLeast(auth.RoleEditor), fmt.Sprintf("/%s/messages/%d", p.Lang, c.ID)}
+		// MailOn says the reason of a rejection can be e-mailed (--smtp-host is set).
+		MailOn bool
+	}{c, c.Text(p.Lang).Title, waiting, decided, p.User.Role.AtLeast(auth.RoleEditor), fmt.Sprintf("/%s/messages/%d", p.Lang, c.ID), s.cfg.MailOn()}
 	s.render(w, r, http.StatusOK, "admin/message-queue", p)
 }
 
@@ -461,6 +470,12 @@ func (s *Server) moderate(status string) http.HandlerFunc {
 			s.fail(w, r, problem.New(http.StatusUnprocessableEntity, "messages.error.reason"))
 			return
 		}
+		// The box is disabled without mail; a request that ticks it all the same is told why.
+		notify := status == messages.StatusRejected && r.PostFormValue("notify") == "on"
+		if notify && !s.cfg.MailOn() {
+			s.fail(w, r, problem.New(http.StatusConflict, "mail.queue.off"))
+			return
+		}
 		var left messages.Leftovers
 		var m *messages.Message
 		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -480,12 +495,17 @@ func (s *Server) moderate(status string) http.HandlerFunc {
 			if left, err = messages.Decide(ctx, tx, m.ID, status, reason, s.now()); err != nil {
 				return err
 			}
+			if notify {
+				if _, err := messages.QueueRejectionMail(ctx, tx, s.queue, m.ID); err != nil {
+					return err
+				}
+			}
 			action := auth.ActionApproveMessage
 			if status == messages.StatusRejected {
 				action = auth.ActionRejectMessage
 			}
 			return auth.Audit(ctx, tx, userFrom(r), action, auth.EntityCitizenMessage, m.ID, map[string]string{"status": m.Status},
-				map[string]string{"status": status, "reason": reason})
+				map[string]any{"status": status, "reason": reason, "mail": notify})
 		})
 		switch {
 		case errors.Is(err, messages.ErrWithdrawn):
