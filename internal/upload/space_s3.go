@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/s3store"
+
+	"sistercity/internal/blob"
 )
 
 // BucketPrefix is where unfinished uploads wait in the media bucket: each is an S3 multipart
@@ -73,7 +75,7 @@ func (b *bucketSpace) ids(ctx context.Context) ([]string, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("upload: list the uploads in the bucket: %w", err)
+			return nil, fmt.Errorf("upload: list the uploads in the bucket: %w", blob.Classify(err))
 		}
 		for _, o := range page.Contents {
 			name, ok := strings.CutSuffix(strings.TrimPrefix(aws.ToString(o.Key), BucketPrefix), ".info")
@@ -102,12 +104,12 @@ func (b *bucketSpace) infoID(ctx context.Context, name string) (string, error) {
 		if notFound(err) {
 			return "", handler.ErrNotFound
 		}
-		return "", fmt.Errorf("upload: read %s.info: %w", name, err)
+		return "", fmt.Errorf("upload: read %s.info: %w", name, blob.Classify(err))
 	}
 	defer res.Body.Close()
 	var info handler.FileInfo
 	if err := json.NewDecoder(io.LimitReader(res.Body, maxInfoBytes)).Decode(&info); err != nil {
-		return "", fmt.Errorf("upload: read %s.info: %w", name, err)
+		return "", fmt.Errorf("upload: read %s.info: %w", name, blob.Classify(err))
 	}
 	return info.ID, nil
 }
@@ -129,7 +131,7 @@ func (b *bucketSpace) touched(ctx context.Context, info handler.FileInfo) (time.
 			if notFound(err) {
 				continue
 			}
-			return time.Time{}, fmt.Errorf("upload: %s: %w", name, err)
+			return time.Time{}, fmt.Errorf("upload: %s: %w", name, blob.Classify(err))
 		}
 		later(res.LastModified)
 	}
@@ -140,7 +142,7 @@ func (b *bucketSpace) touched(ctx context.Context, info handler.FileInfo) (time.
 			if notFound(err) {
 				break // completed: the object's description counts
 			}
-			return time.Time{}, fmt.Errorf("upload: parts of %s: %w", obj, err)
+			return time.Time{}, fmt.Errorf("upload: parts of %s: %w", obj, blob.Classify(err))
 		}
 		for _, part := range page.Parts {
 			later(part.LastModified)
@@ -173,7 +175,7 @@ func (b *bucketSpace) markDone(ctx context.Context, id string, size int64) error
 	_, err := b.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b.bucket), Key: b.key(objectID(id) + ".done"),
 		Body: strings.NewReader(strconv.FormatInt(size, 10))})
 	if err != nil {
-		return fmt.Errorf("upload: mark %s done: %w", id, err)
+		return fmt.Errorf("upload: mark %s done: %w", id, blob.Classify(err))
 	}
 	return nil
 }
@@ -205,7 +207,7 @@ func (b *bucketSpace) sweepMarks(ctx context.Context, cutoff time.Time) error {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("upload: list the uploads in the bucket: %w", err)
+			return fmt.Errorf("upload: list the uploads in the bucket: %w", blob.Classify(err))
 		}
 		for _, o := range page.Contents {
 			name := strings.TrimPrefix(aws.ToString(o.Key), BucketPrefix)
@@ -223,7 +225,7 @@ func (b *bucketSpace) sweepMarks(ctx context.Context, cutoff time.Time) error {
 	for mp.HasMorePages() {
 		page, err := mp.NextPage(ctx)
 		if err != nil {
-			return errors.Join(append(errs, fmt.Errorf("upload: list the multipart uploads: %w", err))...)
+			return errors.Join(append(errs, fmt.Errorf("upload: list the multipart uploads: %w", blob.Classify(err)))...)
 		}
 		for _, u := range page.Uploads {
 			obj := strings.TrimPrefix(aws.ToString(u.Key), BucketPrefix)
