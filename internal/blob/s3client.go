@@ -23,13 +23,44 @@ import (
 
 // Bounds of one exchange with S3. The SDK's default client waits for an answer as long as the
 // server keeps the connection, so a stopped server (or one behind a dropped route) would hold
-// a request, an upload or a job forever. A PUT's answer comes once its body is sent, and a
-// CompleteMultipartUpload may take a while on a big object: a minute is generous for both.
+// a request, an upload or a job forever. A PUT's answer comes once its body is sent, so a
+// minute is generous; but a server answers the completion of a multipart upload, or a copy,
+// only once it has assembled the object, which takes a while for many GiB on some servers
+// (versitygw, MinIO): those get s3SlowAnswerTimeout.
 const (
 	s3DialTimeout           = 10 * time.Second
 	s3TLSHandshakeTimeout   = 10 * time.Second
 	s3ResponseHeaderTimeout = time.Minute
+	s3SlowAnswerTimeout     = 15 * time.Minute
 )
+
+// s3HTTP sends S3's requests with the bounds above, by the kind of request.
+type s3HTTP struct{ quick, slow *awshttp.BuildableClient }
+
+func newS3HTTP() s3HTTP {
+	client := func(answer time.Duration) *awshttp.BuildableClient {
+		return awshttp.NewBuildableClient().WithDialerOptions(func(d *net.Dialer) {
+			d.Timeout = s3DialTimeout
+		}).WithTransportOptions(func(t *http.Transport) {
+			t.TLSHandshakeTimeout = s3TLSHandshakeTimeout
+			t.ResponseHeaderTimeout = answer
+		})
+	}
+	return s3HTTP{quick: client(s3ResponseHeaderTimeout), slow: client(s3SlowAnswerTimeout)}
+}
+
+func (c s3HTTP) Do(r *http.Request) (*http.Response, error) {
+	if slowAnswer(r) {
+		return c.slow.Do(r)
+	}
+	return c.quick.Do(r)
+}
+
+// slowAnswer tells the requests answered once the object is assembled: CompleteMultipartUpload
+// (POST …?uploadId=) and the copies (CopyObject, UploadPartCopy: x-amz-copy-source).
+func slowAnswer(r *http.Request) bool {
+	return (r.Method == http.MethodPost && r.URL.Query().Has("uploadId")) || r.Header.Get("X-Amz-Copy-Source") != ""
+}
 
 // ErrUnavailable marks a failure to reach the object storage, or a server error it answered:
 // nothing the request did wrong, and the same request may well succeed in a while.
@@ -111,12 +142,7 @@ func openS3Bucket(ctx context.Context, u *url.URL) (*blob.Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.HTTPClient = awshttp.NewBuildableClient().WithDialerOptions(func(d *net.Dialer) {
-		d.Timeout = s3DialTimeout
-	}).WithTransportOptions(func(t *http.Transport) {
-		t.TLSHandshakeTimeout = s3TLSHandshakeTimeout
-		t.ResponseHeaderTimeout = s3ResponseHeaderTimeout
-	})
+	cfg.HTTPClient = newS3HTTP()
 	bo.RequestChecksumCalculation = cfg.RequestChecksumCalculation
 	return s3blob.OpenBucket(ctx, s3.NewFromConfig(cfg, opts...), u.Host, &bo)
 }
