@@ -37,7 +37,7 @@ const (
 // s3HTTP sends S3's requests with the bounds above, by the kind of request.
 type s3HTTP struct{ quick, slow *awshttp.BuildableClient }
 
-func newS3HTTP() s3HTTP {
+func newS3HTTP(quick, slow time.Duration) s3HTTP {
 	client := func(answer time.Duration) *awshttp.BuildableClient {
 		return awshttp.NewBuildableClient().WithDialerOptions(func(d *net.Dialer) {
 			d.Timeout = s3DialTimeout
@@ -46,7 +46,7 @@ func newS3HTTP() s3HTTP {
 			t.ResponseHeaderTimeout = answer
 		})
 	}
-	return s3HTTP{quick: client(s3ResponseHeaderTimeout), slow: client(s3SlowAnswerTimeout)}
+	return s3HTTP{quick: client(quick), slow: client(slow)}
 }
 
 func (c s3HTTP) Do(r *http.Request) (*http.Response, error) {
@@ -142,7 +142,7 @@ func openS3Bucket(ctx context.Context, u *url.URL) (*blob.Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.HTTPClient = newS3HTTP()
+	cfg.HTTPClient = newS3HTTP(s3ResponseHeaderTimeout, s3SlowAnswerTimeout)
 	bo.RequestChecksumCalculation = cfg.RequestChecksumCalculation
 	return s3blob.OpenBucket(ctx, s3.NewFromConfig(cfg, opts...), u.Host, &bo)
 }
