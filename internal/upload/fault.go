@@ -16,8 +16,8 @@ import (
 // bucket cannot be reached.
 const storageRetryAfter = "30"
 
-// localizerKey carries the request's Localizer to faultStore through tusd, which hands the
-// request's context to the store.
+// localizerKey carries a function giving the request's Localizer to faultStore through tusd,
+// which hands the request's context to the store.
 type localizerKey struct{}
 
 // faultStore is tusd's store with its failures to reach the bucket answered 503 with a
@@ -88,7 +88,8 @@ func storageFault(ctx context.Context, err error) error {
 		return err
 	}
 	msg, lang := "storage unavailable", ""
-	if l, ok := ctx.Value(localizerKey{}).(*i18n.Localizer); ok {
+	if localize, ok := ctx.Value(localizerKey{}).(func() *i18n.Localizer); ok {
+		l := localize()
 		msg, lang = l.T("error.storage_unavailable"), l.Lang
 	}
 	te := handler.NewError("ERR_STORAGE_UNAVAILABLE", msg, http.StatusServiceUnavailable)

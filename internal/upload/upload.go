@@ -226,7 +226,8 @@ func (h *Handler) validID(id string) bool {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The method the router and the CSRF check saw is the one served.
 	r.Header.Del("X-HTTP-Method-Override")
-	r = r.WithContext(context.WithValue(r.Context(), localizerKey{}, h.o.Localize(r)))
+	// The store's refusals speak the request's language; found only when one is needed.
+	r = r.WithContext(context.WithValue(r.Context(), localizerKey{}, func() *i18n.Localizer { return h.o.Localize(r) }))
 	id := strings.Trim(r.URL.Path, "/")
 	switch {
 	case id == "" && r.Method == http.MethodPost:
