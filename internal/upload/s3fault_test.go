@@ -14,6 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"sistercity/internal/blob"
 	"sistercity/internal/jobs"
 	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/media"
@@ -278,4 +282,35 @@ func TestProcessingSurvivesS3Restart(t *testing.T) {
 			t.Errorf("the video points at %s, which is not in the bucket", k)
 		}
 	}
+}
+
+// TestStrayPartAfterGap: a part after a missing one, as a PATCH leaves when S3 fails one of its
+// parts but not the next, does not count: HEAD reports the bytes before the gap, the client
+// resends from there, and the file comes out whole.
+func TestStrayPartAfterGap(t *testing.T) {
+	e := newS3Env(t)
+	v := e.newVideo(video.StateDraft)
+	data := bigClip(t)
+	path := e.create(v.ID, len(data))
+	first := 6 << 20
+	if off := e.patch(path, 0, data[:first]); off != first {
+		t.Fatalf("offset after the first PATCH: %d, want %d", off, first)
+	}
+	// Part 3 arrives, part 2 never did.
+	client, name, _ := blob.S3Bucket(e.store)
+	id := strings.TrimPrefix(path, "/uploads/")
+	obj, multipart, _ := strings.Cut(id, "+")
+	_, err := client.UploadPart(context.Background(), &s3.UploadPartInput{Bucket: aws.String(name), Key: aws.String(BucketPrefix + obj),
+		UploadId: aws.String(multipart), PartNumber: aws.Int32(3), Body: bytes.NewReader(bytes.Repeat([]byte("stray"), 1<<20))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := e.head(path)
+	if off != first {
+		t.Fatalf("HEAD with a part after a gap: offset %d, want %d", off, first)
+	}
+	for off < len(data) {
+		off = e.patch(path, off, data[off:min(off+(4<<20), len(data))])
+	}
+	e.checkAttached(v.ID, data)
 }

@@ -38,7 +38,7 @@ type bucketSpace struct {
 }
 
 func newBucketSpace(client *s3.Client, bucket, tmp string) *bucketSpace {
-	files := s3store.New(bucket, client)
+	files := s3store.New(bucket, partsInOrder{client})
 	files.ObjectPrefix = BucketPrefix
 	// Parts are gathered on the local disk before they go to S3: there, not in /tmp, which
 	// may be small or in memory.
@@ -48,6 +48,37 @@ func newBucketSpace(client *s3.Client, bucket, tmp string) *bucketSpace {
 	files.PreferredPartSize = 16 << 20
 	files.MaxBufferedParts = 4
 	return &bucketSpace{s3: client, bucket: bucket, tmp: tmp, files: files}
+}
+
+// partsInOrder is the S3 client of tusd's store, with one guard: ListParts shows the parts up
+// to the first missing number only. tusd sends a PATCH's parts side by side; when S3 fails one
+// of them (it died or restarted meanwhile) but not a later one, the bucket holds a part after a
+// gap, which tusd would count into the offset, and the file would come out with a hole. Hidden,
+// the stray part is overwritten by the resent bytes (they take its number) or left out of the
+// completed object, which lists its parts.
+type partsInOrder struct{ *s3.Client }
+
+func (c partsInOrder) ListParts(ctx context.Context, in *s3.ListPartsInput, opts ...func(*s3.Options)) (*s3.ListPartsOutput, error) {
+	out, err := c.Client.ListParts(ctx, in, opts...)
+	if err != nil {
+		return out, err
+	}
+	next := int32(1)
+	if m := aws.ToString(in.PartNumberMarker); m != "" {
+		n, err := strconv.ParseInt(m, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("upload: part number marker %q: %w", m, err)
+		}
+		next = int32(n) + 1
+	}
+	for i, p := range out.Parts {
+		if aws.ToInt32(p.PartNumber) != next {
+			out.Parts, out.IsTruncated = out.Parts[:i], aws.Bool(false)
+			break
+		}
+		next++
+	}
+	return out, nil
 }
 
 func (b *bucketSpace) store() handler.DataStore                { return b.files }
