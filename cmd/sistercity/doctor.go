@@ -297,6 +297,9 @@ func (d *doctor) freeSpace(dir, okKey string) finding {
 
 func (d *doctor) checkMedia(ctx context.Context) finding {
 	store, err := blob.Open(ctx, d.cfg.MediaURL, d.cfg.DataDir)
+	if errors.Is(err, blob.ErrUnavailable) {
+		return d.bucketUnreachable(err)
+	}
 	if err != nil {
 		return fail(i18n.M("doctor.fix.media"), "doctor.storage.media_open", "err", err.Error())
 	}
@@ -335,6 +338,9 @@ func (d *doctor) checkMedia(ctx context.Context) finding {
 		if u, perr := url.Parse(d.cfg.MediaURL); perr == nil {
 			bucket = u.Host
 		}
+		if errors.Is(err, blob.ErrUnavailable) {
+			return d.bucketUnreachable(err)
+		}
 		if err != nil {
 			return fail(i18n.M("doctor.fix.bucket"), "doctor.storage.bucket_failed", "bucket", bucket, "err", err.Error())
 		}
@@ -345,6 +351,16 @@ func (d *doctor) checkMedia(ctx context.Context) finding {
 		return fail(i18n.M("doctor.fix.data_dir", "path", dir), "doctor.storage.unwritable", "path", dir, "err", err.Error())
 	}
 	return d.freeSpace(dir, "doctor.storage.dir_ok")
+}
+
+// bucketUnreachable is the finding for a media bucket whose S3 service cannot be reached: the
+// S3 client's bounded timeouts and retries end it well within --check-timeout.
+func (d *doctor) bucketUnreachable(err error) finding {
+	bucket := "?"
+	if u, perr := url.Parse(d.cfg.MediaURL); perr == nil {
+		bucket = u.Host
+	}
+	return fail(i18n.M("doctor.fix.bucket"), "doctor.storage.bucket_unreachable", "bucket", bucket, "err", err.Error())
 }
 
 // mediaDir is the directory of local media storage, as blob.Open resolves it.

@@ -234,7 +234,7 @@ func readOnly(t *testing.T, dir string) {
 }
 
 // TestDoctorS3 checks media storage in a bucket: a test object is written, read and deleted,
-// and a bucket that does not exist fails the check.
+// and a bucket that does not exist, or an S3 service that is down, fails the check.
 func TestDoctorS3(t *testing.T) {
 	srv := blobtest.Start(t)
 	dataDir := t.TempDir()
@@ -253,6 +253,13 @@ func TestDoctorS3(t *testing.T) {
 	code, out, errOut = sistercity(t, dbFlags, "doctor", "--lang", "en", "--min-free-bytes", "1", "--media-url", srv.URL("no-such-bucket"))
 	if code != 1 || verdictOf(out, "media storage") != "failed" || !strings.Contains(out, "--media-url") {
 		t.Fatalf("missing bucket: exit %d\n%s%s", code, out, errOut)
+	}
+	// The S3 service is down: the check fails saying so, within the check's bound.
+	srv.Kill(t)
+	code, out, errOut = sistercity(t, dbFlags, "doctor", "--lang", "en", "--min-free-bytes", "1", "--media-url", bucket)
+	if code != 1 || verdictOf(out, "media storage") != "failed" || !strings.Contains(out, "cannot be reached") ||
+		!strings.Contains(out, "connection refused") {
+		t.Fatalf("S3 service down: exit %d\n%s%s", code, out, errOut)
 	}
 }
 

@@ -67,7 +67,8 @@ func (b *browser) csrf(path string) string {
 }
 
 // TestServeMediaOnS3 runs serve against a real S3 server: a partnership document uploaded in
-// the admin lands in the bucket under documents/, and downloads whole and by range.
+// the admin lands in the bucket under documents/, and downloads whole and by range; while the
+// server is killed, the download is a 503 to retry.
 func TestServeMediaOnS3(t *testing.T) {
 	srv := blobtest.Start(t)
 	bucket := srv.Bucket(t)
@@ -168,6 +169,19 @@ func TestServeMediaOnS3(t *testing.T) {
 	})
 	if n := jobsOf("upload.sweep"); d.Dialect != db.Postgres && n != 0 {
 		t.Errorf("on SQLite: %d upload sweep jobs, want none (serve sweeps its own uploads)", n)
+	}
+
+	// The S3 service is down: the download is a 503 to retry, in the reader's language, not a
+	// 500; once it is back, the same download works again.
+	srv.Kill(t)
+	resp, got := b.get(download, "Accept-Language", "ko")
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
+		!strings.Contains(string(got), "미디어 저장소에 연결할 수 없습니다") {
+		t.Errorf("download with the S3 service down: %d, Retry-After %q\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), got)
+	}
+	srv.Restart(t)
+	if resp, got := b.get(download); resp.StatusCode != http.StatusOK || !bytes.Equal(got, doc) {
+		t.Fatalf("download after the restart: %d, %d bytes of %d", resp.StatusCode, len(got), len(doc))
 	}
 }
 

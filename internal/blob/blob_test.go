@@ -7,12 +7,17 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"sistercity/internal/blob"
 	"sistercity/internal/blob/blobtest"
@@ -446,6 +451,8 @@ func TestOpenURLs(t *testing.T) {
 		{"s3://bucket?region=us-east-1&endpoint=127.0.0.1:9000", "needs its scheme"},
 		{"s3://bucket?endpoint=http://127.0.0.1:9000", "region"},
 		{"s3://bucket?region=us-east-1&endpoint=http://127.0.0.1:9000&colour=blue", "unknown query parameter"},
+		{"s3://bucket?region=us-east-1&endpoint=http://127.0.0.1:9000&use_path_style=maybe", "want true or false"},
+		{"s3://bucket?region=us-east-1&endpoint=http://127.0.0.1:9000&ssetype=rot13", "ssetype"},
 		{"s3://%zz" + secret, "does not parse"},
 		{srv.URL("no-such-bucket"), "create it first"},
 	} {
@@ -465,4 +472,91 @@ func TestOpenURLs(t *testing.T) {
 	if _, err := blob.Open(ctx, srv.URL("no-such-bucket"), dataDir); err != nil && strings.Contains(err.Error(), os.Getenv("AWS_SECRET_ACCESS_KEY")) {
 		t.Errorf("the error shows the secret access key: %v", err)
 	}
+}
+
+// TestS3Unavailable kills the S3 server under an open store: every operation fails at once
+// with ErrUnavailable (an object that is not there, while the server runs, is ErrNotFound and
+// nothing else); once it is restarted on its data, the same store reads what it held.
+func TestS3Unavailable(t *testing.T) {
+	srv := blobtest.Start(t)
+	ctx := context.Background()
+	bucket := srv.Bucket(t)
+	s := mustOpen(t, bucket, "")
+	put(t, s, "kept", []byte("written before the crash"))
+	if _, err := s.Stat(ctx, "absent"); !errors.Is(err, blob.ErrNotFound) || errors.Is(err, blob.ErrUnavailable) {
+		t.Fatalf("stat of a missing object: %v, want ErrNotFound only", err)
+	}
+
+	srv.Kill(t)
+	// At once: each waits out the SDK's few retries.
+	ops := map[string]func() error{
+		"put":    func() error { return s.Put(ctx, "new", strings.NewReader("lost?")) },
+		"stat":   func() error { _, err := s.Stat(ctx, "kept"); return err },
+		"open":   func() error { _, err := s.Open(ctx, "kept"); return err },
+		"delete": func() error { return s.Delete(ctx, "kept") },
+		"list": func() error {
+			for _, err := range s.List(ctx, "") {
+				return err
+			}
+			return errors.New("List yielded nothing")
+		},
+		"open the bucket": func() error { _, err := blob.Open(ctx, bucket, ""); return err },
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := map[string]error{}
+	for what, op := range ops {
+		wg.Go(func() {
+			err := op()
+			mu.Lock()
+			defer mu.Unlock()
+			errs[what] = err
+		})
+	}
+	wg.Wait()
+	for what, err := range errs {
+		if !errors.Is(err, blob.ErrUnavailable) || errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("%s with the server down: %v, want ErrUnavailable", what, err)
+		}
+	}
+
+	srv.Restart(t)
+	if got := read(t, s, "kept"); string(got) != "written before the crash" {
+		t.Fatalf("after the restart: %q", got)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{refused, true},
+		{fmt.Errorf("blob: stat a: %w", refused), true},
+		{io.ErrUnexpectedEOF, true},
+		{context.DeadlineExceeded, true},
+		{context.Canceled, false},
+		{fmt.Errorf("dial: %w: %w", context.Canceled, refused), false},
+		{blob.ErrNotFound, false},
+		{errors.New("access denied"), false},
+		{answered(http.StatusServiceUnavailable), true},
+		{answered(http.StatusInternalServerError), true},
+		{answered(http.StatusForbidden), false},
+		{answered(http.StatusNotFound), false},
+	} {
+		if got := errors.Is(blob.Classify(c.err), blob.ErrUnavailable); got != c.want {
+			t.Errorf("Classify(%v) unavailable: %v, want %v", c.err, got, c.want)
+		}
+	}
+	if blob.Classify(nil) != nil {
+		t.Error("Classify(nil) is not nil")
+	}
+}
+
+// answered is the SDK's error for an S3 answer with status code.
+func answered(code int) error {
+	return &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: code}},
+		Err: errors.New("an S3 error")}
 }

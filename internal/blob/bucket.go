@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"gocloud.dev/blob"
-	"gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
 )
 
@@ -41,7 +40,7 @@ func openS3(ctx context.Context, rawURL string) (Store, error) {
 	if _, set := os.LookupEnv("AWS_EC2_METADATA_DISABLED"); !set {
 		_ = os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	}
-	b, err := (&s3blob.URLOpener{}).OpenBucketURL(ctx, u)
+	b, err := openS3Bucket(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("blob: open %s: %w", name, err)
 	}
@@ -55,7 +54,7 @@ func openS3(ctx context.Context, rawURL string) (Store, error) {
 	}
 	if err != nil {
 		b.Close()
-		return nil, fmt.Errorf("blob: open %s: %w", name, err)
+		return nil, fmt.Errorf("blob: open %s: %w", name, Classify(err))
 	}
 	return &bucketStore{b: b, name: name, bucket: u.Host}, nil
 }
@@ -87,7 +86,7 @@ func (s *bucketStore) Put(ctx context.Context, key string, r io.Reader) error {
 		BeforeWrite: func(as func(any) bool) error { as(&f); return nil },
 	})
 	if err != nil {
-		return fmt.Errorf("blob: put %s: %w", key, err)
+		return fmt.Errorf("blob: put %s: %w", key, Classify(err))
 	}
 	_, err = io.Copy(w, readerCtx{ctx, r})
 	if err == nil && f != nil {
@@ -96,10 +95,10 @@ func (s *bucketStore) Put(ctx context.Context, key string, r io.Reader) error {
 	if err != nil {
 		cancel()
 		_ = w.Close()
-		return fmt.Errorf("blob: put %s: %w", key, err)
+		return fmt.Errorf("blob: put %s: %w", key, Classify(err))
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("blob: put %s: %w", key, err)
+		return fmt.Errorf("blob: put %s: %w", key, Classify(err))
 	}
 	return nil
 }
@@ -143,7 +142,7 @@ func (s *bucketStore) Serve(w http.ResponseWriter, r *http.Request, key, content
 	h.Set("ETag", a.ETag)
 	http.ServeContent(w, r, "", a.ModTime, rr)
 	if err := rr.failure(); err != nil && r.Context().Err() == nil {
-		return fmt.Errorf("blob: serve %s: %w", key, err)
+		return fmt.Errorf("blob: serve %s: %w", key, Classify(err))
 	}
 	return nil
 }
@@ -153,7 +152,7 @@ func (s *bucketStore) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	if err := s.b.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
-		return fmt.Errorf("blob: delete %s: %w", key, err)
+		return fmt.Errorf("blob: delete %s: %w", key, Classify(err))
 	}
 	return nil
 }
@@ -171,7 +170,7 @@ func (s *bucketStore) List(ctx context.Context, prefix string) iter.Seq2[Attrs, 
 				return
 			}
 			if err != nil {
-				yield(Attrs{}, fmt.Errorf("blob: list %s in %s: %w", prefix, s.name, err))
+				yield(Attrs{}, fmt.Errorf("blob: list %s in %s: %w", prefix, s.name, Classify(err)))
 				return
 			}
 			// What no Put could have written is not ours: a temporary file of a write in
@@ -204,7 +203,7 @@ func (s *bucketStore) fail(op, key string, err error) error {
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		return fmt.Errorf("blob: %s: %w", key, ErrNotFound)
 	}
-	return fmt.Errorf("blob: %s %s in %s: %w", op, key, s.name, err)
+	return fmt.Errorf("blob: %s %s in %s: %w", op, key, s.name, Classify(err))
 }
 
 // quoteETag makes an entity tag as HTTP sends it, for services that answer without quotes.
@@ -297,6 +296,7 @@ func (rr *rangeReader) fail(err error) error {
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		err = fmt.Errorf("%w (%v)", ErrNotFound, err)
 	}
+	err = Classify(err)
 	if rr.err == nil {
 		rr.err = err
 	}

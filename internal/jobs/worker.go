@@ -29,7 +29,9 @@ type Job[T Args] struct {
 	Attempt     int
 	MaxAttempts int
 	CreatedAt   time.Time
-	Args        T
+	// Snoozes is how many times the job was put off by Snooze so far.
+	Snoozes int
+	Args    T
 
 	key     string
 	row     *river.Job[T]
@@ -76,6 +78,20 @@ func Register[T Args](q *Queue, w Worker[T]) error {
 	return nil
 }
 
+// Snooze, returned by Work, runs the job again after d without counting an attempt: for a
+// failure that is not the job's to count (a service it needs is down for a while). A worker
+// bounds how long it waits so with Job.Snoozes.
+func Snooze(d time.Duration) error { return river.JobSnooze(d) }
+
+// snoozes reads how many times River snoozed a job from its metadata.
+func snoozes(metadata []byte) int {
+	var m struct {
+		Snoozes int `json:"snoozes"`
+	}
+	_ = json.Unmarshal(metadata, &m)
+	return m.Snoozes
+}
+
 // Permanent marks err as one that no retry will cure (a corrupt upload, a deleted record): the
 // job ends cancelled with err recorded, instead of being retried.
 func Permanent(err error) error { return river.JobCancel(err) }
@@ -94,6 +110,7 @@ func (rw *riverWorker[T]) Work(ctx context.Context, rj *river.Job[T]) error {
 		Attempt:     rj.Attempt,
 		MaxAttempts: rj.MaxAttempts,
 		CreatedAt:   rj.CreatedAt,
+		Snoozes:     snoozes(rj.Metadata),
 		Args:        rj.Args,
 		key:         jobKey(rj.ID, rj.CreatedAt, rj.Metadata),
 		row:         rj,

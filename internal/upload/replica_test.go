@@ -46,6 +46,7 @@ import (
 type s3Env struct {
 	*env
 	bucketURL string
+	srv       *blobtest.Server
 }
 
 func newS3Env(t *testing.T) *s3Env {
@@ -67,7 +68,7 @@ func newS3Env(t *testing.T) *s3Env {
 		o.Locker = lockerFor(t, o.DB)
 	})
 	e.store = store
-	return &s3Env{env: e, bucketURL: bucketURL}
+	return &s3Env{env: e, bucketURL: bucketURL, srv: srv}
 }
 
 func lockerFor(t testing.TB, d *db.DB) handler.Locker {

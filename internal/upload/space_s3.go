@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/s3store"
+
+	"sistercity/internal/blob"
 )
 
 // BucketPrefix is where unfinished uploads wait in the media bucket: each is an S3 multipart
@@ -36,7 +38,7 @@ type bucketSpace struct {
 }
 
 func newBucketSpace(client *s3.Client, bucket, tmp string) *bucketSpace {
-	files := s3store.New(bucket, client)
+	files := s3store.New(bucket, partsInOrder{client})
 	files.ObjectPrefix = BucketPrefix
 	// Parts are gathered on the local disk before they go to S3: there, not in /tmp, which
 	// may be small or in memory.
@@ -46,6 +48,37 @@ func newBucketSpace(client *s3.Client, bucket, tmp string) *bucketSpace {
 	files.PreferredPartSize = 16 << 20
 	files.MaxBufferedParts = 4
 	return &bucketSpace{s3: client, bucket: bucket, tmp: tmp, files: files}
+}
+
+// partsInOrder is the S3 client of tusd's store, with one guard: ListParts shows the parts up
+// to the first missing number only. tusd sends a PATCH's parts side by side; when S3 fails one
+// of them (it died or restarted meanwhile) but not a later one, the bucket holds a part after a
+// gap, which tusd would count into the offset, and the file would come out with a hole. Hidden,
+// the stray part is overwritten by the resent bytes (they take its number) or left out of the
+// completed object, which lists its parts.
+type partsInOrder struct{ *s3.Client }
+
+func (c partsInOrder) ListParts(ctx context.Context, in *s3.ListPartsInput, opts ...func(*s3.Options)) (*s3.ListPartsOutput, error) {
+	out, err := c.Client.ListParts(ctx, in, opts...)
+	if err != nil {
+		return out, err
+	}
+	next := int32(1)
+	if m := aws.ToString(in.PartNumberMarker); m != "" {
+		n, err := strconv.ParseInt(m, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("upload: part number marker %q: %w", m, err)
+		}
+		next = int32(n) + 1
+	}
+	for i, p := range out.Parts {
+		if aws.ToInt32(p.PartNumber) != next {
+			out.Parts, out.IsTruncated = out.Parts[:i], aws.Bool(false)
+			break
+		}
+		next++
+	}
+	return out, nil
 }
 
 func (b *bucketSpace) store() handler.DataStore                { return b.files }
@@ -73,7 +106,7 @@ func (b *bucketSpace) ids(ctx context.Context) ([]string, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("upload: list the uploads in the bucket: %w", err)
+			return nil, fmt.Errorf("upload: list the uploads in the bucket: %w", blob.Classify(err))
 		}
 		for _, o := range page.Contents {
 			name, ok := strings.CutSuffix(strings.TrimPrefix(aws.ToString(o.Key), BucketPrefix), ".info")
@@ -102,12 +135,12 @@ func (b *bucketSpace) infoID(ctx context.Context, name string) (string, error) {
 		if notFound(err) {
 			return "", handler.ErrNotFound
 		}
-		return "", fmt.Errorf("upload: read %s.info: %w", name, err)
+		return "", fmt.Errorf("upload: read %s.info: %w", name, blob.Classify(err))
 	}
 	defer res.Body.Close()
 	var info handler.FileInfo
 	if err := json.NewDecoder(io.LimitReader(res.Body, maxInfoBytes)).Decode(&info); err != nil {
-		return "", fmt.Errorf("upload: read %s.info: %w", name, err)
+		return "", fmt.Errorf("upload: read %s.info: %w", name, blob.Classify(err))
 	}
 	return info.ID, nil
 }
@@ -129,7 +162,7 @@ func (b *bucketSpace) touched(ctx context.Context, info handler.FileInfo) (time.
 			if notFound(err) {
 				continue
 			}
-			return time.Time{}, fmt.Errorf("upload: %s: %w", name, err)
+			return time.Time{}, fmt.Errorf("upload: %s: %w", name, blob.Classify(err))
 		}
 		later(res.LastModified)
 	}
@@ -140,7 +173,7 @@ func (b *bucketSpace) touched(ctx context.Context, info handler.FileInfo) (time.
 			if notFound(err) {
 				break // completed: the object's description counts
 			}
-			return time.Time{}, fmt.Errorf("upload: parts of %s: %w", obj, err)
+			return time.Time{}, fmt.Errorf("upload: parts of %s: %w", obj, blob.Classify(err))
 		}
 		for _, part := range page.Parts {
 			later(part.LastModified)
@@ -173,7 +206,7 @@ func (b *bucketSpace) markDone(ctx context.Context, id string, size int64) error
 	_, err := b.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b.bucket), Key: b.key(objectID(id) + ".done"),
 		Body: strings.NewReader(strconv.FormatInt(size, 10))})
 	if err != nil {
-		return fmt.Errorf("upload: mark %s done: %w", id, err)
+		return fmt.Errorf("upload: mark %s done: %w", id, blob.Classify(err))
 	}
 	return nil
 }
@@ -205,7 +238,7 @@ func (b *bucketSpace) sweepMarks(ctx context.Context, cutoff time.Time) error {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("upload: list the uploads in the bucket: %w", err)
+			return fmt.Errorf("upload: list the uploads in the bucket: %w", blob.Classify(err))
 		}
 		for _, o := range page.Contents {
 			name := strings.TrimPrefix(aws.ToString(o.Key), BucketPrefix)
@@ -223,7 +256,7 @@ func (b *bucketSpace) sweepMarks(ctx context.Context, cutoff time.Time) error {
 	for mp.HasMorePages() {
 		page, err := mp.NextPage(ctx)
 		if err != nil {
-			return errors.Join(append(errs, fmt.Errorf("upload: list the multipart uploads: %w", err))...)
+			return errors.Join(append(errs, fmt.Errorf("upload: list the multipart uploads: %w", blob.Classify(err)))...)
 		}
 		for _, u := range page.Uploads {
 			obj := strings.TrimPrefix(aws.ToString(u.Key), BucketPrefix)

@@ -151,9 +151,14 @@ func New(o Options) (*Handler, error) {
 	h.locker = yieldingLocker{inner: inner, h: h}
 	// Only the core protocol and termination: a deferred length or a concatenation would
 	// escape the size and quota checks made at creation.
+	core, term := h.sp.store(), h.sp.terminater()
+	if o.Bucket != nil {
+		fs := faultStore{inner: core, term: term}
+		core, term = fs, fs
+	}
 	composer := handler.NewStoreComposer()
-	composer.UseCore(h.sp.store())
-	composer.UseTerminater(h.sp.terminater())
+	composer.UseCore(core)
+	composer.UseTerminater(term)
 	composer.UseLocker(h.locker)
 	tus, err := handler.NewHandler(handler.Config{
 		StoreComposer:        composer,
@@ -221,6 +226,8 @@ func (h *Handler) validID(id string) bool {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The method the router and the CSRF check saw is the one served.
 	r.Header.Del("X-HTTP-Method-Override")
+	// The store's refusals speak the request's language; found only when one is needed.
+	r = r.WithContext(context.WithValue(r.Context(), localizerKey{}, func() *i18n.Localizer { return h.o.Localize(r) }))
 	id := strings.Trim(r.URL.Path, "/")
 	switch {
 	case id == "" && r.Method == http.MethodPost:
@@ -439,10 +446,17 @@ func (h *Handler) RunIdle(ctx context.Context, every time.Duration) {
 }
 
 // refuse answers with the message of a refusal in the request's language, as plain text the
-// upload page shows as it is. An error that is not the client's is logged and answered 500.
+// upload page shows as it is. A bucket that cannot be reached is a 503 to retry later; any
+// other error that is not the client's is logged and answered 500.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *problem.Error
-	if !errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &pe):
+	case errors.Is(err, blob.ErrUnavailable):
+		h.o.Log.Warn("upload: the bucket cannot be reached", "path", r.URL.Path, "err", err)
+		pe = problem.New(http.StatusServiceUnavailable, "error.storage_unavailable")
+		w.Header().Set("Retry-After", storageRetryAfter)
+	default:
 		h.o.Log.Error("upload: refused", "path", r.URL.Path, "err", err)
 		pe = problem.New(http.StatusInternalServerError, "error.internal")
 	}
@@ -497,9 +511,13 @@ func (h *Handler) info(ctx context.Context, id string) (handler.FileInfo, error)
 		if errors.Is(err, handler.ErrNotFound) {
 			return handler.FileInfo{}, err
 		}
-		return handler.FileInfo{}, fmt.Errorf("upload: %s: %w", id, err)
+		return handler.FileInfo{}, fmt.Errorf("upload: %s: %w", id, blob.Classify(err))
 	}
-	return u.GetInfo(ctx)
+	info, err := u.GetInfo(ctx)
+	if err != nil && !errors.Is(err, handler.ErrNotFound) {
+		return info, fmt.Errorf("upload: %s: %w", id, blob.Classify(err))
+	}
+	return info, err
 }
 
 // done answers HEAD for a completed upload; it reports false for any other.

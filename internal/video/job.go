@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"sistercity/internal/blob"
 	"sistercity/internal/db"
 	"sistercity/internal/jobs"
 	"sistercity/internal/publog"
@@ -23,6 +24,11 @@ type ProcessArgs struct {
 
 // processAttempts is how many times a processing job runs before it is discarded.
 const processAttempts = 3
+
+// storageOutage is how long processing waits for media storage that cannot be reached before
+// such a failure counts as an attempt: an S3 service restarted or briefly cut off must not
+// use up the three attempts (River's backoff spends them in about 20 seconds).
+const storageOutage = time.Hour
 
 // Kind names the job in the queue.
 func (ProcessArgs) Kind() string { return "video.process" }
@@ -89,6 +95,10 @@ func Register(q *jobs.Queue, deps Deps) error {
 			return nil
 		case errors.Is(err, ErrRejected):
 			return jobs.Permanent(err)
+		case errors.Is(err, blob.ErrUnavailable) && job.Snoozes < int(storageOutage/deps.storageRetry()):
+			deps.Log.Warn("video: media storage unavailable; processing waits for it", "video", id, "job", job.ID,
+				"retry_in", deps.storageRetry(), "err", err)
+			return jobs.Snooze(deps.storageRetry())
 		}
 		return err
 	}))

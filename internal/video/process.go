@@ -42,6 +42,18 @@ type Deps struct {
 	// DefaultHeartbeat. StaleAfter is how long a run may stay silent before another may take
 	// the video over; 0 is DefaultStaleAfter. It should be a few heartbeats.
 	HeartbeatEvery, StaleAfter time.Duration
+	// StorageRetry is how long a processing job waits before it tries again when the media
+	// storage cannot be reached; 0 is 30 s. Such waits do not count as attempts, for up to an
+	// hour of outage.
+	StorageRetry time.Duration
+}
+
+// storageRetry is Deps.StorageRetry or its default.
+func (deps Deps) storageRetry() time.Duration {
+	if deps.StorageRetry > 0 {
+		return deps.StorageRetry
+	}
+	return 30 * time.Second
 }
 
 // ErrRejected wraps a *media.Error for a source that is not a playable video: processing it

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"sistercity/internal/blob"
 	"sistercity/internal/db"
 	"sistercity/internal/i18n"
 	"sistercity/internal/problem"
@@ -27,6 +28,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		s.log.Error("request failed", "path", r.URL.Path, "err", err)
 	}
+	retryStorage(w, err)
 	p := s.newPage(r, s.langOf(r), "")
 	if status == http.StatusNotFound && !p.Admin {
 		// The public site's own page: it says the page is not there, in the visitor's
@@ -52,13 +54,16 @@ func badRequest() error { return problem.BadRequest("error.bad_request") }
 // classify is the status and the catalog message a person reads for err: a *problem.Error says
 // both itself; a record that is not there is a 404, a conflict of versions (db.ErrStale) a 409,
 // a workflow step the state does not allow a 409, a track blocked by its validation errors a
-// 422, invalid fields a 422 naming the first; anything else is our fault, a 500.
+// 422, invalid fields a 422 naming the first, media storage that cannot be reached a 503;
+// anything else is our fault, a 500.
 func classify(err error) (int, i18n.Msg) {
 	var pe *problem.Error
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &pe):
 		return pe.Status, pe.Msg
+	case errors.Is(err, blob.ErrUnavailable): // before isTimeout: S3's timeouts are not the client's
+		return http.StatusServiceUnavailable, i18n.M("error.storage_unavailable")
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, i18n.M("error.too_large")
 	case isTimeout(err): // a body that came too slowly (limits.go)
@@ -80,6 +85,17 @@ func classify(err error) (int, i18n.Msg) {
 		return http.StatusUnprocessableEntity, f[0].Msg
 	}
 	return http.StatusInternalServerError, i18n.M("error.internal")
+}
+
+// StorageRetryAfter is the Retry-After, in seconds, of a 503 for media storage that cannot be
+// reached: a restarted S3 service is usually back within it.
+const StorageRetryAfter = "30"
+
+// retryStorage sets Retry-After when err is media storage that cannot be reached.
+func retryStorage(w http.ResponseWriter, err error) {
+	if errors.Is(err, blob.ErrUnavailable) {
+		w.Header().Set("Retry-After", StorageRetryAfter)
+	}
 }
 
 // isNotFound tells whether err says that a record does not exist.

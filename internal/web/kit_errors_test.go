@@ -3,10 +3,13 @@ package web
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
+	"syscall"
 	"testing"
 
+	"sistercity/internal/blob"
 	"sistercity/internal/db"
 	"sistercity/internal/exchange"
 	"sistercity/internal/i18n"
@@ -44,6 +47,8 @@ func TestClassify(t *testing.T) {
 		{&http.MaxBytesError{Limit: 1}, http.StatusRequestEntityTooLarge, "error.too_large"},
 		{problem.Fields{{Field: "name", Msg: i18n.M("validation.required")}}, http.StatusUnprocessableEntity, "validation.required"},
 		{errors.New("disk on fire"), http.StatusInternalServerError, "error.internal"},
+		{fmt.Errorf("blob: stat videos/1/a.mp4: %w", blob.Classify(&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED})),
+			http.StatusServiceUnavailable, "error.storage_unavailable"},
 	} {
 		status, msg := classify(c.err)
 		if status != c.status || msg.Key != c.key {

@@ -42,5 +42,6 @@ func (s *Server) failJSON(w http.ResponseWriter, r *http.Request, l *i18n.Locali
 	if status >= 500 {
 		s.log.Error("request failed", "path", r.URL.Path, "err", err)
 	}
+	retryStorage(w, err)
 	writeJSON(w, status, l.Lang, jsonError{Error: l.Msg(msg)})
 }

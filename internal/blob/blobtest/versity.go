@@ -41,13 +41,21 @@ type Server struct {
 	// Endpoint is the server's URL, http://127.0.0.1:PORT.
 	Endpoint string
 	client   *s3.Client
+
+	bin, access, secret, root, addr string
+
+	// mu guards the running process: Kill and Restart replace it while the cleanup may stop it.
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	exited  chan error
+	out     *syncBuffer
+	stopped bool
 }
 
 // Start runs versitygw until the test ends, and points the AWS SDK of the test process at its
 // credentials through the environment (so Start's test and its subtests cannot be parallel).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin := binary(t)
 	access, secret := "sistercity-"+randomHex(4), randomHex(16)
 	// The SDK reads credentials from the environment first; the empty config files keep a
 	// developer's ~/.aws out of the tests.
@@ -58,47 +66,104 @@ func Start(t testing.TB) *Server {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 
-	root := filepath.Join(t.TempDir(), "versitygw")
-	if err := os.Mkdir(root, 0o750); err != nil {
+	s := &Server{bin: binary(t), access: access, secret: secret, root: filepath.Join(t.TempDir(), "versitygw")}
+	if err := os.Mkdir(s.root, 0o750); err != nil {
 		t.Fatal(err)
 	}
 	// The free port is found by listening and closing, so another process may take it
 	// before versitygw does; then versitygw exits and another port is tried.
 	var lastErr error
 	for range 3 {
-		addr := freeAddr(t)
-		out := &syncBuffer{}
-		cmd := exec.Command(bin, "--access", access, "--secret", secret, "--region", region,
-			"--port", addr, "--health", "/health", "--quiet", "posix", root)
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("blobtest: start %s: %v", bin, err)
+		s.addr = freeAddr(t)
+		if lastErr = s.run(); lastErr == nil {
+			break
 		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		endpoint := "http://" + addr
-		if lastErr = waitHealthy(endpoint, exited); lastErr != nil {
-			stop(cmd, exited)
-			lastErr = fmt.Errorf("%w\n%s", lastErr, out.String())
-			continue
-		}
-		t.Cleanup(func() {
-			stop(cmd, exited)
-			if t.Failed() {
-				t.Logf("versitygw output:\n%s", out.String())
-			}
-		})
-		return &Server{Endpoint: endpoint, client: s3.New(s3.Options{
-			Region:       region,
-			BaseEndpoint: aws.String(endpoint),
-			UsePathStyle: true,
-			Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-				return aws.Credentials{AccessKeyID: access, SecretAccessKey: secret}, nil
-			}),
-		})}
 	}
-	t.Fatalf("blobtest: versitygw did not start: %v", lastErr)
+	if lastErr != nil {
+		t.Fatalf("blobtest: versitygw did not start: %v", lastErr)
+	}
+	t.Cleanup(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.stopped = true
+		if s.cmd != nil {
+			stop(s.cmd, s.exited)
+		}
+		if t.Failed() {
+			t.Logf("versitygw output:\n%s", s.out.String())
+		}
+	})
+	s.Endpoint = "http://" + s.addr
+	s.client = s3.New(s3.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(s.Endpoint),
+		UsePathStyle: true,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: access, SecretAccessKey: secret}, nil
+		}),
+	})
+	return s
+}
+
+// run starts versitygw on s.addr over s.root and waits until it answers.
+func (s *Server) run() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.out == nil {
+		s.out = &syncBuffer{}
+	}
+	cmd := exec.Command(s.bin, "--access", s.access, "--secret", s.secret, "--region", region,
+		"--port", s.addr, "--health", "/health", "--quiet", "posix", s.root)
+	cmd.Stdout, cmd.Stderr = s.out, s.out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", s.bin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	if err := waitHealthy("http://"+s.addr, exited); err != nil {
+		stop(cmd, exited)
+		return fmt.Errorf("%w\n%s", err, s.out.String())
+	}
+	s.cmd, s.exited = cmd, exited
 	return nil
+}
+
+// Kill ends the server with SIGKILL, as a crash or an operator's kill -9 would: requests in
+// flight are cut and new ones refused until Restart. Its objects stay in its directory.
+func (s *Server) Kill(t testing.TB) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		t.Fatal("blobtest: Kill: the server is not running")
+	}
+	if err := s.cmd.Process.Kill(); err != nil {
+		t.Fatalf("blobtest: kill versitygw: %v", err)
+	}
+	<-s.exited
+	s.cmd, s.exited = nil, nil
+}
+
+// Restart starts a killed server again on the same address over the same directory: its
+// buckets, objects and multipart uploads are as the kill left them.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.mu.Lock()
+	running, stopped := s.cmd != nil, s.stopped
+	s.mu.Unlock()
+	if running || stopped {
+		t.Fatal("blobtest: Restart: the server is running or the test has ended")
+	}
+	// The address was versitygw's a moment ago; another process taking it meanwhile is
+	// unlikely, but a start that loses the race is tried again for a while.
+	var err error
+	for range 5 {
+		if err = s.run(); err == nil {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("blobtest: versitygw did not restart on %s: %v", s.addr, err)
 }
 
 // Bucket creates a new, empty bucket and returns its URL for blob.Open.
