@@ -579,6 +579,7 @@ func TestBackupAndRestoreRefusals(t *testing.T) {
 // local files only; the manifest records the bucket, and the command says that the bucket's
 // versioning or replication keeps the media.
 func TestBackupWithMediaOnS3(t *testing.T) {
+	t.Parallel()
 	bucket := blobtest.Start(t).Bucket(t)
 	dbFlags := append(dbArgs(t), "--log-level", "warn", "--media-url", bucket)
 	if code, out, errOut := sistercity(t, dbFlags, "migrate"); code != 0 {

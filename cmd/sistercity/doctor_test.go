@@ -236,6 +236,7 @@ func readOnly(t *testing.T, dir string) {
 // TestDoctorS3 checks media storage in a bucket: a test object is written, read and deleted,
 // and a bucket that does not exist, or an S3 service that is down, fails the check.
 func TestDoctorS3(t *testing.T) {
+	t.Parallel()
 	srv := blobtest.Start(t)
 	dataDir := t.TempDir()
 	dbFlags := []string{"--data-dir", dataDir, "--log-level", "warn"}

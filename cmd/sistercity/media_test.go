@@ -70,6 +70,7 @@ func (b *browser) csrf(path string) string {
 // the admin lands in the bucket under documents/, and downloads whole and by range; while the
 // server is killed, the download is a 503 to retry.
 func TestServeMediaOnS3(t *testing.T) {
+	t.Parallel()
 	srv := blobtest.Start(t)
 	bucket := srv.Bucket(t)
 	args := append(dbArgs(t), "--demo", "--media-url", bucket)

@@ -361,6 +361,7 @@ var storeTests = []struct {
 }
 
 func TestStore(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			for _, c := range storeTests {
@@ -478,6 +479,7 @@ func TestOpenURLs(t *testing.T) {
 // with ErrUnavailable (an object that is not there, while the server runs, is ErrNotFound and
 // nothing else); once it is restarted on its data, the same store reads what it held.
 func TestS3Unavailable(t *testing.T) {
+	t.Parallel()
 	srv := blobtest.Start(t)
 	ctx := context.Background()
 	bucket := srv.Bucket(t)

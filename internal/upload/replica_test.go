@@ -229,6 +229,7 @@ func (e *s3Env) startReplicaProcess() (*exec.Cmd, string) {
 // over (on PostgreSQL the dead replica's lock went with its connection) and completes it; the
 // stored source is the file, byte for byte, and it is processed once.
 func TestUploadContinuesOnAnotherReplica(t *testing.T) {
+	t.Parallel()
 	e := newS3Env(t)
 	v := e.newVideo(video.StateDraft)
 	data := bigClip(t)
@@ -339,6 +340,7 @@ func process(t *testing.T, e *env, vid int64) {
 // on two replicas (PostgreSQL) or one server (SQLite): the second hears 423 Locked, the first
 // finishes, and the upload holds exactly the bytes sent in order.
 func TestConcurrentPatchIsLocked(t *testing.T) {
+	t.Parallel()
 	e := newS3Env(t)
 	v := e.newVideo(video.StateDraft)
 	data := bigClip(t)
@@ -497,6 +499,7 @@ func TestLockerRules(t *testing.T) {
 // replica's sweep keeps another's upload while it is recent and deletes it, parts and all,
 // once it has been untouched for the expiry.
 func TestExpiryAndReservationAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	e := newS3Env(t)
 	data := bigClip(t)
 	e.opts.ReservePerUser = int64(len(data)) * 3 / 2

@@ -74,6 +74,7 @@ func (e *s3Env) wantUnavailable(what string, resp *http.Response, method string)
 // the bytes acknowledged before, the upload goes on from there and completes with the file,
 // byte for byte; it is processed once.
 func TestUploadSurvivesS3Restart(t *testing.T) {
+	t.Parallel()
 	e := newS3Env(t)
 	v := e.newVideo(video.StateDraft)
 	data := bigClip(t)
@@ -172,6 +173,7 @@ func (k killingEncoder) VideoArgs(r media.Rendition) []string {
 // times (more than its attempts), without using them up; once the server is back the job
 // completes, once, with every rendition, and nothing of the failed runs is left in the bucket.
 func TestProcessingSurvivesS3Restart(t *testing.T) {
+	t.Parallel()
 	e := newS3Env(t)
 	v := e.newVideo(video.StateDraft)
 	data := clip(t)
@@ -288,6 +290,7 @@ func TestProcessingSurvivesS3Restart(t *testing.T) {
 // parts but not the next, does not count: HEAD reports the bytes before the gap, the client
 // resends from there, and the file comes out whole.
 func TestStrayPartAfterGap(t *testing.T) {
+	t.Parallel()
 	e := newS3Env(t)
 	v := e.newVideo(video.StateDraft)
 	data := bigClip(t)

@@ -20,7 +20,7 @@ import (
 // a Handler that serves no request: the upload abandoned on a serving replica goes from the
 // bucket, parts and all, by one job across the two.
 func TestSweepJobAcrossReplicas(t *testing.T) {
-	// Not parallel: blobtest.Start sets the environment of the S3 client.
+	t.Parallel()
 	e := newS3Env(t)
 	data := bigClip(t)
 	v := e.newVideo(video.StateDraft)

@@ -26,6 +26,7 @@ import (
 // thumbnail are stored and readable, each rendition's HLS stream beside it, a Range request through Store.Serve answers the right
 // bytes, a second run replaces the set without leftovers, and the work directory ends empty.
 func TestPipelineOnBothStores(t *testing.T) {
+	t.Parallel()
 	stores := []struct {
 		name string
 		open func(t *testing.T) blob.Store

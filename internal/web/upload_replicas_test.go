@@ -26,7 +26,7 @@ import (
 // stored whole, in the bucket, attached and queued once. On SQLite, where production runs one
 // process, the two servers share the test's database and only take turns.
 func TestUploadAlternatesReplicasOnS3(t *testing.T) {
-	// Not parallel: the S3 server's credentials reach the client through the environment.
+	t.Parallel()
 	s3 := blobtest.Start(t)
 	bucketURL := s3.Bucket(t)
 	d := dbtest.Open(t)

@@ -52,20 +52,12 @@ type Server struct {
 	stopped bool
 }
 
-// Start runs versitygw until the test ends, and points the AWS SDK of the test process at its
-// credentials through the environment (so Start's test and its subtests cannot be parallel).
+// Start runs versitygw until the test ends. Every server a test process starts takes the
+// process's one pair of credentials, which the AWS SDK of the process reads from the
+// environment, set once (so tests that start servers may run in parallel).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	access, secret := "sistercity-"+randomHex(4), randomHex(16)
-	// The SDK reads credentials from the environment first; the empty config files keep a
-	// developer's ~/.aws out of the tests.
-	t.Setenv("AWS_ACCESS_KEY_ID", access)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-
+	access, secret := credentials()
 	s := &Server{bin: binary(t), access: access, secret: secret, root: filepath.Join(t.TempDir(), "versitygw")}
 	if err := os.Mkdir(s.root, 0o750); err != nil {
 		t.Fatal(err)
@@ -182,6 +174,32 @@ func (s *Server) URL(name string) string {
 }
 
 // binary finds versitygw, or fails the test saying how to install it.
+var (
+	credsOnce                sync.Once
+	credsAccess, credsSecret string
+)
+
+// credentials makes the process's credentials and puts them in its environment, where the SDK
+// looks first; the empty config files keep a developer's ~/.aws out of the tests.
+func credentials() (access, secret string) {
+	credsOnce.Do(func() {
+		credsAccess, credsSecret = "sistercity-"+randomHex(4), randomHex(16)
+		for k, v := range map[string]string{
+			"AWS_ACCESS_KEY_ID":           credsAccess,
+			"AWS_SECRET_ACCESS_KEY":       credsSecret,
+			"AWS_SESSION_TOKEN":           "",
+			"AWS_CONFIG_FILE":             os.DevNull,
+			"AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+			"AWS_EC2_METADATA_DISABLED":   "true",
+		} {
+			if err := os.Setenv(k, v); err != nil {
+				panic(err)
+			}
+		}
+	})
+	return credsAccess, credsSecret
+}
+
 func binary(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv(EnvBinary); p != "" {
