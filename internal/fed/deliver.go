@@ -270,7 +270,9 @@ func (s *Service) FanoutVideo(ctx context.Context, tx *sql.Tx, videoID int64, re
 }
 
 func (s *Service) fanout(ctx context.Context, tx *sql.Tx, activity any, videoID int64, ref string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT CASE WHEN shared_inbox <> '' THEN shared_inbox ELSE inbox END
+	// A remote that follows two of the city's actors has two rows with one inbox: it gets the
+	// activity once.
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT CASE WHEN shared_inbox <> '' THEN shared_inbox ELSE inbox END
 		FROM fed_followers WHERE state = 'accepted' ORDER BY 1`)
 	if err != nil {
 		return fmt.Errorf("fed: fanout: %w", err)
