@@ -54,6 +54,7 @@ type bench struct {
 
 	baseClient *http.Client
 	rounds     int
+	trace      tracer
 }
 
 func (b *bench) close() {
@@ -173,6 +174,11 @@ func (b *bench) round(ctx context.Context, side string, deliveries int, cap time
 	r.deliveries, r.reached, r.dups = rr.deliveries, rr.reached, rr.dups
 	r.elapsed = rr.last.Sub(start)
 	r.peakHeap = *peak
+	if side == sideSistercity {
+		if err := b.trace.round(ctx, b, start, rr.last); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
 }
 

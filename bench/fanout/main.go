@@ -67,6 +67,7 @@ type options struct {
 	warmup      bool
 	cpuProfile  string
 	order       string
+	trace       bool
 }
 
 func main() {
@@ -80,6 +81,7 @@ func main() {
 	flag.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL to run on (a fresh schema is made and dropped); empty: SQLite in a temporary directory")
 	flag.BoolVar(&o.warmup, "warmup", true, "one uncounted round per side and mode first")
 	flag.StringVar(&o.order, "baseline-order", orderInterleaved, "order of the baseline's POSTs: "+orderInterleaved+" (the servers in turn, as Fanout enqueues them) or "+orderSorted+" (by inbox URL, one server's inboxes together)")
+	flag.BoolVar(&o.trace, "trace", false, "after each sistercity round, print when its jobs were taken and finished and what the database pool did")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file (go tool pprof)")
 	flag.Parse()
 
@@ -120,6 +122,7 @@ func run(ctx context.Context, o options) error {
 	}
 	defer b.close()
 	b.order = o.order
+	b.trace.on = o.trace
 
 	fmt.Printf("fan-out benchmark — %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("machine: %s, %d CPUs (GOMAXPROCS %d), load average before: %s\n", benchkit.CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), benchkit.LoadAvg())
