@@ -149,6 +149,7 @@ func (b *bench) round(ctx context.Context, side string, deliveries int, cap time
 	defer cancel()
 
 	var r result
+	b.trace.start(ctx, b)
 	start := time.Now()
 	errc := make(chan error, 1)
 	switch side {
@@ -174,6 +175,7 @@ func (b *bench) round(ctx context.Context, side string, deliveries int, cap time
 	r.deliveries, r.reached, r.dups = rr.deliveries, rr.reached, rr.dups
 	r.elapsed = rr.last.Sub(start)
 	r.peakHeap = *peak
+	b.trace.cpuUsed(ctx, b, side, deliveries)
 	if side == sideSistercity {
 		if err := b.trace.round(ctx, b, start, rr.last); err != nil {
 			return r, err

@@ -218,6 +218,7 @@ func freshDatabase(ctx context.Context, base string) (string, func(), error) {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", benchApp) // -trace finds the run's backends by it
 	u.RawQuery = q.Encode()
 	return u.String(), drop, nil
 }
@@ -244,7 +245,8 @@ func setup(ctx context.Context, dbURL, dataDir string, workers, servers int) (*b
 	}
 	// As the worker process builds it, with one worker for the default queue, which has no jobs here.
 	if b.q, err = jobs.New(d, jobs.Config{Workers: 1, Queues: map[string]int{fed.Queue: workers},
-		FetchCooldowns: map[string]time.Duration{fed.Queue: fed.QueueFetchCooldown}}, nil); err != nil {
+		FetchCooldowns:     map[string]time.Duration{fed.Queue: fed.QueueFetchCooldown},
+		FetchPollIntervals: map[string]time.Duration{fed.Queue: fed.QueueFetchPollInterval}}, nil); err != nil {
 		b.close()
 		return nil, err
 	}

@@ -3,9 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"sistercity/internal/db"
 )
 
 // tracer prints, with -trace, where a sistercity round's time went: when its delivery jobs
@@ -13,9 +18,78 @@ import (
 // from the start of the round), and what the database pool did (connections open, waits for
 // one, and those closed for being above the idle bound — each one reopened later costs a
 // PostgreSQL backend started anew).
+//
+// For both sides it prints the CPU time the round took: this process's (the side at work, the
+// servers verifying, the heap sampler) and, on PostgreSQL, that of the server's backends serving
+// this run's connections (found by their application_name, benchApp), so that the database's
+// share of a fan-out shows beside the signing.
 type tracer struct {
 	on     bool
 	lastID int64 // the highest job id traced so far
+
+	cpu, pgCPU time.Duration // at the start of the round
+}
+
+// benchApp is the application_name of the run's PostgreSQL connections.
+const benchApp = "sistercity-bench-fanout"
+
+// start notes the CPU times at the start of a round.
+func (t *tracer) start(ctx context.Context, b *bench) {
+	if t.on {
+		t.cpu, t.pgCPU = processCPU(), backendsCPU(ctx, b)
+	}
+}
+
+// cpuUsed prints the CPU time of the round of side since start.
+func (t *tracer) cpuUsed(ctx context.Context, b *bench, side string, deliveries int) {
+	if !t.on {
+		return
+	}
+	cpu, pg := processCPU()-t.cpu, backendsCPU(ctx, b)-t.pgCPU
+	fmt.Printf("    cpu (%s): this process %.2f s (%.2f ms a delivery), PostgreSQL backends %.2f s\n",
+		side, cpu.Seconds(), cpu.Seconds()*1000/float64(max(deliveries, 1)), pg.Seconds())
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// backendsCPU sums the user and system time of the PostgreSQL backends of this run's
+// connections, read from /proc (the server runs on this machine): 0 on SQLite, or when they
+// cannot be read.
+func backendsCPU(ctx context.Context, b *bench) time.Duration {
+	if b.d.Dialect == db.Postgres {
+		var total time.Duration
+		rows, err := b.d.R.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE application_name = $1", benchApp)
+		if err != nil {
+			return 0
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var pid int
+			if rows.Scan(&pid) != nil {
+				return 0
+			}
+			stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+			if err != nil {
+				continue
+			}
+			// Fields after the command's closing parenthesis: utime and stime are the 12th
+			// and 13th, in clock ticks (100 a second on Linux).
+			f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+			if len(f) > 12 {
+				u, _ := strconv.ParseInt(f[11], 10, 64)
+				s, _ := strconv.ParseInt(f[12], 10, 64)
+				total += time.Duration(u+s) * 10 * time.Millisecond
+			}
+		}
+		return total
+	}
+	return 0
 }
 
 // round prints the trace of the jobs inserted since the last call, waiting up to 10 s for
