@@ -54,6 +54,7 @@ type bench struct {
 
 	baseClient *http.Client
 	rounds     int
+	trace      tracer
 }
 
 func (b *bench) close() {
@@ -148,6 +149,7 @@ func (b *bench) round(ctx context.Context, side string, deliveries int, cap time
 	defer cancel()
 
 	var r result
+	b.trace.start(ctx, b)
 	start := time.Now()
 	errc := make(chan error, 1)
 	switch side {
@@ -173,6 +175,12 @@ func (b *bench) round(ctx context.Context, side string, deliveries int, cap time
 	r.deliveries, r.reached, r.dups = rr.deliveries, rr.reached, rr.dups
 	r.elapsed = rr.last.Sub(start)
 	r.peakHeap = *peak
+	b.trace.cpuUsed(ctx, b, side, deliveries)
+	if side == sideSistercity {
+		if err := b.trace.round(ctx, b, start, rr.last); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
 }
 

@@ -22,6 +22,7 @@ func TestFanoutSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.close()
+	b.trace.on = true // -trace's queries run on both databases
 	const n = 20
 	for mode, want := range map[string]int{modePersonal: n, modeShared: 3} {
 		deliveries, err := b.followers(ctx, mode, n)

@@ -67,6 +67,7 @@ type options struct {
 	warmup      bool
 	cpuProfile  string
 	order       string
+	trace       bool
 }
 
 func main() {
@@ -80,6 +81,7 @@ func main() {
 	flag.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL to run on (a fresh schema is made and dropped); empty: SQLite in a temporary directory")
 	flag.BoolVar(&o.warmup, "warmup", true, "one uncounted round per side and mode first")
 	flag.StringVar(&o.order, "baseline-order", orderInterleaved, "order of the baseline's POSTs: "+orderInterleaved+" (the servers in turn, as Fanout enqueues them) or "+orderSorted+" (by inbox URL, one server's inboxes together)")
+	flag.BoolVar(&o.trace, "trace", false, "after each sistercity round, print when its jobs were taken and finished and what the database pool did")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file (go tool pprof)")
 	flag.Parse()
 
@@ -120,6 +122,7 @@ func run(ctx context.Context, o options) error {
 	}
 	defer b.close()
 	b.order = o.order
+	b.trace.on = o.trace
 
 	fmt.Printf("fan-out benchmark — %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("machine: %s, %d CPUs (GOMAXPROCS %d), load average before: %s\n", benchkit.CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), benchkit.LoadAvg())
@@ -215,6 +218,7 @@ func freshDatabase(ctx context.Context, base string) (string, func(), error) {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", benchApp) // -trace finds the run's backends by it
 	u.RawQuery = q.Encode()
 	return u.String(), drop, nil
 }
@@ -241,7 +245,8 @@ func setup(ctx context.Context, dbURL, dataDir string, workers, servers int) (*b
 	}
 	// As the worker process builds it, with one worker for the default queue, which has no jobs here.
 	if b.q, err = jobs.New(d, jobs.Config{Workers: 1, Queues: map[string]int{fed.Queue: workers},
-		FetchCooldowns: map[string]time.Duration{fed.Queue: fed.QueueFetchCooldown}}, nil); err != nil {
+		FetchCooldowns:     map[string]time.Duration{fed.Queue: fed.QueueFetchCooldown},
+		FetchPollIntervals: map[string]time.Duration{fed.Queue: fed.QueueFetchPollInterval}}, nil); err != nil {
 		b.close()
 		return nil, err
 	}

@@ -64,8 +64,9 @@ func startQueue(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Logg
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		// Deliveries wait on the network, not the CPU: more of them at once than encodes.
-		Queues:         map[string]int{fed.Queue: fedWorkers},
-		FetchCooldowns: map[string]time.Duration{fed.Queue: fed.QueueFetchCooldown},
+		Queues:             map[string]int{fed.Queue: fedWorkers},
+		FetchCooldowns:     map[string]time.Duration{fed.Queue: fed.QueueFetchCooldown},
+		FetchPollIntervals: map[string]time.Duration{fed.Queue: fed.QueueFetchPollInterval},
 	}, log)
 	if err != nil {
 		return nil, err

@@ -62,6 +62,9 @@ type Querier interface {
 // SQLiteFile is the embedded database's file in the data directory.
 const SQLiteFile = "sistercity.db"
 
+// postgresConns bounds a process's connections to PostgreSQL.
+const postgresConns = 20
+
 // Open opens the database named by rawURL, or, when rawURL is empty, the SQLite database
 // SQLiteFile in dataDir. It does not migrate; call Migrate.
 func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
@@ -83,8 +86,13 @@ func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: open postgres: %w", err)
 	}
-	pool.SetMaxOpenConns(20)
-	pool.SetMaxIdleConns(10)
+	pool.SetMaxOpenConns(postgresConns)
+	// As many kept idle as may be open: a burst (a fan-out's 16 delivery workers with River's
+	// own queries) otherwise closes each connection above the idle bound as it is returned and
+	// opens it again for the next burst — a PostgreSQL backend forked, authenticated and its
+	// caches and statements warmed anew, several times per fan-out (bench/fanout counted them).
+	// Idle connections still close after five minutes.
+	pool.SetMaxIdleConns(postgresConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	if err := ping(ctx, pool); err != nil {
 		pool.Close()

@@ -12,6 +12,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/exchange"
+	"sistercity/internal/fed"
 	"sistercity/internal/langtext"
 	"sistercity/internal/milestone"
 	"sistercity/internal/register"
@@ -155,6 +156,36 @@ var fixtures = []fixture{
 		var name string
 		if err := d.R.QueryRowContext(ctx, "SELECT name FROM publication_log WHERE id = 71").Scan(&name); err != nil || name != "website" {
 			t.Errorf("publication log: %q %v", name, err)
+		}
+	}},
+	// Follows from before the followed actor was kept (0032: the city's) and after it; since
+	// 0035 one remote may follow two of the city's actors, and every earlier follow stays.
+	{version: 12, sql: []string{
+		`INSERT INTO fed_followers (actor_id, follow_id, inbox, shared_inbox, state, created_at)
+			VALUES ('https://social.example/users/ana', 'https://social.example/f/1', 'https://social.example/users/ana/inbox', 'https://social.example/inbox', 'accepted', $1)`,
+	}, check: func(ctx context.Context, t *testing.T, d *db.DB) {
+		fs, err := fed.Followers(ctx, d.R, 10)
+		if err != nil || !slices.ContainsFunc(fs, func(f fed.Follower) bool {
+			return f.ActorID == "https://social.example/users/ana" && f.Followed == "" && f.State == "accepted"
+		}) {
+			t.Errorf("follow of the city: %+v %v", fs, err)
+		}
+	}},
+	{version: 32, sql: []string{
+		`INSERT INTO fed_followers (actor_id, follow_id, inbox, shared_inbox, state, created_at, followed)
+			VALUES ('https://tube.example/accounts/bo', 'https://tube.example/f/2', 'https://tube.example/accounts/bo/inbox', '', 'pending', $1, 'https://busan.example/ap/channel')`,
+	}, check: func(ctx context.Context, t *testing.T, d *db.DB) {
+		fs, err := fed.Followers(ctx, d.R, 10)
+		if err != nil || !slices.ContainsFunc(fs, func(f fed.Follower) bool {
+			return f.ActorID == "https://tube.example/accounts/bo" && f.Followed == "https://busan.example/ap/channel" && f.State == "pending"
+		}) {
+			t.Errorf("follow of the channel: %+v %v", fs, err)
+		}
+		// The same remote may now follow the city beside the channel.
+		if _, err := d.W.ExecContext(ctx, `INSERT INTO fed_followers (actor_id, follow_id, inbox, shared_inbox, state, created_at, followed)
+			VALUES ('https://tube.example/accounts/bo', 'https://tube.example/f/3', 'https://tube.example/accounts/bo/inbox', '', 'accepted', $1, '')`,
+			time.Now().UTC()); err != nil {
+			t.Errorf("a second follow of one remote: %v", err)
 		}
 	}},
 }

@@ -106,8 +106,8 @@ func (s *Service) image(kind string, a identity.AssetInfo) map[string]any {
 // Person. PeerTube takes a video's channel from the Group in its attributedTo and refuses a
 // channel whose attributedTo has no Person (its account); it fetches both. They are the city's
 // actor under other ids and types: the same names, images and key (under their own key ids),
-// the city's inbox, outbox and followers, so a Mastodon follower of the city and a PeerTube
-// viewer of the channel see the same videos.
+// the city's inbox and outbox, so a Mastodon follower of the city and a PeerTube viewer of the
+// channel see the same videos; each has its own followers collection, counting its follows.
 func (s *Service) Channel(ctx context.Context) (map[string]any, error) {
 	return s.alias(ctx, "Group", ChannelPath, ChannelSuffix, []any{
 		map[string]any{"type": "Person", "id": s.base + AccountPath},
@@ -134,6 +134,7 @@ func (s *Service) alias(ctx context.Context, typ, path, suffix string, attribute
 	a["id"], a["type"] = id, typ
 	a["preferredUsername"] = city["preferredUsername"].(string) + suffix
 	a["publicKey"] = map[string]any{"id": id + "#main-key", "owner": id, "publicKeyPem": pk["publicKeyPem"]}
+	a["followers"] = id + "/followers"
 	if attributedTo != nil {
 		a["attributedTo"] = attributedTo
 	}
@@ -185,6 +186,16 @@ func homeCityTexts(ctx context.Context, q db.Querier) (names, summaries map[stri
 func htmlParagraph(s string) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
 	return "<p>" + r.Replace(s) + "</p>"
+}
+
+// Handles are the handles (@user@host) of the city's actors under username, by what
+// fed_followers.followed keeps for each: "" for the city, the id for the channel and the account.
+func (s *Service) Handles(username string) map[string]string {
+	return map[string]string{
+		"":                   "@" + username + "@" + s.host,
+		s.base + ChannelPath: "@" + username + ChannelSuffix + "@" + s.host,
+		s.base + AccountPath: "@" + username + AccountSuffix + "@" + s.host,
+	}
 }
 
 // WebFinger answers a WebFinger query for resource; ErrNotFound when it is not our actor.

@@ -47,6 +47,10 @@ const (
 	// authors (see Channel).
 	ChannelPath = "/ap/channel"
 	AccountPath = "/ap/account"
+	// Their followers: each actor's own (a remote may follow the city, the channel and the
+	// account apart), while the inboxes and the outbox are the city's.
+	ChannelFollowersPath = ChannelPath + "/followers"
+	AccountFollowersPath = AccountPath + "/followers"
 )
 
 // Suffixes of the channel's and the account's preferredUsername after the city's.

@@ -15,9 +15,13 @@ import (
 	"sistercity/internal/db"
 )
 
-// Follower is a remote actor following the city, with what we know of its name.
+// Follower is a remote actor's follow of one of the city's actors, with what we know of the
+// remote's name. A remote that follows the city and its channel has a Follower for each.
 type Follower struct {
-	ActorID   string
+	ActorID string
+	// Followed is the actor it follows: "" for the city, else the channel's or the account's id
+	// (see followable).
+	Followed  string
 	Username  string
 	Name      string
 	Host      string
@@ -25,22 +29,24 @@ type Follower struct {
 	CreatedAt time.Time
 }
 
-// Followers lists the followers, pending ones first, newest first.
+// Followers lists the follows, pending ones first, newest first.
 func Followers(ctx context.Context, q db.Querier, limit int) ([]Follower, error) {
-	return db.Collect(ctx, q, `SELECT f.actor_id, COALESCE(a.username, ''), COALESCE(a.name, ''), COALESCE(a.host, ''), f.state, f.created_at
+	return db.Collect(ctx, q, `SELECT f.actor_id, f.followed, COALESCE(a.username, ''), COALESCE(a.name, ''), COALESCE(a.host, ''), f.state, f.created_at
 		FROM fed_followers f LEFT JOIN fed_remote_actors a ON a.id = f.actor_id
-		ORDER BY CASE f.state WHEN 'pending' THEN 0 ELSE 1 END, f.created_at DESC, f.actor_id LIMIT $1`, []any{limit},
+		ORDER BY CASE f.state WHEN 'pending' THEN 0 ELSE 1 END, f.created_at DESC, f.actor_id, f.followed LIMIT $1`, []any{limit},
 		func(row interface{ Scan(...any) error }) (Follower, error) {
 			var f Follower
-			err := row.Scan(&f.ActorID, &f.Username, &f.Name, &f.Host, &f.State, &f.CreatedAt)
+			err := row.Scan(&f.ActorID, &f.Followed, &f.Username, &f.Name, &f.Host, &f.State, &f.CreatedAt)
 			return f, err
 		})
 }
 
-// Approve accepts a pending follower in tx and enqueues its Accept.
-func (s *Service) Approve(ctx context.Context, tx *sql.Tx, actorID string) error {
-	var followID, inbox, state, followed string
-	err := tx.QueryRowContext(ctx, "SELECT follow_id, inbox, state, followed FROM fed_followers WHERE actor_id = $1", actorID).Scan(&followID, &inbox, &state, &followed)
+// Approve accepts actorID's pending follow of followed ("" for the city) in tx and enqueues
+// its Accept.
+func (s *Service) Approve(ctx context.Context, tx *sql.Tx, actorID, followed string) error {
+	var followID, inbox, state string
+	err := tx.QueryRowContext(ctx, "SELECT follow_id, inbox, state FROM fed_followers WHERE actor_id = $1 AND followed = $2",
+		actorID, followed).Scan(&followID, &inbox, &state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return db.ErrNotFound
 	}
@@ -50,23 +56,25 @@ func (s *Service) Approve(ctx context.Context, tx *sql.Tx, actorID string) error
 	if state == "accepted" {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE fed_followers SET state = 'accepted' WHERE actor_id = $1", actorID); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE fed_followers SET state = 'accepted' WHERE actor_id = $1 AND followed = $2", actorID, followed); err != nil {
 		return fmt.Errorf("fed: approve: %w", err)
 	}
 	return s.enqueueAnswer(ctx, tx, "Accept", actorID, followID, followed, inbox)
 }
 
-// Reject removes a follower (pending or not) in tx and tells its server with a Reject.
-func (s *Service) Reject(ctx context.Context, tx *sql.Tx, actorID string) error {
-	var followID, inbox, followed string
-	err := tx.QueryRowContext(ctx, "SELECT follow_id, inbox, followed FROM fed_followers WHERE actor_id = $1", actorID).Scan(&followID, &inbox, &followed)
+// Reject removes actorID's follow of followed ("" for the city), pending or not, in tx and
+// tells its server with a Reject; its follows of the city's other actors stay.
+func (s *Service) Reject(ctx context.Context, tx *sql.Tx, actorID, followed string) error {
+	var followID, inbox string
+	err := tx.QueryRowContext(ctx, "SELECT follow_id, inbox FROM fed_followers WHERE actor_id = $1 AND followed = $2",
+		actorID, followed).Scan(&followID, &inbox)
 	if errors.Is(err, sql.ErrNoRows) {
 		return db.ErrNotFound
 	}
 	if err != nil {
 		return fmt.Errorf("fed: reject: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM fed_followers WHERE actor_id = $1", actorID); err != nil {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM fed_followers WHERE actor_id = $1 AND followed = $2", actorID, followed); err != nil {
 		return fmt.Errorf("fed: reject: %w", err)
 	}
 	return s.enqueueAnswer(ctx, tx, "Reject", actorID, followID, followed, inbox)
@@ -188,11 +196,26 @@ func (s *Service) VideoReactions(ctx context.Context, q db.Querier, id int64) (l
 	return rs[0].Likes, rs[0].Announces, nil
 }
 
-// FollowerCount counts the accepted followers.
-func FollowerCount(ctx context.Context, q db.Querier) (int64, error) {
+// FollowerCount counts the accepted followers of followed: "" for the city, else the channel's
+// or the account's id.
+func FollowerCount(ctx context.Context, q db.Querier, followed string) (int64, error) {
 	var n int64
-	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM fed_followers WHERE state = 'accepted'").Scan(&n)
+	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM fed_followers WHERE state = 'accepted' AND followed = $1", followed).Scan(&n)
 	return n, err
+}
+
+// FollowedBy tells whether path is the followers collection of one of the city's actors, and
+// which (as FollowerCount takes it).
+func (s *Service) FollowedBy(path string) (followed string, ok bool) {
+	switch path {
+	case FollowersPath:
+		return "", true
+	case ChannelFollowersPath:
+		return s.base + ChannelPath, true
+	case AccountFollowersPath:
+		return s.base + AccountPath, true
+	}
+	return "", false
 }
 
 // Collection is an OrderedCollection that shows its size but not its members (followers and

@@ -207,8 +207,10 @@ func (s *Service) onFollow(ctx context.Context, signer *RemoteActor, a activity)
 		if err != nil {
 			return err
 		}
+		// One follow per remote actor and followed actor: a follow of the channel beside one
+		// of the city is a second follow, with its own Accept and its own Undo.
 		var state string
-		err = tx.QueryRowContext(ctx, "SELECT state FROM fed_followers WHERE actor_id = $1", signer.ID).Scan(&state)
+		err = tx.QueryRowContext(ctx, "SELECT state FROM fed_followers WHERE actor_id = $1 AND followed = $2", signer.ID, followed).Scan(&state)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			state = "accepted"
@@ -223,10 +225,8 @@ func (s *Service) onFollow(ctx context.Context, signer *RemoteActor, a activity)
 			return fmt.Errorf("fed: follower: %w", err)
 		default:
 			// A repeated Follow (the remote lost our Accept): take its new id, accept again.
-			// One row per remote actor: a follow of the channel after one of the city (or the
-			// other way round) takes the row over, and deliveries still reach it once.
-			if _, err := tx.ExecContext(ctx, "UPDATE fed_followers SET follow_id = $1, inbox = $2, shared_inbox = $3, followed = $4 WHERE actor_id = $5",
-				a.ID, signer.Inbox, signer.SharedInbox, followed, signer.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE fed_followers SET follow_id = $1, inbox = $2, shared_inbox = $3 WHERE actor_id = $4 AND followed = $5",
+				a.ID, signer.Inbox, signer.SharedInbox, signer.ID, followed); err != nil {
 				return fmt.Errorf("fed: update follower: %w", err)
 			}
 		}
@@ -276,13 +276,9 @@ func (s *Service) onUndo(ctx context.Context, signer *RemoteActor, a activity) e
 	}
 	return s.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
 		if o.Type == "Follow" || o.Type == "" {
-			res, err := tx.ExecContext(ctx, "DELETE FROM fed_followers WHERE actor_id = $1 AND (follow_id = $2 OR $3 = 'Follow')",
-				signer.ID, o.ID, o.Type)
-			if err != nil {
-				return fmt.Errorf("fed: undo follow: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				return nil
+			undone, err := s.undoFollow(ctx, tx, signer.ID, o)
+			if err != nil || undone {
+				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM fed_reactions WHERE activity_id = $1 AND actor_id = $2", o.ID, signer.ID); err != nil {
@@ -290,6 +286,35 @@ func (s *Service) onUndo(ctx context.Context, signer *RemoteActor, a activity) e
 		}
 		return nil
 	})
+}
+
+// undoFollow ends the follow of actor that an Undo's object o names: by the Follow's id, or,
+// for a Follow whose id we do not have (some servers send a new one), by the actor it
+// followed, or the actor's only follow when it names none. Its other follows stay. undone
+// false: o is no follow of ours.
+func (s *Service) undoFollow(ctx context.Context, tx *sql.Tx, actor string, o object) (undone bool, err error) {
+	res, err := tx.ExecContext(ctx, "DELETE FROM fed_followers WHERE actor_id = $1 AND follow_id = $2", actor, o.ID)
+	if err != nil {
+		return false, fmt.Errorf("fed: undo follow: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 || o.Type != "Follow" {
+		return n > 0, nil
+	}
+	if target := idOf(o.Object); target != "" {
+		followed, ok := s.followable(target)
+		if !ok {
+			return false, nil
+		}
+		res, err = tx.ExecContext(ctx, "DELETE FROM fed_followers WHERE actor_id = $1 AND followed = $2", actor, followed)
+	} else {
+		res, err = tx.ExecContext(ctx, `DELETE FROM fed_followers WHERE actor_id = $1
+			AND (SELECT COUNT(*) FROM fed_followers WHERE actor_id = $1) = 1`, actor)
+	}
+	if err != nil {
+		return false, fmt.Errorf("fed: undo follow: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 func (s *Service) onReaction(ctx context.Context, signer *RemoteActor, a activity) error {

@@ -72,6 +72,11 @@ type Config struct {
 	// jobs (River's default is 100 ms): a queue of many short network jobs — deliveries — is
 	// otherwise held to about its workers' number of jobs per 100 ms.
 	FetchCooldowns map[string]time.Duration
+	// FetchPollIntervals shorten, for some of those queues, FetchPollInterval. River fetches
+	// when a worker frees its slot, but a slot freed while a fetch is under way waits for the
+	// next job to finish or the next poll: at the end of a fan-out with more jobs than workers
+	// that is a worker idle for up to FetchPollInterval while the last batches wait.
+	FetchPollIntervals map[string]time.Duration
 
 	testOnly bool // River's TestOnly: no staggered start of maintenance, for fast tests
 }
@@ -244,7 +249,8 @@ func (q *Queue) Start(ctx context.Context) error {
 	rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}, MaintenanceQueue: {MaxWorkers: 1}}
 	for name, n := range q.cfg.Queues {
 		if name != river.QueueDefault && name != MaintenanceQueue && n > 0 {
-			rc.Queues[name] = river.QueueConfig{MaxWorkers: n, FetchCooldown: q.cfg.FetchCooldowns[name]}
+			rc.Queues[name] = river.QueueConfig{MaxWorkers: n, FetchCooldown: q.cfg.FetchCooldowns[name],
+				FetchPollInterval: q.cfg.FetchPollIntervals[name]}
 		}
 	}
 	client, err := river.NewClient(q.driver(q.d.W, listener), rc)

@@ -35,6 +35,8 @@ type fedSettingsData struct {
 	Handle    string
 	ActorURL  string
 	Followers []fed.Follower
+	// Followed is the handle of each of the city's actors by Follower.Followed.
+	Followed  map[string]string
 	Replies   []fed.Reply
 	Reactions []fed.ObjectReactions
 	// WithSilenced: the replies from silenced servers are listed too (?silenced=1).
@@ -63,6 +65,7 @@ func (s *Server) renderFedSettings(w http.ResponseWriter, r *http.Request, statu
 	if s.fed != nil {
 		d.Handle = "@" + st.Username + "@" + s.fed.Host()
 		d.ActorURL = s.fed.ActorID()
+		d.Followed = s.fed.Handles(st.Username)
 	}
 	var err error
 	if d.Followers, err = fed.Followers(ctx, s.db.R, fedListLimit); err != nil {
@@ -148,7 +151,7 @@ func (s *Server) fedFollowerAction(approve bool) http.HandlerFunc {
 			return
 		}
 		ctx := r.Context()
-		actor := r.PostFormValue("actor")
+		actor, followed := r.PostFormValue("actor"), r.PostFormValue("followed")
 		action, notice := auth.ActionRejectFollower, "rejected"
 		if approve {
 			action, notice = auth.ActionApproveFollower, "approved"
@@ -156,14 +159,14 @@ func (s *Server) fedFollowerAction(approve bool) http.HandlerFunc {
 		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 			var err error
 			if approve {
-				err = s.fed.Approve(ctx, tx, actor)
+				err = s.fed.Approve(ctx, tx, actor, followed)
 			} else {
-				err = s.fed.Reject(ctx, tx, actor)
+				err = s.fed.Reject(ctx, tx, actor, followed)
 			}
 			if err != nil {
 				return err
 			}
-			return auth.Audit(ctx, tx, userFrom(r), action, auth.EntitySettings, 0, nil, map[string]string{"actor": actor})
+			return auth.Audit(ctx, tx, userFrom(r), action, auth.EntitySettings, 0, nil, map[string]string{"actor": actor, "followed": followed})
 		})
 		if errors.Is(err, db.ErrNotFound) {
 			s.fail(w, r, problem.New(http.StatusNotFound, "error.not_found"))

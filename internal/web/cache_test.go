@@ -104,7 +104,7 @@ func (f *publicFixture) publicURLs(t *testing.T) []string {
 			us = []string{pattern}
 		case pattern == "/.well-known/webfinger", pattern == "/.well-known/host-meta", pattern == "/.well-known/nodeinfo",
 			pattern == "/nodeinfo/2.1", pattern == fed.ActorPath, pattern == fed.ChannelPath, pattern == fed.AccountPath,
-			pattern == fed.FollowersPath, pattern == fed.FollowingPath:
+			pattern == fed.FollowersPath, pattern == fed.ChannelFollowersPath, pattern == fed.AccountFollowersPath, pattern == fed.FollowingPath:
 			if f.e.srv.fed != nil {
 				t.Fatalf("federation is on in this fixture: give %s a URL", pattern)
 			}

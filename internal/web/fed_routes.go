@@ -25,6 +25,8 @@ func (s *Server) fedRoutes() []route {
 		{"GET " + fed.AccountPath, "", s.fedActor(func(f *fed.Service) actorDoc { return f.Account })},
 		// The outbox is the videos' (activitypub_videos.go).
 		{"GET " + fed.FollowersPath, "", s.fetchAuthorized(s.fedCollection(fed.FollowersPath))},
+		{"GET " + fed.ChannelFollowersPath, "", s.fetchAuthorized(s.fedCollection(fed.ChannelFollowersPath))},
+		{"GET " + fed.AccountFollowersPath, "", s.fetchAuthorized(s.fedCollection(fed.AccountFollowersPath))},
 		{"GET " + fed.FollowingPath, "", s.fetchAuthorized(s.fedCollection(fed.FollowingPath))},
 		// Signed by the sender instead of a session: csrf lets exactly these two paths through.
 		{"POST " + fed.InboxPath, "", s.fedInbox},
@@ -156,8 +158,8 @@ func (s *Server) fedCollection(path string) http.HandlerFunc {
 			return
 		}
 		var total int64
-		if path == fed.FollowersPath {
-			n, err := fed.FollowerCount(r.Context(), s.db.R)
+		if followed, ok := s.fed.FollowedBy(path); ok {
+			n, err := fed.FollowerCount(r.Context(), s.db.R, followed)
 			if err != nil {
 				s.fail(w, r, err)
 				return

@@ -266,8 +266,13 @@ func TestFedManualApproval(t *testing.T) {
 	if st := e.followerState(f.id()); st != "pending" {
 		t.Fatalf("state %q, want pending", st)
 	}
-	if _, body := admin.get("/admin/settings/federation"); !strings.Contains(body, "@alice@") {
-		t.Fatal("admin page does not list the pending follower")
+	// The same remote follows the channel too: a second pending follow, decided apart.
+	channelURL := e.ts.URL + "/ap/channel"
+	if got := f.send(e, "/ap/inbox", map[string]any{"id": f.id() + "#follows/3", "type": "Follow", "actor": f.id(), "object": channelURL}); got != 202 {
+		t.Fatalf("follow of the channel: %d", got)
+	}
+	if _, body := admin.get("/admin/settings/federation"); !strings.Contains(body, "@alice@") || !strings.Contains(body, "@busan_videos@") {
+		t.Fatal("admin page does not list the pending follows")
 	}
 	if resp, _ := admin.post("/admin/settings/federation/approve", url.Values{"actor": {f.id()}}); resp.StatusCode != 303 {
 		t.Fatalf("approve: %d", resp.StatusCode)
@@ -275,6 +280,19 @@ func TestFedManualApproval(t *testing.T) {
 	polltest.Until(t, "the Accept after approval", func() (bool, string) {
 		return len(f.received("Accept")) == 1, strings.Join(f.badSig, "; ")
 	})
+	if a, b := e.followerStateOf(f.id(), ""), e.followerStateOf(f.id(), channelURL); a != "accepted" || b != "pending" {
+		t.Fatalf("after approving the city's follow: city %q, channel %q", a, b)
+	}
+	if resp, _ := admin.post("/admin/settings/federation/reject", url.Values{"actor": {f.id()}, "followed": {channelURL}}); resp.StatusCode != 303 {
+		t.Fatalf("reject: %d", resp.StatusCode)
+	}
+	polltest.Until(t, "the channel's Reject", func() (bool, string) {
+		r := f.received("Reject")
+		return len(r) == 1 && r[0]["actor"] == channelURL, strings.Join(f.badSig, "; ")
+	})
+	if a, b := e.followerStateOf(f.id(), ""), e.followerStateOf(f.id(), channelURL); a != "accepted" || b != "" {
+		t.Fatalf("after rejecting the channel's follow: city %q, channel %q", a, b)
+	}
 	// An editor may not change federation settings; a bad username is refused, nothing saved.
 	if resp, _ := e.userClient(auth.RoleEditor).post("/admin/settings/federation", url.Values{"username": {"x"}}); resp.StatusCode != 403 {
 		t.Fatalf("editor: %d", resp.StatusCode)
