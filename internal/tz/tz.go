@@ -1,5 +1,5 @@
 // Package tz is the list of IANA time zones the admin forms offer and accept. The zone
-// database is embedded (time/tzdata), so a zone such as Asia/Khabarovsk loads on any machine,
+// database is embedded (time/tzdata), so a zone such as Asia/Vladivostok loads on any machine,
 // whether or not it has /usr/share/zoneinfo; the list of names is generated from the same
 // database (gen.go), so what is offered is what loads.
 package tz
@@ -59,7 +59,25 @@ func Suggest(name string) string {
 			return n
 		}
 	}
-	return ""
+	city := want
+	if _, c, ok := strings.Cut(want, "/"); ok {
+		city = c
+	}
+	return sharedZones[city]
+}
+
+// sharedZones are cities people type as a zone that IANA keeps under another city's name, as
+// its zone files note: Khabarovsk is on Vladivostok's time, Busan on Seoul's.
+var sharedZones = map[string]string{
+	"khabarovsk":       "Asia/Vladivostok",
+	"nakhodka":         "Asia/Vladivostok",
+	"busan":            "Asia/Seoul",
+	"pusan":            "Asia/Seoul",
+	"incheon":          "Asia/Seoul",
+	"saint_petersburg": "Europe/Moscow",
+	"st_petersburg":    "Europe/Moscow",
+	"st._petersburg":   "Europe/Moscow",
+	"osaka":            "Asia/Tokyo",
 }
 
 // Problem is the message for a zone that is not Valid, in the user's terms: with the zone

@@ -43,7 +43,8 @@ func TestValid(t *testing.T) {
 func TestSuggest(t *testing.T) {
 	for in, want := range map[string]string{
 		"asia/seoul": "Asia/Seoul", "Vladivostok": "Asia/Vladivostok", "new york": "America/New_York",
-		"Khabarovsk": "", "": "",
+		"Khabarovsk": "Asia/Vladivostok", "Asia/Khabarovsk": "Asia/Vladivostok", "busan": "Asia/Seoul",
+		"Saint Petersburg": "Europe/Moscow", "Europe/Saint_Petersburg": "Europe/Moscow", "Mars/Olympus": "", "": "",
 	} {
 		if got := Suggest(in); got != want {
 			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)

@@ -298,6 +298,13 @@ func TestZoneFields(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "«vladivostok» — не часовой пояс. Возможно, вы имели в виду Asia/Vladivostok?") {
 		t.Errorf("bad zone: %d", resp.StatusCode)
 	}
+	// IANA keeps Khabarovsk on Vladivostok's time, under Vladivostok's name.
+	v.Set("planned_start_zone", "Asia/Khabarovsk")
+	editor.lang = "en"
+	resp, body = editor.post("/admin/activities?lang=en", v)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "“Asia/Khabarovsk” is not a time zone. Did you mean Asia/Vladivostok?") {
+		t.Errorf("Asia/Khabarovsk: %d", resp.StatusCode)
+	}
 	// UTC, offered first, is accepted.
 	v.Set("planned_start_zone", "UTC")
 	v.Set("planned_start_time", "00:30") // before the end, 18:00 in Vladivostok

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
@@ -52,6 +53,49 @@ const halfUpload = `(async () => {
 // blocked.
 const cspViolations = `window.cspViolations = [];
 document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(e.violatedDirective + " " + e.blockedURI));`
+
+// watchUpload records, while the upload form's state is "running", each value of its progress
+// bar and whether the upload button was ever enabled.
+const watchUpload = `(() => {
+  const form = document.getElementById("upload-form"), bar = document.getElementById("upload-progress");
+  const start = document.getElementById("upload-start");
+  window.uploadSeen = { running: false, enabledWhileRunning: false, bars: [] };
+  new MutationObserver(() => {
+    if (form.dataset.state !== "running") return;
+    window.uploadSeen.running = true;
+    if (!start.disabled) window.uploadSeen.enabledWhileRunning = true;
+    window.uploadSeen.bars.push(bar.value);
+  }).observe(form, { attributes: true, subtree: true, attributeFilter: ["data-state", "value", "disabled"] });
+})()`
+
+// uploadSeen is what watchUpload recorded.
+type uploadSeen struct {
+	Running             bool      `json:"running"`
+	EnabledWhileRunning bool      `json:"enabledWhileRunning"`
+	Bars                []float64 `json:"bars"`
+}
+
+// networkConditions are the parameters of Network.emulateNetworkConditions, which cdproto no
+// longer generates (deprecated for emulateNetworkConditionsByRule) but Chromium still takes.
+type networkConditions struct {
+	Offline            bool    `json:"offline"`
+	Latency            float64 `json:"latency"`
+	DownloadThroughput float64 `json:"downloadThroughput"`
+	UploadThroughput   float64 `json:"uploadThroughput"`
+}
+
+var emulateNetworkConditions = cdp.Command[networkConditions, cdp.Empty]{Method: "Network.emulateNetworkConditions"}
+
+// throttle limits the browser's uploads to bytesPerSecond; -1 lifts the limit.
+func throttle(t *testing.T, ctx context.Context, bytesPerSecond float64) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, emulateNetworkConditions, networkConditions{DownloadThroughput: -1, UploadThroughput: bytesPerSecond}); err != nil {
+		t.Fatalf("Network.emulateNetworkConditions: %v", err)
+	}
+}
 
 // TestBrowserUploadAndPlay signs in as an editor in Chromium, uploads a real clip through the
 // upload page (upload.js on tus-js-client), lets job workers process it, publishes it and plays
@@ -93,15 +137,37 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 	if err != nil || !strings.HasPrefix(half, "/admin/uploads/") {
 		t.Fatalf("the first half: %q %v", half, err)
 	}
+	// The rest goes up throttled to take about two seconds, so that the page's reports while
+	// it runs are seen: the bar moves within the one chunk, the button stays disabled.
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(page),
 		chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{clip}),
+		chromedp.Evaluate[chromedp.Void](watchUpload),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	throttle(t, ctx, float64(len(data))/4)
+	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.ID("upload-start")),
 		chromedp.WaitVisible(chromedp.CSS(`#upload-form[data-state="done"]`)),
 	)
 	if err != nil {
 		msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("upload-text").textContent`))
 		t.Fatalf("upload: %v (page says %q)", err, msg)
+	}
+	throttle(t, ctx, -1)
+	seen, err := chromedp.Run(ctx, chromedp.Evaluate[uploadSeen](`window.uploadSeen`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !seen.Running || seen.EnabledWhileRunning {
+		t.Errorf("while the upload ran, the upload button was enabled (%+v)", seen)
+	}
+	// The file is smaller than a chunk, and its first half was sent before: any value between
+	// half and whole was reported within the chunk.
+	if !slices.ContainsFunc(seen.Bars, func(v float64) bool { return v > 50 && v < 100 }) {
+		t.Errorf("the progress bar went %v: nothing between the resumed half and the end", seen.Bars)
 	}
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("upload-text").textContent`))
 	if err != nil || got != "Upload complete: the video is waiting for processing." {

@@ -14,6 +14,7 @@ import (
 	"sistercity/internal/exchange"
 	"sistercity/internal/i18n"
 	"sistercity/internal/langtext"
+	"sistercity/internal/register"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
 )
@@ -90,6 +91,52 @@ func TestHomeLeadsWithVideos(t *testing.T) {
 	// The partner page lists the video with its poster.
 	if _, body := anon.get("/ko/partners/" + itoa64(p.PartnerCityID)); !img.MatchString(body) {
 		t.Error("the partner page lacks the video's poster")
+	}
+}
+
+// TestHomeNamesItsOwnCity: the home page's heading names the register's home city in the
+// page's language, or no city while there is none or it has no name in that language; no
+// install's home page or partner list speaks of Busan unless Busan is its city.
+func TestHomeNamesItsOwnCity(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	anon := e.client()
+	h1 := regexp.MustCompile(`<h1>([^<]*)</h1>`)
+	heading := func(path string) string {
+		t.Helper()
+		resp, body := anon.get(path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		for _, busan := range []string{"Busan", "부산", "Пусан"} {
+			if strings.Contains(body, busan) {
+				t.Errorf("%s speaks of %s", path, busan)
+			}
+		}
+		m := h1.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s has no heading", path)
+		}
+		return m[1]
+	}
+	for _, lang := range []string{"ko", "ru", "en"} {
+		heading("/" + lang + "/partners")
+		if got, want := heading("/"+lang+"/"), e.shown(lang, "home.title_any"); got != want {
+			t.Errorf("/%s/ without a home city: heading %q, want %q", lang, got, want)
+		}
+	}
+	e.inTx(func(tx *sql.Tx) error {
+		daegu := &register.City{Country: "KR", Kind: register.KindCity,
+			Texts: []register.Text{{Lang: "en", Name: "Daegu"}, {Lang: "ko", Name: "대구"}}}
+		if err := register.CreateCity(context.Background(), tx, daegu); err != nil {
+			return err
+		}
+		return register.SetHomeCity(context.Background(), tx, daegu.ID)
+	})
+	for lang, want := range map[string]string{"ko": "대구의 자매도시", "en": "Sister cities of Daegu", "ru": "Города-побратимы и партнёры"} {
+		if got := heading("/" + lang + "/"); got != want {
+			t.Errorf("/%s/ of Daegu: heading %q, want %q", lang, got, want)
+		}
 	}
 }
 

@@ -48,6 +48,24 @@ func (s *Server) homeCityID(ctx context.Context) (int64, error) {
 	return id, err
 }
 
+// homeTitle is the home page's title: the sister cities of the home city, named in the page's
+// language; without a home city, or without its name in that language, the sister cities alone
+// (a name in another script would be a foreign word in the heading).
+func (s *Server) homeTitle(ctx context.Context, l *i18n.Localizer) (string, error) {
+	id, err := s.homeCityID(ctx)
+	if err != nil || id == 0 {
+		return l.T("home.title_any"), err
+	}
+	c, err := register.GetCity(ctx, s.db.R, id)
+	if err != nil {
+		return "", fmt.Errorf("web: home city %d: %w", id, err)
+	}
+	if c.NameLang(l.Lang) != l.Lang {
+		return l.T("home.title_any"), nil
+	}
+	return l.T("home.title", "city", c.Name(l.Lang)), nil
+}
+
 // homeZone returns the home city's zone and name, for showing times there too; a nil zone
 // while there is no home city or it has no zone. A database error is returned, not taken for
 // "no home city".

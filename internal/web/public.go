@@ -93,7 +93,10 @@ func (s *Server) home(lang string) http.HandlerFunc {
 			return
 		}
 		p := s.newPage(r, lang, "")
-		p.Title = p.L.T("home.title")
+		if p.Title, err = s.homeTitle(r.Context(), p.L); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		p.Description = p.L.T("home.intro")
 		p.Feeds = siteFeedLinks(p.L, p.Site.Name)
 		data := struct {
