@@ -159,7 +159,7 @@ var fixtures = []fixture{
 		}
 	}},
 	// Follows from before the followed actor was kept (0032: the city's) and after it; since
-	// 0035 one remote may follow two of the city's actors, and every earlier follow stays.
+	// 0034 one remote may follow two of the city's actors, and every earlier follow stays.
 	{version: 12, sql: []string{
 		`INSERT INTO fed_followers (actor_id, follow_id, inbox, shared_inbox, state, created_at)
 			VALUES ('https://social.example/users/ana', 'https://social.example/f/1', 'https://social.example/users/ana/inbox', 'https://social.example/inbox', 'accepted', $1)`,
