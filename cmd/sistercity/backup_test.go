@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -524,6 +525,28 @@ func TestBackupAndRestoreRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	restoreRefused("unfinished", unfinished, "has no manifest.json")
+
+	// A snapshot of a database newer than this binary: intact, but restore refuses it, naming
+	// both schema versions, before anything is copied.
+	newer := filepath.Join(work, "newer")
+	copyDir(t, snap, newer)
+	m, err := backup.ReadManifest(newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := m.SchemaVersion
+	m.SchemaVersion += 100
+	raw, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(newer, backup.ManifestName), raw, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := sistercity(t, nil, "backup", "--verify", newer); code != 0 {
+		t.Errorf("verify of the newer snapshot: %d %s%s", code, out, errOut)
+	}
+	restoreRefused("newer", newer, fmt.Sprintf("schema version %d, newer than this binary, which knows schema versions up to %d", latest+100, latest))
 
 	// A restore into a non-empty data directory: refused, the directory unchanged.
 	code, _, errOut = sistercity(t, nil, "restore", "--from", snap, "--data-dir", full)

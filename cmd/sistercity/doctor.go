@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +24,7 @@ import (
 	"sistercity/internal/blob"
 	"sistercity/internal/config"
 	"sistercity/internal/db"
+	"sistercity/internal/email"
 	"sistercity/internal/i18n"
 	"sistercity/internal/media"
 	"sistercity/internal/register"
@@ -88,6 +92,9 @@ type doctor struct {
 	mu     sync.Mutex
 	db     *db.DB
 	closed bool
+	// mailTLS, when not nil, is what the SMTP server's certificate is checked with instead of
+	// the system's roots (tests trust their own server with it).
+	mailTLS *tls.Config
 }
 
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -181,6 +188,7 @@ func (d *doctor) checks() []doctorCheck {
 		{"doctor.check.queue", d.checkQueue},
 		{"doctor.check.clock", d.checkClock},
 		{"doctor.check.base_url", d.checkBaseURL},
+		{"doctor.check.mail", d.checkMail},
 	}
 }
 
@@ -593,4 +601,33 @@ func (d *doctor) checkBaseURL(ctx context.Context) finding {
 		return fail(i18n.M("doctor.fix.base_url"), "doctor.base_url.status", "url", target, "status", resp.Status)
 	}
 	return ok("doctor.base_url.ok", "url", target)
+}
+
+// --- outgoing e-mail
+
+// checkMail opens a session with the SMTP server as the rejection mail would — connect, EHLO,
+// STARTTLS in that mode, AUTH with the configured user — and ends it with NOOP and QUIT,
+// sending nothing, within --smtp-timeout. The password is in no message.
+func (d *doctor) checkMail(ctx context.Context) finding {
+	if !d.cfg.MailOn() {
+		return ok("doctor.mail.off")
+	}
+	s := email.Settings{Host: d.cfg.SMTPHost, Port: d.cfg.SMTPPort, Username: d.cfg.SMTPUsername, Password: d.cfg.SMTPPassword,
+		From: d.cfg.SMTPFrom, TLS: d.cfg.SMTPTLS, Timeout: d.cfg.SMTPTimeout, TLSConfig: d.mailTLS}
+	if u, err := url.Parse(d.cfg.BaseURL); err == nil {
+		s.HelloName = u.Hostname()
+	}
+	server := net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
+	mode := "--smtp-tls=" + s.TLS
+	if err := email.Check(ctx, s); err != nil {
+		msg := err.Error()
+		if s.Password != "" {
+			msg = strings.ReplaceAll(msg, s.Password, "…")
+		}
+		return fail(i18n.M("doctor.fix.mail"), "doctor.mail.failed", "server", server, "mode", mode, "err", msg)
+	}
+	if s.Username != "" {
+		return ok("doctor.mail.ok_auth", "server", server, "mode", mode, "user", s.Username)
+	}
+	return ok("doctor.mail.ok", "server", server, "mode", mode)
 }

@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"flag"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +18,14 @@ import (
 	"sistercity/internal/blob/blobtest"
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
+	"sistercity/internal/email/smtptest"
+	"sistercity/internal/i18n"
 )
 
 // doctorLines are the names of every check, as the English report prints them.
 var doctorLines = []string{"database", "data directory", "media storage", "ffmpeg", "ffprobe", "encoders",
-	"subtitle burning (libass)", "subtitle font", "time zone", "job queue", "clock", "base URL"}
+	"subtitle burning (libass)", "subtitle font", "time zone", "job queue", "clock", "base URL",
+	"outgoing e-mail"}
 
 // verdictOf returns the verdict word the report gives the check name, or "" when it has none.
 func verdictOf(out, name string) string {
@@ -277,5 +284,88 @@ func TestDoctorCheckTimeout(t *testing.T) {
 	}})
 	if f.verdict != verdictFailed || f.msg.Key != "doctor.timeout" || f.fix.Key != "doctor.fix.timeout" {
 		t.Errorf("%+v", f)
+	}
+}
+
+// TestDoctorMail checks outgoing e-mail when --smtp-host is set: a session with the server
+// (STARTTLS, AUTH) that sends nothing; a wrong password, a server that does not answer within
+// --smtp-timeout, and nothing listening fail with what to do, and the password is never printed.
+func TestDoctorMail(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t, smtptest.Options{Username: "city", Password: "s3cret-pw"})
+	base := []string{"--smtp-host", srv.Host, "--smtp-port", strconv.Itoa(srv.Port), "--smtp-from", "noreply@busan.example",
+		"--smtp-username", "city", "--base-url", "https://sister.busan.example"}
+	report := func(t *testing.T, mailTLS *tls.Config, lang string, extra ...string) (finding, string) {
+		t.Helper()
+		cfg, err := parseConfig(flag.NewFlagSet("doctor", flag.ContinueOnError), append(append([]string{}, base...), extra...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := &doctor{cfg: cfg, flags: doctorFlags{timeout: time.Minute}, mailTLS: mailTLS}
+		f := d.run(context.Background(), doctorCheck{"doctor.check.mail", d.checkMail})
+		cat, err := i18n.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := cat.Localizer(lang)
+		text := l.Msg(f.msg)
+		if f.fix.Key != "" {
+			text += "\n" + l.Msg(f.fix)
+		}
+		if strings.Contains(text, "s3cret-pw") || strings.Contains(text, "wrong-pw") {
+			t.Errorf("the password is shown: %s", text)
+		}
+		return f, text
+	}
+
+	f, text := report(t, srv.TLS, "en", "--smtp-password", "s3cret-pw")
+	if f.verdict != verdictOK || !strings.Contains(text, "accepted a session and the sign-in as city; nothing was sent") ||
+		!strings.Contains(text, "--smtp-tls=starttls") {
+		t.Errorf("healthy: %v %s", f.verdict, text)
+	}
+	if n := len(srv.Received()); n != 0 {
+		t.Errorf("the check sent %d messages", n)
+	}
+	// The certificate is checked: the system's roots do not know the test server's.
+	f, text = report(t, nil, "en", "--smtp-password", "s3cret-pw")
+	if f.verdict != verdictFailed || !strings.Contains(text, "STARTTLS") || !strings.Contains(text, "Check --smtp-host") {
+		t.Errorf("untrusted certificate: %v %s", f.verdict, text)
+	}
+	f, text = report(t, srv.TLS, "ko", "--smtp-password", "wrong-pw")
+	if f.verdict != verdictFailed || !strings.Contains(text, "535") || !strings.Contains(text, "--smtp-password가 맞는지") {
+		t.Errorf("wrong password: %v %s", f.verdict, text)
+	}
+
+	// A server that accepts and never answers: failed within --smtp-timeout.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	f, text = report(t, srv.TLS, "ru", "--smtp-port", port, "--smtp-timeout", "1s", "--smtp-password", "s3cret-pw")
+	if f.verdict != verdictFailed || f.msg.Key != "doctor.mail.failed" || !strings.Contains(text, "Проверьте --smtp-host") {
+		t.Errorf("silent server: %v %s", f.verdict, text)
+	}
+	ln.Close()
+	f, text = report(t, srv.TLS, "en", "--smtp-port", port, "--smtp-password", "s3cret-pw")
+	if f.verdict != verdictFailed || !strings.Contains(text, "connect to 127.0.0.1:"+port) {
+		t.Errorf("nothing listening: %v %s", f.verdict, text)
+	}
+
+	// Through the command: the line is in the report, and a failure fails doctor.
+	code, out, errOut := sistercity(t, []string{"--data-dir", t.TempDir(), "--log-level", "warn"}, append([]string{"doctor", "--lang", "en",
+		"--min-free-bytes", "1", "--smtp-password", "wrong-pw"}, base...)...)
+	if code != 1 || verdictOf(out, "outgoing e-mail") != "failed" || strings.Contains(out+errOut, "wrong-pw") {
+		t.Errorf("doctor: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -35,8 +35,9 @@ func LockPath(dataDir string) string {
 // Restore checks the snapshot in from against its manifest, copies it into a temporary
 // directory beside the target, checks every copy again, restores a PostgreSQL dump when asked
 // to, and only then renames the temporary directory to the target. Any failure leaves the
-// target as it was and removes the temporary directory. The returned notes say what the
-// operator must still do.
+// target as it was and removes the temporary directory. A snapshot of a schema newer than this
+// binary's is refused before anything is copied (a *db.NewerDatabaseError). The returned notes
+// say what the operator must still do.
 func Restore(ctx context.Context, from string, to Target) (m Manifest, notes []string, err error) {
 	unlock, err := tryLock(LockPath(to.DataDir))
 	if errors.Is(err, errLocked) {
@@ -55,6 +56,15 @@ func Restore(ctx context.Context, from string, to Target) (m Manifest, notes []s
 	}
 	if m, err = Verify(from); err != nil {
 		return m, nil, err
+	}
+	// A newer release's database: this binary would refuse to start on it, so it is not put
+	// in place either.
+	latest, err := db.LatestMigrationOf(db.Dialect(m.Database))
+	if err != nil {
+		return m, nil, fmt.Errorf("snapshot %s: database %q: %w", from, m.Database, err)
+	}
+	if m.SchemaVersion > latest {
+		return m, nil, fmt.Errorf("snapshot %s: %w", from, &db.NewerDatabaseError{Database: m.SchemaVersion, Binary: latest})
 	}
 	pgRestore := false
 	switch {

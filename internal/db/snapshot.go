@@ -29,8 +29,12 @@ func (d *DB) SchemaVersion(ctx context.Context) (int64, error) {
 }
 
 // LatestMigration is the number of the newest migration this binary carries.
-func (d *DB) LatestMigration() (int64, error) {
-	files, err := d.migrationFiles(migrations)
+func (d *DB) LatestMigration() (int64, error) { return LatestMigrationOf(d.Dialect) }
+
+// LatestMigrationOf is the number of the newest migration this binary carries for dialect,
+// without a database (a snapshot's manifest names its dialect).
+func LatestMigrationOf(dialect Dialect) (int64, error) {
+	files, err := (&DB{Dialect: dialect}).migrationFiles(migrations)
 	if err != nil {
 		return 0, err
 	}

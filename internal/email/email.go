@@ -126,53 +126,13 @@ func send(ctx context.Context, s Settings, m Message, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	timeout := s.Timeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout())
 	defer cancel()
-	addr := net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
-	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	c, addr, closeConn, err := s.open(ctx)
 	if err != nil {
-		return fmt.Errorf("email: connect to %s: %w", addr, err)
+		return err
 	}
-	defer conn.Close()
-	// The dialogue ends when ctx does: the deadline moves to now, and every read and write fails.
-	deadline, _ := ctx.Deadline()
-	_ = conn.SetDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	tc := s.tls()
-	if s.TLS == TLSImplicit {
-		conn = tls.Client(conn, tc)
-	}
-	c, err := smtp.NewClient(conn, s.Host)
-	if err != nil {
-		return fmt.Errorf("email: %s: greeting: %w", addr, err)
-	}
-	defer c.Close()
-	hello := s.HelloName
-	if hello == "" {
-		hello = "localhost"
-	}
-	if err := c.Hello(hello); err != nil {
-		return fmt.Errorf("email: %s: EHLO: %w", addr, err)
-	}
-	if s.TLS == TLSStartTLS {
-		if ok, _ := c.Extension("STARTTLS"); !ok {
-			return ErrNoStartTLS
-		}
-		if err := c.StartTLS(tc); err != nil {
-			return fmt.Errorf("email: %s: STARTTLS: %w", addr, err)
-		}
-	}
-	if s.Username != "" {
-		// net/smtp's PlainAuth refuses to send the password unencrypted to anything but localhost.
-		if err := c.Auth(smtp.PlainAuth("", s.Username, s.Password, s.Host)); err != nil {
-			return fmt.Errorf("email: %s: AUTH as %s: %w", addr, s.Username, err)
-		}
-	}
+	defer closeConn()
 	if err := c.Mail(from.Address); err != nil {
 		return fmt.Errorf("email: %s: MAIL FROM: %w", addr, err)
 	}
@@ -192,6 +152,90 @@ func send(ctx context.Context, s Settings, m Message, now time.Time) error {
 	// The message is accepted once DATA's end is; a failing QUIT changes nothing.
 	_ = c.Quit()
 	return nil
+}
+
+// Check opens a session with the server of s as Send would — connect, EHLO, STARTTLS in that
+// mode, AUTH when s has a user — then says NOOP and QUIT, within s.Timeout and ctx; it sends
+// nothing. Its error never holds the password.
+func Check(ctx context.Context, s Settings) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout())
+	defer cancel()
+	c, addr, closeConn, err := s.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeConn()
+	if err := c.Noop(); err != nil {
+		return fmt.Errorf("email: %s: NOOP: %w", addr, err)
+	}
+	if err := c.Quit(); err != nil {
+		return fmt.Errorf("email: %s: QUIT: %w", addr, err)
+	}
+	return nil
+}
+
+func (s Settings) timeout() time.Duration {
+	if s.Timeout <= 0 {
+		return 30 * time.Second
+	}
+	return s.Timeout
+}
+
+// open connects to the server of s and goes as far as a session ready for MAIL: the greeting,
+// EHLO, STARTTLS in that mode, AUTH when s has a user. The dialogue ends when ctx does. done
+// ends the session and the connection.
+func (s Settings) open(ctx context.Context) (c *smtp.Client, addr string, done func(), err error) {
+	addr = net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, addr, nil, fmt.Errorf("email: connect to %s: %w", addr, err)
+	}
+	// The dialogue ends when ctx does: the deadline moves to now, and every read and write fails.
+	deadline, _ := ctx.Deadline()
+	_ = conn.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	fail := func(err error) (*smtp.Client, string, func(), error) {
+		stop()
+		if c != nil {
+			c.Close()
+		}
+		conn.Close()
+		return nil, addr, nil, err
+	}
+	tc := s.tls()
+	if s.TLS == TLSImplicit {
+		conn = tls.Client(conn, tc)
+	}
+	c, err = smtp.NewClient(conn, s.Host)
+	if err != nil {
+		return fail(fmt.Errorf("email: %s: greeting: %w", addr, err))
+	}
+	hello := s.HelloName
+	if hello == "" {
+		hello = "localhost"
+	}
+	if err := c.Hello(hello); err != nil {
+		return fail(fmt.Errorf("email: %s: EHLO: %w", addr, err))
+	}
+	if s.TLS == TLSStartTLS {
+		if ok, _ := c.Extension("STARTTLS"); !ok {
+			return fail(ErrNoStartTLS)
+		}
+		if err := c.StartTLS(tc); err != nil {
+			return fail(fmt.Errorf("email: %s: STARTTLS: %w", addr, err))
+		}
+	}
+	if s.Username != "" {
+		// net/smtp's PlainAuth refuses to send the password unencrypted to anything but localhost.
+		if err := c.Auth(smtp.PlainAuth("", s.Username, s.Password, s.Host)); err != nil {
+			return fail(fmt.Errorf("email: %s: AUTH as %s: %w", addr, s.Username, err))
+		}
+	}
+	return c, addr, func() {
+		stop()
+		c.Close()
+		conn.Close()
+	}, nil
 }
 
 func (s Settings) tls() *tls.Config {

@@ -169,3 +169,65 @@ func TestMask(t *testing.T) {
 }
 
 func quotedPrintable(s string) io.Reader { return quotedprintable.NewReader(strings.NewReader(s)) }
+
+// TestCheck: Check opens a session as Send would, in every TLS mode and with AUTH, and sends
+// nothing; a wrong password, a server without STARTTLS, an untrusted certificate and a server
+// that never greets are errors, the last within the timeout.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	plain := smtptest.Start(t, smtptest.Options{Username: "city", Password: "right"})
+	implicit := smtptest.Start(t, smtptest.Options{Implicit: true})
+	for name, s := range map[string]email.Settings{
+		"starttls with AUTH": plain.Settings(email.TLSStartTLS, "noreply@busan.example"),
+		"none with AUTH":     plain.Settings(email.TLSNone, "noreply@busan.example"),
+		"implicit TLS":       implicit.Settings(email.TLSImplicit, "noreply@busan.example"),
+	} {
+		if err := email.Check(ctx, s); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if n := len(plain.Received()) + len(implicit.Received()); n != 0 {
+		t.Errorf("%d messages sent by a check", n)
+	}
+
+	s := plain.Settings(email.TLSStartTLS, "noreply@busan.example")
+	s.Password = "wrong-secret"
+	if err := email.Check(ctx, s); err == nil || strings.Contains(err.Error(), "wrong-secret") || !strings.Contains(err.Error(), "535") {
+		t.Errorf("wrong password: %v", err)
+	}
+	s = implicit.Settings(email.TLSStartTLS, "noreply@busan.example") // it speaks TLS: no greeting in plain text
+	s.Timeout = 300 * time.Millisecond
+	if err := email.Check(ctx, s); err == nil {
+		t.Error("STARTTLS to an implicit TLS server: no error")
+	}
+	s = plain.Settings(email.TLSStartTLS, "noreply@busan.example")
+	s.TLSConfig = nil // the system's roots do not know the test server's certificate
+	if err := email.Check(ctx, s); err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Errorf("untrusted certificate: %v", err)
+	}
+
+	// A server that accepts and never says a word.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	s = email.Settings{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: email.TLSNone, Timeout: 200 * time.Millisecond}
+	start := time.Now()
+	if err := email.Check(ctx, s); err == nil || !strings.Contains(err.Error(), "greeting") {
+		t.Errorf("silent server: %v", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("silent server: took %v with a timeout of 200ms", d)
+	}
+}
