@@ -195,6 +195,10 @@ func TestMessagesFlow(t *testing.T) {
 		if !strings.Contains(partner, fmt.Sprintf("/ru/messages/%d", call)) {
 			t.Error("the partner's page does not link the open call")
 		}
+		// The campaign's activity, on the partner's timeline, links its call too.
+		if !regexp.MustCompile(fmt.Sprintf(`<li[^>\n]*><time[^\n]*Слова поддержки[^\n]*<a href="/ru/messages/%d">`, call)).MatchString(partner) {
+			t.Error("the campaign's activity on the partner's timeline does not link its open call")
+		}
 		resp, ics := e.client().get(fmt.Sprintf("/ru/messages/%d/calendar.ics", call))
 		if resp.StatusCode != http.StatusOK || !strings.Contains(ics, "DTSTART;VALUE=DATE:20200731") {
 			t.Errorf("calendar: %d\n%s", resp.StatusCode, ics)
