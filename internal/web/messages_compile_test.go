@@ -41,7 +41,16 @@ func TestMessagesCompilation(t *testing.T) {
 	ctx := context.Background()
 	var ids []int64
 	var statuses []string
-	for i, clip := range [][]byte{tinyClip(t, 1500*time.Millisecond, false), tinyClip(t, time.Second, true)} {
+	// The first at 30 fps, as a phone may record: the compilation is at one frame rate.
+	first := filepath.Join(t.TempDir(), "30fps.mp4")
+	if err := media.TestClip(ctx, first, media.ClipOptions{Width: 320, Height: 180, Duration: 1500 * time.Millisecond, FrameRate: 30, FastStart: true}); err != nil {
+		t.Fatal(err)
+	}
+	clip30, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, clip := range [][]byte{clip30, tinyClip(t, time.Second, true)} {
 		visitor := e.client()
 		status, token := e.sendVideoMessage(visitor, "ru", call, fmt.Sprintf("Послание %d", i+1))
 		m := lastMessage(t, e, call)
@@ -90,7 +99,8 @@ func TestMessagesCompilation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Video == nil || info.Video.Width != 160 || info.Video.Height != 90 || len(info.Audio) != 1 || info.Duration < 2*time.Second || info.Duration > 3500*time.Millisecond {
+	if info.Video == nil || info.Video.Width != 160 || info.Video.Height != 90 || info.Video.FrameRate.Float() != 25 ||
+		len(info.Audio) != 1 || info.Duration < 2*time.Second || info.Duration > 3500*time.Millisecond {
 		t.Errorf("compiled source: %+v, %d audio, %s", info.Video, len(info.Audio), info.Duration)
 	}
 	tracks, err := track.ForVideo(ctx, e.db.R, v.ID, false)
