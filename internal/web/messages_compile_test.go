@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +34,27 @@ func tinyClip(t *testing.T, d time.Duration, silent bool) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+var lufsRe = regexp.MustCompile(`(?m)^\s+I:\s+(-?[0-9.]+) LUFS`)
+
+// integratedLoudness is the EBU R128 integrated loudness of path's sound, as ffmpeg's ebur128
+// filter measures it.
+func integratedLoudness(t *testing.T, path string) float64 {
+	t.Helper()
+	out, err := exec.CommandContext(context.Background(), "ffmpeg", "-nostats", "-i", path, "-af", "ebur128", "-f", "null", "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg ebur128: %v\n%s", err, out)
+	}
+	m := lufsRe.FindAllSubmatch(out, -1)
+	if m == nil {
+		t.Fatalf("ffmpeg ebur128 gave no integrated loudness:\n%s", out)
+	}
+	lufs, err := strconv.ParseFloat(string(m[len(m)-1][1]), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lufs
 }
 
 // A compilation of two approved video messages gives a video with a chapters track of two
@@ -102,6 +126,10 @@ func TestMessagesCompilation(t *testing.T) {
 	if info.Video == nil || info.Video.Width != 160 || info.Video.Height != 90 || info.Video.FrameRate.Float() != 25 ||
 		len(info.Audio) != 1 || info.Duration < 2*time.Second || info.Duration > 3500*time.Millisecond {
 		t.Errorf("compiled source: %+v, %d audio, %s", info.Video, len(info.Audio), info.Duration)
+	}
+	// The sound at -16 LUFS (the test clip's sine is at about -22).
+	if lufs := integratedLoudness(t, src); lufs < -17.5 || lufs > -14.5 {
+		t.Errorf("compiled source's loudness %.1f LUFS, want -16", lufs)
 	}
 	tracks, err := track.ForVideo(ctx, e.db.R, v.ID, false)
 	if err != nil {
