@@ -521,6 +521,8 @@ func TestMessagesTranslationForTranslators(t *testing.T) {
 	link := fmt.Sprintf("/admin/messages/%d/queue#message-%d", call, id)
 	if resp, list := translator.get("/admin/translations"); resp.StatusCode != http.StatusOK || !strings.Contains(list, link) || !strings.Contains(list, "Держитесь, друзья!") {
 		t.Fatalf("the translators' list (%d) does not offer the message", resp.StatusCode)
+	} else if strings.Contains(list, "There is nothing to translate.") {
+		t.Error("the translators' list says there is nothing to translate")
 	}
 	if _, queue := translator.get(fmt.Sprintf("/admin/messages/%d/queue", call)); !strings.Contains(queue, `action="`+action+`"`) {
 		t.Error("the queue offers the translator no translation form")
