@@ -85,7 +85,12 @@ func startServe(t *testing.T, args ...string) (base string, stdout *syncBuffer, 
 		})
 		return code
 	}
-	t.Cleanup(func() { stop() })
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("serve's log:\n%s", stderr.String())
+		}
+	})
 	return base, stdout, stop
 }
 

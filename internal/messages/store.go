@@ -352,6 +352,33 @@ func List(ctx context.Context, q db.Querier, callID int64, status string) ([]*Me
 	return ms, loadMessageParts(ctx, q, ms)
 }
 
+// RequestedTranslation is a translation an editor asked for and nobody has finished yet.
+type RequestedTranslation struct {
+	MessageID, CallID int64
+	From, Lang        string // the message's language and the one asked for
+	Body              string // the message's text
+}
+
+// RequestedTranslations lists the translations asked for and not yet done, of messages not
+// withdrawn, oldest message first: the translators' share of the moderation.
+func RequestedTranslations(ctx context.Context, q db.Querier) ([]RequestedTranslation, error) {
+	var out []RequestedTranslation
+	err := db.Each(ctx, q, `SELECT m.id, m.call_id, m.lang, t.lang, m.body FROM citizen_message_translations t
+		JOIN citizen_messages m ON m.id = t.message_id WHERE t.state = 'requested' AND m.status <> $1 ORDER BY m.created_at, m.id, t.lang`,
+		[]any{StatusWithdrawn}, func(rows *sql.Rows) error {
+			var r RequestedTranslation
+			if err := rows.Scan(&r.MessageID, &r.CallID, &r.From, &r.Lang, &r.Body); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("messages: requested translations: %w", err)
+	}
+	return out, nil
+}
+
 // Published returns the approved messages of a call whose senders consented to publication.
 func Published(ctx context.Context, q db.Querier, callID int64) ([]*Message, error) {
 	ms, err := List(ctx, q, callID, StatusApproved)

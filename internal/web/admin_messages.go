@@ -37,7 +37,7 @@ func (s *Server) messageAdminRoutes() []route {
 		{"GET /admin/messages/{id}/queue/{msg}/video", auth.RoleViewer, s.queueVideo},
 		{"POST /admin/messages/{id}/queue/{msg}/approve", auth.RoleEditor, s.moderate(messages.StatusApproved)},
 		{"POST /admin/messages/{id}/queue/{msg}/reject", auth.RoleEditor, s.moderate(messages.StatusRejected)},
-		{"POST /admin/messages/{id}/queue/{msg}/translation", auth.RoleEditor, s.translateMessage},
+		{"POST /admin/messages/{id}/queue/{msg}/translation", auth.RoleTranslator, s.translateMessage},
 	}
 	return append(rs, s.messageCompileRoutes()...)
 }
@@ -405,10 +405,12 @@ func (s *Server) messageQueue(w http.ResponseWriter, r *http.Request) {
 		Title            string
 		Waiting, Decided []queueItem
 		CanEdit          bool
+		CanTranslate     bool // translators write the translations editors ask for
 		Public           string
 		// MailOn says the reason of a rejection can be e-mailed (--smtp-host is set).
 		MailOn bool
-	}{c, c.Text(p.Lang).Title, waiting, decided, p.User.Role.AtLeast(auth.RoleEditor), fmt.Sprintf("/%s/messages/%d", p.Lang, c.ID), s.cfg.MailOn()}
+	}{c, c.Text(p.Lang).Title, waiting, decided, p.User.Role.AtLeast(auth.RoleEditor), p.User.Role.AtLeast(auth.RoleTranslator),
+		fmt.Sprintf("/%s/messages/%d", p.Lang, c.ID), s.cfg.MailOn()}
 	s.render(w, r, http.StatusOK, "admin/message-queue", p)
 }
 

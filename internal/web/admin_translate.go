@@ -18,6 +18,7 @@ import (
 	"sistercity/internal/config"
 	"sistercity/internal/db"
 	"sistercity/internal/i18n"
+	"sistercity/internal/messages"
 	"sistercity/internal/problem"
 	"sistercity/internal/subtitle"
 	"sistercity/internal/track"
@@ -746,6 +747,14 @@ type translationListData struct {
 	List   listView
 	Rows   []translationRow
 	Editor bool
+	// Messages are the citizens' messages whose translation an editor asked for.
+	Messages []messageTranslationRow
+}
+
+// messageTranslationRow is a translation of a citizen's message asked for, linked to the
+// message in its call's queue, where the translation is written.
+type messageTranslationRow struct {
+	URL, Body, From, FromName, LangName string
 }
 
 // translationList is the work list: a translator's assigned tracks, or every open translation
@@ -814,6 +823,15 @@ func (s *Server) translationList(w http.ResponseWriter, r *http.Request) {
 			row.SourceName = name
 		}
 		data.Rows = append(data.Rows, row)
+	}
+	asked, err := messages.RequestedTranslations(ctx, s.db.R)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, a := range asked {
+		data.Messages = append(data.Messages, messageTranslationRow{URL: fmt.Sprintf("/admin/messages/%d/queue#message-%d", a.CallID, a.MessageID),
+			Body: a.Body, From: a.From, FromName: langName(l, a.From), LangName: langName(l, a.Lang)})
 	}
 	p.Data = data
 	s.render(w, r, http.StatusOK, "admin/translations", p)

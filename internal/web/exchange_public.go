@@ -15,8 +15,9 @@ import (
 const timelineAhead = 2 // years
 
 // exchangeTimeline lists the exchange programme's lines of a partner page's timeline for the
-// partnerships shown there: activities held, those still planned (marked so), and the round
-// anniversaries from each signing to two years from now. Cancelled activities are left out.
+// partnerships shown there: activities held, those still planned (marked so), each with its
+// published videos and open calls for messages, and the round anniversaries from each signing
+// to two years from now. Cancelled activities are left out.
 func (s *Server) exchangeTimeline(ctx context.Context, p *page, partnerships []*register.Partnership) ([]timelineEvent, error) {
 	if len(partnerships) == 0 {
 		return nil, nil
@@ -27,6 +28,10 @@ func (s *Server) exchangeTimeline(ctx context.Context, p *page, partnerships []*
 		ids[ps.ID] = true
 	}
 	acts, err := s.activities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	calls, err := s.openCallLinks(ctx, p, 0, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -41,6 +46,11 @@ func (s *Server) exchangeTimeline(ctx context.Context, p *page, partnerships []*
 		for _, v := range a.Videos {
 			if v.Published() {
 				ev.Videos = append(ev.Videos, v.Localize(l.Lang))
+			}
+		}
+		for _, c := range calls {
+			if c.ActivityID == a.ID {
+				ev.Calls = append(ev.Calls, c)
 			}
 		}
 		out = append(out, ev)

@@ -83,6 +83,10 @@ func (s *Server) limits(next http.Handler) http.Handler {
 		})
 		defer stop()
 		defer cancel()
+		if r.Context().Err() != nil {
+			// Gone already: AfterFunc's own goroutine would cancel ctx some time into the handler.
+			cancel()
+		}
 		ctx = context.WithValue(ctx, keyClient, s.clientIP(r))
 		ctx = context.WithValue(ctx, keyBodyState, st)
 		r = r.WithContext(ctx)

@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +36,27 @@ func tinyClip(t *testing.T, d time.Duration, silent bool) []byte {
 	return b
 }
 
+var lufsRe = regexp.MustCompile(`(?m)^\s+I:\s+(-?[0-9.]+) LUFS`)
+
+// integratedLoudness is the EBU R128 integrated loudness of path's sound, as ffmpeg's ebur128
+// filter measures it.
+func integratedLoudness(t *testing.T, path string) float64 {
+	t.Helper()
+	out, err := exec.CommandContext(context.Background(), "ffmpeg", "-nostats", "-i", path, "-af", "ebur128", "-f", "null", "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg ebur128: %v\n%s", err, out)
+	}
+	m := lufsRe.FindAllSubmatch(out, -1)
+	if m == nil {
+		t.Fatalf("ffmpeg ebur128 gave no integrated loudness:\n%s", out)
+	}
+	lufs, err := strconv.ParseFloat(string(m[len(m)-1][1]), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lufs
+}
+
 // A compilation of two approved video messages gives a video with a chapters track of two
 // chapters titled in ko, ru and en; a withdrawal afterwards marks it as needing a new one.
 func TestMessagesCompilation(t *testing.T) {
@@ -41,7 +65,16 @@ func TestMessagesCompilation(t *testing.T) {
 	ctx := context.Background()
 	var ids []int64
 	var statuses []string
-	for i, clip := range [][]byte{tinyClip(t, 1500*time.Millisecond, false), tinyClip(t, time.Second, true)} {
+	// The first at 30 fps, as a phone may record: the compilation is at one frame rate.
+	first := filepath.Join(t.TempDir(), "30fps.mp4")
+	if err := media.TestClip(ctx, first, media.ClipOptions{Width: 320, Height: 180, Duration: 1500 * time.Millisecond, FrameRate: 30, FastStart: true}); err != nil {
+		t.Fatal(err)
+	}
+	clip30, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, clip := range [][]byte{clip30, tinyClip(t, time.Second, true)} {
 		visitor := e.client()
 		status, token := e.sendVideoMessage(visitor, "ru", call, fmt.Sprintf("Послание %d", i+1))
 		m := lastMessage(t, e, call)
@@ -90,8 +123,13 @@ func TestMessagesCompilation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Video == nil || info.Video.Width != 160 || info.Video.Height != 90 || len(info.Audio) != 1 || info.Duration < 2*time.Second || info.Duration > 3500*time.Millisecond {
+	if info.Video == nil || info.Video.Width != 160 || info.Video.Height != 90 || info.Video.FrameRate.Float() != 25 ||
+		len(info.Audio) != 1 || info.Duration < 2*time.Second || info.Duration > 3500*time.Millisecond {
 		t.Errorf("compiled source: %+v, %d audio, %s", info.Video, len(info.Audio), info.Duration)
+	}
+	// The sound at -16 LUFS (the test clip's sine is at about -22).
+	if lufs := integratedLoudness(t, src); lufs < -17.5 || lufs > -14.5 {
+		t.Errorf("compiled source's loudness %.1f LUFS, want -16", lufs)
 	}
 	tracks, err := track.ForVideo(ctx, e.db.R, v.ID, false)
 	if err != nil {

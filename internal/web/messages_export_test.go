@@ -25,9 +25,13 @@ func TestMessagesOrderAndExport(t *testing.T) {
 	}
 	call := int64(1)
 	var ids []int64
-	for _, body := range []string{"=HYPERLINK(\"http://x\")", "Второе послание"} {
+	for i, body := range []string{"=HYPERLINK(\"http://x\")", "Второе послание"} {
 		consents := url.Values{"name": {"Олег"}, "lang": {"ru"}, "body": {body}, "consent_publish": {"on"}, "consent_partner": {"on"}}
-		if resp, out, _ := e.send(e.client(), "ru", call, consents, true, nil); resp.StatusCode != http.StatusSeeOther {
+		var photo []byte // the second with a photo, which the export carries
+		if i == 1 {
+			photo = gpsJPEG(t)
+		}
+		if resp, out, _ := e.send(e.client(), "ru", call, consents, true, photo); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("send: %d %s", resp.StatusCode, out)
 		}
 		ids = append(ids, lastMessage(t, e, call).ID)
@@ -85,7 +89,8 @@ func TestMessagesOrderAndExport(t *testing.T) {
 	}
 	var manifest struct {
 		Messages []struct {
-			ID       int64 `json:"id"`
+			ID       int64  `json:"id"`
+			Photo    string `json:"photo"`
 			Consents []struct {
 				Purpose, Wording string
 			} `json:"consents"`
@@ -100,5 +105,20 @@ func TestMessagesOrderAndExport(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the partner consent's record is not in the manifest: %+v", manifest.Messages[0])
+	}
+	// The photo message's photo is in the archive, as the manifest names it, without metadata.
+	photos := 0
+	for _, m := range manifest.Messages {
+		if m.Photo == "" {
+			continue
+		}
+		photos++
+		jpg := files[m.Photo]
+		if m.ID != ids[1] || !strings.HasPrefix(jpg, "\xff\xd8") || strings.Contains(jpg, "Exif") {
+			t.Errorf("message %d's photo %q: %d bytes, want message %d's JPEG without metadata", m.ID, m.Photo, len(jpg), ids[1])
+		}
+	}
+	if photos != 1 {
+		t.Errorf("%d photos in the manifest, want 1", photos)
 	}
 }

@@ -561,6 +561,7 @@ func (s *Server) messagePhoto(string) http.HandlerFunc {
 type callLink struct {
 	URL, Title, Lang string
 	Closes           civil.Date
+	ActivityID       int64
 }
 
 // openCallLinks lists the open calls of public activities: all of them, or those of one
@@ -580,7 +581,8 @@ func (s *Server) openCallLinks(ctx context.Context, p *page, activityID, cityID 
 			continue
 		}
 		t := c.Text(p.Lang)
-		out = append(out, callLink{URL: fmt.Sprintf("/%s/messages/%d", p.Lang, c.ID), Title: t.Title, Lang: t.Lang, Closes: c.ClosesOn})
+		out = append(out, callLink{URL: fmt.Sprintf("/%s/messages/%d", p.Lang, c.ID), Title: t.Title, Lang: t.Lang, Closes: c.ClosesOn,
+			ActivityID: c.ActivityID})
 	}
 	return out, nil
 }

@@ -195,6 +195,10 @@ func TestMessagesFlow(t *testing.T) {
 		if !strings.Contains(partner, fmt.Sprintf("/ru/messages/%d", call)) {
 			t.Error("the partner's page does not link the open call")
 		}
+		// The campaign's activity, on the partner's timeline, links its call too.
+		if !regexp.MustCompile(fmt.Sprintf(`<li[^>\n]*><time[^\n]*Слова поддержки[^\n]*<a href="/ru/messages/%d">`, call)).MatchString(partner) {
+			t.Error("the campaign's activity on the partner's timeline does not link its open call")
+		}
 		resp, ics := e.client().get(fmt.Sprintf("/ru/messages/%d/calendar.ics", call))
 		if resp.StatusCode != http.StatusOK || !strings.Contains(ics, "DTSTART;VALUE=DATE:20200731") {
 			t.Errorf("calendar: %d\n%s", resp.StatusCode, ics)
@@ -483,5 +487,56 @@ func TestMessagesFormCookie(t *testing.T) {
 	}
 	if n := e.countRows("sessions"); n != sessions {
 		t.Errorf("sessions %d, want %d", n, sessions)
+	}
+}
+
+// TestMessagesTranslationForTranslators: a translation an editor asks for is the translation
+// workflow's: it is on the translators' work list, a translator writes it in the queue and it
+// shows on the call's page; moderating stays the editors'.
+func TestMessagesTranslationForTranslators(t *testing.T) {
+	t.Parallel()
+	e := newMessageEnv(t)
+	ctx := context.Background()
+	call := e.createCall("2020-07-01", "2020-07-31")
+	c, err := messages.GetCall(ctx, e.db.R, call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	e.inTx(func(tx *sql.Tx) error {
+		m, _, err := messages.Submit(ctx, tx, c, &messages.Submission{Name: "Анна", Lang: "ru", Body: "Держитесь, друзья!",
+			Consents: []string{messages.PurposePublish}}, "", fixedNow)
+		if err != nil {
+			return err
+		}
+		id = m.ID
+		_, err = messages.Decide(ctx, tx, m.ID, messages.StatusApproved, "", fixedNow)
+		return err
+	})
+	action := fmt.Sprintf("/admin/messages/%d/queue/%d/translation", call, id)
+	if resp, body := e.editor.post(action, url.Values{"lang": {"ko"}, "body": {""}, "action": {"ask"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ask: %d\n%s", resp.StatusCode, body)
+	}
+	translator := e.userClient(auth.RoleTranslator)
+	link := fmt.Sprintf("/admin/messages/%d/queue#message-%d", call, id)
+	if resp, list := translator.get("/admin/translations"); resp.StatusCode != http.StatusOK || !strings.Contains(list, link) || !strings.Contains(list, "Держитесь, друзья!") {
+		t.Fatalf("the translators' list (%d) does not offer the message", resp.StatusCode)
+	} else if strings.Contains(list, "There is nothing to translate.") {
+		t.Error("the translators' list says there is nothing to translate")
+	}
+	if _, queue := translator.get(fmt.Sprintf("/admin/messages/%d/queue", call)); !strings.Contains(queue, `action="`+action+`"`) {
+		t.Error("the queue offers the translator no translation form")
+	}
+	if resp, _ := translator.post(fmt.Sprintf("/admin/messages/%d/queue/%d/reject", call, id), url.Values{"reason": {"x"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a translator moderates: %d", resp.StatusCode)
+	}
+	if resp, body := translator.post(action, url.Values{"lang": {"ko"}, "body": {"힘내세요, 친구들!"}, "action": {"save"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the translator's save: %d\n%s", resp.StatusCode, body)
+	}
+	if _, ko := e.client().get(fmt.Sprintf("/ko/messages/%d", call)); !strings.Contains(ko, "힘내세요, 친구들!") {
+		t.Error("the Korean call page lacks the translator's translation")
+	}
+	if _, list := translator.get("/admin/translations"); strings.Contains(list, link) {
+		t.Error("a done translation is still on the list")
 	}
 }

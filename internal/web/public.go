@@ -192,6 +192,8 @@ type timelineEvent struct {
 	Round                    bool
 	// Videos are the published videos linked to an activity, localized.
 	Videos []exchange.VideoRef
+	// Calls are the activity's open calls for citizens' messages.
+	Calls []callLink
 }
 
 type partnerPageData struct {
