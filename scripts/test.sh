@@ -74,14 +74,19 @@ echo "(installs, vet and linters: $SECONDS s)"
 
 # Each pass runs the whole suite verbosely into a log; the terminal gets each package's result,
 # the failures in full, and a closing count.
-# run_pass NAME URL RACE PKG...: RACE is -race, or "" for a pass without the race detector.
-run_pass() {
-  local name=$1 url=$2 race=$3 log=$logs/sistercity-test-$1.log status=0
+# test_pass NAME URL RACE PKG... runs a pass into its log and its exit status into NAME.status;
+# RACE is -race, or "" for a pass without the race detector.
+test_pass() {
+  local name=$1 url=$2 race=$3 status=0 start=$SECONDS
   shift 3
-  local start=$SECONDS
-  echo "== tests on $name =="
-  SISTERCITY_TEST_DATABASE_URL="$url" go test $race -count=1 -timeout "$timeout" -v "$@" >"$log" 2>&1 || status=$?
-  echo "($name: $((SECONDS - start)) s)"
+  SISTERCITY_TEST_DATABASE_URL="$url" go test $race -count=1 -timeout "$timeout" -v "$@" >"$logs/sistercity-test-$name.log" 2>&1 || status=$?
+  echo "$status $((SECONDS - start))" >"$logs/sistercity-test-$name.status"
+}
+# report NAME prints a finished pass's results and adds them to the closing count.
+report() {
+  local name=$1 log=$logs/sistercity-test-$1.log status secs
+  read -r status secs <"$logs/sistercity-test-$name.status"
+  echo "== tests on $name ($secs s) =="
   grep -E '^(ok|FAIL|---|panic:)|^\s+--- FAIL|^=== RUN   TestBrowser' "$log" | grep -vE '^\s*--- (PASS|SKIP)' || true
   passed=$((passed + $(grep -cE '^\s*--- PASS' "$log" || true)))
   failed=$((failed + $(grep -cE '^\s*--- FAIL' "$log" || true)))
@@ -90,6 +95,18 @@ run_pass() {
     grep -vE '^\s*(=== (RUN|PAUSE|CONT)|--- PASS)' "$log" | tail -n 200
     overall=1
   fi
+}
+# longest_first orders packages so that the long ones start first: go test starts packages in
+# the order given, two at a time, and a long package started last runs alone at the end while
+# the other slot has nothing left to do.
+longest="sistercity/internal/web sistercity/cmd/sistercity sistercity/internal/upload
+  sistercity/internal/db sistercity/internal/media sistercity/internal/video
+  sistercity/internal/jobs sistercity/packaging sistercity/bench/load sistercity/bench/slow4g
+  sistercity/internal/blob sistercity/internal/fed sistercity/internal/auth"
+longest_first() {
+  local p
+  for p in $longest; do case " $* " in *" $p "*) echo "$p" ;; esac; done
+  for p in "$@"; do case " $longest " in *" $p "*) ;; *) echo "$p" ;; esac; done
 }
 passed=0 failed=0 overall=0
 # The first pass runs everything on SQLite with the race detector. The second runs again every
@@ -102,9 +119,19 @@ passed=0 failed=0 overall=0
 db_pkgs=$(go list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | grep 'internal/db/dbtest' | cut -d' ' -f1)
 pg_race_pkgs="sistercity/internal/db sistercity/internal/jobs sistercity/internal/upload"
 pg_plain_pkgs=$(for p in $db_pkgs; do case " $pg_race_pkgs " in *" $p "*) ;; *) echo "$p" ;; esac; done)
-run_pass sqlite "" -race ./...
-run_pass postgres-race "$pg_url" -race $pg_race_pkgs
-run_pass postgres "$pg_url" "" $pg_plain_pkgs
+all_pkgs=$(go list ./...)
+echo "== tests on sqlite =="
+test_pass sqlite "" -race $(longest_first $all_pkgs)
+report sqlite
+# The two PostgreSQL passes run at once: the race detector's three packages take a few minutes
+# beside the long packages of the other.
+echo "== tests on postgres-race and postgres =="
+test_pass postgres-race "$pg_url" -race $(longest_first $pg_race_pkgs) &
+race_pid=$!
+test_pass postgres "$pg_url" "" $(longest_first $pg_plain_pkgs)
+wait "$race_pid" || true
+report postgres-race
+report postgres
 # The anonymous flood in full (10,000 requests, no session row, no cookie): too slow for the
 # race detector, which runs a tenth of it above.
 echo "== anonymous flood without the race detector =="
