@@ -224,10 +224,11 @@ func (e *s3Env) startReplicaProcess() (*exec.Cmd, string) {
 	return nil, ""
 }
 
-// TestUploadContinuesOnAnotherReplica is a replica killed with SIGKILL in the middle of an
-// upload to the bucket: another replica reports the offset the bucket holds, takes the upload
-// over (on PostgreSQL the dead replica's lock went with its connection) and completes it; the
-// stored source is the file, byte for byte, and it is processed once.
+// TestUploadContinuesOnAnotherReplica is an upload whose PATCH requests alternate between two
+// replicas, A and B, as a load balancer without sticky sessions sends them, until A is killed
+// with SIGKILL in the middle of one: B reports the offset the bucket holds, and B and a third
+// replica, C, take turns to complete it (on PostgreSQL the dead replica's lock went with its
+// connection); the stored source has the file's SHA-256, and it is processed once.
 func TestUploadContinuesOnAnotherReplica(t *testing.T) {
 	t.Parallel()
 	e := newS3Env(t)
@@ -240,10 +241,15 @@ func TestUploadContinuesOnAnotherReplica(t *testing.T) {
 	if !s3ID.MatchString(strings.TrimPrefix(path, "/uploads/")) {
 		t.Fatalf("upload path %s: not an ID of the S3 store", path)
 	}
+	// The first half goes A, B, A.
+	b := e.replica()
 	half := len(data) / 2
-	off := a.patch(path, 0, data[:half])
-	if off != half {
-		t.Fatalf("offset after the first half: %d, want %d", off, half)
+	off := 0
+	for i, r := range []*env{&a, b, &a} {
+		end := half * (i + 1) / 3
+		if off = r.patch(path, off, data[off:end]); off != end {
+			t.Fatalf("offset after PATCH %d: %d, want %d", i+1, off, end)
+		}
 	}
 
 	// A PATCH of the rest is under way on A, which holds the upload's lock, when A is killed.
@@ -263,8 +269,8 @@ func TestUploadContinuesOnAnotherReplica(t *testing.T) {
 	}
 	_ = cmd.Wait()
 
-	// B continues: HEAD tells what the bucket holds, the rest follows in chunks.
-	b := e.replica()
+	// B continues: HEAD tells what the bucket holds, the rest follows in chunks sent to B and C
+	// in turn.
 	polltest.Until(t, "replica B to answer HEAD once A's lock is gone", func() (bool, string) {
 		resp := b.do("HEAD", path, nil, nil)
 		return resp.StatusCode == http.StatusOK, fmt.Sprintf("HEAD %d", resp.StatusCode)
@@ -273,9 +279,10 @@ func TestUploadContinuesOnAnotherReplica(t *testing.T) {
 	if off < half || off > len(data) {
 		t.Fatalf("HEAD on B: offset %d, want at least the %d bytes A acknowledged", off, half)
 	}
-	const chunk = 4 << 20
-	for off < len(data) {
-		off = b.patch(path, off, data[off:min(off+chunk, len(data))])
+	const chunk = 2 << 20
+	turn := []*env{b, e.replica()}
+	for i := 0; off < len(data); i++ {
+		off = turn[i%2].patch(path, off, data[off:min(off+chunk, len(data))])
 	}
 	e.checkAttached(v.ID, data)
 	if got := b.head(path); got != len(data) {

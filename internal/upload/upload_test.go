@@ -3,6 +3,7 @@ package upload
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"fmt"
@@ -253,8 +254,8 @@ func (e *env) checkAttached(vid int64, data []byte) {
 	}
 	got, _ := io.ReadAll(r)
 	r.Close()
-	if !bytes.Equal(got, data) {
-		e.t.Fatalf("stored source: %d bytes, want the %d uploaded", len(got), len(data))
+	if g, w := sha256.Sum256(got), sha256.Sum256(data); g != w {
+		e.t.Fatalf("stored source: %d bytes, SHA-256 %x; want the %d uploaded, %x", len(got), g, len(data), w)
 	}
 	page, err := jobstest.Must(e.t, e.db).List(ctx, jobstest.Filter{Kinds: []string{video.ProcessArgs{}.Kind()}})
 	if err != nil {
