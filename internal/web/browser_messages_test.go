@@ -1,13 +1,13 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"sistercity/internal/web/webtest"
 )
 
 // TestMessagesBrowser: on a phone, an anonymous visitor opens the call from the Russian home
@@ -21,7 +21,7 @@ func TestMessagesBrowser(t *testing.T) {
 	callURL := fmt.Sprintf("%s/ru/messages/%d", e.ts.URL, call)
 	ctx := newBrowser(t)
 	auditPage(t, ctx, callURL+"/send")
-	statusURL := sendMessageInBrowser(t, ctx, e.ts.URL, call, "Пусан, мы с тобой!")
+	statusURL := webtest.SendMessage(t, ctx, e.ts.URL, call, "Пусан, мы с тобой!")
 
 	var id int64
 	_ = e.db.R.QueryRow("SELECT id FROM citizen_messages").Scan(&id)
@@ -56,41 +56,4 @@ func TestMessagesBrowser(t *testing.T) {
 	if shown("ru") {
 		t.Error("the withdrawn message is still on the page")
 	}
-}
-
-// sendMessageInBrowser is a visitor sending a message on a phone: from /ru/ to call's page and
-// its form, the name and body typed, the publication consent and what more adds ticked; it
-// waits for the proof of work to be solved (CPU in the browser: a generous bound), sends the
-// form and returns the path of the status page it lands on.
-func sendMessageInBrowser(t *testing.T, ctx context.Context, base string, call int64, body string, more ...chromedp.Action[chromedp.Void]) string {
-	t.Helper()
-	actions := []chromedp.Action[chromedp.Void]{
-		chromedp.Navigate(base + "/ru/"),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/ru/messages/%d"]`, call))),
-		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`a[href="/ru/messages/%d/send"]`, call))),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/ru/messages/%d/send"]`, call))),
-		chromedp.WaitVisible(chromedp.ID("f-body")),
-		chromedp.SendKeys(chromedp.ID("f-name"), "Ольга"),
-		chromedp.SendKeys(chromedp.ID("f-body"), body),
-		chromedp.Click(chromedp.CSS(`input[name=consent_publish]`)),
-	}
-	if err := chromedp.Do(ctx, append(actions, more...)...); err != nil {
-		t.Fatalf("fill the form: %v", err)
-	}
-	solved := chromedp.Poll[bool](`document.querySelector("input[name=altcha]").value !== ""`, chromedp.WithPollingTimeout(5*time.Minute))
-	if _, err := chromedp.Run(ctx, solved); err != nil {
-		t.Fatalf("the proof of work was not solved: %v", err)
-	}
-	err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`form[data-altcha] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-status="waiting"]`)),
-	)
-	if err != nil {
-		t.Fatalf("send: %v", err)
-	}
-	path, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path
 }

@@ -13,6 +13,7 @@ import (
 
 	"sistercity/internal/db"
 	"sistercity/internal/video"
+	"sistercity/internal/web/webtest"
 )
 
 // TestMessagesBrowserVideo: on a phone (390×844) at /ru/, an anonymous visitor opens the call
@@ -25,7 +26,7 @@ func TestMessagesBrowserVideo(t *testing.T) {
 	e, call := videoMessageEnv(t)
 	clip, _ := testClip(t, 2*time.Second)
 	ctx := newBrowser(t, chromedp.WindowSize(390, 844))
-	statusURL := sendMessageInBrowser(t, ctx, e.ts.URL, call, "Пусан, вот моё видео!",
+	statusURL := webtest.SendMessage(t, ctx, e.ts.URL, call, "Пусан, вот моё видео!",
 		chromedp.Click(chromedp.CSS(`input[name=video]`)),
 		chromedp.Click(chromedp.CSS(`input[name=consent_video]`)),
 	)
@@ -33,18 +34,7 @@ func TestMessagesBrowserVideo(t *testing.T) {
 		t.Fatalf("the status page offers no upload: %v", err)
 	}
 	auditPageHere(t, ctx)
-	err := chromedp.Do(ctx,
-		chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{clip}),
-		chromedp.Click(chromedp.ID("upload-start")),
-		chromedp.WaitVisible(chromedp.CSS(`#upload-form[data-state="done"]`)),
-	)
-	if err != nil {
-		msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("upload-text").textContent`))
-		t.Fatalf("upload: %v (page says %q)", err, msg)
-	}
-	if by, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("upload-form").upload instanceof tus.Upload`)); !by {
-		t.Error("the status page did not upload through tus-js-client")
-	}
+	webtest.UploadMessageVideo(t, ctx, clip)
 	m := lastMessage(t, e, call)
 	if v := e.processMessageVideo(m.ID); !v.Processed() {
 		t.Fatalf("video not processed: %q %q", v.Processing, v.Failure)
@@ -86,7 +76,7 @@ func TestMessagesBrowserVideo(t *testing.T) {
 	if e.videoFiles(vid) == 0 {
 		t.Fatal("no stored file of the video before the withdrawal")
 	}
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.Navigate(e.ts.URL+statusURL),
 		chromedp.Click(chromedp.CSS(`form[action$="/withdraw"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-status="withdrawn"]`)),
