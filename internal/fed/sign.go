@@ -201,6 +201,12 @@ func (s *Service) get(ctx context.Context, rawURL string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fed: fetch %s: %w", u.Host, err)
 	}
+	// What answers must be the host asked: the documents' ids are checked against it, so an
+	// open redirect on a server would otherwise let another server speak for its actors.
+	if final := resp.Request.URL; !strings.EqualFold(final.Host, u.Host) {
+		resp.Body.Close()
+		return nil, fmt.Errorf("fed: fetch %s: redirected to another host, %s", u.Host, bound(final.Host, 200))
+	}
 	if resp.StatusCode == http.StatusGone || resp.StatusCode == http.StatusNotFound {
 		resp.Body.Close()
 		return nil, fmt.Errorf("%w: fetch %s: status %d", ErrGone, u.Host, resp.StatusCode)

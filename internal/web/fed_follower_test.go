@@ -5,14 +5,18 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -170,7 +174,18 @@ func (f *follower) inbox(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return v.Verify(pub, httpsig.RSA_SHA256)
+		if err := v.Verify(pub, httpsig.RSA_SHA256); err != nil {
+			return err
+		}
+		// As Mastodon checks: the signature covers the digest, and the digest is the body's.
+		sum := sha256.Sum256(body)
+		if sig := r.Header.Get("Signature"); !strings.Contains(sig, `headers="(request-target) host date digest"`) {
+			return fmt.Errorf("signed headers: %s", sig)
+		}
+		if d := r.Header.Get("Digest"); d != "SHA-256="+base64.StdEncoding.EncodeToString(sum[:]) {
+			return fmt.Errorf("digest %q is not the body's", d)
+		}
+		return nil
 	}()
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -259,6 +259,9 @@ func TestFedManualApproval(t *testing.T) {
 	if resp, _ := e.getAccept("/.well-known/webfinger?resource=acct:busan@"+host, "*/*"); resp.StatusCode != 200 {
 		t.Fatalf("new username not found: %d", resp.StatusCode)
 	}
+	if a := e.actorDoc(); a["preferredUsername"] != "busan" || a["manuallyApprovesFollowers"] != true {
+		t.Fatalf("actor after the settings: preferredUsername %v, manuallyApprovesFollowers %v", a["preferredUsername"], a["manuallyApprovesFollowers"])
+	}
 	f := newFollower(t, "Alice")
 	if got := f.send(e, "/ap/inbox", map[string]any{"id": f.id() + "#follows/2", "type": "Follow", "actor": f.id(), "object": e.ts.URL + "/ap/actor"}); got != 202 {
 		t.Fatalf("follow: %d", got)
@@ -364,10 +367,12 @@ func TestFedReactionsRepliesAndDelete(t *testing.T) {
 }
 
 // With authorized fetch on, an unsigned GET of the actor gets only its key and inboxes, and
-// the collections refuse it; a signed GET gets the whole actor.
+// the collections and the video objects refuse it — also a video's object asked for on its
+// watch page, whose HTML stays public; a signed GET gets them.
 func TestFedAuthorizedFetch(t *testing.T) {
 	t.Parallel()
 	e := newFedEnv(t)
+	v := quickVideo(t, e, "부산 응원 영상")
 	admin := e.userClient(auth.RoleAdmin)
 	if resp, _ := admin.post("/admin/settings/federation", url.Values{"username": {"city"}, "authorized_fetch": {"on"}}); resp.StatusCode != 303 {
 		t.Fatalf("save: %d", resp.StatusCode)
@@ -376,7 +381,19 @@ func TestFedAuthorizedFetch(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, "publicKeyPem") || strings.Contains(body, `"followers"`) {
 		t.Fatalf("unsigned actor: %d %s", resp.StatusCode, body)
 	}
-	if resp, _ := e.getAccept("/ap/actor/outbox", fed.ContentType); resp.StatusCode != 401 {
-		t.Fatalf("unsigned outbox: %d", resp.StatusCode)
+	watch := "/ko/videos/" + itoa64(v.ID)
+	for _, path := range []string{"/ap/actor/outbox", "/ap/videos/" + itoa64(v.ID), watch} {
+		if resp, body := e.getAccept(path, fed.ContentType); resp.StatusCode != 401 || strings.Contains(body, "부산") {
+			t.Errorf("unsigned GET of %s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	if resp, body := e.getAccept(watch, "text/html"); resp.StatusCode != 200 || !strings.Contains(body, "부산 응원 영상") {
+		t.Errorf("watch page: %d", resp.StatusCode)
+	}
+	f := newFollower(t, "Alice")
+	for _, path := range []string{"/ap/actor", "/ap/actor/outbox", "/ap/videos/" + itoa64(v.ID), watch} {
+		if got := f.signedGet(e, path); got != 200 {
+			t.Errorf("signed GET of %s: %d", path, got)
+		}
 	}
 }

@@ -24,13 +24,19 @@ var partnerVideoLinkRe = regexp.MustCompile(`href="/(?:ko|ru|en)/partner-videos/
 // partnership with Vladivostok names A's actor; B follows A and A accepts. A publishes a video
 // with titles in three languages and a Korean track: it appears on B's partner page and in B's
 // index, in Russian on /ru/ and in Korean on /ko/, and B's page of it plays A's files with A's
-// Korean track chosen on /ko/. A withdraws it and it goes from B.
+// Korean track chosen on /ko/. A withdraws it and it goes from B; published again, it comes
+// back, and A's change of its title reaches B.
 func TestSisterPortal(t *testing.T) {
 	t.Parallel()
 	a, b := newFedEnv(t), newFedEnv(t)
 	ctx := context.Background()
 	_, vladivostok, ps := seedVladivostok(t, b)
 	_, _, aps := seedVladivostok(t, a)
+	// A runs in "authorized fetch" (Mastodon's secure mode): B's fetches of A's actor, outbox
+	// and videos pass only because they are signed.
+	if resp, body := a.userClient(auth.RoleAdmin).post("/admin/settings/federation", url.Values{"username": {"city"}, "authorized_fetch": {"on"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("A's authorized fetch: %d\n%s", resp.StatusCode, body)
+	}
 
 	editor := b.userClient(auth.RoleEditor)
 	portalPath := "/admin/partnerships/" + itoa64(ps.ID) + "/portal"
@@ -87,6 +93,9 @@ func TestSisterPortal(t *testing.T) {
 		_, body := c.get(partnerPage)
 		return strings.Contains(body, "Видеообращение Владивостока"), "not yet"
 	})
+	if resp, _ := a.getAccept("/ap/videos/"+itoa64(v.ID), fed.ContentType); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unsigned fetch of A's video: %d, want 401", resp.StatusCode)
+	}
 	bHost := strings.TrimPrefix(b.ts.URL, "http://")
 	polltest.Until(t, "A's publication log to record the delivery to B as a partner instance", func() (bool, string) {
 		var channel, status string
@@ -160,12 +169,33 @@ func TestSisterPortal(t *testing.T) {
 		_, body := c.get(partnerPage)
 		return strings.Contains(body, "Видеообращение Владивостока"), "not yet"
 	})
+	// A changes the Russian title: its Update reaches B, which shows the new one.
+	const newTitle = "Владивосток поддерживает Пусан"
+	a.inTx(func(tx *sql.Tx) error {
+		cur, err := video.Get(ctx, tx, v.ID)
+		if err != nil {
+			return err
+		}
+		for i := range cur.Texts {
+			if cur.Texts[i].Lang == "ru" {
+				cur.Texts[i].Title = newTitle
+			}
+		}
+		return video.Update(ctx, tx, cur)
+	})
+	if n, err := sender.SendOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("send the Update: %d activities, %v", n, err)
+	}
+	polltest.Until(t, "A's new Russian title on B", func() (bool, string) {
+		_, body := c.get(partnerPage)
+		return strings.Contains(body, newTitle) && !strings.Contains(body, "Видеообращение Владивостока"), "not yet"
+	})
 	// A block of A's server removes what it delivered.
 	b.inTx(func(tx *sql.Tx) error {
 		_, err := fed.BlockDomain(ctx, tx, fed.DomainBlock{Domain: strings.TrimPrefix(a.ts.URL, "http://"), Severity: fed.SeverityReject, CreatedAt: fixedNow})
 		return err
 	})
-	if _, body := c.get(partnerPage); strings.Contains(body, "Видеообращение Владивостока") || b.countRows("remote_videos") != 0 {
+	if _, body := c.get(partnerPage); strings.Contains(body, newTitle) || b.countRows("remote_videos") != 0 {
 		t.Errorf("blocked partner's video still shown")
 	}
 }

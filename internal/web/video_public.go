@@ -300,14 +300,17 @@ func (s *Server) videoWatch(lang string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		// The page and the video's ActivityPub object share this URL, as on PeerTube: a
-		// remote server that was given the link asks for the object.
+		// remote server that was given the link asks for the object, under the same "authorized
+		// fetch" rule as /ap/videos/{id}.
 		addVary(w.Header(), "Accept")
 		if wantsActivity(r) {
-			if id, ok := parseID(r.PathValue("id")); ok {
-				s.serveAPVideo(w, r, id)
-			} else {
-				apNotFound(w)
-			}
+			s.fetchAuthorized(func(w http.ResponseWriter, r *http.Request) {
+				if id, ok := parseID(r.PathValue("id")); ok {
+					s.serveAPVideo(w, r, id)
+				} else {
+					apNotFound(w)
+				}
+			})(w, r)
 			return
 		}
 		v, err := s.publicVideo(ctx, r.PathValue("id"))
