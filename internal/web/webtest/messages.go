@@ -1,7 +1,8 @@
-// Package webtest holds steps in Chromium on the site's public pages that browser tests of more
-// than one package take, so that each is written once: a visitor sending a citizen's message
-// (internal/web's tests against a call they create, cmd/sistercity's against the demo's call on
-// `serve --demo`) and uploading its video. It is imported by tests only.
+// Package webtest holds steps in Chromium that browser tests of more than one package take, so
+// that each is written once: a form sent and the page that answers waited for (Submit); a
+// visitor sending a citizen's message (internal/web's tests against a call they create,
+// cmd/sistercity's against the demo's call on `serve --demo`) and uploading its video. It is
+// imported by tests only.
 package webtest
 
 import (

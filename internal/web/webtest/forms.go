@@ -1,0 +1,66 @@
+package webtest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Submit sends the form of the element the CSS selector css finds (or that form itself), as
+// chromedp.Submit does, and returns once the page that answers has loaded. It marks the
+// document it leaves and polls, by evaluating in whatever document the tab shows, until a new
+// one is complete: chromedp's WaitVisible right after a submission can keep following the old
+// document and never return (chromedp issues 168 and 682), and CI once saw
+// TestDemoIdentityInBrowser wait there for ten minutes. The bound is generous: a busy
+// machine's server and browser may take a while, but never that long.
+func Submit(t testing.TB, ctx context.Context, css string) {
+	t.Helper()
+	send := fmt.Sprintf(`(() => {
+		const e = document.querySelector(%q);
+		const f = e && (e.tagName === "FORM" ? e : e.form);
+		if (!f) return false;
+		window.webtestLeft = true;
+		f.submit();
+		return true;
+	})()`, css)
+	sent, err := chromedp.Run(ctx, chromedp.Evaluate[bool](send))
+	if err != nil {
+		t.Fatalf("submit %s: %v", css, err)
+	}
+	if !sent {
+		t.Fatalf("submit %s: no such form on %s", css, location(ctx))
+	}
+	WaitLoaded(t, ctx)
+}
+
+// WaitLoaded waits until the tab shows a complete document other than the one a step marked
+// as left (window.webtestLeft, set by Submit), for up to two minutes. An evaluation that fails
+// while the documents change is tried again.
+func WaitLoaded(t testing.TB, ctx context.Context) {
+	t.Helper()
+	var got string
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var err error
+		got, err = chromedp.Run(ctx, chromedp.Evaluate[string](`window.webtestLeft ? "old" : document.readyState`))
+		if err == nil && got == "complete" {
+			return
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	t.Fatalf("no new page loaded after two minutes (the document is %q, at %s)", got, location(ctx))
+}
+
+// location is the tab's address, for a failure's message.
+func location(ctx context.Context) string {
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
+	if err != nil {
+		return "(unknown: " + strings.TrimSpace(err.Error()) + ")"
+	}
+	return href
+}
