@@ -133,7 +133,7 @@ func TestDemoPagesValidAndAccessible(t *testing.T) {
 
 	// axe-core, in one browser: the public pages, then the admin's once signed in there.
 	start := time.Now()
-	ctx := demoBrowser(t)
+	ctx := webtest.Browser(t)
 	sizes := []struct {
 		w, h   int64
 		mobile bool
@@ -162,15 +162,7 @@ func TestDemoPagesValidAndAccessible(t *testing.T) {
 		}
 	}
 	audit(public)
-	err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin/sign-in"), chromedp.WaitVisible(chromedp.ID("username")),
-		chromedp.SendKeys(chromedp.ID("username"), "admin"), chromedp.SendKeys(chromedp.ID("password"), pw[1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	webtest.Submit(t, ctx, "#password")
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/cities"]`))); err != nil {
-		t.Fatal(err)
-	}
+	webtest.SignIn(t, ctx, base+"/admin/sign-in", "admin", pw[1])
 	audit(adminPages)
 	axeTime := time.Since(start)
 

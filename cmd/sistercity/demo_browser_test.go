@@ -1,16 +1,14 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os/exec"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"sistercity/internal/polltest"
+	"sistercity/internal/web/webtest"
 )
 
 // TestDemoWatchPageInBrowser opens the demo's own video, on `serve --demo`, in Debian's
@@ -24,7 +22,7 @@ func TestDemoWatchPageInBrowser(t *testing.T) {
 	if link == nil {
 		t.Fatal("/ko/videos lists no demo video")
 	}
-	ctx := demoBrowser(t)
+	ctx := webtest.Browser(t)
 	// The language of the showing track, how many cues it has loaded, and whether the video can
 	// play: "ru:3:true".
 	const state = `(() => {
@@ -50,32 +48,4 @@ func TestDemoWatchPageInBrowser(t *testing.T) {
 			return got == want, got
 		})
 	}
-}
-
-// demoBrowser starts Debian's Chromium headless, off the network and with a profile of its own,
-// as the browser tests of internal/web do.
-func demoBrowser(t *testing.T, opts ...chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("the browser test needs Debian's chromium (make test installs it): %v", err)
-	}
-	allocOpts := append([]chromedp.ExecAllocatorOption{},
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(412, 915))
-	allocOpts = append(allocOpts, opts...)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)
-	browserCtx, cancelCtx := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancelCtx()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(browserCtx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(browserCtx, 10*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"sistercity/internal/polltest"
+	"sistercity/internal/web/webtest"
 )
 
 // TestDemoEmbedInBrowser is the issue's "must show" for the embed, on `serve --demo`:
@@ -79,7 +80,7 @@ func TestDemoEmbedInBrowser(t *testing.T) {
 
 	// A browser as a visitor's (a headless user agent is a bot to the view beacon), which
 	// plays the embed without a gesture, as a muted autoplay may.
-	ctx := demoBrowser(t, chromedp.UserAgent("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"))
+	ctx := webtest.Browser(t, chromedp.UserAgent("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"))
 	// The Russian track shows with its cues and the video plays: its time moves on.
 	const playing = `(() => {
 	  const v = document.getElementById("player");

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"sistercity/internal/polltest"
+	"sistercity/internal/web/webtest"
 )
 
 // TestDemoFrontPageInBrowser opens the demo's home page in Chromium on a phone (390×844) in
@@ -43,7 +44,7 @@ func TestDemoFrontPageInBrowser(t *testing.T) {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx := demoBrowser(t)
+	ctx := webtest.Browser(t)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestDemoChartsLegibleOnPhone(t *testing.T) {
 	t.Parallel()
 	base, _, stop := startServe(t, append(dbArgs(t), "--demo")...)
 	defer stop()
-	ctx := demoBrowser(t)
+	ctx := webtest.Browser(t)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func TestDemoMessageInBrowser(t *testing.T) {
 	}
 
 	const text = "Пусан, вот моё видео из Владивостока!"
-	ctx := demoBrowser(t, chromedp.WindowSize(390, 844))
+	ctx := webtest.Browser(t, chromedp.WindowSize(390, 844))
 	statusURL := webtest.SendMessage(t, ctx, base, call, text,
 		chromedp.Click(chromedp.CSS(`input[name=video]`)),
 		chromedp.Click(chromedp.CSS(`input[name=consent_video]`)),

@@ -6,6 +6,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/web/webtest"
 )
 
 // describedByAudit returns the aria-describedby references that point at nothing, and the
@@ -30,17 +31,9 @@ func TestBrowserAdminAccessibility(t *testing.T) {
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	e.userClient(auth.RoleAdmin)
-	ctx := newBrowser(t)
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(e.ts.URL+"/admin/sign-in?lang=ru"),
-		chromedp.SendKeys(chromedp.ID("username"), "u-admin"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/cities"]`)),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, e.ts.URL+"/admin/sign-in?lang=ru", "u-admin", testPassword)
+	var err error
 	for _, path := range []string{
 		"/admin/cities", "/admin/cities/new", "/admin/cities/" + itoa64(partner.ID),
 		"/admin/partnerships", "/admin/partnerships/new", "/admin/partnerships/" + itoa64(p.ID),

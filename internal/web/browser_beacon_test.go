@@ -9,6 +9,7 @@ import (
 	"sistercity/internal/auth"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
+	"sistercity/internal/web/webtest"
 )
 
 // TestBrowserBeaconCountsAView plays a video made like the demo's (Korean, Russian and English
@@ -24,7 +25,7 @@ func TestBrowserBeaconCountsAView(t *testing.T) {
 	addTrack(t, e, v.ID, "ko", track.StatusApproved, true, "부산 시민 여러분, 안녕하세요!", "블라디보스토크가 부산을 응원합니다.")
 	addTrack(t, e, v.ID, "ru", track.StatusApproved, false, "Здравствуйте, жители Пусана!", "Владивосток поддерживает Пусан.")
 	en := addTrack(t, e, v.ID, "en", track.StatusApproved, false, "Hello, people of Busan!", "Vladivostok stands with Busan.")
-	ctx := newBrowser(t, chromedp.UserAgent(browserUA), chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	ctx := webtest.Browser(t, chromedp.UserAgent(browserUA), chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
 	if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/ru/videos/"+itoa64(v.ID)), chromedp.WaitVisible(chromedp.CSS("#player"))); err != nil {
 		t.Fatal(err)
 	}
@@ -81,16 +82,7 @@ func TestBrowserBeaconCountsAView(t *testing.T) {
 
 	// The figures and the log, with a refused hand-recorded link, pass the audit.
 	e.userClient(auth.RoleEditor)
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(e.ts.URL+"/admin/sign-in?lang=ru"),
-		chromedp.SendKeys(chromedp.ID("username"), "u-editor"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/cities"]`)),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	webtest.SignIn(t, ctx, e.ts.URL+"/admin/sign-in?lang=ru", "u-editor", testPassword)
 	base := e.ts.URL + "/admin/videos/" + itoa64(v.ID)
 	auditPage(t, ctx, base)
 	auditPage(t, ctx, base+"/publications?lang=ko")

@@ -11,6 +11,7 @@ import (
 
 	"sistercity/internal/auth"
 	"sistercity/internal/register"
+	"sistercity/internal/web/webtest"
 )
 
 // TestBrowserCreatePartnership is the office's first task in a real browser: sign in, add a
@@ -31,7 +32,7 @@ func TestBrowserCreatePartnership(t *testing.T) {
 		_, err := auth.CreateUser(ctx, tx, "officer", "Officer", testPassword, auth.RoleEditor)
 		return err
 	})
-	b := newBrowser(t)
+	b := webtest.Browser(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

@@ -6,6 +6,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/web/webtest"
 )
 
 // TestBrowserExchangeAccessibility audits the exchange programme's pages in Chromium for the
@@ -23,17 +24,9 @@ func TestBrowserExchangeAccessibility(t *testing.T) {
 	f.minutes(visit)
 	m := f.milestone()
 	e.userClient(auth.RoleAdmin)
-	ctx := newBrowser(t)
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(e.ts.URL+"/admin/sign-in?lang=ko"),
-		chromedp.SendKeys(chromedp.ID("username"), "u-admin"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/activities"]`)),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, e.ts.URL+"/admin/sign-in?lang=ko", "u-admin", testPassword)
+	var err error
 	for _, path := range []string{
 		"/admin/dashboard?from=2020-01-01",
 		"/admin/activities", "/admin/activities/new", "/admin/activities/" + itoa64(visit),

@@ -19,7 +19,7 @@ func TestMessagesBrowser(t *testing.T) {
 	e := newMessageEnv(t)
 	call := e.createCall("2020-07-01", "2020-07-31")
 	callURL := fmt.Sprintf("%s/ru/messages/%d", e.ts.URL, call)
-	ctx := newBrowser(t)
+	ctx := webtest.Browser(t)
 	auditPage(t, ctx, callURL+"/send")
 	statusURL := webtest.SendMessage(t, ctx, e.ts.URL, call, "Пусан, мы с тобой!")
 

@@ -25,7 +25,7 @@ func TestMessagesBrowserVideo(t *testing.T) {
 	t.Parallel()
 	e, call := videoMessageEnv(t)
 	clip, _ := testClip(t, 2*time.Second)
-	ctx := newBrowser(t, chromedp.WindowSize(390, 844))
+	ctx := webtest.Browser(t, chromedp.WindowSize(390, 844))
 	statusURL := webtest.SendMessage(t, ctx, e.ts.URL, call, "Пусан, вот моё видео!",
 		chromedp.Click(chromedp.CSS(`input[name=video]`)),
 		chromedp.Click(chromedp.CSS(`input[name=consent_video]`)),

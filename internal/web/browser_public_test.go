@@ -8,6 +8,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"strconv"
 	"testing"
+
+	"sistercity/internal/web/webtest"
 )
 
 // TestBrowserAccessibility opens the public pages and the sign-in page in Chromium and audits
@@ -16,7 +18,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	_, partner, _ := seedVladivostok(t, e)
-	ctx := newBrowser(t)
+	ctx := webtest.Browser(t)
 	for _, path := range []string{"/en/", "/ko/", "/ru/partners", "/ko/partners/" + strconv.FormatInt(partner.ID, 10), "/admin/sign-in", "/ru/nowhere"} {
 		auditPage(t, ctx, e.ts.URL+path)
 	}
@@ -30,7 +32,7 @@ func TestBrowserAuditFindsProblems(t *testing.T) {
 		_, _ = w.Write([]byte(`<!doctype html><html><body><main><h1>x</h1><input name="q"><p style="color:#bbb">faint</p></main></body></html>`))
 	}))
 	defer ts.Close()
-	ctx := newBrowser(t)
+	ctx := webtest.Browser(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL)); err != nil {
 		t.Fatal(err)
 	}

@@ -2,52 +2,10 @@ package web
 
 import (
 	"context"
-	"os/exec"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
-
-// newBrowser starts Debian's Chromium headless for one test. The flags keep it off the network
-// (this machine has none) and away from the user's profile; extra options go after them.
-func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("the browser test needs Debian's chromium (make test installs it): %v", err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(412, 915), // a phone
-	}
-	opts = append(opts, extra...)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	browserCtx, cancelCtx := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancelCtx()
-		cancelAlloc()
-	})
-	// The first action starts the browser; it must run on a context without a deadline, which
-	// would stop the browser with it. Later steps get a deadline.
-	if err := chromedp.Do(browserCtx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(browserCtx, 10*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 // a11yAudit is run in the page: it returns the WCAG basics the page breaks — a missing lang, a
 // form control without a label, an image without alt text, a missing main landmark or h1, a

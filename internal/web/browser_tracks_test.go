@@ -15,6 +15,7 @@ import (
 	"sistercity/internal/polltest"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
+	"sistercity/internal/web/webtest"
 )
 
 // showingTrack reports the language of the player's showing text track and how many cues it
@@ -48,7 +49,7 @@ func TestBrowserTrackChoiceAndTranscript(t *testing.T) {
 	addTrack(t, e, v.ID, "ko", track.StatusApproved, true, "부산 시민 여러분, 안녕하세요!", "블라디보스토크가 부산을 응원합니다.")
 	addTrack(t, e, v.ID, "ru", track.StatusApproved, false, "Здравствуйте, жители Пусана!", "Владивосток поддерживает Пусан.")
 	en := addTrack(t, e, v.ID, "en", track.StatusApproved, false, "Hello, people of Busan!", "Vladivostok stands with Busan.", "Together.")
-	ctx := newBrowser(t)
+	ctx := webtest.Browser(t)
 	page := e.ts.URL + "/ru/videos/" + itoa64(v.ID)
 	auditPage(t, ctx, page)
 	waitEval(t, ctx, showingTrack, "ru:2")
@@ -101,28 +102,18 @@ func TestBrowserTrackChoiceAndTranscript(t *testing.T) {
 
 	// The admin's tracks page passes the audit too.
 	e.userClient(auth.RoleEditor)
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(e.ts.URL+"/admin/sign-in?lang=ko"),
-		chromedp.SendKeys(chromedp.ID("username"), "u-editor"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/cities"]`)),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	webtest.SignIn(t, ctx, e.ts.URL+"/admin/sign-in?lang=ko", "u-editor", testPassword)
 	auditPage(t, ctx, e.ts.URL+"/admin/videos/"+itoa64(v.ID)+"/tracks")
 	// The import preview of a Windows-1251 file too.
 	file := filepath.Join(t.TempDir(), "vladivostok.srt")
 	if err := os.WriteFile(file, encode(t, charmap.Windows1251, vladivostokSRT), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err = chromedp.Do(ctx,
-		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{file}),
-		chromedp.Submit(chromedp.ID("import-file")),
-		chromedp.WaitVisible(chromedp.ID("lang_0")),
-	)
-	if err != nil {
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{file})); err != nil {
+		t.Fatalf("import preview: %v", err)
+	}
+	webtest.Submit(t, ctx, "#import-file")
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("lang_0"))); err != nil {
 		t.Fatalf("import preview: %v", err)
 	}
 	waitEval(t, ctx, `String(document.body.textContent.includes("Дорогие жители Пусана!"))`, "true")

@@ -15,6 +15,7 @@ import (
 	"sistercity/internal/subtitle"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
+	"sistercity/internal/web/webtest"
 )
 
 // TestTranslationEditorBrowser signs in as the assigned translator in Chromium, types a cue and
@@ -25,17 +26,9 @@ func TestTranslationEditorBrowser(t *testing.T) {
 	f := newTranslateFixture(t)
 	id := f.createTranslation(map[string][]string{"lang": {"ru"}, "translator": {itoa64(f.translatorID)}})
 	editURL := f.e.ts.URL + "/admin/tracks/" + itoa64(id) + "/edit?lang=ru"
-	ctx := newBrowser(t)
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(f.e.ts.URL+"/admin/sign-in?lang=ru"),
-		chromedp.SendKeys(chromedp.ID("username"), "olga"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/admin/sign-out"]`)),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, f.e.ts.URL+"/admin/sign-in?lang=ru", "olga", testPassword)
+	var err error
 	auditPage(t, ctx, editURL)
 
 	waitSaved := chromedp.Poll[bool](`document.getElementById("save-status").dataset.state === "saved"`,
@@ -152,17 +145,8 @@ func TestTranslationEditorBrowser(t *testing.T) {
 	}
 
 	// The editor's view of the same page, with the review forms, passes the audit too.
-	err = chromedp.Do(ctx,
-		chromedp.Submit(chromedp.CSS(`form[action="/admin/sign-out"]`)),
-		chromedp.WaitVisible(chromedp.ID("username")),
-		chromedp.SendKeys(chromedp.ID("username"), "u-editor"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/admin/sign-out"]`)),
-	)
-	if err != nil {
-		t.Fatalf("sign in as editor: %v", err)
-	}
+	webtest.Submit(t, ctx, `form[action="/admin/sign-out"]`)
+	webtest.SignIn(t, ctx, f.e.ts.URL+"/admin/sign-in?lang=ru", "u-editor", testPassword)
 	auditPage(t, ctx, editURL)
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("f-comment"))); err != nil {
 		t.Errorf("no return form for the editor: %v", err)
@@ -192,13 +176,9 @@ func TestTranslationEditorPlaysCue(t *testing.T) {
 	}
 	editURL := e.ts.URL + strings.Split(resp.Header.Get("Location"), "?")[0]
 
-	ctx := newBrowser(t)
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, e.ts.URL+"/admin/sign-in", "u-editor", testPassword)
 	err = chromedp.Do(ctx,
-		chromedp.Navigate(e.ts.URL+"/admin/sign-in"),
-		chromedp.SendKeys(chromedp.ID("username"), "u-editor"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/admin/sign-out"]`)),
 		chromedp.Navigate(editURL),
 		chromedp.WaitVisible(chromedp.ID("cue-video")),
 	)

@@ -27,6 +27,7 @@ import (
 	"sistercity/internal/media"
 	"sistercity/internal/polltest"
 	"sistercity/internal/video"
+	"sistercity/internal/web/webtest"
 )
 
 // halfUpload sends the first half of the chosen file as an earlier visit of the upload page
@@ -109,17 +110,9 @@ func TestBrowserUploadAndPlay(t *testing.T) {
 	v := e.uploadVideo(video.StateDraft)
 	clip, data := testClip(t, 3*time.Second)
 	e.userClient(auth.RoleEditor)
-	ctx := newBrowser(t)
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(e.ts.URL+"/admin/sign-in?lang=en"),
-		chromedp.SendKeys(chromedp.ID("username"), "u-editor"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/cities"]`)),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, e.ts.URL+"/admin/sign-in?lang=en", "u-editor", testPassword)
+	var err error
 	if _, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument,
 		cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: cspViolations}); err != nil {
 		t.Fatal(err)
@@ -280,17 +273,9 @@ func TestBrowserUploadRetriesAndRefusals(t *testing.T) {
 	v := e.uploadVideo(video.StateDraft)
 	clip, data := testClip(t, 2*time.Second)
 	e.userClient(auth.RoleEditor)
-	ctx := newBrowser(t)
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(e.ts.URL+"/admin/sign-in?lang=en"),
-		chromedp.SendKeys(chromedp.ID("username"), "u-editor"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/cities"]`)),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, e.ts.URL+"/admin/sign-in?lang=en", "u-editor", testPassword)
+	var err error
 	// The first PATCH never reaches the server.
 	// The first PATCH never reaches the server; before the next PATCH after withdraw is set,
 	// that video is withdrawn.

@@ -15,6 +15,7 @@ import (
 	"sistercity/internal/media"
 	"sistercity/internal/polltest"
 	"sistercity/internal/video"
+	"sistercity/internal/web/webtest"
 )
 
 // TestBrowserVideoEdit signs in as an editor in Chromium: the video list, the new form, a
@@ -51,23 +52,14 @@ func TestBrowserVideoEdit(t *testing.T) {
 		return video.AttachSource(ctx, tx, waiting.ID, key)
 	})
 
-	bctx := newBrowser(t)
-	err := chromedp.Do(bctx,
-		chromedp.Navigate(e.ts.URL+"/admin/sign-in?lang=ru"),
-		chromedp.SendKeys(chromedp.ID("username"), "u-editor"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/videos"]`)),
-	)
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	bctx := webtest.Browser(t)
+	webtest.SignIn(t, bctx, e.ts.URL+"/admin/sign-in?lang=ru", "u-editor", testPassword)
 	for _, path := range []string{"/admin/videos", "/admin/videos/new", "/admin/videos/" + itoa64(done.ID)} {
 		auditPage(t, bctx, e.ts.URL+path)
 	}
 
 	// The new form without a text in the original language, past the browser's own checks.
-	err = chromedp.Do(bctx,
+	err := chromedp.Do(bctx,
 		chromedp.Navigate(e.ts.URL+"/admin/videos/new"),
 		chromedp.WaitVisible(chromedp.ID("f-original_lang")),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById("f-original_lang").value = "ja";

@@ -25,6 +25,7 @@ import (
 
 	"sistercity/internal/track"
 	"sistercity/internal/video"
+	"sistercity/internal/web/webtest"
 )
 
 // feedGet fetches path with extra headers and returns the answer and its body.
@@ -380,7 +381,7 @@ func TestBrowserFeedLinksAccessibility(t *testing.T) {
 	e := newTestEnv(t)
 	_, partner, p := seedVladivostok(t, e)
 	seedVideo(t, e, p, video.StatePublished, ruOnly)
-	ctx := newBrowser(t)
+	ctx := webtest.Browser(t)
 	pid := itoa64(partner.ID)
 	for _, path := range []string{"/en/videos", "/ko/videos?tag=support", "/ru/videos?city=" + pid, "/en/partners/" + pid, "/ko/partners/" + pid} {
 		auditPage(t, ctx, e.ts.URL+path)

@@ -19,6 +19,7 @@ import (
 	"sistercity/internal/polltest"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
+	"sistercity/internal/web/webtest"
 )
 
 // TestHLSMasterAndStreams follows a player through a published video's HLS presentation: the
@@ -120,7 +121,7 @@ func TestBrowserWatchPageStreamsHLS(t *testing.T) {
 	v := seedVideo(t, e, p, video.StatePublished, ruOnly)
 	addTrack(t, e, v.ID, "ru", track.StatusApproved, true, "Держитесь, жители Пусана!", "Мы с вами.")
 	addTrack(t, e, v.ID, "ko", track.StatusApproved, false, "부산 시민 여러분, 힘내세요!", "함께합니다.")
-	ctx := newBrowser(t)
+	ctx := webtest.Browser(t)
 	watch := e.ts.URL + "/ru/videos/" + itoa64(v.ID)
 	type state struct {
 		Stream, Level, Showing string

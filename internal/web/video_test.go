@@ -23,6 +23,7 @@ import (
 	"sistercity/internal/register"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
+	"sistercity/internal/web/webtest"
 )
 
 // seedVideo makes a video through the real pipeline (a 2 s clip, real ffmpeg) and moves it
@@ -283,7 +284,7 @@ func TestBrowserWatchPagePlays(t *testing.T) {
 		_, err := tx.Exec("UPDATE video_renditions SET hls_key = '' WHERE video_id = $1", v.ID)
 		return err
 	})
-	ctx := newBrowser(t)
+	ctx := webtest.Browser(t)
 	page := e.ts.URL + "/ko/videos/" + itoa64(v.ID)
 	auditPage(t, ctx, page)
 	waitReady := func(wantSrc string) {

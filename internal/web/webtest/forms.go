@@ -64,3 +64,19 @@ func location(ctx context.Context) string {
 	}
 	return href
 }
+
+// SignIn signs in on the sign-in page at signIn (an address with its ?lang=) as user with
+// password, and waits for the admin page it leads to (one with the sign-out form).
+func SignIn(t testing.TB, ctx context.Context, signIn, user, password string) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.Navigate(signIn), chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), user), chromedp.SendKeys(chromedp.ID("password"), password))
+	if err != nil {
+		t.Fatalf("sign in as %s: %v", user, err)
+	}
+	Submit(t, ctx, "#password")
+	in, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('form[action="/admin/sign-out"]') !== null`))
+	if err != nil || !in {
+		t.Fatalf("sign in as %s: not signed in at %s (%v)", user, location(ctx), err)
+	}
+}
