@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,8 +25,14 @@ import (
 // (/inbox) and a personal inbox per user (/users/{name}/inbox). Every POST is checked as a
 // Mastodon-like receiver would check it, with the same library sistercity signs with: the
 // signature verifies with the city's public key under its keyId, it covers (request-target),
-// host, date and digest, the Digest is the body's SHA-256, the Date is within an hour, and the
-// body is the activity of the current round. Only then is it counted, once per inbox.
+// host, date and digest, the Host is the server's own, the Digest is the body's SHA-256, the
+// Date is within an hour, and the body is the activity of the current round. Only then is it
+// counted, once per inbox.
+//
+// Each server listens on an address of its own in 127.0.0.0/8 (127.0.0.1, 127.0.0.2, …), so
+// that the servers are distinct hosts to fed (its bound per host, its batches, its idle
+// connections) as the servers of the fediverse are, and a thousand of them cost a thousand
+// listening sockets, not a thousand processes. Linux routes the whole /8 to loopback.
 type farm struct {
 	pub   *rsa.PublicKey
 	keyID string
@@ -33,7 +40,7 @@ type farm struct {
 	perShared map[string]int
 
 	servers []*http.Server
-	urls    []string // base URL of each server, http://127.0.0.1:PORT
+	urls    []string // base URL of each server, http://127.0.X.Y:PORT
 
 	mu       sync.Mutex
 	round    string          // id of the activity expected
@@ -49,22 +56,43 @@ type farm struct {
 	received atomic.Int64 // every POST, verified or not
 }
 
-// startFarm starts n servers on free loopback ports.
+// maxServers is how many loopback addresses serverAddr hands out.
+const maxServers = 250 * 250
+
+// serverAddr is server i's address: 127.0.0.1, 127.0.0.2, … 127.0.0.250, 127.0.1.1, …
+func serverAddr(i int) string {
+	return "127.0." + strconv.Itoa(i/250) + "." + strconv.Itoa(1+i%250)
+}
+
+// startFarm starts n servers, each on a free port of its own loopback address.
 func startFarm(n int, pub *rsa.PublicKey, keyID string) (*farm, error) {
+	if n > maxServers {
+		return nil, fmt.Errorf("%d servers: at most %d", n, maxServers)
+	}
 	f := &farm{pub: pub, keyID: keyID}
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	for i := range n {
+		ln, err := net.Listen("tcp", serverAddr(i)+":0")
 		if err != nil {
 			f.stop()
-			return nil, err
+			return nil, fmt.Errorf("server %d of %d: %w", i+1, n, err)
 		}
-		srv := &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
+		host := ln.Addr().String()
+		srv := &http.Server{Handler: server{f, host}, ReadHeaderTimeout: 10 * time.Second}
 		f.servers = append(f.servers, srv)
-		f.urls = append(f.urls, "http://"+ln.Addr().String())
+		f.urls = append(f.urls, "http://"+host)
 		go func() { _ = srv.Serve(ln) }()
 	}
 	return f, nil
 }
+
+// server is one remote server of the farm: host is its own host:port, the only Host it
+// accepts (the signature covers it: a delivery meant for another server fails here).
+type server struct {
+	f    *farm
+	host string
+}
+
+func (s server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.f.serve(w, r, s.host) }
 
 func (f *farm) stop() {
 	for _, s := range f.servers {
@@ -110,7 +138,8 @@ func (f *farm) wait(ctx context.Context) (roundResult, error) {
 	return r, err
 }
 
-func (f *farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serve answers a POST to the server whose host is host.
+func (f *farm) serve(w http.ResponseWriter, r *http.Request, host string) {
 	f.received.Add(1)
 	if r.Method != http.MethodPost {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
@@ -122,6 +151,9 @@ func (f *farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := f.check(r, body)
+	if err == nil && r.Host != host {
+		err = fmt.Errorf("Host %q at server %s", r.Host, host)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err == nil && id != f.round {
