@@ -49,6 +49,12 @@ const unreachableAfter = 7 * 24 * time.Hour
 // perHost bounds the deliveries in flight to one remote host from this process.
 const perHost = 4
 
+// batchInFlight bounds a batch job's POSTs in flight. A batch of one server is held to perHost
+// by the server's bound; one of several servers' shared inboxes POSTs to up to this many of
+// them at once, as that many jobs of one inbox each would, so that a slow server holds one
+// of them and not a quarter of the batch.
+const batchInFlight = 16
+
 // batchSize is the most inboxes a delivery job carries (DeliverBatchArgs): a fan-out to a
 // thousand followers on ten servers is twenty jobs, not a thousand, and so is one to a
 // thousand servers' shared inboxes, so the queue's per-job costs (its fetch, the job's
@@ -375,7 +381,7 @@ func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, keyID, inbox st
 }
 
 // deliverBatch makes one attempt at a batch: the block list, the hosts' records and the key
-// read once, the POSTs made up to perHost at a time, and up to perHost at a time to one host
+// read once, the POSTs made up to batchInFlight at a time, and up to perHost at a time to one host
 // (slot is a host's bound, shared with the other jobs of this process). An inbox whose host
 // was blocked since the batch was enqueued, or is marked unreachable, is left out. Then, in
 // one transaction: the inboxes to try again go into jobs of their own, scheduled as River
@@ -428,7 +434,7 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 		return err
 	}
 	errs := make([]error, len(a.Inboxes))
-	inFlight := make(chan struct{}, perHost)
+	inFlight := make(chan struct{}, batchInFlight)
 	var wg sync.WaitGroup
 	for _, i := range todo {
 		inbox := a.Inboxes[i]
