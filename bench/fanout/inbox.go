@@ -44,6 +44,8 @@ type farm struct {
 
 	mu       sync.Mutex
 	round    string          // id of the activity expected
+	earlier  map[string]bool // ids of the activities of the rounds before
+	late     int             // verified POSTs of an earlier round's activity, whole run
 	seen     map[string]bool // host+path of inboxes reached in this round
 	reached  int             // followers reached in this round
 	bad      []string        // first refusals, for the report
@@ -104,6 +106,12 @@ func (f *farm) stop() {
 func (f *farm) expect(id string, deliveries int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.earlier == nil {
+		f.earlier = map[string]bool{}
+	}
+	if f.round != "" {
+		f.earlier[f.round] = true
+	}
 	f.round, f.want = id, deliveries
 	f.seen = make(map[string]bool, deliveries)
 	f.reached, f.bad, f.badCount, f.dups = 0, nil, 0, 0
@@ -156,6 +164,13 @@ func (f *farm) serve(w http.ResponseWriter, r *http.Request, host string) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err == nil && id != f.round && f.earlier[id] {
+		// At least once: an earlier round's delivery retried (a POST the sender saw fail
+		// after this server had it). Counted for the report, not for this round.
+		f.late++
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	if err == nil && id != f.round {
 		err = fmt.Errorf("activity %q, not this round's", id)
 	}
@@ -164,13 +179,7 @@ func (f *farm) serve(w http.ResponseWriter, r *http.Request, host string) {
 		if len(f.bad) < 3 {
 			f.bad = append(f.bad, r.Host+r.URL.Path+": "+err.Error())
 		}
-		if f.done != nil {
-			select {
-			case <-f.done:
-			default:
-				close(f.done) // a refusal ends the round: it is a failure, not slowness
-			}
-		}
+		f.finish() // a refusal ends the round: it is a failure, not slowness
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
@@ -186,10 +195,30 @@ func (f *farm) serve(w http.ResponseWriter, r *http.Request, host string) {
 		}
 		if len(f.seen) == f.want {
 			f.last = time.Now()
-			close(f.done)
+			f.finish()
 		}
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// finish ends the round, once (a refusal may have ended it before the last delivery came).
+// f.mu is held.
+func (f *farm) finish() {
+	if f.done == nil {
+		return
+	}
+	select {
+	case <-f.done:
+	default:
+		close(f.done)
+	}
+}
+
+// lateDeliveries is how many verified POSTs of an earlier round's activity came, whole run.
+func (f *farm) lateDeliveries() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.late
 }
 
 // check verifies r as a receiving server does and returns the activity's id.

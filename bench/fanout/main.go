@@ -187,6 +187,12 @@ func run(ctx context.Context, o options) error {
 		fmt.Printf("%s: median deliveries/s baseline %.0f, sistercity %.0f; ratio sistercity/baseline %.2f (of the medians); per round: %s\n\n",
 			mode, med(sideBaseline), med(sideSistercity), med(sideSistercity)/med(sideBaseline), benchkit.Floats(ratios))
 	}
+	var split int
+	if err := b.d.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM river_job WHERE kind = 'fed.deliver'").Scan(&split); err != nil {
+		return fmt.Errorf("count retried deliveries: %w", err)
+	}
+	fmt.Printf("deliveries retried (split off a batch into a job of their own after a failed POST): %d; verified POSTs of an earlier round's activity: %d\n",
+		split, b.farm.lateDeliveries())
 	hwm, rss := procStatus("VmHWM"), procStatus("VmRSS")
 	fmt.Printf("process peak resident memory (VmHWM, whole run, servers and baseline included): %s; resident now: %s\n", hwm, rss)
 	fmt.Printf("load average after: %s\n", benchkit.LoadAvg())
