@@ -102,7 +102,7 @@ func refusals(t *testing.T, b *bench) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("a request signed for server 0 sent to server 1: %d, want 401", resp.StatusCode)
 	}
-	if _, err := b.farm.wait(ctx); err == nil || !strings.Contains(err.Error(), "Host") {
+	if _, err := b.farm.wait(ctx); err == nil || !strings.Contains(err.Error(), "signed for host") {
 		t.Fatalf("the wrong Host did not fail the round: %v", err)
 	}
 }

@@ -160,7 +160,7 @@ func (f *farm) serve(w http.ResponseWriter, r *http.Request, host string) {
 	}
 	id, err := f.check(r, body)
 	if err == nil && r.Host != host {
-		err = fmt.Errorf("Host %q at server %s", r.Host, host)
+		err = fmt.Errorf("signed for host %q, received by server %s", r.Host, host)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
