@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,8 +25,14 @@ import (
 // (/inbox) and a personal inbox per user (/users/{name}/inbox). Every POST is checked as a
 // Mastodon-like receiver would check it, with the same library sistercity signs with: the
 // signature verifies with the city's public key under its keyId, it covers (request-target),
-// host, date and digest, the Digest is the body's SHA-256, the Date is within an hour, and the
-// body is the activity of the current round. Only then is it counted, once per inbox.
+// host, date and digest, the Host is the server's own, the Digest is the body's SHA-256, the
+// Date is within an hour, and the body is the activity of the current round. Only then is it
+// counted, once per inbox.
+//
+// Each server listens on an address of its own in 127.0.0.0/8 (127.0.0.1, 127.0.0.2, …), so
+// that the servers are distinct hosts to fed (its bound per host, its batches, its idle
+// connections) as the servers of the fediverse are, and a thousand of them cost a thousand
+// listening sockets, not a thousand processes. Linux routes the whole /8 to loopback.
 type farm struct {
 	pub   *rsa.PublicKey
 	keyID string
@@ -33,10 +40,12 @@ type farm struct {
 	perShared map[string]int
 
 	servers []*http.Server
-	urls    []string // base URL of each server, http://127.0.0.1:PORT
+	urls    []string // base URL of each server, http://127.0.X.Y:PORT
 
 	mu       sync.Mutex
 	round    string          // id of the activity expected
+	earlier  map[string]bool // ids of the activities of the rounds before
+	late     int             // verified POSTs of an earlier round's activity, whole run
 	seen     map[string]bool // host+path of inboxes reached in this round
 	reached  int             // followers reached in this round
 	bad      []string        // first refusals, for the report
@@ -49,22 +58,43 @@ type farm struct {
 	received atomic.Int64 // every POST, verified or not
 }
 
-// startFarm starts n servers on free loopback ports.
+// maxServers is how many loopback addresses serverAddr hands out.
+const maxServers = 250 * 250
+
+// serverAddr is server i's address: 127.0.0.1, 127.0.0.2, … 127.0.0.250, 127.0.1.1, …
+func serverAddr(i int) string {
+	return "127.0." + strconv.Itoa(i/250) + "." + strconv.Itoa(1+i%250)
+}
+
+// startFarm starts n servers, each on a free port of its own loopback address.
 func startFarm(n int, pub *rsa.PublicKey, keyID string) (*farm, error) {
+	if n > maxServers {
+		return nil, fmt.Errorf("%d servers: at most %d", n, maxServers)
+	}
 	f := &farm{pub: pub, keyID: keyID}
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	for i := range n {
+		ln, err := net.Listen("tcp", serverAddr(i)+":0")
 		if err != nil {
 			f.stop()
-			return nil, err
+			return nil, fmt.Errorf("server %d of %d: %w", i+1, n, err)
 		}
-		srv := &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
+		host := ln.Addr().String()
+		srv := &http.Server{Handler: server{f, host}, ReadHeaderTimeout: 10 * time.Second}
 		f.servers = append(f.servers, srv)
-		f.urls = append(f.urls, "http://"+ln.Addr().String())
+		f.urls = append(f.urls, "http://"+host)
 		go func() { _ = srv.Serve(ln) }()
 	}
 	return f, nil
 }
+
+// server is one remote server of the farm: host is its own host:port, the only Host it
+// accepts (the signature covers it: a delivery meant for another server fails here).
+type server struct {
+	f    *farm
+	host string
+}
+
+func (s server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.f.serve(w, r, s.host) }
 
 func (f *farm) stop() {
 	for _, s := range f.servers {
@@ -76,6 +106,12 @@ func (f *farm) stop() {
 func (f *farm) expect(id string, deliveries int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.earlier == nil {
+		f.earlier = map[string]bool{}
+	}
+	if f.round != "" {
+		f.earlier[f.round] = true
+	}
 	f.round, f.want = id, deliveries
 	f.seen = make(map[string]bool, deliveries)
 	f.reached, f.bad, f.badCount, f.dups = 0, nil, 0, 0
@@ -110,7 +146,8 @@ func (f *farm) wait(ctx context.Context) (roundResult, error) {
 	return r, err
 }
 
-func (f *farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serve answers a POST to the server whose host is host.
+func (f *farm) serve(w http.ResponseWriter, r *http.Request, host string) {
 	f.received.Add(1)
 	if r.Method != http.MethodPost {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
@@ -122,8 +159,18 @@ func (f *farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := f.check(r, body)
+	if err == nil && r.Host != host {
+		err = fmt.Errorf("signed for host %q, received by server %s", r.Host, host)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err == nil && id != f.round && f.earlier[id] {
+		// At least once: an earlier round's delivery retried (a POST the sender saw fail
+		// after this server had it). Counted for the report, not for this round.
+		f.late++
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	if err == nil && id != f.round {
 		err = fmt.Errorf("activity %q, not this round's", id)
 	}
@@ -132,13 +179,7 @@ func (f *farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if len(f.bad) < 3 {
 			f.bad = append(f.bad, r.Host+r.URL.Path+": "+err.Error())
 		}
-		if f.done != nil {
-			select {
-			case <-f.done:
-			default:
-				close(f.done) // a refusal ends the round: it is a failure, not slowness
-			}
-		}
+		f.finish() // a refusal ends the round: it is a failure, not slowness
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
@@ -154,10 +195,30 @@ func (f *farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if len(f.seen) == f.want {
 			f.last = time.Now()
-			close(f.done)
+			f.finish()
 		}
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// finish ends the round, once (a refusal may have ended it before the last delivery came).
+// f.mu is held.
+func (f *farm) finish() {
+	if f.done == nil {
+		return
+	}
+	select {
+	case <-f.done:
+	default:
+		close(f.done)
+	}
+}
+
+// lateDeliveries is how many verified POSTs of an earlier round's activity came, whole run.
+func (f *farm) lateDeliveries() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.late
 }
 
 // check verifies r as a receiving server does and returns the activity's id.

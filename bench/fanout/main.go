@@ -7,9 +7,11 @@
 // queue with the "federation" queue (-workers, 16 like the worker process), fed.Service through
 // web.NewFed with the configuration's allow-list (--fed-allow-private 127.0.0.0/8, config's
 // FedAllowed: deliveries go to loopback) and its delivery worker. It starts -servers remote
-// servers on loopback that verify every request as Mastodon does — the HTTP signature with the
-// same library sistercity signs with (github.com/go-fed/httpsig), its covered headers, the
-// Digest and the Date — and count each inbox reached once; a refused request fails the run. It
+// servers, each on a loopback address of its own (127.0.0.1, 127.0.0.2, …; up to thousands),
+// that verify every request as Mastodon does — the HTTP signature with the same library
+// sistercity signs with (github.com/go-fed/httpsig), its covered headers, that the signed Host
+// is the server's own, the Digest and the Date — and count each inbox reached once; a refused
+// request fails the run. It
 // stores -n accepted followers spread over the servers, each with its own inbox (mode personal:
 // n deliveries) or with its server's shared inbox (mode shared: one delivery per server, which
 // Fanout de-duplicates), and fans out one Create of a video per round with fed.Service.Fanout in
@@ -73,7 +75,7 @@ type options struct {
 func main() {
 	var o options
 	flag.IntVar(&o.n, "n", 1000, "followers")
-	flag.IntVar(&o.servers, "servers", 10, "remote servers on loopback the followers are spread over")
+	flag.IntVar(&o.servers, "servers", 10, "remote servers the followers are spread over in turn, each on a loopback address of its own (with -modes shared, one delivery per server)")
 	flag.StringVar(&o.modes, "modes", "personal,shared", "personal (each follower its own inbox), shared (each server's followers share its shared inbox), or both")
 	flag.IntVar(&o.rounds, "rounds", 3, "measured rounds per side and mode (alternating)")
 	flag.IntVar(&o.workers, "workers", 16, "deliveries at once: the federation queue's workers, and the baseline's goroutines (the worker process runs 16)")
@@ -127,7 +129,8 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("fan-out benchmark — %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("machine: %s, %d CPUs (GOMAXPROCS %d), load average before: %s\n", benchkit.CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), benchkit.LoadAvg())
 	fmt.Printf("database: %s; federation queue workers: %d; fed's bound per remote host: %d (the baseline's too)\n", b.d.Dialect, o.workers, perHost)
-	fmt.Printf("%d followers on %d verifying servers on loopback; %d rounds per side and mode, alternating; baseline order: %s\n\n", o.n, o.servers, o.rounds, o.order)
+	fmt.Printf("%d followers on %d verifying servers (%s to %s); %d rounds per side and mode, alternating; baseline order: %s\n\n",
+		o.n, o.servers, serverAddr(0), serverAddr(o.servers-1), o.rounds, o.order)
 
 	const row = "%-8s  %5s  %-10s  %10s  %9s  %9s  %7s  %7s  %8s  %8s  %7s  %4s\n"
 	fmt.Printf(row, "mode", "round", "side", "deliveries", "followers", "enqueue s", "total s", "deliv/s", "follow/s", "heap MB", "", "dups")
@@ -184,6 +187,12 @@ func run(ctx context.Context, o options) error {
 		fmt.Printf("%s: median deliveries/s baseline %.0f, sistercity %.0f; ratio sistercity/baseline %.2f (of the medians); per round: %s\n\n",
 			mode, med(sideBaseline), med(sideSistercity), med(sideSistercity)/med(sideBaseline), benchkit.Floats(ratios))
 	}
+	var split int
+	if err := b.d.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM river_job WHERE kind = 'fed.deliver'").Scan(&split); err != nil {
+		return fmt.Errorf("count retried deliveries: %w", err)
+	}
+	fmt.Printf("deliveries retried (split off a batch into a job of their own after a failed POST): %d; verified POSTs of an earlier round's activity: %d\n",
+		split, b.farm.lateDeliveries())
 	hwm, rss := procStatus("VmHWM"), procStatus("VmRSS")
 	fmt.Printf("process peak resident memory (VmHWM, whole run, servers and baseline included): %s; resident now: %s\n", hwm, rss)
 	fmt.Printf("load average after: %s\n", benchkit.LoadAvg())

@@ -209,3 +209,94 @@ func TestDeliveryBatchRetriedWholeWhenAllFail(t *testing.T) {
 		t.Fatalf("host state after it answered: skip %v, %v", skip, err)
 	}
 }
+
+// Followers on several servers with an inbox or two each share one batch job. A server that
+// fails (503) gets its inbox retried in a job of its own until it answers, and its failure is
+// recorded only against it; the other servers get the activity exactly once, and an inbox that
+// refuses it for good (410) is not retried while another inbox of its server is reached.
+func TestDeliveryBatchOfManyServers(t *testing.T) {
+	t.Parallel()
+	s, d := newWorkingService(t)
+	unavailable := http.StatusServiceUnavailable
+	up := newBatchInboxes(t, s, nil)
+	down := newBatchInboxes(t, s, map[string][]int{"bad": {unavailable, unavailable}})
+	mixed := newBatchInboxes(t, s, map[string][]int{"gone": {http.StatusGone}})
+	inboxes := []string{up.inbox("a"), down.inbox("bad"), mixed.inbox("gone"), mixed.inbox("b"), up.inbox("c")}
+	ctx := context.Background()
+	if err := d.InTx(ctx, func(tx *sql.Tx) error {
+		return s.Deliver(ctx, tx, map[string]any{"type": "Create", "id": "http://127.0.0.1:1/ap/videos/1#create"}, inboxes)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	jobsNow, _ := deliveryJobs(t, d)
+	if len(jobsNow["fed.deliver_batch"]) != 1 || len(jobsNow["fed.deliver"]) != 0 {
+		t.Fatalf("enqueued %v, want one batch", jobsNow)
+	}
+	polltest.Until(t, "the failing server reached on its third attempt, every job finished", func() (bool, string) {
+		hits, _ := down.state()
+		byKind, unfinished := deliveryJobs(t, d)
+		return hits["bad"] == 3 && unfinished == 0, fmt.Sprintf("hits %v, jobs %v, %d unfinished", hits, byKind, unfinished)
+	})
+	for _, srv := range []*batchInboxes{up, down, mixed} {
+		if _, bad := srv.state(); len(bad) > 0 {
+			t.Fatalf("refused signatures: %v", bad)
+		}
+	}
+	for srv, names := range map[*batchInboxes][]string{up: {"a", "c"}, mixed: {"gone", "b"}} {
+		hits, _ := srv.state()
+		for _, n := range names {
+			if hits[n] != 1 {
+				t.Errorf("%s received %d POSTs, want 1", srv.inbox(n), hits[n])
+			}
+		}
+	}
+	byKind, _ := deliveryJobs(t, d)
+	if len(byKind["fed.deliver_batch"]) != 1 || len(byKind["fed.deliver"]) != 1 {
+		t.Fatalf("jobs %v: want the batch and one job split off", byKind)
+	}
+	var split DeliverArgs
+	if err := json.Unmarshal([]byte(byKind["fed.deliver"][0]), &split); err != nil {
+		t.Fatal(err)
+	}
+	if split.Inbox != down.inbox("bad") || split.Tried != 1 {
+		t.Fatalf("split off %+v, want the failing inbox after one attempt", split)
+	}
+	// The failing server's record was made by the batch and cleared when it answered; the
+	// others never had one.
+	for _, srv := range []*batchInboxes{up, down, mixed} {
+		if recorded, skip, err := s.hostState(ctx, hostOf(srv.URL)); err != nil || recorded || skip {
+			t.Errorf("%s at the end: recorded %v, skip %v, %v", srv.URL, recorded, skip, err)
+		}
+	}
+}
+
+// A batch's servers marked unreachable are skipped, the others reached; hostStates reads the
+// records of several hosts at once.
+func TestDeliveryBatchSkipsUnreachableServer(t *testing.T) {
+	t.Parallel()
+	s, d := newWorkingService(t)
+	up := newBatchInboxes(t, s, nil)
+	gone := newBatchInboxes(t, s, nil)
+	ctx := context.Background()
+	if _, err := d.W.ExecContext(ctx, "INSERT INTO fed_hosts (host, failing_since, unreachable) VALUES ($1, $2, TRUE)",
+		hostOf(gone.URL), time.Now().UTC().Add(-8*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	states, err := s.hostStates(ctx, []string{hostOf(up.URL), hostOf(gone.URL)})
+	if err != nil || len(states) != 1 || !states[hostOf(gone.URL)] {
+		t.Fatalf("hostStates: %v, %v; want only the unreachable host, marked", states, err)
+	}
+	if err := d.InTx(ctx, func(tx *sql.Tx) error {
+		return s.Deliver(ctx, tx, map[string]any{"type": "Create"}, []string{up.inbox("a"), gone.inbox("x"), up.inbox("b")})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	polltest.Until(t, "the reachable server reached, the batch finished", func() (bool, string) {
+		hits, _ := up.state()
+		byKind, unfinished := deliveryJobs(t, d)
+		return hits["a"] == 1 && hits["b"] == 1 && unfinished == 0, fmt.Sprintf("hits %v, jobs %v, %d unfinished", hits, byKind, unfinished)
+	})
+	if hits, _ := gone.state(); len(hits) != 0 {
+		t.Fatalf("the unreachable server received %v", hits)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -47,11 +49,18 @@ const unreachableAfter = 7 * 24 * time.Hour
 // perHost bounds the deliveries in flight to one remote host from this process.
 const perHost = 4
 
-// batchSize is the most inboxes of one host a delivery job carries (DeliverBatchArgs): a
-// fan-out to a thousand followers on ten servers is twenty jobs, not a thousand, so the
-// queue's per-job costs (its fetch, the job's completion, the reads of the key, the block
-// list and the host's record) are paid per fifty deliveries. A crash in the middle sends the
-// batch again whole: at most this many inboxes get an activity twice.
+// batchInFlight bounds a batch job's POSTs in flight. A batch of one server is held to perHost
+// by the server's bound; one of several servers' shared inboxes POSTs to up to this many of
+// them at once, as that many jobs of one inbox each would, so that a slow server holds one
+// of them and not a quarter of the batch.
+const batchInFlight = 16
+
+// batchSize is the most inboxes a delivery job carries (DeliverBatchArgs): a fan-out to a
+// thousand followers on ten servers is twenty jobs, not a thousand, and so is one to a
+// thousand servers' shared inboxes, so the queue's per-job costs (its fetch, the job's
+// completion, the reads of the key, the block list and the hosts' records) are paid per fifty
+// deliveries. A crash in the middle sends the batch again whole: at most this many inboxes get
+// an activity twice.
 const batchSize = 50
 
 // DeliverArgs is one signed POST of an activity to one inbox.
@@ -79,10 +88,11 @@ func (DeliverArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: Queue, MaxAttempts: deliveryAttempts}
 }
 
-// DeliverBatchArgs is the POST of one activity to up to batchSize inboxes of one host. An
-// inbox that fails where others of the batch succeed goes on in a DeliverArgs job of its own,
-// retried with the queue's backoff, and the batch ends: a retry never reaches the inboxes that
-// already have the activity. When every inbox fails the batch is retried whole.
+// DeliverBatchArgs is the POST of one activity to up to batchSize inboxes: one host's, or, for
+// hosts with fewer, several hosts' (batchesInTurn). An inbox that fails where others of the
+// batch succeed goes on in a DeliverArgs job of its own, retried with the queue's backoff, and
+// the batch ends: a retry never reaches the inboxes that already have the activity. When every
+// inbox fails the batch is retried whole.
 type DeliverBatchArgs struct {
 	Inboxes  []string        `json:"inboxes"`
 	Activity json.RawMessage `json:"activity"`
@@ -125,10 +135,7 @@ func (s *Service) Register(q *jobs.Queue) error {
 		return err
 	}
 	return jobs.Register(q, jobs.WorkFunc[DeliverBatchArgs](func(ctx context.Context, job *jobs.Job[DeliverBatchArgs]) error {
-		if len(job.Args.Inboxes) == 0 {
-			return nil
-		}
-		return s.deliverBatch(ctx, job, slot(hostOf(job.Args.Inboxes[0])))
+		return s.deliverBatch(ctx, job, slot)
 	}))
 }
 
@@ -188,8 +195,8 @@ func partnerHost(ctx context.Context, q db.Querier, host string) (bool, error) {
 	return found, nil
 }
 
-// Deliver enqueues activity to each inbox in tx: the distinct inboxes, a host's together in
-// batches (DeliverBatchArgs) of up to batchSize, a host with one inbox in a DeliverArgs job.
+// Deliver enqueues activity to each inbox in tx: the distinct inboxes in batches
+// (DeliverBatchArgs) of up to batchSize (see batchesInTurn), a lone inbox in a DeliverArgs job.
 func (s *Service) Deliver(ctx context.Context, tx *sql.Tx, activity any, inboxes []string) error {
 	return s.deliverAll(ctx, tx, activity, inboxes, 0, "", "")
 }
@@ -208,11 +215,10 @@ func (s *Service) deliverAll(ctx context.Context, tx *sql.Tx, activity any, inbo
 	if err != nil {
 		return err
 	}
+	// A rejected server gets nothing from us.
+	inboxes = slices.DeleteFunc(slices.Clone(inboxes), func(in string) bool { return bl.Severity(hostOf(in)) == SeverityReject })
 	var many []jobs.Many
 	for _, batch := range batchesInTurn(inboxes, batchSize) {
-		if bl.Severity(hostOf(batch[0])) == SeverityReject {
-			continue // a rejected server gets nothing from us
-		}
 		if len(batch) == 1 {
 			many = append(many, jobs.Many{Args: DeliverArgs{Inbox: batch[0], Activity: b, VideoID: videoID, Ref: ref, KeyID: keyID}})
 		} else {
@@ -227,9 +233,14 @@ func (s *Service) deliverAll(ctx context.Context, tx *sql.Tx, activity any, inbo
 	return nil
 }
 
-// batchesInTurn returns the distinct non-empty inboxes in batches of up to k inboxes of one
-// host, with the hosts taken in turn (a, b, c, a, …): the workers then spread over the servers
-// instead of queueing behind one server's bound (perHost) while the others wait.
+// batchesInTurn returns the distinct non-empty inboxes in batches of up to k: each host's
+// inboxes cut into runs of up to k, the hosts taken in turn (a, b, c, a, …) so that the workers
+// spread over the servers instead of queueing behind one server's bound (perHost) while the
+// others wait; then consecutive runs packed into batches of up to k inboxes. A host with many
+// followers fills batches of its own; hosts with few share one — most of the fediverse, where
+// a fan-out reaches hundreds of servers through one shared inbox each, would otherwise be a
+// job per server (bench/fanout: 1,000 servers, 1,000 jobs). A batch never holds two runs of
+// one host: a host's run that is followed by another of its own is full.
 func batchesInTurn(inboxes []string, k int) [][]string {
 	seen := map[string]bool{}
 	var hosts []string
@@ -254,9 +265,15 @@ func batchesInTurn(inboxes []string, k int) [][]string {
 	for i, more := 0, true; more; i++ {
 		more = false
 		for _, h := range hosts {
-			if i < len(byHost[h]) {
-				out = append(out, byHost[h][i])
-				more = true
+			if i >= len(byHost[h]) {
+				continue
+			}
+			run := byHost[h][i]
+			more = true
+			if n := len(out); n > 0 && len(out[n-1])+len(run) <= k {
+				out[n-1] = append(out[n-1], run...)
+			} else {
+				out = append(out, slices.Clone(run))
 			}
 		}
 	}
@@ -363,34 +380,67 @@ func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, keyID, inbox st
 	return fmt.Errorf("fed: deliver to %s: status %d", host, resp.StatusCode)
 }
 
-// deliverBatch makes one attempt at a batch: the block list, the host's record and the key
-// read once, the POSTs made up to perHost at a time (sem is the host's bound, shared with the
-// single deliveries). Then, in one transaction: the inboxes to try again go into jobs of their
-// own, scheduled as River would retry them; the attempt goes to the publication log; the batch
-// completes. Only when every inbox failed and may be tried again is the batch retried whole.
-func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchArgs], sem chan struct{}) error {
+// deliverBatch makes one attempt at a batch: the block list, the hosts' records and the key
+// read once, the POSTs made up to batchInFlight at a time, and up to perHost at a time to one host
+// (slot is a host's bound, shared with the other jobs of this process). An inbox whose host
+// was blocked since the batch was enqueued, or is marked unreachable, is left out. Then, in
+// one transaction: the inboxes to try again go into jobs of their own, scheduled as River
+// would retry them; each host's attempt goes to the publication log; the batch completes.
+// Only when every inbox tried failed and may be tried again is the batch retried whole.
+func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchArgs], slot func(host string) chan struct{}) error {
 	a := job.Args
-	host := hostOf(a.Inboxes[0])
-	if err := s.refuseBlockedHost(ctx, host); err != nil {
-		return jobs.Permanent(fmt.Errorf("fed: deliver to %s: %w", host, err))
-	}
-	recorded, skip, err := s.hostState(ctx, host)
+	bl, err := LoadBlocks(ctx, s.db.R)
 	if err != nil {
 		return err
 	}
-	if skip {
-		s.log.Info("delivery skipped: host unreachable", "host", host, "inboxes", len(a.Inboxes))
-		return nil
+	var hosts []string
+	inboxesOf := map[string]int{}
+	for _, inbox := range a.Inboxes {
+		h := hostOf(inbox)
+		if inboxesOf[h] == 0 {
+			hosts = append(hosts, h)
+		}
+		inboxesOf[h]++
+	}
+	recorded, err := s.hostStates(ctx, hosts)
+	if err != nil {
+		return err
+	}
+	var todo []int // indexes of the inboxes to POST to
+	var blocked []string
+	for _, h := range hosts {
+		switch unreachable, ok := recorded[h]; {
+		case bl.Severity(h) == SeverityReject:
+			blocked = append(blocked, h) // since the batch was enqueued: it ends unsent
+			s.log.Info("delivery dropped: host blocked", "host", h, "inboxes", inboxesOf[h])
+		case ok && unreachable:
+			s.log.Info("delivery skipped: host unreachable", "host", h, "inboxes", inboxesOf[h])
+		default:
+			for i, inbox := range a.Inboxes {
+				if hostOf(inbox) == h {
+					todo = append(todo, i)
+				}
+			}
+		}
+	}
+	if len(todo) == 0 {
+		if len(blocked) > 0 && len(blocked) == len(hosts) {
+			return jobs.Permanent(fmt.Errorf("fed: deliver to %s: %w", strings.Join(blocked, ", "), ErrBlocked))
+		}
+		return nil // every host unreachable (or blocked): nothing to try
 	}
 	key, err := s.Key(ctx)
 	if err != nil {
 		return err
 	}
 	errs := make([]error, len(a.Inboxes))
+	inFlight := make(chan struct{}, batchInFlight)
 	var wg sync.WaitGroup
-	for i, inbox := range a.Inboxes {
+	for _, i := range todo {
+		inbox := a.Inboxes[i]
+		sem := slot(hostOf(inbox))
 		select {
-		case sem <- struct{}{}:
+		case inFlight <- struct{}{}:
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
@@ -399,6 +449,13 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { <-inFlight }()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
 			defer func() { <-sem }()
 			errs[i] = s.post(ctx, key, a.KeyID, inbox, a.Activity)
 		}()
@@ -407,48 +464,76 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 	if err := ctx.Err(); err != nil {
 		return err // stopped or timed out: the batch runs again whole (at least once)
 	}
-	var reached, refused int
+	type tally struct {
+		tried, reached int
+		again          bool
+		firstErr       error
+	}
+	byHost := map[string]*tally{}
 	var again []string
 	var firstErr error
-	for i, err := range errs {
+	for _, i := range todo {
+		h, err := hostOf(a.Inboxes[i]), errs[i]
+		t := byHost[h]
+		if t == nil {
+			t = &tally{}
+			byHost[h] = t
+		}
+		t.tried++
 		switch {
 		case err == nil:
-			reached++
+			t.reached++
 			continue
-		case isPermanent(err):
-			refused++
-		default:
+		case !isPermanent(err):
 			again = append(again, a.Inboxes[i])
+			t.again = true
+		}
+		if t.firstErr == nil {
+			t.firstErr = err
 		}
 		if firstErr == nil {
 			firstErr = err
 		}
 	}
-	switch {
-	case reached > 0 && recorded:
-		if err := s.clearHost(ctx, host, false); err != nil {
-			s.log.Warn("clearing a host's failures", "host", host, "err", err)
+	for h, t := range byHost {
+		_, rec := recorded[h]
+		switch {
+		case t.reached > 0 && rec:
+			if err := s.clearHost(ctx, h, false); err != nil {
+				s.log.Warn("clearing a host's failures", "host", h, "err", err)
+			}
+		case t.reached == 0 && t.again:
+			s.hostFailed(ctx, h)
 		}
-	case reached == 0 && len(again) > 0:
-		s.hostFailed(ctx, host)
 	}
 	last := job.Attempt >= job.MaxAttempts
-	status, detail := publog.StatusOK, "HTTP 2xx"
-	switch {
-	case len(again) > 0 && !last:
-		status = publog.StatusPending
-	case firstErr != nil:
-		status = publog.StatusFailed
+	// logAttempt writes each host's attempt to the video's publication log.
+	logAttempt := func(tx *sql.Tx) error {
+		for _, h := range hosts {
+			t := byHost[h]
+			if t == nil {
+				continue // left out: blocked or unreachable
+			}
+			status, detail := publog.StatusOK, "HTTP 2xx"
+			switch {
+			case t.again && !last:
+				status = publog.StatusPending
+			case t.firstErr != nil:
+				status = publog.StatusFailed
+			}
+			if t.firstErr != nil {
+				detail = fmt.Sprintf("%d/%d: %v", t.reached, t.tried, t.firstErr)
+			}
+			if err := s.recordDelivery(ctx, tx, a.VideoID, h, a.Ref, job.Attempt, status, detail); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	if firstErr != nil {
-		detail = fmt.Sprintf("%d/%d: %v", reached, len(a.Inboxes), firstErr)
-	}
-	if len(again) == len(a.Inboxes) && !last {
+	if len(again) == len(todo) && !last {
 		// Nobody has it yet: the whole batch waits for River's retry.
 		if a.VideoID != 0 {
-			if lerr := s.db.InTxQuiet(ctx, func(tx *sql.Tx) error {
-				return s.recordDelivery(ctx, tx, a.VideoID, host, a.Ref, job.Attempt, status, detail)
-			}); lerr != nil {
+			if lerr := s.db.InTxQuiet(ctx, logAttempt); lerr != nil {
 				s.log.Warn("fediverse: delivery not logged", "video", a.VideoID, "err", lerr)
 			}
 		}
@@ -465,16 +550,45 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 				}
 			}
 			if err := s.queue.InsertMany(ctx, tx, many); err != nil {
-				return fmt.Errorf("fed: deliver to %s: split off: %w", host, err)
+				return fmt.Errorf("fed: deliver batch: split off: %w", err)
 			}
 		}
 		if a.VideoID != 0 {
-			if err := s.recordDelivery(ctx, tx, a.VideoID, host, a.Ref, job.Attempt, status, detail); err != nil {
+			if err := logAttempt(tx); err != nil {
 				return err
 			}
 		}
 		return jobs.CompleteTx(ctx, tx, job)
 	})
+}
+
+// hostStates tells, for each of hosts that has failures on record (hostFailed), whether it is
+// marked unreachable; hosts without a record are absent. One query for a batch's hosts.
+func (s *Service) hostStates(ctx context.Context, hosts []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(hosts) == 0 {
+		return out, nil
+	}
+	marks := make([]string, len(hosts))
+	args := make([]any, len(hosts))
+	for i, h := range hosts {
+		marks[i] = "$" + strconv.Itoa(i+1)
+		args[i] = h
+	}
+	err := db.Each(ctx, s.db.R, "SELECT host, unreachable FROM fed_hosts WHERE host IN ("+strings.Join(marks, ", ")+")", args,
+		func(rows *sql.Rows) error {
+			var h string
+			var unreachable bool
+			if err := rows.Scan(&h, &unreachable); err != nil {
+				return err
+			}
+			out[h] = unreachable
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("fed: hosts %s…: %w", hosts[0], err)
+	}
+	return out, nil
 }
 
 // hostState tells whether host has failures on record (hostFailed) and whether it is marked

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,8 +159,9 @@ func TestDeliveryFailures(t *testing.T) {
 	}
 }
 
-// TestBatchesInTurn: the inboxes of a fan-out go out each once, in batches of one host's, with
-// their servers in turn.
+// TestBatchesInTurn: the inboxes of a fan-out go out each once, with their servers in turn, a
+// host's runs of k in batches of their own and the shorter runs of several hosts packed
+// together.
 func TestBatchesInTurn(t *testing.T) {
 	inboxes := []string{"https://a.example/1", "https://a.example/2", "https://a.example/3", "",
 		"https://b.example/1", "https://a.example/1", "https://c.example/inbox", "https://b.example/2"}
@@ -171,8 +173,26 @@ func TestBatchesInTurn(t *testing.T) {
 	}
 	got := batchesInTurn(inboxes, 2)
 	wantBatches := [][]string{{"https://a.example/1", "https://a.example/2"}, {"https://b.example/1", "https://b.example/2"},
-		{"https://c.example/inbox"}, {"https://a.example/3"}}
+		{"https://c.example/inbox", "https://a.example/3"}}
 	if !slices.EqualFunc(got, wantBatches, slices.Equal) {
 		t.Fatalf("k=2: got %v\nwant %v", got, wantBatches)
+	}
+	// Shared inboxes of many servers, one each: batches of k servers, not a job per server.
+	var shared []string
+	for i := range 7 {
+		shared = append(shared, "https://s"+strconv.Itoa(i)+".example/inbox")
+	}
+	got = batchesInTurn(shared, 3)
+	if len(got) != 3 || len(got[0]) != 3 || len(got[1]) != 3 || len(got[2]) != 1 || !slices.Equal(slices.Concat(got...), shared) {
+		t.Fatalf("7 servers, k=3: got %v", got)
+	}
+	// A host with 4 inboxes and three with one, k=3: the big host's full run alone, the rest packed.
+	mixed := []string{"https://a.example/1", "https://a.example/2", "https://a.example/3", "https://a.example/4",
+		"https://b.example/inbox", "https://c.example/inbox", "https://d.example/inbox"}
+	got = batchesInTurn(mixed, 3)
+	wantBatches = [][]string{{"https://a.example/1", "https://a.example/2", "https://a.example/3"},
+		{"https://b.example/inbox", "https://c.example/inbox", "https://d.example/inbox"}, {"https://a.example/4"}}
+	if !slices.EqualFunc(got, wantBatches, slices.Equal) {
+		t.Fatalf("mixed, k=3: got %v\nwant %v", got, wantBatches)
 	}
 }

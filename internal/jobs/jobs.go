@@ -20,6 +20,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -159,7 +160,18 @@ func New(d *db.DB, cfg Config, log *slog.Logger) (*Queue, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	q := &Queue{d: d, cfg: cfg, log: log.With("component", "jobs"), workers: river.NewWorkers()}
-	q.inserter, err = river.NewClient(q.driver(d.W, nil), q.riverConfig())
+	ic := q.riverConfig()
+	// River sends an insert's notification (NOTIFY, or SQLite's outbox row) at most once per
+	// queue per the inserting client's FetchCooldown, 100 ms by default: a fan-out committed
+	// within 100 ms of the last one was then taken only at the next fetch poll (bench/fanout:
+	// shared-inbox rounds of 40 ms became 200 ms rounds). The queue that asked for the
+	// shortest fetch cooldown gets its notifications that often.
+	for _, c := range cfg.FetchCooldowns {
+		if c > 0 && c < cmp.Or(ic.FetchCooldown, river.FetchCooldownDefault) {
+			ic.FetchCooldown = c
+		}
+	}
+	q.inserter, err = river.NewClient(q.driver(d.W, nil), ic)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
