@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -46,6 +47,26 @@ const unreachableAfter = 7 * 24 * time.Hour
 
 // perHost bounds the deliveries in flight to one remote host from this process.
 const perHost = 4
+
+// A delivery job whose host has its perHost POSTs in flight is snoozed (put off without counting
+// an attempt) instead of waiting for a slot: a waiting job holds a worker of the queue, and the
+// jobs of a server that accepts connections and never answers, each waiting for a slot freed
+// once per client timeout, held every worker while the other servers' deliveries queued behind
+// them. The wait doubles with each snooze of the job, from hostBusyFirst to hostBusyMax, with as
+// much again of jitter, so that the jobs of a hanging server come back spread out and seldom.
+const (
+	hostBusyFirst = time.Second
+	hostBusyMax   = 30 * time.Second
+)
+
+// hostBusyDelay is the wait of a job snoozed n times before for its host's slot.
+func hostBusyDelay(n int) time.Duration {
+	d := hostBusyMax
+	if n < 5 {
+		d = min(hostBusyFirst<<n, hostBusyMax)
+	}
+	return d + rand.N(d)
+}
 
 // batchSize is the most inboxes of one host a delivery job carries (DeliverBatchArgs): a
 // fan-out to a thousand followers on ten servers is twenty jobs, not a thousand, so the
@@ -111,11 +132,14 @@ func (s *Service) Register(q *jobs.Queue) error {
 		sem := slot(hostOf(job.Args.Inbox))
 		select {
 		case sem <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
+		default:
+			// Not an attempt: nothing goes to the publication log.
+			return jobs.Snooze(hostBusyDelay(job.Snoozes))
 		}
 		defer func() { <-sem }()
-		err := s.deliver(ctx, job.Args)
+		dctx, cancel := context.WithTimeout(ctx, s.postsBound())
+		defer cancel()
+		err := s.deliver(dctx, job.Args)
 		if job.Args.VideoID != 0 && ctx.Err() == nil {
 			s.logDelivery(ctx, job, err)
 		}
@@ -335,8 +359,37 @@ func (s *Service) deliver(ctx context.Context, a DeliverArgs) error {
 	return err
 }
 
+// noAnswerError is a POST that got no HTTP answer: no connection, or no answer within the
+// client's timeout (safehttp's 20 s) or the job's bound. The host's other inboxes would most
+// likely cost the same wait each, so a batch stops there.
+type noAnswerError struct{ err error }
+
+func (e *noAnswerError) Error() string { return e.err.Error() }
+func (e *noAnswerError) Unwrap() error { return e.err }
+
+func isNoAnswer(err error) bool {
+	var na *noAnswerError
+	return errors.As(err, &na)
+}
+
+// errNotTried is the outcome of a batch's inboxes left untried when it stopped.
+var errNotTried = errors.New("fed: deliver: not tried, the host did not answer")
+
+// postsBound is the most time the POSTs of one delivery job may take: three of the client's
+// timeouts, at least a minute. A hanging server costs a batch one timeout (it stops at the
+// first); this bounds a server that answers each POST just before the timeout, whose batch of
+// 50 would otherwise hold a worker for minutes. What the bound cuts is tried again later.
+func (s *Service) postsBound() time.Duration {
+	t := 20 * time.Second
+	if s.client != nil && s.client.Timeout > 0 {
+		t = s.client.Timeout
+	}
+	return max(time.Minute, 3*t)
+}
+
 // post signs activity with key under keyID (see signWith) and POSTs it to inbox: nil for a 2xx, jobs.Permanent for an
-// answer that will not change (a 4xx other than 408 and 429), another error to retry.
+// answer that will not change (a 4xx other than 408 and 429), a *noAnswerError when no answer came, another error to
+// retry.
 func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, keyID, inbox string, activity []byte) error {
 	host := hostOf(inbox)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, inbox, bytes.NewReader(activity))
@@ -350,7 +403,7 @@ func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, keyID, inbox st
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("fed: deliver to %s: %w", host, err)
+		return &noAnswerError{fmt.Errorf("fed: deliver to %s: %w", host, err)}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
@@ -365,12 +418,23 @@ func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, keyID, inbox st
 
 // deliverBatch makes one attempt at a batch: the block list, the host's record and the key
 // read once, the POSTs made up to perHost at a time (sem is the host's bound, shared with the
-// single deliveries). Then, in one transaction: the inboxes to try again go into jobs of their
+// single deliveries). The first POST the host does not answer (see noAnswerError) stops the
+// batch: the POSTs under way are cancelled and the inboxes not tried are tried again later, like
+// those that failed. Then, in one transaction: the inboxes to try again go into jobs of their
 // own, scheduled as River would retry them; the attempt goes to the publication log; the batch
-// completes. Only when every inbox failed and may be tried again is the batch retried whole.
+// completes. Only when no inbox was reached and some may be tried again is the batch retried
+// whole.
 func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchArgs], sem chan struct{}) error {
 	a := job.Args
 	host := hostOf(a.Inboxes[0])
+	// The batch holds one of its host's slots from here to its end, so that it always has one
+	// to go on with and waits only for its own POSTs; none free: snoozed, as a single delivery.
+	select {
+	case sem <- struct{}{}:
+	default:
+		return jobs.Snooze(hostBusyDelay(job.Snoozes))
+	}
+	defer func() { <-sem }()
 	if err := s.refuseBlockedHost(ctx, host); err != nil {
 		return jobs.Permanent(fmt.Errorf("fed: deliver to %s: %w", host, err))
 	}
@@ -387,25 +451,62 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 		return err
 	}
 	errs := make([]error, len(a.Inboxes))
+	for i := range errs {
+		errs[i] = errNotTried
+	}
+	pctx, cancel := context.WithTimeout(ctx, s.postsBound())
+	defer cancel()
+	pctx, stop := context.WithCancel(pctx)
+	defer stop()
+	home := make(chan struct{}, 1) // holds a token while the batch's own slot is idle
+	home <- struct{}{}
+	untried := 0
 	var wg sync.WaitGroup
 	for i, inbox := range a.Inboxes {
+		// The batch's own slot if idle, else another of the host's if one is free now, else
+		// wait for its own.
+		var release func()
 		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+		case <-home:
+			release = func() { home <- struct{}{} }
+		default:
+			select {
+			case sem <- struct{}{}:
+				release = func() { <-sem }
+			default:
+				select {
+				case <-home:
+					release = func() { home <- struct{}{} }
+				case <-pctx.Done():
+				}
+			}
 		}
-		if ctx.Err() != nil {
+		if pctx.Err() != nil {
+			// A POST found the host not answering (it stopped the batch before giving its
+			// slot back), or the bound passed.
+			if release != nil {
+				release()
+			}
+			untried = len(a.Inboxes) - i
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
-			errs[i] = s.post(ctx, key, a.KeyID, inbox, a.Activity)
+			defer release()
+			err := s.post(pctx, key, a.KeyID, inbox, a.Activity)
+			if isNoAnswer(err) {
+				stop()
+			}
+			errs[i] = err
 		}()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return err // stopped or timed out: the batch runs again whole (at least once)
+	}
+	if untried > 0 {
+		s.log.Info("delivery stopped: host not answering", "host", host, "inboxes", len(a.Inboxes), "not_tried", untried)
 	}
 	var reached, refused int
 	var again []string
@@ -420,7 +521,8 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 		default:
 			again = append(again, a.Inboxes[i])
 		}
-		if firstErr == nil {
+		// The error of an inbox tried, rather than errNotTried, says why the batch stopped.
+		if firstErr == nil || errors.Is(firstErr, errNotTried) {
 			firstErr = err
 		}
 	}
