@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -44,29 +43,6 @@ const deliveryAttempts = 20
 // unreachableAfter is how long a host may fail every delivery before it is marked unreachable
 // and skipped until it answers again (it sends us something, see hostAnswered) — Mastodon's rule.
 const unreachableAfter = 7 * 24 * time.Hour
-
-// perHost bounds the deliveries in flight to one remote host from this process.
-const perHost = 4
-
-// A delivery job whose host has its perHost POSTs in flight is snoozed (put off without counting
-// an attempt) instead of waiting for a slot: a waiting job holds a worker of the queue, and the
-// jobs of a server that accepts connections and never answers, each waiting for a slot freed
-// once per client timeout, held every worker while the other servers' deliveries queued behind
-// them. The wait doubles with each snooze of the job, from hostBusyFirst to hostBusyMax, with as
-// much again of jitter, so that the jobs of a hanging server come back spread out and seldom.
-const (
-	hostBusyFirst = time.Second
-	hostBusyMax   = 30 * time.Second
-)
-
-// hostBusyDelay is the wait of a job snoozed n times before for its host's slot.
-func hostBusyDelay(n int) time.Duration {
-	d := hostBusyMax
-	if n < 5 {
-		d = min(hostBusyFirst<<n, hostBusyMax)
-	}
-	return d + rand.N(d)
-}
 
 // batchSize is the most inboxes of one host a delivery job carries (DeliverBatchArgs): a
 // fan-out to a thousand followers on ten servers is twenty jobs, not a thousand, so the
@@ -123,23 +99,18 @@ func (DeliverBatchArgs) InsertOpts() river.InsertOpts {
 // Register adds the delivery workers to q. Every process that enqueues deliveries registers
 // them.
 func (s *Service) Register(q *jobs.Queue) error {
-	var slots sync.Map // host → chan struct{}, shared by both kinds of job
-	slot := func(host string) chan struct{} {
-		v, _ := slots.LoadOrStore(host, make(chan struct{}, perHost))
-		return v.(chan struct{})
-	}
+	var slots hostSlotsMap // shared by both kinds of job
 	err := jobs.Register(q, jobs.WorkFunc[DeliverArgs](func(ctx context.Context, job *jobs.Job[DeliverArgs]) error {
-		sem := slot(hostOf(job.Args.Inbox))
-		select {
-		case sem <- struct{}{}:
-		default:
+		h := slots.of(hostOf(job.Args.Inbox))
+		if !h.acquire(ctx) {
 			// Not an attempt: nothing goes to the publication log.
-			return jobs.Snooze(hostBusyDelay(job.Snoozes))
+			return jobs.Snooze(h.busyDelay(job.Snoozes))
 		}
-		defer func() { <-sem }()
+		defer h.release()
 		dctx, cancel := context.WithTimeout(ctx, s.postsBound())
 		defer cancel()
 		err := s.deliver(dctx, job.Args)
+		h.done(err)
 		if job.Args.VideoID != 0 && ctx.Err() == nil {
 			s.logDelivery(ctx, job, err)
 		}
@@ -152,7 +123,7 @@ func (s *Service) Register(q *jobs.Queue) error {
 		if len(job.Args.Inboxes) == 0 {
 			return nil
 		}
-		return s.deliverBatch(ctx, job, slot(hostOf(job.Args.Inboxes[0])))
+		return s.deliverBatch(ctx, job, slots.of(hostOf(job.Args.Inboxes[0])))
 	}))
 }
 
@@ -417,24 +388,22 @@ func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, keyID, inbox st
 }
 
 // deliverBatch makes one attempt at a batch: the block list, the host's record and the key
-// read once, the POSTs made up to perHost at a time (sem is the host's bound, shared with the
+// read once, the POSTs made up to perHost at a time (h is the host's bound, shared with the
 // single deliveries). The first POST the host does not answer (see noAnswerError) stops the
 // batch: the POSTs under way are cancelled and the inboxes not tried are tried again later, like
 // those that failed. Then, in one transaction: the inboxes to try again go into jobs of their
 // own, scheduled as River would retry them; the attempt goes to the publication log; the batch
-// completes. Only when no inbox was reached and some may be tried again is the batch retried
-// whole.
-func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchArgs], sem chan struct{}) error {
+// completes. Only when every inbox failed or was not tried, and may be tried again, is the
+// batch retried whole.
+func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchArgs], h *hostSlots) error {
 	a := job.Args
 	host := hostOf(a.Inboxes[0])
 	// The batch holds one of its host's slots from here to its end, so that it always has one
 	// to go on with and waits only for its own POSTs; none free: snoozed, as a single delivery.
-	select {
-	case sem <- struct{}{}:
-	default:
-		return jobs.Snooze(hostBusyDelay(job.Snoozes))
+	if !h.acquire(ctx) {
+		return jobs.Snooze(h.busyDelay(job.Snoozes))
 	}
-	defer func() { <-sem }()
+	defer h.release()
 	if err := s.refuseBlockedHost(ctx, host); err != nil {
 		return jobs.Permanent(fmt.Errorf("fed: deliver to %s: %w", host, err))
 	}
@@ -470,15 +439,14 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 		case <-home:
 			release = func() { home <- struct{}{} }
 		default:
+			if h.tryAcquire() {
+				release = h.release
+				break
+			}
 			select {
-			case sem <- struct{}{}:
-				release = func() { <-sem }
-			default:
-				select {
-				case <-home:
-					release = func() { home <- struct{}{} }
-				case <-pctx.Done():
-				}
+			case <-home:
+				release = func() { home <- struct{}{} }
+			case <-pctx.Done():
 			}
 		}
 		if pctx.Err() != nil {
@@ -495,6 +463,7 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 			defer wg.Done()
 			defer release()
 			err := s.post(pctx, key, a.KeyID, inbox, a.Activity)
+			h.done(err)
 			if isNoAnswer(err) {
 				stop()
 			}

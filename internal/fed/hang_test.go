@@ -217,6 +217,7 @@ func TestDeliveryHangingHostHoldsNoWorkers(t *testing.T) {
 	for i := range batchSize + 10 {
 		healthyInboxes = append(healthyInboxes, healthy.inbox(fmt.Sprintf("u%02d", i)))
 	}
+	start := time.Now()
 	deliver("http://127.0.0.1:1/ap/notes/100", healthyInboxes) // 2 batches
 	for i := 101; i <= 103; i++ {
 		deliver(fmt.Sprintf("http://127.0.0.1:1/ap/notes/%d", i), []string{healthy.inbox("solo")})
@@ -237,6 +238,7 @@ func TestDeliveryHangingHostHoldsNoWorkers(t *testing.T) {
 			fmt.Sprintf("%d of %d inboxes reached, solo %d of 3; the hanging server: %d POSTs, %d given up on, %d waiting",
 				n, batchSize+10, hits["solo"], sum(st.hits), st.hung, st.inflight)
 	})
+	t.Logf("the healthy server reached in %s", time.Since(start).Round(time.Millisecond))
 	hits, _ := healthy.state()
 	for name, n := range hits {
 		if want := map[bool]int{true: 3, false: 1}[name == "solo"]; n != want {
@@ -347,5 +349,45 @@ func TestDeliveryBatchStopsAtFirstTimeout(t *testing.T) {
 		if st.hits[n] != 1 {
 			t.Errorf("%s received %d POSTs, want 1", n, st.hits[n])
 		}
+	}
+}
+
+// A host's slots: perHost at once; after a POST without answer one at a time (a probe) until
+// an answer; the snooze of a job that found none doubles only while the host does not answer.
+func TestHostSlots(t *testing.T) {
+	h := &hostSlots{sem: make(chan struct{}, perHost)}
+	for i := range perHost {
+		if !h.tryAcquire() {
+			t.Fatalf("slot %d refused", i+1)
+		}
+	}
+	if h.tryAcquire() || h.acquire(context.Background()) {
+		t.Fatal("a slot beyond perHost")
+	}
+	h.done(&noAnswerError{context.DeadlineExceeded})
+	h.release()
+	if h.tryAcquire() {
+		t.Fatal("a second POST in flight to a host that does not answer")
+	}
+	for range perHost - 1 {
+		h.release()
+	}
+	if !h.tryAcquire() || h.tryAcquire() {
+		t.Fatal("want exactly one probe of a host that does not answer")
+	}
+	for n := range 8 {
+		d := min(hostBusyFirst<<n, hostBusyMax)
+		if got := h.busyDelay(n); got < d || got >= 2*d {
+			t.Errorf("host not answering, snooze %d: %s, want [%s, %s)", n, got, d, 2*d)
+		}
+	}
+	h.done(nil)
+	for i := range perHost - 1 {
+		if !h.tryAcquire() {
+			t.Fatalf("slot %d refused after the host answered", i+2)
+		}
+	}
+	if got := h.busyDelay(6); got < hostBusyFirst || got >= 2*hostBusyFirst {
+		t.Errorf("host answering, snooze 6: %s, want [%s, %s)", got, hostBusyFirst, 2*hostBusyFirst)
 	}
 }
