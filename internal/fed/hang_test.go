@@ -19,6 +19,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/jobs/jobstest"
 	"sistercity/internal/polltest"
+	"sistercity/internal/publog"
 )
 
 // hangingInboxes is a remote server that accepts connections and checks each POST's signature,
@@ -31,6 +32,7 @@ type hangingInboxes struct {
 	mu       sync.Mutex
 	released bool
 	hits     map[string]int // inbox name → verified POSTs received
+	posts    int            // verified POSTs received
 	answered map[string]int // inbox name → POSTs answered 2xx
 	hung     int            // POSTs left unanswered until the client gave up
 	inflight int            // POSTs waiting for an answer now
@@ -61,6 +63,7 @@ func newHangingInboxes(t *testing.T, s *Service, hangs func(name string) bool) *
 			return
 		}
 		h.hits[name]++
+		h.posts++
 		hang := !h.released && h.hangs(name)
 		if hang {
 			h.inflight++
@@ -105,15 +108,15 @@ func (h *hangingInboxes) unblock() {
 }
 
 type hangingState struct {
-	hits, answered       map[string]int
-	hung, inflight, peak int
-	bad                  []string
+	hits, answered              map[string]int
+	posts, hung, inflight, peak int
+	bad                         []string
 }
 
 func (h *hangingInboxes) state() hangingState {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return hangingState{hits: maps(h.hits), answered: maps(h.answered), hung: h.hung, inflight: h.inflight, peak: h.peak,
+	return hangingState{hits: maps(h.hits), answered: maps(h.answered), posts: h.posts, hung: h.hung, inflight: h.inflight, peak: h.peak,
 		bad: slices.Clone(h.bad)}
 }
 
@@ -178,6 +181,7 @@ func pendingDeliveries(t *testing.T, d *db.DB, host string) (pending map[deliver
 // A server that accepts connections and never answers, with more delivery jobs waiting for it
 // than the queue has workers, holds none of them: the deliveries to a healthy server enqueued
 // after them all arrive, while the hanging server's are still there to be retried, none lost.
+// The video's publication log has them pending, and counts attempts, not snoozes.
 func TestDeliveryHangingHostHoldsNoWorkers(t *testing.T) {
 	t.Parallel()
 	// A 5 s client timeout, short for the test, long enough that no POST to the healthy server
@@ -187,10 +191,17 @@ func TestDeliveryHangingHostHoldsNoWorkers(t *testing.T) {
 	hang := newHangingInboxes(t, s, func(string) bool { return true })
 	healthy := newBatchInboxes(t, s, nil)
 	ctx := context.Background()
+	var video int64
+	if err := d.InTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO videos (original_lang, state, created_at, updated_at)
+			VALUES ('ko', 'published', $1, $1) RETURNING id`, time.Now().UTC()).Scan(&video)
+	}); err != nil {
+		t.Fatal(err)
+	}
 	deliver := func(id string, inboxes []string) {
 		t.Helper()
 		if err := d.InTx(ctx, func(tx *sql.Tx) error {
-			return s.Deliver(ctx, tx, map[string]any{"type": "Create", "id": id}, inboxes)
+			return s.deliverAll(ctx, tx, map[string]any{"type": "Update", "id": id}, inboxes, video, id, "")
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +269,63 @@ func TestDeliveryHangingHostHoldsNoWorkers(t *testing.T) {
 	if len(pending) != len(want) {
 		t.Errorf("%d deliveries to the hanging server pending, want %d", len(pending), len(want))
 	}
+	// The log, once attempts to the hanging server have ended and its jobs have been snoozed
+	// more times than it received POSTs.
+	logged := func() (attempts int) {
+		entries, err := publog.List(ctx, d.R, video)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Name != hostOf(hang.URL) {
+				continue
+			}
+			if e.Status != publog.StatusPending {
+				t.Errorf("publication log: %s %q, want pending", e.Status, e.Detail)
+			}
+			attempts += int(e.Count)
+		}
+		return attempts
+	}
+	polltest.Until(t, "attempts to the hanging server logged, more snoozes than POSTs", func() (bool, string) {
+		n, snoozed, posts := logged(), snoozes(t, d), hang.state().posts
+		return n >= 2 && snoozed > posts, fmt.Sprintf("%d attempts logged, %d snoozes, %d POSTs", n, snoozed, posts)
+	})
+	// Every attempt logged made a POST at least (the server counts them after the log is read:
+	// more POSTs may have come); snoozes logged as attempts would be more.
+	if n, posts := logged(), hang.state().posts; n > posts {
+		t.Errorf("publication log: %d attempts to the hanging server, which received %d POSTs", n, posts)
+	}
 	t.Logf("the hanging server: %d POSTs, %d given up on; its jobs by state %v", sum(st.hits), st.hung, states)
+}
+
+// snoozes is how many times the delivery jobs in d were snoozed.
+func snoozes(t *testing.T, d *db.DB) int {
+	t.Helper()
+	col := "json(metadata)"
+	if d.Dialect == db.Postgres {
+		col = "CAST(metadata AS TEXT)"
+	}
+	n := 0
+	err := db.Each(context.Background(), d.R, "SELECT "+col+" FROM river_job WHERE kind LIKE 'fed.deliver%'", nil,
+		func(rows *sql.Rows) error {
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				return err
+			}
+			var m struct {
+				Snoozes int `json:"snoozes"`
+			}
+			if err := json.Unmarshal(b, &m); err != nil {
+				return err
+			}
+			n += m.Snoozes
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func sum(m map[string]int) int {
