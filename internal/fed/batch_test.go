@@ -81,14 +81,21 @@ func (b *batchInboxes) state() (map[string]int, []string) {
 // 100 ms.
 func newWorkingService(t *testing.T) (*Service, *db.DB) {
 	t.Helper()
+	return newWorkingServiceWith(t, 0, 100*time.Millisecond)
+}
+
+// newWorkingServiceWith is newWorkingService with the client's timeout (0: safehttp's, as in
+// production) and the queue's wait before a retry.
+func newWorkingServiceWith(t *testing.T, timeout, backoff time.Duration) (*Service, *db.DB) {
+	t.Helper()
 	d := dbtest.Open(t)
 	q, err := jobs.New(d, jobs.Config{Workers: 1, Queues: map[string]int{Queue: 4}, FetchPollInterval: 100 * time.Millisecond,
-		Backoff: func(int) time.Duration { return 100 * time.Millisecond }}, nil)
+		Backoff: func(int) time.Duration { return backoff }}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s, err := New(Options{DB: d, BaseURL: "http://127.0.0.1:1", Queue: q,
-		Client: safehttp.New(safehttp.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})})
+		Client: safehttp.New(safehttp.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: timeout})})
 	if err != nil {
 		t.Fatal(err)
 	}

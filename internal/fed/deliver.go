@@ -46,9 +46,6 @@ const deliveryAttempts = 20
 // and skipped until it answers again (it sends us something, see hostAnswered) — Mastodon's rule.
 const unreachableAfter = 7 * 24 * time.Hour
 
-// perHost bounds the deliveries in flight to one remote host from this process.
-const perHost = 4
-
 // batchInFlight bounds a batch job's POSTs in flight. A batch of one server is held to perHost
 // by the server's bound; one of several servers' shared inboxes POSTs to up to this many of
 // them at once, as that many jobs of one inbox each would, so that a slow server holds one
@@ -112,20 +109,18 @@ func (DeliverBatchArgs) InsertOpts() river.InsertOpts {
 // Register adds the delivery workers to q. Every process that enqueues deliveries registers
 // them.
 func (s *Service) Register(q *jobs.Queue) error {
-	var slots sync.Map // host → chan struct{}, shared by both kinds of job
-	slot := func(host string) chan struct{} {
-		v, _ := slots.LoadOrStore(host, make(chan struct{}, perHost))
-		return v.(chan struct{})
-	}
+	var slots hostSlotsMap // shared by both kinds of job
 	err := jobs.Register(q, jobs.WorkFunc[DeliverArgs](func(ctx context.Context, job *jobs.Job[DeliverArgs]) error {
-		sem := slot(hostOf(job.Args.Inbox))
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
+		h := slots.of(hostOf(job.Args.Inbox))
+		if !h.acquire(ctx) {
+			// Not an attempt: nothing goes to the publication log.
+			return jobs.Snooze(h.busyDelay(job.Snoozes))
 		}
-		defer func() { <-sem }()
-		err := s.deliver(ctx, job.Args)
+		defer h.release()
+		dctx, cancel := context.WithTimeout(ctx, s.postsBound())
+		defer cancel()
+		err := s.deliver(dctx, job.Args)
+		h.done(err)
 		if job.Args.VideoID != 0 && ctx.Err() == nil {
 			s.logDelivery(ctx, job, err)
 		}
@@ -135,7 +130,7 @@ func (s *Service) Register(q *jobs.Queue) error {
 		return err
 	}
 	return jobs.Register(q, jobs.WorkFunc[DeliverBatchArgs](func(ctx context.Context, job *jobs.Job[DeliverBatchArgs]) error {
-		return s.deliverBatch(ctx, job, slot)
+		return s.deliverBatch(ctx, job, &slots)
 	}))
 }
 
@@ -352,8 +347,37 @@ func (s *Service) deliver(ctx context.Context, a DeliverArgs) error {
 	return err
 }
 
+// noAnswerError is a POST that got no HTTP answer: no connection, or no answer within the
+// client's timeout (safehttp's 20 s) or the job's bound. The host's other inboxes would most
+// likely cost the same wait each, so a batch stops there.
+type noAnswerError struct{ err error }
+
+func (e *noAnswerError) Error() string { return e.err.Error() }
+func (e *noAnswerError) Unwrap() error { return e.err }
+
+func isNoAnswer(err error) bool {
+	var na *noAnswerError
+	return errors.As(err, &na)
+}
+
+// errNotTried is the outcome of a batch's inboxes left untried when it stopped.
+var errNotTried = errors.New("fed: deliver: not tried, the host did not answer")
+
+// postsBound is the most time the POSTs of one delivery job may take: three of the client's
+// timeouts, at least a minute. A hanging server costs a batch one timeout (it stops at the
+// first); this bounds a server that answers each POST just before the timeout, whose batch of
+// 50 would otherwise hold a worker for minutes. What the bound cuts is tried again later.
+func (s *Service) postsBound() time.Duration {
+	t := 20 * time.Second
+	if s.client != nil && s.client.Timeout > 0 {
+		t = s.client.Timeout
+	}
+	return max(time.Minute, 3*t)
+}
+
 // post signs activity with key under keyID (see signWith) and POSTs it to inbox: nil for a 2xx, jobs.Permanent for an
-// answer that will not change (a 4xx other than 408 and 429), another error to retry.
+// answer that will not change (a 4xx other than 408 and 429), a *noAnswerError when no answer came, another error to
+// retry.
 func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, keyID, inbox string, activity []byte) error {
 	host := hostOf(inbox)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, inbox, bytes.NewReader(activity))
@@ -367,7 +391,7 @@ func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, keyID, inbox st
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("fed: deliver to %s: %w", host, err)
+		return &noAnswerError{fmt.Errorf("fed: deliver to %s: %w", host, err)}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
@@ -381,13 +405,21 @@ func (s *Service) post(ctx context.Context, key *rsa.PrivateKey, keyID, inbox st
 }
 
 // deliverBatch makes one attempt at a batch: the block list, the hosts' records and the key
-// read once, the POSTs made up to batchInFlight at a time, and up to perHost at a time to one host
-// (slot is a host's bound, shared with the other jobs of this process). An inbox whose host
-// was blocked since the batch was enqueued, or is marked unreachable, is left out. Then, in
-// one transaction: the inboxes to try again go into jobs of their own, scheduled as River
-// would retry them; each host's attempt goes to the publication log; the batch completes.
-// Only when every inbox tried failed and may be tried again is the batch retried whole.
-func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchArgs], slot func(host string) chan struct{}) error {
+// read once, the POSTs made up to batchInFlight at a time and up to perHost at a time to one
+// host (slots holds each host's bound, shared with the other jobs of this process). An inbox
+// whose host was blocked since the batch was enqueued, or is marked unreachable, is left out.
+//
+// Each host to POST to gets one of its slots for the batch's run, or is put off: its inboxes go
+// on in jobs of their own, which wait for a slot as single deliveries do; when no host of the
+// batch has a slot free, the batch is snoozed. The first POST a host does not answer (see
+// noAnswerError) stops the batch's POSTs to that host: those under way are cancelled and its
+// inboxes not tried are tried again later, like those that failed; the other hosts go on.
+//
+// Then, in one transaction: the inboxes to try again go into jobs of their own, scheduled as
+// River would retry them; each host's attempt goes to the publication log; the batch completes.
+// Only when every inbox failed, was not tried or was put off, and may be tried again, is the
+// batch retried whole.
+func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchArgs], slots *hostSlotsMap) error {
 	a := job.Args
 	bl, err := LoadBlocks(ctx, s.db.R)
 	if err != nil {
@@ -406,7 +438,7 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 	if err != nil {
 		return err
 	}
-	var todo []int // indexes of the inboxes to POST to
+	var groups []*hostBatch // the hosts to POST to
 	var blocked []string
 	for _, h := range hosts {
 		switch unreachable, ok := recorded[h]; {
@@ -416,14 +448,16 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 		case ok && unreachable:
 			s.log.Info("delivery skipped: host unreachable", "host", h, "inboxes", inboxesOf[h])
 		default:
+			g := &hostBatch{host: h, slots: slots.of(h)}
 			for i, inbox := range a.Inboxes {
 				if hostOf(inbox) == h {
-					todo = append(todo, i)
+					g.inboxes = append(g.inboxes, i)
 				}
 			}
+			groups = append(groups, g)
 		}
 	}
-	if len(todo) == 0 {
+	if len(groups) == 0 {
 		if len(blocked) > 0 && len(blocked) == len(hosts) {
 			return jobs.Permanent(fmt.Errorf("fed: deliver to %s: %w", strings.Join(blocked, ", "), ErrBlocked))
 		}
@@ -433,32 +467,30 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 	if err != nil {
 		return err
 	}
+	ready := 0
+	for _, g := range groups {
+		if g.ready = g.slots.acquire(ctx); g.ready {
+			ready++
+		}
+	}
+	if ready == 0 {
+		// Not an attempt: nothing goes to the publication log.
+		return jobs.Snooze(groups[0].slots.busyDelay(job.Snoozes))
+	}
 	errs := make([]error, len(a.Inboxes))
+	for _, g := range groups {
+		for _, i := range g.inboxes {
+			errs[i] = errNotTried
+		}
+	}
+	pctx, cancel := context.WithTimeout(ctx, s.postsBound())
+	defer cancel()
 	inFlight := make(chan struct{}, batchInFlight)
 	var wg sync.WaitGroup
-	for _, i := range todo {
-		inbox := a.Inboxes[i]
-		sem := slot(hostOf(inbox))
-		select {
-		case inFlight <- struct{}{}:
-		case <-ctx.Done():
+	for _, g := range groups {
+		if g.ready {
+			wg.Go(func() { s.postToHost(pctx, g, inFlight, key, a, errs) })
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-inFlight }()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
-			}
-			defer func() { <-sem }()
-			errs[i] = s.post(ctx, key, a.KeyID, inbox, a.Activity)
-		}()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -472,27 +504,39 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 	byHost := map[string]*tally{}
 	var again []string
 	var firstErr error
-	for _, i := range todo {
-		h, err := hostOf(a.Inboxes[i]), errs[i]
-		t := byHost[h]
-		if t == nil {
-			t = &tally{}
-			byHost[h] = t
-		}
-		t.tried++
-		switch {
-		case err == nil:
-			t.reached++
+	todo := 0
+	for _, g := range groups {
+		todo += len(g.inboxes)
+		if !g.ready {
+			// Put off: not an attempt at this host, which was only busy.
+			for _, i := range g.inboxes {
+				again = append(again, a.Inboxes[i])
+			}
 			continue
-		case !isPermanent(err):
-			again = append(again, a.Inboxes[i])
-			t.again = true
 		}
-		if t.firstErr == nil {
-			t.firstErr = err
+		if g.untried > 0 {
+			s.log.Info("delivery stopped: host not answering", "host", g.host, "inboxes", len(g.inboxes), "not_tried", g.untried)
 		}
-		if firstErr == nil {
-			firstErr = err
+		t := &tally{}
+		byHost[g.host] = t
+		for _, i := range g.inboxes {
+			err := errs[i]
+			t.tried++
+			switch {
+			case err == nil:
+				t.reached++
+				continue
+			case !isPermanent(err):
+				again = append(again, a.Inboxes[i])
+				t.again = true
+			}
+			// The error of an inbox tried, rather than errNotTried, says why the host stopped.
+			if t.firstErr == nil || errors.Is(t.firstErr, errNotTried) {
+				t.firstErr = err
+			}
+			if firstErr == nil || errors.Is(firstErr, errNotTried) {
+				firstErr = err
+			}
 		}
 	}
 	for h, t := range byHost {
@@ -512,7 +556,7 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 		for _, h := range hosts {
 			t := byHost[h]
 			if t == nil {
-				continue // left out: blocked or unreachable
+				continue // left out (blocked or unreachable) or put off: no attempt
 			}
 			status, detail := publog.StatusOK, "HTTP 2xx"
 			switch {
@@ -530,7 +574,7 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 		}
 		return nil
 	}
-	if len(again) == len(todo) && !last {
+	if len(again) == todo && !last {
 		// Nobody has it yet: the whole batch waits for River's retry.
 		if a.VideoID != 0 {
 			if lerr := s.db.InTxQuiet(ctx, logAttempt); lerr != nil {
@@ -560,6 +604,72 @@ func (s *Service) deliverBatch(ctx context.Context, job *jobs.Job[DeliverBatchAr
 		}
 		return jobs.CompleteTx(ctx, tx, job)
 	})
+}
+
+// hostBatch is one host's part of a delivery batch.
+type hostBatch struct {
+	host    string
+	slots   *hostSlots
+	inboxes []int // indexes into the batch's inboxes
+	ready   bool  // the batch holds one of the host's slots for its run
+	untried int   // inboxes left untried when the host stopped answering
+}
+
+// postToHost makes a batch's POSTs to one host and writes their outcomes into errs: on the
+// host's slot the batch holds for it (given back at the end), and on more of the host's slots
+// while they are free now, so that it waits only for its own POSTs; at most batchInFlight of
+// the batch's POSTs in flight. The first POST the host does not answer stops the rest.
+func (s *Service) postToHost(ctx context.Context, g *hostBatch, inFlight chan struct{}, key *rsa.PrivateKey, a DeliverBatchArgs, errs []error) {
+	defer g.slots.release()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	home := make(chan struct{}, 1) // holds a token while the batch's own slot is idle
+	home <- struct{}{}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for n, i := range g.inboxes {
+		// The batch's own slot if idle, else another of the host's if one is free now, else
+		// wait for its own.
+		var release func()
+		select {
+		case <-home:
+			release = func() { home <- struct{}{} }
+		default:
+			if g.slots.tryAcquire() {
+				release = g.slots.release
+				break
+			}
+			select {
+			case <-home:
+				release = func() { home <- struct{}{} }
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() == nil {
+			select {
+			case inFlight <- struct{}{}:
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			// A POST found the host not answering, or the bound passed.
+			if release != nil {
+				release()
+			}
+			g.untried = len(g.inboxes) - n
+			return
+		}
+		wg.Go(func() {
+			defer release()
+			defer func() { <-inFlight }()
+			err := s.post(ctx, key, a.KeyID, a.Inboxes[i], a.Activity)
+			g.slots.done(err)
+			if isNoAnswer(err) {
+				stop()
+			}
+			errs[i] = err
+		})
+	}
 }
 
 // hostStates tells, for each of hosts that has failures on record (hostFailed), whether it is
