@@ -23,6 +23,7 @@ import (
 	"sistercity/internal/db"
 	"sistercity/internal/fed"
 	"sistercity/internal/jobs"
+	"sistercity/internal/safehttp"
 )
 
 const (
@@ -194,7 +195,7 @@ func (b *bench) baseline(ctx context.Context, activity map[string]any) error {
 	if b.baseClient == nil {
 		// Kept across rounds as fed's client is, with as many idle connections per host.
 		b.baseClient = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{
-			Proxy: nil, ForceAttemptHTTP2: true, MaxIdleConns: 100, MaxIdleConnsPerHost: perHost, IdleConnTimeout: 90 * time.Second,
+			Proxy: nil, ForceAttemptHTTP2: true, MaxIdleConns: safehttp.MaxIdleConns, MaxIdleConnsPerHost: perHost, IdleConnTimeout: 90 * time.Second,
 		}}
 	}
 	sems := map[string]chan struct{}{}

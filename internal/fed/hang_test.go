@@ -428,7 +428,20 @@ func TestHostSlots(t *testing.T) {
 			t.Fatalf("slot %d refused", i+1)
 		}
 	}
-	if h.tryAcquire() || h.acquire(context.Background()) {
+	if h.tryAcquire() {
+		t.Fatal("a slot beyond perHost")
+	}
+	// Busy since it began: a job waits for a slot, and gets the first one given back.
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		h.release()
+	}()
+	if !h.acquire(context.Background()) {
+		t.Fatal("no slot for a job waiting while the host is busy since a moment")
+	}
+	// Neither an answer nor a slot taken lately: the host may hang, no wait.
+	h.busySince.Store(0)
+	if h.acquire(context.Background()) {
 		t.Fatal("a slot beyond perHost")
 	}
 	h.done(&noAnswerError{context.DeadlineExceeded})

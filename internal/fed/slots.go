@@ -40,20 +40,26 @@ func hostBusyDelay(n int) time.Duration {
 	return d + rand.N(d)
 }
 
-// A server that answered a POST within answeredLately frees its slots within milliseconds: a job
-// that finds them taken waits up to slotWait for one rather than being snoozed for a second or
-// more (two batches of one server's 100 followers would otherwise take a second longer than one).
-// A server that has not answered lately gets no wait: that is the hanging one.
+// A job that finds its server's slots taken waits for one while the server keeps answering
+// POSTs (one within answeredLately, none left unanswered since): its slots then free within
+// milliseconds, and a snooze of a second or more would leave a server's second batch waiting
+// long after the first is done (bench/fanout, 1,000 followers on 10 servers: 0.27–0.40 of the
+// bare loop with a 100 ms wait, 0.9 with this one). A server whose slots were all free until
+// less than answeredLately ago counts as answering too: at the start of a fan-out its batches
+// find its slots taken before any answer came. It checks every slotCheck and waits at most
+// slotWait in all. A server that has not answered lately gets no wait: that is the hanging one.
 const (
 	answeredLately = 500 * time.Millisecond
-	slotWait       = 100 * time.Millisecond
+	slotCheck      = 100 * time.Millisecond
+	slotWait       = 10 * time.Second
 )
 
 // hostSlots is one host's bound of perHost POSTs in flight, shared by all the jobs of the
 // process that deliver there.
 type hostSlots struct {
-	sem      chan struct{}
-	answered atomic.Int64 // when a POST last got an HTTP answer, Unix nanoseconds
+	sem       chan struct{}
+	answered  atomic.Int64 // when a POST last got an HTTP answer, Unix nanoseconds
+	busySince atomic.Int64 // when a slot was last taken while all were free, Unix nanoseconds
 	// unanswered is set by a POST that got no answer and cleared by the next answer: meanwhile
 	// the host gets one POST at a time, a probe, so that a server that hangs holds one worker
 	// per client timeout rather than perHost of them.
@@ -71,22 +77,34 @@ func (hm *hostSlotsMap) of(host string) *hostSlots {
 	return v.(*hostSlots)
 }
 
-// acquire takes a slot if one is free now or, when the host answered lately, frees within
-// slotWait; it reports whether it did. Give the slot back with release.
+// answering tells whether the host answered lately, or got its first POST in flight lately,
+// and left no POST unanswered since.
+func (h *hostSlots) answering() bool {
+	if h.unanswered.Load() {
+		return false
+	}
+	return time.Since(time.Unix(0, h.answered.Load())) <= answeredLately ||
+		time.Since(time.Unix(0, h.busySince.Load())) <= answeredLately
+}
+
+// acquire takes a slot if one is free now or frees while the host keeps answering (up to
+// slotWait); it reports whether it did. Give the slot back with release.
 func (h *hostSlots) acquire(ctx context.Context) bool {
 	if h.tryAcquire() {
 		return true
 	}
-	if h.unanswered.Load() || time.Since(time.Unix(0, h.answered.Load())) > answeredLately {
-		return false
-	}
-	t := time.NewTimer(slotWait)
+	deadline := time.Now().Add(slotWait)
+	t := time.NewTicker(slotCheck)
 	defer t.Stop()
-	select {
-	case h.sem <- struct{}{}:
-		return true
-	case <-t.C:
-	case <-ctx.Done():
+	for h.answering() && time.Now().Before(deadline) {
+		select {
+		case h.sem <- struct{}{}:
+			h.taken()
+			return true
+		case <-t.C:
+		case <-ctx.Done():
+			return false
+		}
 	}
 	return false
 }
@@ -99,9 +117,17 @@ func (h *hostSlots) tryAcquire() bool {
 	}
 	select {
 	case h.sem <- struct{}{}:
+		h.taken()
 		return true
 	default:
 		return false
+	}
+}
+
+// taken notes a slot taken: the first of a busy spell starts it.
+func (h *hostSlots) taken() {
+	if len(h.sem) == 1 {
+		h.busySince.Store(time.Now().UnixNano())
 	}
 }
 
