@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -38,8 +40,25 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// freeAddr is a loopback address free now, for a serve the test starts, which listens on it
+// seconds later. Its port is taken below the kernel's range of ephemeral ports where there is
+// one: a port from that range (what listening on port 0 gives) may meanwhile become the source
+// port of any outgoing connection or the port of another test's listener, and then serve fails
+// with "address already in use".
 func freeAddr(t *testing.T) string {
 	t.Helper()
+	if low := ephemeralLow(); low > 20000 {
+		for range 100 {
+			port := 15000 + rand.IntN(low-15000)
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+			if err != nil {
+				continue
+			}
+			addr := l.Addr().String()
+			l.Close()
+			return addr
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -48,30 +67,68 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// ephemeralLow is the lowest port of Linux's range for ephemeral ports, or 0 where it cannot be
+// read.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) != 2 {
+		return 0
+	}
+	low, err := strconv.Atoi(fields[0])
+	if err != nil {
+		return 0
+	}
+	return low
+}
+
 // serveStartBound is how long a test waits for a serve it started to answer: with --demo it
 // migrates, seeds and starts its queue, and the package's tests run in parallel, so on a busy
 // two-core machine that takes longer than polltest's usual bound.
 const serveStartBound = 5 * time.Minute
 
 // startServe runs "sistercity serve" with args in the background until the test ends, and waits
-// until it answers /healthz.
+// until it answers /healthz. The address is one the kernel had free a moment before; another
+// process may take it before serve listens (after migrating and, with --demo, seeding: seconds
+// on a busy machine — CI saw "bind: address already in use" once), so a serve that exits for
+// that is started again on another address, with the same output buffers.
 func startServe(t *testing.T, args ...string) (base string, stdout *syncBuffer, stop func() int) {
 	t.Helper()
-	addr := freeAddr(t)
-	args = append([]string{"serve", "--listen", addr, "--log-level", "warn"}, args...)
-	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, args, stdout, stderr) }()
-	base = "http://" + addr
-	polltest.Within(t, serveStartBound, "serve to answer /healthz", func() (bool, string) {
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited with %d before answering\n%s", code, stderr.String())
-		default:
+	var (
+		cancel context.CancelFunc
+		done   chan int
+	)
+	for attempt := 1; ; attempt++ {
+		addr := freeAddr(t)
+		all := append([]string{"serve", "--listen", addr, "--log-level", "warn"}, args...)
+		c, stopRun := context.WithCancel(context.Background())
+		exited := make(chan int, 1)
+		go func() { exited <- run(c, all, stdout, stderr) }()
+		cancel, done = stopRun, exited
+		base = "http://" + addr
+		rebind := false
+		polltest.Within(t, serveStartBound, "serve to answer /healthz", func() (bool, string) {
+			select {
+			case code := <-done:
+				if attempt < 5 && strings.Contains(stderr.String(), "address already in use") {
+					rebind = true
+					return true, ""
+				}
+				t.Fatalf("serve exited with %d before answering\n%s", code, stderr.String())
+			default:
+			}
+			return healthy(base), stderr.String()
+		})
+		if !rebind {
+			break
 		}
-		return healthy(base), stderr.String()
-	})
+		cancel()
+		t.Logf("serve's address %s was taken before it listened; starting it again", addr)
+	}
 	var once sync.Once
 	code := -1
 	stop = func() int {
