@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"sistercity/internal/addrtest"
 	"sistercity/internal/blob"
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
@@ -76,7 +77,7 @@ func startServeProcess(t *testing.T, args ...string) *serveProcess {
 // It returns the process and the address it will listen on.
 func startServeChild(t *testing.T, args ...string) (p *serveProcess, addr string) {
 	t.Helper()
-	addr = freeAddr(t)
+	addr = addrtest.Free(t)
 	all, _ := json.Marshal(append([]string{"serve", "--listen", addr, "--log-level", "info"}, args...))
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashServeChild$")
 	cmd.Env = append(os.Environ(), crashServeEnv+"="+string(all))

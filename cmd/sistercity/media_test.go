@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"sistercity/internal/addrtest"
 	"sistercity/internal/blob"
 	"sistercity/internal/blob/blobtest"
 	"sistercity/internal/db"
@@ -201,7 +202,7 @@ func TestServeMediaStore(t *testing.T) {
 		{"ftp://example.org/media", "--media-url"},
 	} {
 		var out, errb bytes.Buffer
-		code := run(context.Background(), append([]string{"serve", "--listen", freeAddr(t), "--media-url", c.url}, dbArgs(t)...), &out, &errb)
+		code := run(context.Background(), append([]string{"serve", "--listen", addrtest.Free(t), "--media-url", c.url}, dbArgs(t)...), &out, &errb)
 		if code == 0 || !strings.Contains(errb.String(), c.want) {
 			t.Errorf("serve --media-url %s: exit %d, %q; want a failure saying %q", c.url, code, errb.String(), c.want)
 		}

@@ -4,18 +4,16 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"sistercity/internal/addrtest"
 	"sistercity/internal/civil"
 	"sistercity/internal/db/dbtest"
 	"sistercity/internal/i18n"
@@ -40,51 +38,6 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// freeAddr is a loopback address free now, for a serve the test starts, which listens on it
-// seconds later. Its port is taken below the kernel's range of ephemeral ports where there is
-// one: a port from that range (what listening on port 0 gives) may meanwhile become the source
-// port of any outgoing connection or the port of another test's listener, and then serve fails
-// with "address already in use".
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	if low := ephemeralLow(); low > 20000 {
-		for range 100 {
-			port := 15000 + rand.IntN(low-15000)
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-			if err != nil {
-				continue
-			}
-			addr := l.Addr().String()
-			l.Close()
-			return addr
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// ephemeralLow is the lowest port of Linux's range for ephemeral ports, or 0 where it cannot be
-// read.
-func ephemeralLow() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 0
-	}
-	fields := strings.Fields(string(b))
-	if len(fields) != 2 {
-		return 0
-	}
-	low, err := strconv.Atoi(fields[0])
-	if err != nil {
-		return 0
-	}
-	return low
-}
-
 // serveStartBound is how long a test waits for a serve it started to answer: with --demo it
 // migrates, seeds and starts its queue, and the package's tests run in parallel, so on a busy
 // two-core machine that takes longer than polltest's usual bound.
@@ -103,7 +56,7 @@ func startServe(t *testing.T, args ...string) (base string, stdout *syncBuffer, 
 		done   chan int
 	)
 	for attempt := 1; ; attempt++ {
-		addr := freeAddr(t)
+		addr := addrtest.Free(t)
 		all := append([]string{"serve", "--listen", addr, "--log-level", "warn"}, args...)
 		c, stopRun := context.WithCancel(context.Background())
 		exited := make(chan int, 1)

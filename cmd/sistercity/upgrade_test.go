@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sistercity/internal/addrtest"
 	"sistercity/internal/db"
 	"sistercity/internal/db/dbtest"
 )
@@ -57,7 +58,7 @@ func TestMigrateDryRunAndNewerDatabase(t *testing.T) {
 	for _, args := range [][]string{
 		{"migrate"},
 		{"migrate", "--dry-run"},
-		{"serve", "--listen", freeAddr(t)},
+		{"serve", "--listen", addrtest.Free(t)},
 		{"worker"},
 		{"user", "list"},
 	} {

@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -26,6 +25,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"sistercity/internal/addrtest"
 )
 
 // EnvBinary names the variable that may point at the versitygw binary.
@@ -66,7 +67,7 @@ func Start(t testing.TB) *Server {
 	// before versitygw does; then versitygw exits and another port is tried.
 	var lastErr error
 	for range 3 {
-		s.addr = freeAddr(t)
+		s.addr = addrtest.Free(t)
 		if lastErr = s.run(); lastErr == nil {
 			break
 		}
@@ -253,16 +254,6 @@ func stop(cmd *exec.Cmd, exited <-chan error) {
 		_ = cmd.Process.Kill()
 		<-exited
 	}
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func randomHex(n int) string {
