@@ -477,7 +477,8 @@ func TestHostSlots(t *testing.T) {
 // once; the hanging server's inboxes go on in jobs of their own, none lost.
 func TestDeliveryBatchOfManyServersOneHanging(t *testing.T) {
 	t.Parallel()
-	s, d := newWorkingServiceWith(t, 3*time.Second, time.Hour)
+	// 5 s: no POST to the healthy server times out on a busy machine (each must arrive once).
+	s, d := newWorkingServiceWith(t, 5*time.Second, time.Hour)
 	hanging := newHangingInboxes(t, s, func(string) bool { return true })
 	healthy := newHangingInboxes(t, s, func(string) bool { return false })
 	var inboxes []string

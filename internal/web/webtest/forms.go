@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"sistercity/internal/polltest"
 )
 
 // Submit sends the form of the element the CSS selector css finds (or that form itself), as
@@ -39,21 +41,16 @@ func Submit(t testing.TB, ctx context.Context, css string) {
 
 // WaitLoaded waits until the tab shows a complete document other than the one a step marked
 // as left (window.webtestLeft, set by Submit), for up to two minutes. An evaluation that fails
-// while the documents change is tried again.
+// while the documents change counts as not yet.
 func WaitLoaded(t testing.TB, ctx context.Context) {
 	t.Helper()
-	var got string
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		var err error
-		got, err = chromedp.Run(ctx, chromedp.Evaluate[string](`window.webtestLeft ? "old" : document.readyState`))
-		if err == nil && got == "complete" {
-			return
+	polltest.Within(t, 2*time.Minute, "a new page loaded", func() (bool, string) {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.webtestLeft ? "old" : document.readyState`))
+		if err != nil {
+			return false, err.Error()
 		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	t.Fatalf("no new page loaded after two minutes (the document is %q, at %s)", got, location(ctx))
+		return got == "complete", fmt.Sprintf("the document is %q, at %s", got, location(ctx))
+	})
 }
 
 // location is the tab's address, for a failure's message.
