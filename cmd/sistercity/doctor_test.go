@@ -59,10 +59,13 @@ func TestDoctor(t *testing.T) {
 		_, _ = w.Write([]byte("ok\n"))
 	}))
 	defer site.Close()
-	// --min-free-bytes 1: the test machine's free space is not what is tested here.
+	// --min-free-bytes 1: the test machine's free space is not what is tested here; nor is its
+	// speed: a busy machine's slow ffmpeg or database round trip is neither a failed check
+	// (--check-timeout) nor a clock that is off (--max-clock-skew).
 	doctor := func(extra ...string) (int, string, string) {
 		t.Helper()
-		args := append([]string{"doctor", "--lang", "en", "--min-free-bytes", "1", "--base-url", site.URL}, extra...)
+		args := append([]string{"doctor", "--lang", "en", "--min-free-bytes", "1", "--base-url", site.URL,
+			"--check-timeout", "2m", "--max-clock-skew", "1m"}, extra...)
 		return sistercity(t, dbFlags, args...)
 	}
 	sql := func(t *testing.T, query string) {

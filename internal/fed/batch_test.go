@@ -155,8 +155,9 @@ func TestDeliveryBatchSplitsOffFailures(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// One batch enqueued (the queue may already have run it and split a job off).
 	jobsNow, _ := deliveryJobs(t, d)
-	if len(jobsNow["fed.deliver_batch"]) != 1 || len(jobsNow["fed.deliver"]) != 0 {
+	if len(jobsNow["fed.deliver_batch"]) != 1 {
 		t.Fatalf("enqueued %v, want one batch", jobsNow)
 	}
 	polltest.Until(t, "the failing inbox reached on its third attempt, every job finished", func() (bool, string) {
@@ -235,8 +236,9 @@ func TestDeliveryBatchOfManyServers(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// One batch enqueued (the queue may already have run it and split a job off).
 	jobsNow, _ := deliveryJobs(t, d)
-	if len(jobsNow["fed.deliver_batch"]) != 1 || len(jobsNow["fed.deliver"]) != 0 {
+	if len(jobsNow["fed.deliver_batch"]) != 1 {
 		t.Fatalf("enqueued %v, want one batch", jobsNow)
 	}
 	polltest.Until(t, "the failing server reached on its third attempt, every job finished", func() (bool, string) {

@@ -184,10 +184,10 @@ func pendingDeliveries(t *testing.T, d *db.DB, host string) (pending map[deliver
 // The video's publication log has them pending, and counts attempts, not snoozes.
 func TestDeliveryHangingHostHoldsNoWorkers(t *testing.T) {
 	t.Parallel()
-	// A 5 s client timeout, short for the test, long enough that no POST to the healthy server
+	// A 10 s client timeout, short for the test, long enough that no POST to the healthy server
 	// times out on a busy machine: on the code before this test, the hanging server's jobs
 	// ahead of the healthy one's (308 POSTs, 4 at a time) held the 4 workers for over 6 minutes.
-	s, d := newWorkingServiceWith(t, 5*time.Second, 2*time.Second)
+	s, d := newWorkingServiceWith(t, 10*time.Second, 2*time.Second)
 	hang := newHangingInboxes(t, s, func(string) bool { return true })
 	healthy := newBatchInboxes(t, s, nil)
 	ctx := context.Background()
@@ -343,7 +343,10 @@ func sum(m map[string]int) int {
 func TestDeliveryBatchStopsAtFirstTimeout(t *testing.T) {
 	t.Parallel()
 	// The retries wait an hour: the test runs them by hand once it has looked at the attempt.
-	s, d := newWorkingServiceWith(t, 3*time.Second, time.Hour)
+	// a, b and c are on the hanging server's host and their POSTs go out beside its first:
+	// the first timeout stops those still unanswered, so it is long enough (10 s) that on a
+	// busy machine the answering inboxes have answered by then.
+	s, d := newWorkingServiceWith(t, 10*time.Second, time.Hour)
 	srv := newHangingInboxes(t, s, func(name string) bool { return strings.HasPrefix(name, "h") })
 	names := []string{"a", "b", "c"}
 	for i := range 20 {
@@ -477,8 +480,8 @@ func TestHostSlots(t *testing.T) {
 // once; the hanging server's inboxes go on in jobs of their own, none lost.
 func TestDeliveryBatchOfManyServersOneHanging(t *testing.T) {
 	t.Parallel()
-	// 5 s: no POST to the healthy server times out on a busy machine (each must arrive once).
-	s, d := newWorkingServiceWith(t, 5*time.Second, time.Hour)
+	// 10 s: no POST to the healthy server times out on a busy machine (each must arrive once).
+	s, d := newWorkingServiceWith(t, 10*time.Second, time.Hour)
 	hanging := newHangingInboxes(t, s, func(string) bool { return true })
 	healthy := newHangingInboxes(t, s, func(string) bool { return false })
 	var inboxes []string

@@ -384,7 +384,10 @@ func TestConcurrentPatchIsLocked(t *testing.T) {
 	fed := make(chan struct{})
 	go func() {
 		defer close(fed)
-		const step = 64 << 10
+		// A KiB every 50 ms keeps the first PATCH receiving (never stalled) while the second
+		// waits for the lock, however slow the machine: at this pace the half would last five
+		// minutes, against the second's LockWait of seconds.
+		const step = 1 << 10
 		for sent := 0; sent < half; sent += step {
 			if _, err := pw.Write(data[sent:min(sent+step, half)]); err != nil {
 				return

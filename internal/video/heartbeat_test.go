@@ -205,11 +205,12 @@ func TestRescueStalledThroughTheQueue(t *testing.T) {
 	dead := newVideo(t, deps, clipOf(2*time.Second))
 	live := newVideo(t, deps, clipOf(2*time.Second))
 	// What a killed worker leaves: the video held by a run whose last beat is long past. The
-	// live one beat just now.
-	if err := claim(ctx, deps.DB, dead.ID, newRun("killed-job", 1), time.Now().Add(-time.Hour), time.Minute); err != nil {
+	// live one beat just now. Silence is death after an hour here, so that the live run is
+	// still live at the second look however slow the machine is meanwhile.
+	if err := claim(ctx, deps.DB, dead.ID, newRun("killed-job", 1), time.Now().Add(-3*time.Hour), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := claim(ctx, deps.DB, live.ID, newRun("live-job", 1), time.Now(), time.Minute); err != nil {
+	if err := claim(ctx, deps.DB, live.ID, newRun("live-job", 1), time.Now(), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if err := q.Start(ctx); err != nil {
@@ -220,7 +221,7 @@ func TestRescueStalledThroughTheQueue(t *testing.T) {
 		defer cancel()
 		_ = q.Stop(sctx)
 	})
-	n, err := RescueStalled(ctx, deps.DB, q, time.Now(), time.Minute, log)
+	n, err := RescueStalled(ctx, deps.DB, q, time.Now(), time.Hour, log)
 	if err != nil || n != 1 {
 		t.Fatalf("RescueStalled = %d, %v; want 1", n, err)
 	}
@@ -233,7 +234,7 @@ func TestRescueStalledThroughTheQueue(t *testing.T) {
 	if got, _ := Get(ctx, deps.DB.R, live.ID); got.Processing != ProcProcessing || got.Progress != 0 {
 		t.Errorf("the live run's video was touched: %s %d%%", got.Processing, got.Progress)
 	}
-	if n, err := RescueStalled(ctx, deps.DB, q, time.Now(), time.Minute, log); err != nil || n != 0 {
+	if n, err := RescueStalled(ctx, deps.DB, q, time.Now(), time.Hour, log); err != nil || n != 0 {
 		t.Errorf("second RescueStalled = %d, %v; want 0", n, err)
 	}
 

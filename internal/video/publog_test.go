@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sistercity/internal/jobs"
+	"sistercity/internal/polltest"
 	"sistercity/internal/publog"
 )
 
@@ -71,25 +72,19 @@ func TestScheduledPublicationIsLogged(t *testing.T) {
 		defer cancel()
 		_ = q.Stop(sctx)
 	})
-	deadline := time.Now().Add(time.Minute)
-	for {
-		got, err := Get(ctx, deps.DB.R, v.ID)
-		if err != nil {
+	var got *Video
+	polltest.Until(t, "the publication", func() (bool, string) {
+		var err error
+		if got, err = Get(ctx, deps.DB.R, v.ID); err != nil {
 			t.Fatal(err)
 		}
-		if got.State == StatePublished {
-			es, err := publog.List(ctx, deps.DB.R, v.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(es) != 1 || es[0].Channel != publog.ChannelSite || es[0].Status != publog.StatusOK || !es[0].At.Equal(got.PublishedAt) {
-				t.Fatalf("log after publication at %v: %+v", got.PublishedAt, es)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not published within a minute: %s", got.State)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return got.State == StatePublished, string(got.State)
+	})
+	es, err := publog.List(ctx, deps.DB.R, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].Channel != publog.ChannelSite || es[0].Status != publog.StatusOK || !es[0].At.Equal(got.PublishedAt) {
+		t.Fatalf("log after publication at %v: %+v", got.PublishedAt, es)
 	}
 }

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"sistercity/internal/auth"
+	"sistercity/internal/polltest"
 	"sistercity/internal/track"
 	"sistercity/internal/video"
 	"sistercity/internal/web/webtest"
@@ -32,18 +34,14 @@ func TestBrowserBeaconCountsAView(t *testing.T) {
 	play := `(() => { const p = document.getElementById("player"); p.muted = true; p.currentTime = 0; p.play().catch(() => {}); })()`
 	waitFigures := func(what string, ok func(views, q100 int64) bool) {
 		t.Helper()
-		var views, q100 int64
-		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		polltest.Until(t, what, func() (bool, string) {
 			f := figuresOf(t, e, v.ID)
-			views, q100 = f.Total, 0
+			var q100 int64
 			for _, c := range f.Channels {
 				q100 += c.Q100
 			}
-			if ok(views, q100) {
-				return
-			}
-		}
-		t.Fatalf("%s: %d views, %d to the end", what, views, q100)
+			return ok(f.Total, q100), fmt.Sprintf("%d views, %d to the end", f.Total, q100)
+		})
 	}
 	waitEval(t, ctx, showingTrack, "ru:2")
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](play)); err != nil {
@@ -59,15 +57,10 @@ func TestBrowserBeaconCountsAView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+	polltest.Until(t, "choosing English counted", func() (bool, string) {
 		f = figuresOf(t, e, v.ID)
-		if len(f.Subtitles) == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("choosing English was not counted: %+v", f.Subtitles)
-		}
-	}
+		return len(f.Subtitles) == 2, fmt.Sprintf("%+v", f.Subtitles)
+	})
 	// Played again without reloading: still one page load, one view.
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](play)); err != nil {
 		t.Fatal(err)

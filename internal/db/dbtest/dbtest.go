@@ -203,7 +203,8 @@ func clonePostgres(t testing.TB, base string) string {
 
 // createDatabase makes a new database, a copy of template if one is named. PostgreSQL refuses
 // to copy a template while another copy is being made of it from another session, for a moment;
-// that is tried again.
+// that is tried again, for up to two minutes: a busy machine running many tests at once can
+// keep the template in use for seconds at a stretch.
 func createDatabase(admin *sql.DB, template string) (string, error) {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
@@ -213,8 +214,9 @@ func createDatabase(admin *sql.DB, template string) (string, error) {
 		stmt += " TEMPLATE " + template
 	}
 	var err error
-	for range 100 {
-		if _, err = admin.Exec(stmt); err == nil || !strings.Contains(err.Error(), "being accessed by other users") {
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		_, err = admin.Exec(stmt)
+		if err == nil || !strings.Contains(err.Error(), "being accessed by other users") || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
