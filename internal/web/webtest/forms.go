@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -40,12 +39,15 @@ func Submit(t testing.TB, ctx context.Context, css string) {
 }
 
 // WaitLoaded waits until the tab shows a complete document other than the one a step marked
-// as left (window.webtestLeft, set by Submit), for up to two minutes. An evaluation that fails
+// as left (window.webtestLeft, set by Submit), for polltest.Bound. An evaluation that fails
 // while the documents change counts as not yet.
 func WaitLoaded(t testing.TB, ctx context.Context) {
 	t.Helper()
-	polltest.Within(t, 2*time.Minute, "a new page loaded", func() (bool, string) {
+	polltest.Until(t, "a new page loaded", func() (bool, string) {
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.webtestLeft ? "old" : document.readyState`))
+		if ctx.Err() != nil {
+			t.Fatalf("the browser ended while waiting for a new page: %v", ctx.Err())
+		}
 		if err != nil {
 			return false, err.Error()
 		}
