@@ -1,4 +1,4 @@
-// Package poll is how tests wait for what happens in the background — a job, an encode, a
+// Package polltest is how tests wait for what happens in the background — a job, an encode, a
 // browser's player — without asserting on a moment: they check a condition until it holds,
 // within a bound generous enough for a busy two-core machine, and fail with what they waited
 // for and the state they last saw. It is imported by tests only.
